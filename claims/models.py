@@ -1,0 +1,324 @@
+"""Claims, the figures they state, and what supports or links them."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from simple_history.models import HistoricalRecords
+
+from sources.models import DatePrecision, Document, Person, validate_not_in_future
+
+from .figures import format_figure
+from .ratings import VERDICTS, Status
+
+
+class Metric(models.Model):
+    """What a figure measures; claims on one metric are the ones compared."""
+
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=200, unique=True)
+    unit = models.CharField(
+        max_length=32,
+        help_text="ISO 4217 code for money (USD), a count noun (cars) or 'percent'.",
+    )
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Comparator(models.TextChoices):
+    EXACT = "exact", "Exactly"
+    APPROXIMATELY = "approximately", "Approximately"
+    MORE_THAN = "more_than", "More than"
+    LESS_THAN = "less_than", "Less than"
+    RANGE = "range", "Range"
+
+
+class ClaimQuerySet(models.QuerySet):
+    def reviewed(self):
+        """Return the claims that carry a verdict."""
+        return self.filter(status__in=VERDICTS)
+
+    def about_metric(self, metric):
+        """Return the claims whose figure measures `metric`."""
+        return self.filter(metric=metric)
+
+    def with_relations(self):
+        """Load what a claim list shows in the same query."""
+        return self.select_related("document__publisher", "speaker", "metric")
+
+
+class Claim(models.Model):
+    text = models.TextField(help_text="The claim restated as one plain sentence.")
+    quote = models.TextField(help_text="The words exactly as they appear in the document.")
+    document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="claims")
+    speaker = models.ForeignKey(
+        Person,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="claims",
+        help_text="Who made the claim (not the outlet that reported it).",
+    )
+    speaker_role = models.CharField(
+        max_length=300, blank=True, help_text="e.g. Iran's Ambassador to Russia"
+    )
+    claimed_on = models.DateField(
+        null=True,
+        blank=True,
+        validators=[validate_not_in_future],
+        help_text="When the claim was made; the document's date when left empty.",
+    )
+    claimed_precision = models.CharField(
+        max_length=5, choices=DatePrecision.choices, default=DatePrecision.DAY
+    )
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.UNVERIFIED, db_index=True
+    )
+    rationale = models.TextField(blank=True, help_text="The reviewer's reasoning.")
+
+    # The figure the claim states, where it has one.
+    metric = models.ForeignKey(
+        Metric, on_delete=models.PROTECT, null=True, blank=True, related_name="claims"
+    )
+    value = models.DecimalField(
+        max_digits=28,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        help_text="In base units: 5300000000, not 5.3.",
+    )
+    value_upper = models.DecimalField(
+        max_digits=28,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        help_text="Upper end of a range.",
+    )
+    unit = models.CharField(max_length=32, blank=True)
+    comparator = models.CharField(
+        max_length=20, choices=Comparator.choices, default=Comparator.EXACT
+    )
+    period_start = models.DateField(null=True, blank=True)
+    period_end = models.DateField(null=True, blank=True)
+    period_label = models.CharField(
+        max_length=200, blank=True, help_text="The period as written, e.g. 'last year'."
+    )
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+
+    objects = ClaimQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-claimed_on", "-id"]
+        indexes = [
+            models.Index(fields=["metric", "period_start", "period_end"]),
+            models.Index(fields=["claimed_on", "id"]),
+            models.Index(fields=["value"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(period_start__isnull=True)
+                | Q(period_end__isnull=True)
+                | Q(period_start__lte=F("period_end")),
+                name="claim_period_start_before_end",
+                violation_error_message="The period must not end before it starts.",
+            ),
+            models.CheckConstraint(
+                condition=Q(value__isnull=True) | ~Q(unit=""),
+                name="claim_value_has_unit",
+                violation_error_message="A value needs a unit.",
+            ),
+            models.CheckConstraint(
+                condition=(Q(comparator=Comparator.RANGE) & Q(value_upper__gt=F("value")))
+                | (~Q(comparator=Comparator.RANGE) & Q(value_upper__isnull=True)),
+                name="claim_range_has_upper_above_value",
+                violation_error_message=(
+                    "A range needs an upper value above its value; "
+                    "only a range has an upper value."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(value__isnull=False) | Q(comparator=Comparator.EXACT),
+                name="claim_comparator_needs_value",
+                violation_error_message="A comparator needs a value.",
+            ),
+        ]
+
+    def __str__(self):
+        return self.text[:80]
+
+    def clean(self):
+        errors: dict[str, list[str]] = {}
+        if self.value is not None and not self.unit:
+            errors.setdefault("unit", []).append("A value needs a unit.")
+        if self.value is None and self.unit:
+            errors.setdefault("value", []).append("A unit needs a value.")
+        if self.comparator == Comparator.RANGE:
+            if self.value_upper is None:
+                errors.setdefault("value_upper", []).append("A range needs an upper value.")
+            elif self.value is not None and self.value_upper <= self.value:
+                errors.setdefault("value_upper", []).append(
+                    "The upper value must be greater than the value."
+                )
+        elif self.value_upper is not None:
+            errors.setdefault("value_upper", []).append(
+                "Only a range has an upper value; set the comparator to range."
+            )
+        if self.value is None and self.comparator != Comparator.EXACT:
+            errors.setdefault("comparator", []).append("A comparator needs a value.")
+        if self.metric_id and self.value is None:
+            errors.setdefault("value", []).append("A claim about a metric needs a value.")
+        if (
+            self.period_start
+            and self.period_end
+            and self.period_start > self.period_end
+        ):
+            errors.setdefault("period_end", []).append(
+                "The period must not end before it starts."
+            )
+        if self.document_id:
+            document = self.document
+            if self.claimed_on is None and document.published_on:
+                self.claimed_on = document.published_on
+                self.claimed_precision = document.published_precision
+            if self.quote and document.text and not document.contains_quote(self.quote):
+                errors.setdefault("quote", []).append(
+                    "The quote does not appear in the document's text."
+                )
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def figure_display(self) -> str:
+        return format_figure(self.value, self.unit, self.comparator, self.value_upper)
+
+    @property
+    def has_figure(self) -> bool:
+        return self.value is not None
+
+    @property
+    def is_reviewed(self) -> bool:
+        return self.status in VERDICTS
+
+    def value_interval(self) -> tuple[Decimal | None, Decimal | None]:
+        """Return the (low, high) the figure allows, None where it is open."""
+        if self.value is None:
+            return (None, None)
+        if self.comparator == Comparator.RANGE:
+            return (self.value, self.value_upper)
+        if self.comparator == Comparator.MORE_THAN:
+            return (self.value, None)
+        if self.comparator == Comparator.LESS_THAN:
+            return (None, self.value)
+        return (self.value, self.value)
+
+
+class Evidence(models.Model):
+    class Stance(models.TextChoices):
+        SUPPORTS = "supports", "Supports"
+        REFUTES = "refutes", "Refutes"
+        CONTEXT = "context", "Context"
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="evidence")
+    document = models.ForeignKey(
+        Document, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    url = models.URLField(max_length=1000, blank=True)
+    stance = models.CharField(max_length=10, choices=Stance.choices)
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name_plural = "evidence"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(document__isnull=False) | ~Q(url=""),
+                name="evidence_has_document_or_url",
+                violation_error_message="Evidence needs a document or a URL.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_stance_display()}: {self.document or self.url}"
+
+    def clean(self):
+        if self.document_id is None and not self.url:
+            raise ValidationError({"url": "Evidence needs a document or a URL."})
+
+
+class ClaimLink(models.Model):
+    class Relation(models.TextChoices):
+        CONTRADICTS = "contradicts", "Contradicts"
+        CORROBORATES = "corroborates", "Corroborates"
+        SAME_CLAIM = "same_claim", "Same claim"
+        UPDATES = "updates", "Updates"
+
+    from_claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="links_from")
+    to_claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="links_to")
+    relation = models.CharField(max_length=20, choices=Relation.choices)
+    note = models.TextField(blank=True)
+    detected = models.BooleanField(
+        default=False, help_text="Made by conflict detection rather than by an editor."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(from_claim=F("to_claim")),
+                name="claim_link_not_to_itself",
+                violation_error_message="A claim cannot be linked to itself.",
+            ),
+            models.UniqueConstraint(
+                fields=["from_claim", "to_claim", "relation"], name="claim_link_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return f"#{self.from_claim_id} {self.get_relation_display().lower()} #{self.to_claim_id}"
+
+    def clean(self):
+        if self.from_claim_id and self.from_claim_id == self.to_claim_id:
+            raise ValidationError({"to_claim": "A claim cannot be linked to itself."})
+        symmetric = self.relation != self.Relation.UPDATES
+        if symmetric and self.from_claim_id and self.to_claim_id:
+            reverse = ClaimLink.objects.filter(
+                from_claim_id=self.to_claim_id,
+                to_claim_id=self.from_claim_id,
+                relation=self.relation,
+            ).exclude(pk=self.pk)
+            if reverse.exists():
+                raise ValidationError(
+                    {"to_claim": "These claims are already linked the other way round."}
+                )

@@ -1,0 +1,27 @@
+"""Writes with rules: every change to a claim goes through here."""
+
+from django.db import transaction
+
+from .models import Claim
+from .ratings import Status
+
+
+@transaction.atomic
+def claim_save(*, claim: Claim, by=None) -> Claim:
+    """Validate and store a new or changed claim, recording who wrote it."""
+    if by is not None and getattr(by, "is_authenticated", False):
+        if claim.pk is None:
+            claim.created_by = by
+        claim.updated_by = by
+    claim.full_clean()
+    claim.save()
+    return claim
+
+
+@transaction.atomic
+def claim_set_status(*, claim: Claim, status: str, by=None, rationale: str = "") -> Claim:
+    """Move a claim to another verification status."""
+    claim.status = Status(status)
+    if rationale:
+        claim.rationale = rationale
+    return claim_save(claim=claim, by=by)

@@ -1,0 +1,215 @@
+"""Where claims come from: publishers, people and the documents they appear in."""
+
+import hashlib
+import re
+
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+wikidata_id_validator = RegexValidator(
+    r"^Q[1-9]\d*$", "A Wikidata id is a Q followed by digits, e.g. Q42."
+)
+country_code_validator = RegexValidator(
+    r"^[A-Z]{2}$", "Use a two-letter ISO 3166-1 country code in capitals, e.g. US."
+)
+language_code_validator = RegexValidator(
+    r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$",
+    "Use a BCP 47 language tag, e.g. en or fa-IR.",
+)
+
+
+class DatePrecision(models.TextChoices):
+    DAY = "day", "Day"
+    MONTH = "month", "Month"
+    YEAR = "year", "Year"
+
+
+def format_date_with_precision(value, precision: str) -> str:
+    """Return a date as far as it is known: "2013-04-23", "2013-04" or "2013"."""
+    if value is None:
+        return ""
+    if precision == DatePrecision.YEAR:
+        return f"{value.year:04d}"
+    if precision == DatePrecision.MONTH:
+        return f"{value.year:04d}-{value.month:02d}"
+    return value.isoformat()
+
+
+def validate_not_in_future(value) -> None:
+    """Refuse a date after today."""
+    if value is not None and value > timezone.localdate():
+        raise ValidationError("This date is in the future.", code="future_date")
+
+
+class PublisherQuerySet(models.QuerySet):
+    def get_by_natural_key(self, name):
+        return self.get(name=name)
+
+
+class Publisher(models.Model):
+    class Kind(models.TextChoices):
+        NEWS_OUTLET = "news_outlet", "News outlet"
+        NEWS_AGENCY = "news_agency", "News agency"
+        THINK_TANK = "think_tank", "Think tank"
+        GOVERNMENT = "government", "Government"
+        OTHER = "other", "Other"
+
+    name = models.CharField(max_length=200, unique=True)
+    url = models.URLField(max_length=500, blank=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.OTHER)
+    country = models.CharField(
+        max_length=2,
+        blank=True,
+        validators=[country_code_validator],
+        help_text="ISO 3166-1 alpha-2 code of the country it is based in.",
+    )
+
+    objects = PublisherQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.name,)
+
+
+class PersonQuerySet(models.QuerySet):
+    def named(self, name: str):
+        """Return the people called `name`, by their main name or any alias."""
+        name = name.strip()
+        return self.filter(Q(name__iexact=name) | Q(aliases__name__iexact=name)).distinct()
+
+
+class Person(models.Model):
+    name = models.CharField(max_length=200, db_index=True)
+    description = models.CharField(max_length=500, blank=True)
+    wikidata_id = models.CharField(
+        "Wikidata id",
+        max_length=20,
+        blank=True,
+        validators=[wikidata_id_validator],
+        help_text="e.g. Q42",
+    )
+
+    objects = PersonQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "people"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["wikidata_id"],
+                condition=~Q(wikidata_id=""),
+                name="person_wikidata_id_unique",
+            ),
+            models.CheckConstraint(
+                condition=Q(wikidata_id="") | Q(wikidata_id__regex=r"^Q[1-9][0-9]*$"),
+                name="person_wikidata_id_format",
+                violation_error_message="A Wikidata id is a Q followed by digits, e.g. Q42.",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class PersonAlias(models.Model):
+    """Another spelling of a person's name ("Mahdi Sanaei" for "Mehdi Sanaei")."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="aliases")
+    name = models.CharField(max_length=200, db_index=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "aliases"
+        constraints = [
+            models.UniqueConstraint(fields=["person", "name"], name="person_alias_unique"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+def text_sha256(text: str) -> str:
+    """Return the hex sha256 of a document text encoded as UTF-8."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def normalize_for_matching(text: str) -> str:
+    """Fold whitespace runs and typographic quotes so a quote can be found in a text."""
+    text = re.sub(r"[\u2018\u2019\u201a\u201b\u2032]", "'", text)
+    text = re.sub(r"[\u201c\u201d\u201e\u201f\u2033]", '"', text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+class Document(models.Model):
+    class Type(models.TextChoices):
+        NEWS_ARTICLE = "news_article", "News article"
+        BLOG_POST = "blog_post", "Blog post"
+        REPORT = "report", "Report"
+        PRESS_RELEASE = "press_release", "Press release"
+        DATASET = "dataset", "Dataset"
+        OTHER = "other", "Other"
+
+    title = models.CharField(max_length=500)
+    url = models.URLField(max_length=1000, blank=True)
+    publisher = models.ForeignKey(
+        Publisher, on_delete=models.PROTECT, null=True, blank=True, related_name="documents"
+    )
+    authors = models.ManyToManyField(Person, blank=True, related_name="authored_documents")
+    type = models.CharField(max_length=20, choices=Type.choices, default=Type.NEWS_ARTICLE)
+    language = models.CharField(
+        max_length=35, default="en", validators=[language_code_validator]
+    )
+    published_on = models.DateField(
+        null=True, blank=True, validators=[validate_not_in_future]
+    )
+    published_precision = models.CharField(
+        max_length=5, choices=DatePrecision.choices, default=DatePrecision.DAY
+    )
+    published_note = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="How the publication date was established.",
+    )
+    accessed_on = models.DateField(null=True, blank=True, validators=[validate_not_in_future])
+    text = models.TextField(blank=True, help_text="The full text, when it is stored.")
+    text_sha256 = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-published_on", "title"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["url"], condition=~Q(url=""), name="document_url_unique_when_given"
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def clean(self):
+        self.text_sha256 = text_sha256(self.text) if self.text else ""
+
+    def save(self, *args, **kwargs):
+        # The checksum is derived data: keep it true however the row is written.
+        self.text_sha256 = text_sha256(self.text) if self.text else ""
+        super().save(*args, **kwargs)
+
+    @property
+    def published_display(self) -> str:
+        return format_date_with_precision(self.published_on, self.published_precision)
+
+    def contains_quote(self, quote: str) -> bool:
+        """Return whether the quote appears in the stored text (normalized match)."""
+        return normalize_for_matching(quote) in normalize_for_matching(self.text)
