@@ -89,7 +89,10 @@ class ClaimAdmin(SimpleHistoryAdmin):
     actions = [_status_action(status) for status in Status]
     fieldsets = [
         (None, {"fields": ["text", "quote", "document"]}),
-        ("Who and when", {"fields": ["speaker", "speaker_role", "claimed_on", "claimed_precision"]}),
+        (
+            "Who and when",
+            {"fields": ["speaker", "speaker_role", "claimed_on", "claimed_precision"]},
+        ),
         (
             "Figure",
             {
@@ -104,7 +107,10 @@ class ClaimAdmin(SimpleHistoryAdmin):
             },
         ),
         ("Verification", {"fields": ["status", "rationale"]}),
-        ("Record", {"fields": ["created_at", "created_by", "updated_at", "updated_by"]}),
+        (
+            "Record",
+            {"fields": ["created_at", "created_by", "updated_at", "updated_by"]},
+        ),
     ]
 
     @admin.display(description="claim", ordering="text")

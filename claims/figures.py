@@ -42,7 +42,10 @@ def format_amount(value: Decimal, unit: str) -> str:
 
 
 def format_figure(
-    value: Decimal | None, unit: str, comparator: str, value_upper: Decimal | None = None
+    value: Decimal | None,
+    unit: str,
+    comparator: str,
+    value_upper: Decimal | None = None,
 ) -> str:
     """Return a figure in words: "$5.3 billion (approx.)", "more than 12,000 cars"."""
     if value is None:

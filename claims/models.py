@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
@@ -56,8 +57,12 @@ class ClaimQuerySet(models.QuerySet):
 
 class Claim(models.Model):
     text = models.TextField(help_text="The claim restated as one plain sentence.")
-    quote = models.TextField(help_text="The words exactly as they appear in the document.")
-    document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="claims")
+    quote = models.TextField(
+        help_text="The words exactly as they appear in the document."
+    )
+    document = models.ForeignKey(
+        Document, on_delete=models.PROTECT, related_name="claims"
+    )
     speaker = models.ForeignKey(
         Person,
         on_delete=models.PROTECT,
@@ -82,6 +87,15 @@ class Claim(models.Model):
         max_length=20, choices=Status.choices, default=Status.UNVERIFIED, db_index=True
     )
     rationale = models.TextField(blank=True, help_text="The reviewer's reasoning.")
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     # The figure the claim states, where it has one.
     metric = models.ForeignKey(
@@ -130,8 +144,12 @@ class Claim(models.Model):
         editable=False,
     )
 
+    # Kept up to date by a PostgreSQL trigger (migration 0003) and indexed with GIN;
+    # unused on SQLite, where search falls back to contains-matching.
+    search_vector = SearchVectorField(null=True, blank=True, editable=False)
+
     objects = ClaimQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["search_vector"])
 
     class Meta:
         ordering = ["-claimed_on", "-id"]
@@ -154,7 +172,9 @@ class Claim(models.Model):
                 violation_error_message="A value needs a unit.",
             ),
             models.CheckConstraint(
-                condition=(Q(comparator=Comparator.RANGE) & Q(value_upper__gt=F("value")))
+                condition=(
+                    Q(comparator=Comparator.RANGE) & Q(value_upper__gt=F("value"))
+                )
                 | (~Q(comparator=Comparator.RANGE) & Q(value_upper__isnull=True)),
                 name="claim_range_has_upper_above_value",
                 violation_error_message=(
@@ -180,7 +200,9 @@ class Claim(models.Model):
             errors.setdefault("value", []).append("A unit needs a value.")
         if self.comparator == Comparator.RANGE:
             if self.value_upper is None:
-                errors.setdefault("value_upper", []).append("A range needs an upper value.")
+                errors.setdefault("value_upper", []).append(
+                    "A range needs an upper value."
+                )
             elif self.value is not None and self.value_upper <= self.value:
                 errors.setdefault("value_upper", []).append(
                     "The upper value must be greater than the value."
@@ -192,7 +214,9 @@ class Claim(models.Model):
         if self.value is None and self.comparator != Comparator.EXACT:
             errors.setdefault("comparator", []).append("A comparator needs a value.")
         if self.metric_id and self.value is None:
-            errors.setdefault("value", []).append("A claim about a metric needs a value.")
+            errors.setdefault("value", []).append(
+                "A claim about a metric needs a value."
+            )
         if (
             self.period_start
             and self.period_end
@@ -281,8 +305,12 @@ class ClaimLink(models.Model):
         SAME_CLAIM = "same_claim", "Same claim"
         UPDATES = "updates", "Updates"
 
-    from_claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="links_from")
-    to_claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="links_to")
+    from_claim = models.ForeignKey(
+        Claim, on_delete=models.CASCADE, related_name="links_from"
+    )
+    to_claim = models.ForeignKey(
+        Claim, on_delete=models.CASCADE, related_name="links_to"
+    )
     relation = models.CharField(max_length=20, choices=Relation.choices)
     note = models.TextField(blank=True)
     detected = models.BooleanField(
@@ -306,7 +334,8 @@ class ClaimLink(models.Model):
         ]
 
     def __str__(self):
-        return f"#{self.from_claim_id} {self.get_relation_display().lower()} #{self.to_claim_id}"
+        relation = self.get_relation_display().lower()
+        return f"#{self.from_claim_id} {relation} #{self.to_claim_id}"
 
     def clean(self):
         if self.from_claim_id and self.from_claim_id == self.to_claim_id:

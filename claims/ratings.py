@@ -43,7 +43,13 @@ RATINGS: dict[str, Rating] = {
 
 # Statuses that carry a reviewer's verdict, i.e. that can be published as ClaimReview.
 VERDICTS = frozenset(
-    {Status.VERIFIED, Status.MISLEADING, Status.FALSE, Status.DISPUTED, Status.UNVERIFIABLE}
+    {
+        Status.VERIFIED,
+        Status.MISLEADING,
+        Status.FALSE,
+        Status.DISPUTED,
+        Status.UNVERIFIABLE,
+    }
 )
 
 

@@ -1,9 +1,10 @@
 """Writes with rules: every change to a claim goes through here."""
 
 from django.db import transaction
+from django.utils import timezone
 
 from .models import Claim
-from .ratings import Status
+from .ratings import VERDICTS, Status
 
 
 @transaction.atomic
@@ -19,9 +20,16 @@ def claim_save(*, claim: Claim, by=None) -> Claim:
 
 
 @transaction.atomic
-def claim_set_status(*, claim: Claim, status: str, by=None, rationale: str = "") -> Claim:
+def claim_set_status(
+    *, claim: Claim, status: str, by=None, rationale: str = ""
+) -> Claim:
     """Move a claim to another verification status."""
-    claim.status = Status(status)
+    status = Status(status)
+    if status in VERDICTS and status != claim.status:
+        claim.reviewed_at = timezone.now()
+        if by is not None and getattr(by, "is_authenticated", False):
+            claim.reviewed_by = by
+    claim.status = status
     if rationale:
         claim.rationale = rationale
     return claim_save(claim=claim, by=by)

@@ -1,6 +1,43 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.authtoken.views import obtain_auth_token
+from rest_framework.routers import DefaultRouter
+
+from claims.views import (
+    ClaimLinkViewSet,
+    ClaimReviewFeedView,
+    ClaimViewSet,
+    EvidenceViewSet,
+    MetricViewSet,
+    claim_page,
+)
+from sources.views import DocumentViewSet, PersonViewSet, PublisherViewSet
+
+router = DefaultRouter()
+router.register("claims", ClaimViewSet, basename="claim")
+router.register("documents", DocumentViewSet, basename="document")
+router.register("publishers", PublisherViewSet, basename="publisher")
+router.register("people", PersonViewSet, basename="person")
+router.register("metrics", MetricViewSet, basename="metric")
+router.register("evidence", EvidenceViewSet, basename="evidence")
+router.register("links", ClaimLinkViewSet, basename="claimlink")
+
+api_v1 = [
+    path("claimreview/", ClaimReviewFeedView.as_view(), name="claimreview-feed"),
+    path("auth/token/", obtain_auth_token, name="auth-token"),
+    path("", include(router.urls)),
+]
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path(
+        "api/docs/",
+        SpectacularSwaggerView.as_view(url_name="schema"),
+        name="swagger-ui",
+    ),
+    path("api-auth/", include("rest_framework.urls")),
+    path("claims/<int:pk>/", claim_page, name="claim-page"),
 ]

@@ -57,10 +57,20 @@ class DocumentAdmin(SimpleHistoryAdmin):
     readonly_fields = ["text_sha256", "created_at", "updated_at"]
     inlines = [DocumentClaimInline]
     fieldsets = [
-        (None, {"fields": ["title", "url", "publisher", "authors", "type", "language"]}),
+        (
+            None,
+            {"fields": ["title", "url", "publisher", "authors", "type", "language"]},
+        ),
         (
             "Dates",
-            {"fields": ["published_on", "published_precision", "published_note", "accessed_on"]},
+            {
+                "fields": [
+                    "published_on",
+                    "published_precision",
+                    "published_note",
+                    "accessed_on",
+                ]
+            },
         ),
         ("Text", {"fields": ["text", "text_sha256"], "classes": ["collapse"]}),
         ("Record", {"fields": ["created_at", "updated_at"]}),

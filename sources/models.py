@@ -84,7 +84,9 @@ class PersonQuerySet(models.QuerySet):
     def named(self, name: str):
         """Return the people called `name`, by their main name or any alias."""
         name = name.strip()
-        return self.filter(Q(name__iexact=name) | Q(aliases__name__iexact=name)).distinct()
+        return self.filter(
+            Q(name__iexact=name) | Q(aliases__name__iexact=name)
+        ).distinct()
 
 
 class Person(models.Model):
@@ -112,7 +114,7 @@ class Person(models.Model):
             models.CheckConstraint(
                 condition=Q(wikidata_id="") | Q(wikidata_id__regex=r"^Q[1-9][0-9]*$"),
                 name="person_wikidata_id_format",
-                violation_error_message="A Wikidata id is a Q followed by digits, e.g. Q42.",
+                violation_error_message=wikidata_id_validator.message,
             ),
         ]
 
@@ -130,7 +132,9 @@ class PersonAlias(models.Model):
         ordering = ["name"]
         verbose_name_plural = "aliases"
         constraints = [
-            models.UniqueConstraint(fields=["person", "name"], name="person_alias_unique"),
+            models.UniqueConstraint(
+                fields=["person", "name"], name="person_alias_unique"
+            ),
         ]
 
     def __str__(self):
@@ -161,10 +165,18 @@ class Document(models.Model):
     title = models.CharField(max_length=500)
     url = models.URLField(max_length=1000, blank=True)
     publisher = models.ForeignKey(
-        Publisher, on_delete=models.PROTECT, null=True, blank=True, related_name="documents"
+        Publisher,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="documents",
     )
-    authors = models.ManyToManyField(Person, blank=True, related_name="authored_documents")
-    type = models.CharField(max_length=20, choices=Type.choices, default=Type.NEWS_ARTICLE)
+    authors = models.ManyToManyField(
+        Person, blank=True, related_name="authored_documents"
+    )
+    type = models.CharField(
+        max_length=20, choices=Type.choices, default=Type.NEWS_ARTICLE
+    )
     language = models.CharField(
         max_length=35, default="en", validators=[language_code_validator]
     )
@@ -179,9 +191,13 @@ class Document(models.Model):
         blank=True,
         help_text="How the publication date was established.",
     )
-    accessed_on = models.DateField(null=True, blank=True, validators=[validate_not_in_future])
+    accessed_on = models.DateField(
+        null=True, blank=True, validators=[validate_not_in_future]
+    )
     text = models.TextField(blank=True, help_text="The full text, when it is stored.")
-    text_sha256 = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    text_sha256 = models.CharField(
+        max_length=64, blank=True, db_index=True, editable=False
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -191,20 +207,22 @@ class Document(models.Model):
         ordering = ["-published_on", "title"]
         constraints = [
             models.UniqueConstraint(
-                fields=["url"], condition=~Q(url=""), name="document_url_unique_when_given"
+                fields=["url"],
+                condition=~Q(url=""),
+                name="document_url_unique_when_given",
             ),
         ]
 
     def __str__(self):
         return self.title
 
-    def clean(self):
-        self.text_sha256 = text_sha256(self.text) if self.text else ""
-
     def save(self, *args, **kwargs):
         # The checksum is derived data: keep it true however the row is written.
         self.text_sha256 = text_sha256(self.text) if self.text else ""
         super().save(*args, **kwargs)
+
+    def clean(self):
+        self.text_sha256 = text_sha256(self.text) if self.text else ""
 
     @property
     def published_display(self) -> str:

@@ -1,4 +1,4 @@
-"""Factories for the tests' own rows (fixtures are only loaded where they are tested)."""
+"""Factories for the tests' own rows; fixtures load only where they are tested."""
 
 import datetime
 from decimal import Decimal

@@ -1,6 +1,7 @@
 """Settings for the test suite: fast hashing, a fixed key, no DEBUG."""
 
 from .base import *  # noqa: F403
+from .base import MIDDLEWARE
 
 SECRET_KEY = "test-only-not-secret"
 DEBUG = False
@@ -11,4 +12,6 @@ STORAGES = {
 }
 
 # No collected static files in tests: serve nothing through WhiteNoise.
-MIDDLEWARE = [m for m in MIDDLEWARE if m != "whitenoise.middleware.WhiteNoiseMiddleware"]  # noqa: F405
+MIDDLEWARE = [
+    m for m in MIDDLEWARE if m != "whitenoise.middleware.WhiteNoiseMiddleware"
+]

@@ -18,7 +18,11 @@ pytestmark = pytest.mark.django_db
 
 def every_registered_model():
     return sorted(
-        (model for model in admin.site._registry if model._meta.app_label in {"claims", "sources"}),
+        (
+            model
+            for model in admin.site._registry
+            if model._meta.app_label in {"claims", "sources"}
+        ),
         key=lambda model: model._meta.label,
     )
 
@@ -36,7 +40,9 @@ def test_changelist_add_and_change_pages_render_for_every_model(
     admin_client, one_of_each, model
 ):
     opts = model._meta
-    changelist = admin_client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"))
+    changelist = admin_client.get(
+        reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+    )
     assert changelist.status_code == 200
 
     add = admin_client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_add"))
@@ -56,7 +62,9 @@ def test_claim_changelist_search_finds_a_claim_by_its_speakers_alias(admin_clien
     wanted = ClaimFactory(speaker=sanaei, text="Trade fell to 1.5 billion dollars.")
     other = ClaimFactory(text="Exports resumed after five years.")
 
-    response = admin_client.get(reverse("admin:claims_claim_changelist"), {"q": "Mahdi"})
+    response = admin_client.get(
+        reverse("admin:claims_claim_changelist"), {"q": "Mahdi"}
+    )
 
     shown = list(response.context["cl"].result_list)
     assert shown == [wanted]

@@ -105,7 +105,9 @@ def test_comparator_without_value_is_refused():
 
 
 def test_quote_must_appear_in_the_stored_document_text():
-    document = DocumentFactory(text="Trade stood close to 5.3 billion dollars last year.")
+    document = DocumentFactory(
+        text="Trade stood close to 5.3 billion dollars last year."
+    )
     claim = ClaimFactory.build(document=document, quote="trade stood at 9 billion")
     assert errors_of(claim)["quote"] == [
         "The quote does not appear in the document's text."

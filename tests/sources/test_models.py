@@ -94,6 +94,8 @@ def test_published_date_is_shown_only_as_far_as_it_is_known(precision, expected)
 
 
 def test_quote_matching_tolerates_whitespace_and_typographic_quotes():
-    document = DocumentFactory.build(text="Iran\u2019s  Ambassador said\n“trade will grow”.")
-    assert document.contains_quote("Iran's Ambassador said \"trade will grow\"")
+    document = DocumentFactory.build(
+        text="Iran\u2019s  Ambassador said\n“trade will grow”."
+    )
+    assert document.contains_quote('Iran\'s Ambassador said "trade will grow"')
     assert not document.contains_quote("Iran's Ambassador said trade will shrink")

@@ -12,7 +12,8 @@ from sources.models import Document
 
 class Command(BaseCommand):
     help = (
-        "Load the seed fixtures if the database holds no documents yet, and make sure a "
+        "Load the seed fixtures if the database holds no documents yet, and make "
+        "sure a "
         "superuser exists (DJANGO_SUPERUSER_USERNAME / DJANGO_SUPERUSER_PASSWORD, or "
         "'admin' with a generated password that is printed once)."
     )
@@ -33,13 +34,19 @@ class Command(BaseCommand):
             if password:
                 user.set_password(password)
                 user.save(update_fields=["password"])
-                self.stdout.write(f"Admin account '{username}': password set from environment.")
+                self.stdout.write(
+                    f"Admin account '{username}': password set from environment."
+                )
             else:
-                self.stdout.write(f"Admin account '{username}' exists; password unchanged.")
+                self.stdout.write(
+                    f"Admin account '{username}' exists; password unchanged."
+                )
             return
         generated = not password
         password = password or secrets.token_urlsafe(12)
-        user_model.objects.create_superuser(username=username, email="", password=password)
+        user_model.objects.create_superuser(
+            username=username, email="", password=password
+        )
         if generated:
             self.stdout.write(
                 self.style.SUCCESS(
@@ -48,4 +55,6 @@ class Command(BaseCommand):
                 )
             )
         else:
-            self.stdout.write(f"Created admin account '{username}' from the environment.")
+            self.stdout.write(
+                f"Created admin account '{username}' from the environment."
+            )

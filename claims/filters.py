@@ -1,0 +1,112 @@
+import django_filters
+from django.db.models import Exists, OuterRef, Q
+
+from .models import Claim, ClaimLink, Evidence
+from .ratings import Status
+from .search import search_claims
+
+
+class StatusInFilter(django_filters.BaseInFilter, django_filters.ChoiceFilter):
+    """Several statuses, comma separated: ?status=disputed,false"""
+
+
+class ClaimFilter(django_filters.FilterSet):
+    status = StatusInFilter(
+        field_name="status",
+        lookup_expr="in",
+        choices=Status.choices,
+        help_text="One or more statuses, comma separated.",
+    )
+    document = django_filters.NumberFilter(
+        field_name="document_id", lookup_expr="exact"
+    )
+    publisher = django_filters.NumberFilter(
+        field_name="document__publisher_id", lookup_expr="exact"
+    )
+    speaker = django_filters.NumberFilter(field_name="speaker_id", lookup_expr="exact")
+    metric = django_filters.CharFilter(
+        field_name="metric", method="filter_metric", help_text="Metric id or slug."
+    )
+    claimed_after = django_filters.DateFilter(
+        field_name="claimed_on", lookup_expr="gte"
+    )
+    claimed_before = django_filters.DateFilter(
+        field_name="claimed_on", lookup_expr="lte"
+    )
+    period_overlaps_start = django_filters.DateFilter(
+        field_name="period_end",
+        lookup_expr="gte",
+        help_text="Claims whose period ends on or after this date.",
+    )
+    period_overlaps_end = django_filters.DateFilter(
+        field_name="period_start",
+        lookup_expr="lte",
+        help_text="Claims whose period starts on or before this date.",
+    )
+    value_min = django_filters.NumberFilter(field_name="value", lookup_expr="gte")
+    value_max = django_filters.NumberFilter(field_name="value", lookup_expr="lte")
+    unit = django_filters.CharFilter(field_name="unit", lookup_expr="exact")
+    updated_since = django_filters.IsoDateTimeFilter(
+        field_name="updated_at",
+        lookup_expr="gte",
+        help_text="Claims changed at or after this time (ISO 8601), for syncing.",
+    )
+    has_conflicts = django_filters.TypedChoiceFilter(
+        field_name="links_from",
+        choices=[("true", "true"), ("false", "false")],
+        coerce=lambda value: value == "true",
+        method="filter_has_conflicts",
+        help_text="Claims with (true) or without (false) a 'contradicts' link.",
+    )
+    q = django_filters.CharFilter(
+        field_name="search_vector",
+        method="filter_search",
+        help_text="Full-text search over claim text, quote, speaker names and aliases, "
+        "and document title.",
+    )
+
+    class Meta:
+        model = Claim
+        fields = []
+
+    def filter_metric(self, queryset, name, value):
+        if value.isdigit():
+            return queryset.filter(metric_id=int(value))
+        return queryset.filter(metric__slug=value)
+
+    def filter_has_conflicts(self, queryset, name, value):
+        contradicts = ClaimLink.objects.filter(relation=ClaimLink.Relation.CONTRADICTS)
+        conflicted = Exists(contradicts.filter(from_claim=OuterRef("pk"))) | Exists(
+            contradicts.filter(to_claim=OuterRef("pk"))
+        )
+        return queryset.filter(conflicted if value else ~Q(conflicted))
+
+    def filter_search(self, queryset, name, value):
+        return search_claims(queryset, value)
+
+
+class EvidenceFilter(django_filters.FilterSet):
+    claim = django_filters.NumberFilter(field_name="claim_id", lookup_expr="exact")
+    stance = django_filters.ChoiceFilter(
+        field_name="stance", lookup_expr="exact", choices=Evidence.Stance.choices
+    )
+
+    class Meta:
+        model = Evidence
+        fields = []
+
+
+class ClaimLinkFilter(django_filters.FilterSet):
+    claim = django_filters.NumberFilter(
+        method="filter_claim", help_text="Links from or to this claim."
+    )
+    relation = django_filters.ChoiceFilter(
+        field_name="relation", lookup_expr="exact", choices=ClaimLink.Relation.choices
+    )
+
+    class Meta:
+        model = ClaimLink
+        fields = []
+
+    def filter_claim(self, queryset, name, value):
+        return queryset.filter(Q(from_claim_id=value) | Q(to_claim_id=value))

@@ -1,0 +1,52 @@
+"""Search claims: PostgreSQL full-text search, or contains-matching on SQLite."""
+
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.db import connection
+from django.db.models import F, FloatField, Q, QuerySet, Value
+
+from sources.models import Document, Person
+
+SEARCH_CONFIG = "english"
+
+
+def _speakers_matching(words: list[str]) -> QuerySet:
+    people = Person.objects.all()
+    for word in words:
+        people = people.filter(
+            Q(name__icontains=word) | Q(aliases__name__icontains=word)
+        )
+    return people.values("pk")
+
+
+def search_claims(queryset: QuerySet, q: str) -> QuerySet:
+    """Return the claims matching `q` in their text, quote, speaker or document title.
+
+    The result carries a `rank` annotation: text-search rank on PostgreSQL, 0 on SQLite.
+    """
+    words = q.split()
+    if not words:
+        return queryset.annotate(rank=Value(0.0, output_field=FloatField()))
+    if connection.vendor == "postgresql":
+        query = SearchQuery(q, config=SEARCH_CONFIG, search_type="websearch")
+        documents = (
+            Document.objects.annotate(
+                title_vector=SearchVector("title", config=SEARCH_CONFIG)
+            )
+            .filter(title_vector=query)
+            .values("pk")
+        )
+        return queryset.filter(
+            Q(search_vector=query)
+            | Q(speaker__in=_speakers_matching(words))
+            | Q(document__in=documents)
+        ).annotate(rank=SearchRank(F("search_vector"), query))
+
+    for word in words:
+        documents = Document.objects.filter(title__icontains=word).values("pk")
+        queryset = queryset.filter(
+            Q(text__icontains=word)
+            | Q(quote__icontains=word)
+            | Q(speaker__in=_speakers_matching([word]))
+            | Q(document__in=documents)
+        )
+    return queryset.annotate(rank=Value(0.0, output_field=FloatField()))

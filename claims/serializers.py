@@ -1,0 +1,166 @@
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from factcheck.api import StrictFieldsMixin
+from sources.models import Document, Person
+
+from .models import Claim, ClaimLink, Comparator, Evidence, Metric
+
+
+class MetricSerializer(StrictFieldsMixin, serializers.ModelSerializer):
+    class Meta:
+        model = Metric
+        fields = ["id", "name", "slug", "unit", "description"]
+        validators = []
+        extra_kwargs = {"name": {"validators": []}, "slug": {"validators": []}}
+
+
+class ClaimDocumentSerializer(serializers.ModelSerializer):
+    publisher_name = serializers.CharField(
+        source="publisher.name", read_only=True, default=None
+    )
+
+    class Meta:
+        model = Document
+        fields = [
+            "id",
+            "title",
+            "url",
+            "publisher_name",
+            "published_on",
+            "published_precision",
+        ]
+
+
+class ClaimSpeakerSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Person
+        fields = ["id", "name"]
+
+
+class ClaimMetricSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Metric
+        fields = ["id", "slug", "name"]
+
+
+class FigureSerializer(serializers.Serializer):
+    value = serializers.DecimalField(
+        max_digits=28, decimal_places=6, coerce_to_string=True
+    )
+    value_upper = serializers.DecimalField(
+        max_digits=28, decimal_places=6, coerce_to_string=True, allow_null=True
+    )
+    unit = serializers.CharField()
+    comparator = serializers.ChoiceField(choices=Comparator.choices)
+    period_start = serializers.DateField(allow_null=True)
+    period_end = serializers.DateField(allow_null=True)
+    period_label = serializers.CharField(allow_blank=True)
+    display = serializers.CharField(
+        source="figure_display", help_text='e.g. "$5.3 billion (approx.)"'
+    )
+
+
+class ClaimSerializer(serializers.ModelSerializer):
+    """A claim as clients read it: its source, speaker, figure and verdict."""
+
+    document = ClaimDocumentSerializer(read_only=True)
+    speaker = ClaimSpeakerSerializer(read_only=True, allow_null=True)
+    metric = ClaimMetricSerializer(read_only=True, allow_null=True)
+    figure = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Claim
+        fields = [
+            "id",
+            "text",
+            "quote",
+            "document",
+            "speaker",
+            "speaker_role",
+            "claimed_on",
+            "claimed_precision",
+            "metric",
+            "figure",
+            "status",
+            "rationale",
+            "reviewed_at",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(FigureSerializer(allow_null=True))
+    def get_figure(self, claim):
+        if claim.value is None:
+            return None
+        return FigureSerializer(claim).data
+
+
+class ClaimInputSerializer(StrictFieldsMixin, serializers.ModelSerializer):
+    """A claim as clients write it: flat figure fields, related rows by id.
+
+    `metric` takes the metric's id or its slug.
+    """
+
+    metric = serializers.CharField(
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        help_text="Metric id or slug.",
+    )
+
+    class Meta:
+        model = Claim
+        fields = [
+            "text",
+            "quote",
+            "document",
+            "speaker",
+            "speaker_role",
+            "claimed_on",
+            "claimed_precision",
+            "metric",
+            "value",
+            "value_upper",
+            "unit",
+            "comparator",
+            "period_start",
+            "period_end",
+            "period_label",
+            "status",
+            "rationale",
+        ]
+        extra_kwargs = {"status": {"required": False}}
+
+    def validate_metric(self, value):
+        if value in (None, ""):
+            return None
+        lookup = {"pk": int(value)} if str(value).isdigit() else {"slug": value}
+        metric = Metric.objects.filter(**lookup).first()
+        if metric is None:
+            raise serializers.ValidationError(f"No metric with id or slug {value!r}.")
+        return metric
+
+
+class EvidenceSerializer(StrictFieldsMixin, serializers.ModelSerializer):
+    class Meta:
+        model = Evidence
+        fields = ["id", "claim", "document", "url", "stance", "note", "created_at"]
+        read_only_fields = ["created_at"]
+
+
+class ClaimLinkSerializer(StrictFieldsMixin, serializers.ModelSerializer):
+    class Meta:
+        model = ClaimLink
+        fields = [
+            "id",
+            "from_claim",
+            "to_claim",
+            "relation",
+            "note",
+            "detected",
+            "created_at",
+        ]
+        read_only_fields = ["detected", "created_at"]
+        validators = []

@@ -1,0 +1,297 @@
+import csv
+import json
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import FloatField, Prefetch, Value
+from django.db.models.functions import Coalesce
+from django.http import Http404, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils.html import _json_script_escapes as JSON_SCRIPT_ESCAPES
+from django.utils.safestring import mark_safe
+from django_filters import rest_framework as filters
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import filters as drf_filters
+from rest_framework import generics
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.renderers import BaseRenderer
+from rest_framework.response import Response
+
+from factcheck.api import ClaimCursorPagination
+from factcheck.viewsets import RecordViewSet
+
+from .claimreview import claim_review
+from .filters import ClaimFilter, ClaimLinkFilter, EvidenceFilter
+from .models import Claim, ClaimLink, Evidence, Metric
+from .serializers import (
+    ClaimInputSerializer,
+    ClaimLinkSerializer,
+    ClaimSerializer,
+    EvidenceSerializer,
+    MetricSerializer,
+)
+from .services import claim_save, claim_set_status
+
+# Nullable sort keys are coalesced so that cursor pagination never skips a NULL row.
+SORT_KEYS = {
+    "claimed_on": Coalesce("claimed_on", Value(date(1, 1, 1))),
+    "period_start": Coalesce("period_start", Value(date(1, 1, 1))),
+    "value": Coalesce("value", Value(Decimal("-1e21"))),
+}
+CSV_COLUMNS = [
+    "id",
+    "text",
+    "quote",
+    "document_id",
+    "document__title",
+    "document__publisher__name",
+    "speaker_id",
+    "speaker__name",
+    "speaker_role",
+    "claimed_on",
+    "claimed_precision",
+    "metric__slug",
+    "value",
+    "value_upper",
+    "unit",
+    "comparator",
+    "period_start",
+    "period_end",
+    "period_label",
+    "status",
+    "rationale",
+    "created_at",
+    "updated_at",
+]
+
+
+class ClaimOrderingFilter(drf_filters.OrderingFilter):
+    """Order by claimed date, period start, updated, value, id or search rank.
+
+    id breaks ties; with `q` and no ordering, the best-ranked matches come first.
+    """
+
+    def get_ordering(self, request, queryset, view):
+        default = ["-rank"] if request.query_params.get("q", "").strip() else ["-id"]
+        ordering = super().get_ordering(request, queryset, view) or default
+        ordering = [self._sort_name(term) for term in ordering]
+        if ordering[-1].lstrip("-") != "id":
+            ordering.append("-id" if ordering[0].startswith("-") else "id")
+        return ordering
+
+    @staticmethod
+    def _sort_name(term: str) -> str:
+        name = term.lstrip("-")
+        return term.replace(name, f"sort_{name}") if name in SORT_KEYS else term
+
+    def filter_queryset(self, request, queryset, view):
+        queryset = queryset.annotate(
+            **{f"sort_{name}": key for name, key in SORT_KEYS.items()}
+        )
+        if "rank" not in queryset.query.annotations:
+            queryset = queryset.annotate(rank=Value(0.0, output_field=FloatField()))
+        return super().filter_queryset(request, queryset, view)
+
+    def remove_invalid_fields(self, queryset, fields, view, request):
+        allowed = {
+            name
+            for name, _ in self.get_valid_fields(queryset, view, {"request": request})
+        }
+        allowed.add("rank")
+        invalid = [term for term in fields if term.lstrip("-") not in allowed]
+        if invalid:
+            raise ValidationError(
+                {
+                    "ordering": [
+                        f"Cannot order by {', '.join(invalid)}; "
+                        f"use one of {', '.join(sorted(allowed))}."
+                    ]
+                }
+            )
+        return fields
+
+
+class CSVRenderer(BaseRenderer):
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        # Lists stream their own CSV; anything else (errors) is written as one cell.
+        return str(data).encode("utf-8")
+
+
+class Echo:
+    def write(self, value):
+        return value
+
+
+def stream_claims_csv(queryset):
+    writer = csv.writer(Echo())
+    yield writer.writerow(CSV_COLUMNS)
+    for row in queryset.values_list(*CSV_COLUMNS).iterator(chunk_size=2000):
+        yield writer.writerow(row)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List claims",
+        description="Cursor-paginated. `?format=csv` (or `Accept: text/csv`) streams "
+        "every "
+        "matching claim as CSV with the same filters, without pagination.",
+    ),
+    create=extend_schema(
+        request=ClaimInputSerializer, responses={201: ClaimSerializer}
+    ),
+    update=extend_schema(
+        request=ClaimInputSerializer, responses={200: ClaimSerializer}
+    ),
+    partial_update=extend_schema(
+        request=ClaimInputSerializer, responses={200: ClaimSerializer}
+    ),
+)
+class ClaimViewSet(RecordViewSet):
+    queryset = Claim.objects.with_relations()
+    serializer_class = ClaimSerializer
+    filter_backends = [filters.DjangoFilterBackend, ClaimOrderingFilter]
+    filterset_class = ClaimFilter
+    ordering_fields = ["claimed_on", "period_start", "updated_at", "value", "id"]
+    pagination_class = ClaimCursorPagination
+
+    def get_renderers(self):
+        renderers = super().get_renderers()
+        if self.action == "list":
+            renderers.append(CSVRenderer())
+        return renderers
+
+    def get_serializer_class(self):
+        if self.action in {"create", "update", "partial_update"}:
+            return ClaimInputSerializer
+        return ClaimSerializer
+
+    def get_read_serializer(self, instance):
+        return ClaimSerializer(instance, context=self.get_serializer_context())
+
+    def list(self, request, *args, **kwargs):
+        if request.accepted_renderer.format == "csv":
+            queryset = self.filter_queryset(self.get_queryset()).order_by("id")
+            response = StreamingHttpResponse(
+                stream_claims_csv(queryset), content_type="text/csv; charset=utf-8"
+            )
+            response["Content-Disposition"] = 'attachment; filename="claims.csv"'
+            return response
+        return super().list(request, *args, **kwargs)
+
+    def save_record(self, instance, validated_data):
+        values = dict(validated_data)
+        status = values.pop("status", None)
+        for name, value in values.items():
+            setattr(instance, name, value)
+        if status is not None and status != instance.status:
+            return claim_set_status(claim=instance, status=status, by=self.request.user)
+        return claim_save(claim=instance, by=self.request.user)
+
+    @extend_schema(
+        summary="The claim's review as schema.org ClaimReview JSON-LD",
+        responses={
+            200: OpenApiResponse(
+                OpenApiTypes.OBJECT, description="ClaimReview JSON-LD"
+            ),
+            404: OpenApiResponse(
+                description="The claim has no verdict: no review to publish."
+            ),
+        },
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="claimreview",
+        pagination_class=None,
+        filter_backends=[],
+    )
+    def claimreview(self, request, pk=None):
+        claim = get_object_or_404(reviewable_claims(), pk=pk)
+        if not claim.is_reviewed:
+            raise Http404(
+                f"Claim {claim.pk} has no review to publish: its status is "
+                f"'{claim.status}', not a verdict."
+            )
+        return Response(claim_review(claim))
+
+
+def reviewable_claims():
+    """Return claims with what their ClaimReview needs (appearances) loaded in bulk."""
+    return Claim.objects.with_relations().prefetch_related(
+        Prefetch(
+            "links_from",
+            queryset=ClaimLink.objects.select_related("to_claim__document__publisher"),
+        ),
+        Prefetch(
+            "links_to",
+            queryset=ClaimLink.objects.select_related(
+                "from_claim__document__publisher"
+            ),
+        ),
+    )
+
+
+class ClaimReviewFeedView(generics.ListAPIView):
+    """Every reviewed claim as ClaimReview JSON-LD, newest review first."""
+
+    pagination_class = ClaimCursorPagination
+    queryset = Claim.objects.none()
+
+    def get_queryset(self):
+        return reviewable_claims().reviewed()
+
+    @extend_schema(
+        summary="Feed of ClaimReview JSON-LD for every reviewed claim",
+        responses={
+            200: OpenApiResponse(
+                OpenApiTypes.OBJECT, description="Cursor page of ClaimReview objects"
+            )
+        },
+    )
+    def get(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response([claim_review(claim) for claim in page])
+
+
+class MetricViewSet(RecordViewSet):
+    queryset = Metric.objects.order_by("id")
+    serializer_class = MetricSerializer
+    lookup_field = "slug"
+
+
+class EvidenceViewSet(RecordViewSet):
+    queryset = Evidence.objects.order_by("id")
+    serializer_class = EvidenceSerializer
+    filter_backends = [filters.DjangoFilterBackend]
+    filterset_class = EvidenceFilter
+
+
+class ClaimLinkViewSet(RecordViewSet):
+    queryset = ClaimLink.objects.order_by("id")
+    serializer_class = ClaimLinkSerializer
+    filter_backends = [filters.DjangoFilterBackend]
+    filterset_class = ClaimLinkFilter
+
+
+def claim_page(request, pk: int):
+    """The public page of a claim; a reviewed claim carries its ClaimReview markup."""
+    claim = get_object_or_404(reviewable_claims(), pk=pk)
+    review_json = ""
+    if claim.is_reviewed:
+        # Escape as json_script does, so no text can close the <script> element.
+        review_json = mark_safe(
+            json.dumps(claim_review(claim), ensure_ascii=False).translate(
+                JSON_SCRIPT_ESCAPES
+            )
+        )
+    return render(
+        request,
+        "claims/claim_page.html",
+        {"claim": claim, "review": claim.is_reviewed, "review_json": review_json},
+    )

@@ -1,0 +1,175 @@
+"""What every API view shares: errors, pagination, body limits, ETags and If-Match."""
+
+import hashlib
+import json
+
+from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
+from django.http import Http404
+from rest_framework import exceptions, serializers, status
+from rest_framework.pagination import CursorPagination
+from rest_framework.parsers import JSONParser
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+class PreconditionFailed(exceptions.APIException):
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_detail = (
+        "The resource has changed since you read it (If-Match does not match its "
+        "current ETag). Fetch it again and reapply your change."
+    )
+    default_code = "precondition_failed"
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "conflict"
+
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "payload_too_large"
+
+
+def validation_error_detail(error: DjangoValidationError) -> dict | list:
+    """Return a Django ValidationError in DRF's shape ({field: [messages]})."""
+    if hasattr(error, "error_dict"):
+        return {
+            ("non_field_errors" if field == "__all__" else field): messages
+            for field, messages in error.message_dict.items()
+        }
+    return {"non_field_errors": error.messages}
+
+
+def exception_handler(exc, context):
+    """Turn model-layer errors into 4xx JSON answers in DRF's error shape."""
+    if isinstance(exc, DjangoValidationError):
+        exc = serializers.ValidationError(validation_error_detail(exc))
+    elif isinstance(exc, ProtectedError):
+        names = sorted(
+            {str(obj._meta.verbose_name_plural) for obj in exc.protected_objects}
+        )
+        exc = Conflict(
+            f"Cannot delete: {', '.join(names)} still refer to it. "
+            "Remove or reassign them first."
+        )
+    elif isinstance(exc, IntegrityError):
+        exc = Conflict(f"The change conflicts with stored data: {exc}".splitlines()[0])
+    elif isinstance(exc, Http404) and exc.args:
+        exc = exceptions.NotFound(str(exc.args[0]))
+    return drf_exception_handler(exc, context)
+
+
+class LimitedJSONParser(JSONParser):
+    """JSON parser that refuses bodies over API_MAX_BODY_BYTES with a 413."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        limit = settings.API_MAX_BODY_BYTES
+        request = (parser_context or {}).get("request")
+        declared = int(request.META.get("CONTENT_LENGTH") or 0) if request else 0
+        if declared > limit:
+            raise PayloadTooLarge(f"The request body is larger than {limit} bytes.")
+        return super().parse(stream, media_type, parser_context)
+
+
+class ClaimCursorPagination(CursorPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+    ordering = "-id"
+
+
+class StrictFieldsMixin:
+    """Refuse request fields the serializer does not know, instead of dropping them."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            known = {name for name, field in self.fields.items() if not field.read_only}
+            unknown = sorted(set(data) - known)
+            if unknown:
+                raise serializers.ValidationError(
+                    {name: ["Unknown field."] for name in unknown}
+                )
+        return super().to_internal_value(data)
+
+
+def etag_for(data) -> str:
+    """Return a strong ETag for a serialized representation."""
+    encoded = json.dumps(data, sort_keys=True, default=str, separators=(",", ":"))
+    return '"' + hashlib.sha256(encoded.encode("utf-8")).hexdigest()[:32] + '"'
+
+
+class ConditionalDetailMixin:
+    """ETag on GET; If-None-Match gives 304; If-Match on writes gives 412 when stale.
+
+    The ETag is a hash of the resource's representation, so any change to what a
+    client sees changes it. The check and the write happen under a row lock.
+    """
+
+    def detail_etag(self, instance) -> str:
+        return etag_for(self.get_read_serializer(instance).data)
+
+    def get_read_serializer(self, instance):
+        return self.get_serializer(instance)
+
+    def retrieve(self, request, *args, **kwargs):
+        instance = self.get_object()
+        data = self.get_read_serializer(instance).data
+        etag = etag_for(data)
+        if etag in _etags(request.headers.get("If-None-Match", "")):
+            return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
+        return Response(data, headers={"ETag": etag})
+
+    def check_if_match(self, instance):
+        expected = self.request.headers.get("If-Match")
+        if expected is None:
+            return
+        etags = _etags(expected)
+        if "*" not in etags and self.detail_etag(instance) not in etags:
+            raise PreconditionFailed()
+
+    def get_locked_object(self):
+        queryset = self.get_queryset().select_for_update(of=("self",))
+        lookup_url_kwarg = self.lookup_url_kwarg or self.lookup_field
+        instance = queryset.filter(
+            **{self.lookup_field: self.kwargs[lookup_url_kwarg]}
+        ).first()
+        if instance is None:
+            raise exceptions.NotFound()
+        self.check_object_permissions(self.request, instance)
+        return instance
+
+    def update(self, request, *args, **kwargs):
+        with transaction.atomic():
+            instance = self.get_locked_object()
+            self.check_if_match(instance)
+            serializer = self.get_serializer(
+                instance, data=request.data, partial=kwargs.pop("partial", False)
+            )
+            serializer.is_valid(raise_exception=True)
+            instance = self.perform_update(serializer)
+            data = self.get_read_serializer(instance).data
+        return Response(data, headers={"ETag": etag_for(data)})
+
+    def destroy(self, request, *args, **kwargs):
+        with transaction.atomic():
+            instance = self.get_locked_object()
+            self.check_if_match(instance)
+            self.perform_destroy(instance)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        instance = self.perform_create(serializer)
+        data = self.get_read_serializer(instance).data
+        return Response(
+            data, status=status.HTTP_201_CREATED, headers={"ETag": etag_for(data)}
+        )
+
+
+def _etags(header: str) -> set[str]:
+    return {tag.strip().removeprefix("W/") for tag in header.split(",") if tag.strip()}
