@@ -72,7 +72,10 @@ class LimitedJSONParser(JSONParser):
         declared = int(request.META.get("CONTENT_LENGTH") or 0) if request else 0
         if declared > limit:
             raise PayloadTooLarge(f"The request body is larger than {limit} bytes.")
-        return super().parse(stream, media_type, parser_context)
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError as error:
+            raise exceptions.ParseError("JSON parse error - nested too deeply.") from error
 
 
 class ClaimCursorPagination(CursorPagination):

@@ -11,8 +11,15 @@ class PublisherSerializer(StrictFieldsMixin, serializers.ModelSerializer):
         fields = ["id", "name", "url", "kind", "country"]
 
 
+class AliasListField(serializers.ListField):
+    """Aliases read from the person's alias rows, written as a list of names."""
+
+    def to_representation(self, aliases):
+        return [alias.name for alias in aliases.all()]
+
+
 class PersonSerializer(StrictFieldsMixin, serializers.ModelSerializer):
-    aliases = serializers.ListField(
+    aliases = AliasListField(
         child=serializers.CharField(max_length=200),
         required=False,
         help_text="Other spellings of the name; a search by any finds the person.",
@@ -21,11 +28,6 @@ class PersonSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     class Meta:
         model = Person
         fields = ["id", "name", "aliases", "description", "wikidata_id"]
-
-    def to_representation(self, person):
-        representation = super().to_representation(person)
-        representation["aliases"] = [alias.name for alias in person.aliases.all()]
-        return representation
 
 
 class DocumentSerializer(StrictFieldsMixin, serializers.ModelSerializer):

@@ -1,0 +1,51 @@
+import pytest
+import yaml
+from django.core.management import call_command
+
+pytestmark = pytest.mark.django_db
+
+
+def test_schema_generates_without_warnings(tmp_path):
+    target = tmp_path / "schema.yml"
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(target))
+    schema = yaml.safe_load(target.read_text())
+    claims_list = schema["paths"]["/api/v1/claims/"]["get"]
+    parameters = {parameter["name"] for parameter in claims_list["parameters"]}
+    assert {
+        "status",
+        "document",
+        "publisher",
+        "speaker",
+        "metric",
+        "claimed_after",
+        "claimed_before",
+        "period_overlaps_start",
+        "period_overlaps_end",
+        "value_min",
+        "value_max",
+        "unit",
+        "updated_since",
+        "has_conflicts",
+        "q",
+        "ordering",
+        "cursor",
+        "page_size",
+    } <= parameters
+    assert "/api/v1/claims/{id}/claimreview/" in schema["paths"]
+    assert "/api/v1/claimreview/" in schema["paths"]
+    assert "/api/v1/metrics/{slug}/" in schema["paths"]
+
+
+def test_schema_and_swagger_ui_are_served_without_internet(client):
+    assert client.get("/api/schema/").status_code == 200
+    docs = client.get("/api/docs/")
+    assert docs.status_code == 200
+    page = docs.content.decode()
+    assert "swagger-ui" in page
+    assert "cdn." not in page and "unpkg" not in page
+
+
+def test_browsable_api_renders(client):
+    response = client.get("/api/v1/claims/", HTTP_ACCEPT="text/html")
+    assert response.status_code == 200
+    assert "Claim" in response.content.decode()
