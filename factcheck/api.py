@@ -75,7 +75,9 @@ class LimitedJSONParser(JSONParser):
         try:
             return super().parse(stream, media_type, parser_context)
         except RecursionError as error:
-            raise exceptions.ParseError("JSON parse error - nested too deeply.") from error
+            raise exceptions.ParseError(
+                "JSON parse error - nested too deeply."
+            ) from error
 
 
 class ClaimCursorPagination(CursorPagination):

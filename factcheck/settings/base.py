@@ -195,6 +195,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "factcheck.schema.add_error_responses",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "DatePrecisionEnum": "sources.models.DatePrecision",
         "ClaimStatusEnum": "claims.ratings.Status",

@@ -34,6 +34,13 @@ def test_schema_generates_without_warnings(tmp_path):
     assert "/api/v1/claims/{id}/claimreview/" in schema["paths"]
     assert "/api/v1/claimreview/" in schema["paths"]
     assert "/api/v1/metrics/{slug}/" in schema["paths"]
+    patch = schema["paths"]["/api/v1/claims/{id}/"]["patch"]["responses"]
+    assert patch["400"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/ValidationError"
+    }
+    assert {"401", "403", "404", "412", "413", "429"} <= set(patch)
+    claimreview = schema["paths"]["/api/v1/claims/{id}/claimreview/"]["get"]
+    assert "404" in claimreview["responses"]
 
 
 def test_schema_and_swagger_ui_are_served_without_internet(client):
