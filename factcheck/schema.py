@@ -15,7 +15,7 @@ ERROR_SCHEMAS = {
                 {"type": "object", "additionalProperties": True},
             ]
         },
-        "description": "Field name (or non_field_errors) to the reasons it was refused.",
+        "description": "Each refused field (or non_field_errors) with its reasons.",
         "example": {"unit": ["A value needs a unit."], "colour": ["Unknown field."]},
     },
 }

@@ -1,4 +1,3 @@
-import datetime
 
 import pytest
 from django.test import override_settings
@@ -116,7 +115,9 @@ def test_invalid_claim_is_a_400_naming_the_field_and_stores_nothing(
     editor, overrides, field, message
 ):
     document, metric = DocumentFactory(), MetricFactory()
-    response = editor.post(CLAIMS, new_claim_body(document, metric, **overrides), format="json")
+    response = editor.post(
+        CLAIMS, new_claim_body(document, metric, **overrides), format="json"
+    )
 
     assert response.status_code == 400
     errors = response.json()
@@ -126,18 +127,27 @@ def test_invalid_claim_is_a_400_naming_the_field_and_stores_nothing(
 
 
 def test_quote_missing_from_the_document_text_is_a_400(editor):
-    document = DocumentFactory(text="Trade hardly passed 3 billion dollars in recent years.")
+    document = DocumentFactory(
+        text="Trade hardly passed 3 billion dollars in recent years."
+    )
     body = new_claim_body(document, MetricFactory(), quote="trade reached 9 billion")
     response = editor.post(CLAIMS, body, format="json")
     assert response.status_code == 400
-    assert response.json()["quote"] == ["The quote does not appear in the document's text."]
+    assert response.json()["quote"] == [
+        "The quote does not appear in the document's text."
+    ]
 
 
 def test_unknown_fields_are_refused_not_dropped(editor):
-    body = new_claim_body(DocumentFactory(), MetricFactory(), verdict="true", colour="red")
+    body = new_claim_body(
+        DocumentFactory(), MetricFactory(), verdict="true", colour="red"
+    )
     response = editor.post(CLAIMS, body, format="json")
     assert response.status_code == 400
-    assert response.json() == {"colour": ["Unknown field."], "verdict": ["Unknown field."]}
+    assert response.json() == {
+        "colour": ["Unknown field."],
+        "verdict": ["Unknown field."],
+    }
 
 
 @pytest.mark.parametrize(
@@ -177,7 +187,9 @@ def test_patch_changes_only_the_given_fields_and_records_the_editor(editor, supe
 
 def test_patch_that_breaks_a_rule_is_a_400_and_changes_nothing(editor):
     claim = FigureClaimFactory()
-    response = editor.patch(f"{CLAIMS}{claim.pk}/", {"text": "New", "unit": ""}, format="json")
+    response = editor.patch(
+        f"{CLAIMS}{claim.pk}/", {"text": "New", "unit": ""}, format="json"
+    )
     assert response.status_code == 400
     assert "unit" in response.json()
     claim.refresh_from_db()
@@ -227,17 +239,29 @@ def test_deleting_a_document_that_claims_cite_is_a_409_not_a_500(editor):
 def test_publisher_crud_and_unique_name(editor):
     created = editor.post(
         "/api/v1/publishers/",
-        {"name": "AVIM", "kind": "think_tank", "country": "TR", "url": "https://avim.org.tr"},
+        {
+            "name": "AVIM",
+            "kind": "think_tank",
+            "country": "TR",
+            "url": "https://avim.org.tr",
+        },
         format="json",
     )
     assert created.status_code == 201
     duplicate = editor.post("/api/v1/publishers/", {"name": "AVIM"}, format="json")
     assert duplicate.status_code == 400
     assert "name" in duplicate.json()
-    bad_country = editor.post("/api/v1/publishers/", {"name": "X", "country": "tur"}, format="json")
+    bad_country = editor.post(
+        "/api/v1/publishers/", {"name": "X", "country": "tur"}, format="json"
+    )
     assert "country" in bad_country.json()
     pk = created.json()["id"]
-    assert editor.patch(f"/api/v1/publishers/{pk}/", {"kind": "other"}, format="json").status_code == 200
+    assert (
+        editor.patch(
+            f"/api/v1/publishers/{pk}/", {"kind": "other"}, format="json"
+        ).status_code
+        == 200
+    )
     assert Publisher.objects.get(pk=pk).kind == "other"
 
 
@@ -259,14 +283,18 @@ def test_person_aliases_are_written_and_read_as_a_list(editor):
 
 
 def test_person_wikidata_id_is_validated(editor):
-    response = editor.post("/api/v1/people/", {"name": "X", "wikidata_id": "42"}, format="json")
+    response = editor.post(
+        "/api/v1/people/", {"name": "X", "wikidata_id": "42"}, format="json"
+    )
     assert response.status_code == 400
     assert "wikidata_id" in response.json()
 
 
 def test_persian_names_round_trip_exactly(editor):
     name = "مهدی سنایی"
-    response = editor.post("/api/v1/people/", {"name": name, "aliases": ["سنائی"]}, format="json")
+    response = editor.post(
+        "/api/v1/people/", {"name": name, "aliases": ["سنائی"]}, format="json"
+    )
     assert response.status_code == 201
     fetched = editor.get(f"/api/v1/people/{response.json()['id']}/").json()
     assert fetched["name"] == name
@@ -299,7 +327,9 @@ def test_document_create_with_authors_and_text_gets_a_checksum(editor):
 def test_document_duplicate_url_is_a_400_naming_url(editor):
     DocumentFactory(url="https://example.org/a")
     response = editor.post(
-        "/api/v1/documents/", {"title": "Again", "url": "https://example.org/a"}, format="json"
+        "/api/v1/documents/",
+        {"title": "Again", "url": "https://example.org/a"},
+        format="json",
     )
     assert response.status_code == 400
     assert "url" in str(response.json()) or "non_field_errors" in response.json()
@@ -307,9 +337,14 @@ def test_document_duplicate_url_is_a_400_naming_url(editor):
 
 def test_metric_detail_is_by_slug_and_slug_is_unique(editor):
     MetricFactory(slug="iran-russia-trade", name="Iran-Russia trade")
-    assert editor.get("/api/v1/metrics/iran-russia-trade/").json()["name"] == "Iran-Russia trade"
+    assert (
+        editor.get("/api/v1/metrics/iran-russia-trade/").json()["name"]
+        == "Iran-Russia trade"
+    )
     response = editor.post(
-        "/api/v1/metrics/", {"name": "Other", "slug": "iran-russia-trade", "unit": "USD"}, format="json"
+        "/api/v1/metrics/",
+        {"name": "Other", "slug": "iran-russia-trade", "unit": "USD"},
+        format="json",
     )
     assert response.status_code == 400
     assert "slug" in response.json()
@@ -372,7 +407,9 @@ def test_token_from_username_and_password_authorizes_writes():
     token = response.json()["token"]
     client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     created = client.post(
-        "/api/v1/metrics/", {"name": "Cars", "slug": "cars", "unit": "cars"}, format="json"
+        "/api/v1/metrics/",
+        {"name": "Cars", "slug": "cars", "unit": "cars"},
+        format="json",
     )
     assert created.status_code == 201
 

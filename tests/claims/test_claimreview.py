@@ -29,7 +29,9 @@ def reviewed_fixture_claim(db, settings):
     )
 
 
-def test_claimreview_of_a_reviewed_fixture_claim_field_by_field(api, reviewed_fixture_claim):
+def test_claimreview_of_a_reviewed_fixture_claim_field_by_field(
+    api, reviewed_fixture_claim
+):
     claim = reviewed_fixture_claim
     review = api.get(f"/api/v1/claims/{claim.pk}/claimreview/").json()
 
@@ -64,7 +66,10 @@ def test_claimreview_of_a_reviewed_fixture_claim_field_by_field(api, reviewed_fi
             "headline": "Iran's Relations with Russia",
             "url": "https://avim.org.tr/Blog/IRAN-S-RELATIONS-WITH-RUSSIA",
             "datePublished": "2013-04-23",
-            "publisher": {"@type": "Organization", "name": claim.document.publisher.name},
+            "publisher": {
+                "@type": "Organization",
+                "name": claim.document.publisher.name,
+            },
         }
     ]
     assert item["firstAppearance"] == item["appearance"][0]
@@ -82,7 +87,9 @@ def test_same_claim_links_add_appearances_earliest_first(api):
     late = DocumentFactory(published_on=datetime.date(2014, 6, 30), title="Later")
     early = DocumentFactory(published_on=datetime.date(2013, 4, 23), title="Earlier")
     claim = ClaimFactory(document=late, status=Status.VERIFIED)
-    ClaimLinkFactory(from_claim=claim, to_claim=ClaimFactory(document=early), relation="same_claim")
+    ClaimLinkFactory(
+        from_claim=claim, to_claim=ClaimFactory(document=early), relation="same_claim"
+    )
 
     item = api.get(f"/api/v1/claims/{claim.pk}/claimreview/").json()["itemReviewed"]
     assert [work["headline"] for work in item["appearance"]] == ["Earlier", "Later"]
@@ -115,7 +122,9 @@ def test_claimreview_feed_lists_only_reviewed_claims_in_constant_queries(
 def test_public_claim_page_embeds_the_same_claimreview(client, reviewed_fixture_claim):
     claim = reviewed_fixture_claim
     page = client.get(f"/claims/{claim.pk}/").content.decode()
-    embedded = re.search(r'<script type="application/ld\+json">(.*?)</script>', page, re.S)
+    embedded = re.search(
+        r'<script type="application/ld\+json">(.*?)</script>', page, re.S
+    )
     assert embedded is not None
     api_review = APIClient().get(f"/api/v1/claims/{claim.pk}/claimreview/").json()
     assert json.loads(embedded.group(1)) == api_review
