@@ -1,10 +1,19 @@
+from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Count
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
+from sources.models import normalize_for_matching
+
 from .models import Claim, ClaimLink, Evidence, Metric
-from .ratings import Status
-from .services import claim_save, claim_set_status
+from .ratings import VERDICTS, Status
+from .services import claim_restore_deleted, claim_save, claim_set_status
+from .workflow import VERDICT_PERMISSION, allowed_moves, check_status_change
 
 
 @admin.register(Metric)
@@ -31,30 +40,177 @@ class ClaimLinkInline(admin.TabularInline):
     verbose_name = "link to another claim"
 
 
+class ClaimAdminForm(forms.ModelForm):
+    """The claim form, with the version it was opened at and the workflow rules."""
+
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    change_reason = forms.CharField(
+        required=False,
+        max_length=100,
+        help_text="Optional: why you made this change (kept in the history).",
+    )
+
+    user = None  # set by ClaimAdmin.get_form
+
+    class Meta:
+        model = Claim
+        # The admin's fieldsets choose the fields shown; these are the core ones.
+        fields = ["text", "quote", "document", "status", "rationale"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.stored = None
+        if self.instance.pk:
+            self.stored = (
+                Claim.objects.filter(pk=self.instance.pk)
+                .only("status", "version", "created_by")
+                .first()
+            )
+        if self.stored is not None:
+            self.fields["expected_version"].initial = self.stored.version
+            if "status" in self.fields:
+                current = Status(self.stored.status)
+                reachable = {current, *allowed_moves(current)}
+                self.fields["status"].choices = [
+                    (value, label)
+                    for value, label in Status.choices
+                    if value in reachable
+                ]
+                self.fields["status"].help_text = (
+                    f"From '{current.label}' a claim may move to: "
+                    + ", ".join(f"'{s.label}'" for s in allowed_moves(current))
+                    + "."
+                )
+
+    def clean(self):
+        cleaned = super().clean()
+        stored = self.stored
+        if stored is not None and transaction.get_connection().in_atomic_block:
+            # Lock the row until the save commits, so no one slips in between.
+            stored = (
+                Claim.objects.select_for_update()
+                .only("status", "version", "created_by")
+                .get(pk=stored.pk)
+            )
+        expected = cleaned.get("expected_version")
+        if stored is not None and expected is not None and expected != stored.version:
+            url = reverse("admin:claims_claim_change", args=[stored.pk])
+            raise ValidationError(
+                format_html(
+                    "Someone else saved this claim after you opened it (you opened "
+                    "version {}, it is now version {}). Your changes were not saved: "
+                    '<a href="{}">open the current version</a> and reapply them.',
+                    expected,
+                    stored.version,
+                    url,
+                ),
+                code="stale_version",
+            )
+        if "status" in cleaned:
+            try:
+                check_status_change(
+                    old=stored.status if stored else None,
+                    new=cleaned["status"],
+                    by=self.user,
+                    created_by_id=stored.created_by_id if stored else None,
+                    rationale=cleaned.get("rationale", ""),
+                )
+            except PermissionDenied as refusal:
+                self.add_error("status", str(refusal))
+        return cleaned
+
+
+class StatusCountFilter(admin.SimpleListFilter):
+    """Filter by status, with how many claims have each (one grouped query)."""
+
+    title = "status"
+    parameter_name = "status__exact"
+
+    def lookups(self, request, model_admin):
+        counts = dict(
+            Claim.objects.order_by().values_list("status").annotate(n=Count("id"))
+        )
+        return [
+            (value, f"{label} ({counts.get(value, 0)})")
+            for value, label in Status.choices
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(status=self.value())
+        return queryset
+
+
+class ReviewQueueFilter(admin.SimpleListFilter):
+    """The review queue: claims in review, the longest waiting first."""
+
+    title = "queue"
+    parameter_name = "queue"
+
+    def lookups(self, request, model_admin):
+        return [("review", "Review queue (in review, oldest first)")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "review":
+            return queryset.filter(status=Status.IN_REVIEW)
+        return queryset
+
+
 def _status_action(status: Status):
     def action(modeladmin, request, queryset):
-        moved, refused = 0, []
+        rationale = request.POST.get("rationale", "").strip()
+        if status in VERDICTS and "apply" not in request.POST:
+            # A verdict needs a rationale: ask for it before touching anything.
+            return TemplateResponse(
+                request,
+                "admin/claims/claim/set_verdict.html",
+                {
+                    **modeladmin.admin_site.each_context(request),
+                    "opts": modeladmin.model._meta,
+                    "claims": list(queryset),
+                    "status": status,
+                    "action": f"set_status_{status.value}",
+                },
+            )
+        moved, already, refused = 0, 0, []
         for claim in queryset.select_related("document"):
+            if claim.status == status:
+                already += 1
+                continue
             try:
-                claim_set_status(claim=claim, status=status, by=request.user)
-            except ValidationError as error:
-                refused.append(f"#{claim.pk}: {'; '.join(error.messages)}")
+                # One claim, one transaction: a refused claim leaves the others moving.
+                claim_set_status(
+                    claim=claim, status=status, by=request.user, rationale=rationale
+                )
+            except (ValidationError, PermissionDenied) as refusal:
+                reasons = (
+                    refusal.messages
+                    if isinstance(refusal, ValidationError)
+                    else [str(refusal)]
+                )
+                refused.append(f"#{claim.pk}: {' '.join(reasons)}")
             else:
                 moved += 1
         if moved:
             modeladmin.message_user(
                 request, f"{moved} claim(s) moved to {status.label}.", messages.SUCCESS
             )
+        if already:
+            modeladmin.message_user(
+                request, f"{already} claim(s) already {status.label}.", messages.INFO
+            )
         for reason in refused:
             modeladmin.message_user(request, f"Not moved {reason}", messages.ERROR)
 
     action.__name__ = f"set_status_{status.value}"
     action.short_description = f"Move selected claims to “{status.label}”"
+    action.allowed_permissions = ["verdict"] if status in VERDICTS else ["change"]
     return action
 
 
 @admin.register(Claim)
 class ClaimAdmin(SimpleHistoryAdmin):
+    form = ClaimAdminForm
     list_display = [
         "id",
         "short_text",
@@ -67,7 +223,8 @@ class ClaimAdmin(SimpleHistoryAdmin):
     ]
     list_display_links = ["id", "short_text"]
     list_filter = [
-        "status",
+        ReviewQueueFilter,
+        StatusCountFilter,
         "metric",
         "document__publisher",
         "document__type",
@@ -84,11 +241,22 @@ class ClaimAdmin(SimpleHistoryAdmin):
         "document__title",
     ]
     autocomplete_fields = ["document", "speaker", "metric"]
-    readonly_fields = ["figure", "created_at", "updated_at", "created_by", "updated_by"]
+    readonly_fields = [
+        "figure",
+        "quote_in_context",
+        "same_metric_figures",
+        "version",
+        "reviewed_by",
+        "reviewed_at",
+        "created_at",
+        "updated_at",
+        "created_by",
+        "updated_by",
+    ]
     inlines = [EvidenceInline, ClaimLinkInline]
     actions = [_status_action(status) for status in Status]
     fieldsets = [
-        (None, {"fields": ["text", "quote", "document"]}),
+        (None, {"fields": ["text", "quote", "quote_in_context", "document"]}),
         (
             "Who and when",
             {"fields": ["speaker", "speaker_role", "claimed_on", "claimed_precision"]},
@@ -103,15 +271,41 @@ class ClaimAdmin(SimpleHistoryAdmin):
                     ("period_start", "period_end"),
                     "period_label",
                     "figure",
+                    "same_metric_figures",
                 ]
             },
         ),
-        ("Verification", {"fields": ["status", "rationale"]}),
+        (
+            "Verification",
+            {"fields": ["status", "rationale", "reviewed_by", "reviewed_at"]},
+        ),
         (
             "Record",
-            {"fields": ["created_at", "created_by", "updated_at", "updated_by"]},
+            {
+                "fields": [
+                    "change_reason",
+                    "expected_version",
+                    "version",
+                    "created_at",
+                    "created_by",
+                    "updated_at",
+                    "updated_by",
+                ]
+            },
         ),
     ]
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        return type(form.__name__, (form,), {"user": request.user})
+
+    def get_ordering(self, request):
+        if request.GET.get("queue") == "review":
+            return ["updated_at", "id"]
+        return super().get_ordering(request)
+
+    def has_verdict_permission(self, request):
+        return request.user.has_perm(VERDICT_PERMISSION)
 
     @admin.display(description="claim", ordering="text")
     def short_text(self, claim):
@@ -121,8 +315,142 @@ class ClaimAdmin(SimpleHistoryAdmin):
     def figure(self, claim):
         return claim.figure_display or "—"
 
+    @admin.display(description="quote in context")
+    def quote_in_context(self, claim):
+        if not claim.pk or not claim.document.text:
+            return "— (the document's text is not stored)"
+        return _quote_in_context(claim.document.text, claim.quote)
+
+    @admin.display(description="other figures on this metric")
+    def same_metric_figures(self, claim):
+        if not claim.metric_id:
+            return "—"
+        others = (
+            Claim.objects.about_metric(claim.metric_id)
+            .exclude(pk=claim.pk)
+            .select_related("document")
+            .order_by("period_start", "id")[:50]
+        )
+        rows = format_html_join(
+            "",
+            '<tr><td><a href="{}">#{}</a></td><td>{}</td><td>{}</td><td>{}</td>'
+            "<td>{}</td></tr>",
+            (
+                (
+                    reverse("admin:claims_claim_change", args=[other.pk]),
+                    other.pk,
+                    other.figure_display,
+                    other.period_label or "",
+                    other.document.title,
+                    other.get_status_display(),
+                )
+                for other in others
+            ),
+        )
+        if not rows:
+            return "— (no other claims on this metric)"
+        return format_html(
+            "<table><tr><th>claim</th><th>figure</th><th>period</th><th>source</th>"
+            "<th>status</th></tr>{}</table>",
+            rows,
+        )
+
     def save_model(self, request, obj, form, change):
-        claim_save(claim=obj, by=request.user)
+        claim_save(
+            claim=obj,
+            by=request.user,
+            expected_version=form.cleaned_data.get("expected_version"),
+            change_reason=form.cleaned_data.get("change_reason", ""),
+        )
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        # Restoring a version is a save like any other: atomic, locked, recorded.
+        with transaction.atomic():
+            return super().history_form_view(
+                request, object_id, version_id, extra_context
+            )
+
+
+def _quote_in_context(text: str, quote: str, sentences_around: int = 1) -> str:
+    """Return the sentences around the quote with the quote highlighted."""
+    import re
+
+    flat = normalize_for_matching(text)
+    needle = normalize_for_matching(quote)
+    start = flat.find(needle)
+    if start < 0:
+        return format_html("<em>The quote is not found in the stored text.</em>")
+    end = start + len(needle)
+    boundaries = [m.end() for m in re.finditer(r"[.!?][\"')\]]*\s", flat)]
+    before = [b for b in boundaries if b <= start]
+    after = [b for b in boundaries if b >= end]
+    context_start = (
+        before[-1 - sentences_around] if len(before) > sentences_around else 0
+    )
+    context_end = (
+        after[sentences_around] if len(after) > sentences_around else len(flat)
+    )
+    return format_html(
+        '<div style="max-width:60em">{}<mark>{}</mark>{}</div>',
+        flat[context_start:start],
+        flat[start:end],
+        flat[end:context_end],
+    )
+
+
+class DeletedClaim(Claim.history.model):
+    """A claim that was deleted, as its last history row; the admin restores it."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "deleted claim"
+
+
+@admin.register(DeletedClaim)
+class DeletedClaimAdmin(admin.ModelAdmin):
+    list_display = ["id", "text", "status", "history_date", "history_user"]
+    list_select_related = ["history_user"]
+    search_fields = ["text", "quote"]
+    actions = ["restore"]
+
+    def get_queryset(self, request):
+        existing = Claim.objects.values("pk")
+        return (
+            super()
+            .get_queryset(request)
+            .filter(history_type="-")
+            .exclude(id__in=existing)
+            .order_by("-history_date")
+        )
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("claims.delete_claim")
+
+    def has_restore_permission(self, request):
+        return request.user.has_perm("claims.delete_claim")
+
+    @admin.action(
+        description="Restore selected deleted claims", permissions=["restore"]
+    )
+    def restore(self, request, queryset):
+        for record in queryset:
+            try:
+                claim = claim_restore_deleted(claim_id=record.id, by=request.user)
+            except ValidationError as refusal:
+                self.message_user(request, " ".join(refusal.messages), messages.ERROR)
+            else:
+                self.message_user(
+                    request, f"Restored claim #{claim.pk}.", messages.SUCCESS
+                )
 
 
 @admin.register(Evidence)

@@ -18,11 +18,23 @@ from .ratings import VERDICTS, Status
 class Metric(models.Model):
     """What a figure measures; claims on one metric are the ones compared."""
 
+    class Kind(models.TextChoices):
+        ANNUAL = "annual", "Per year (a yearly flow, e.g. trade volume)"
+        TOTAL = "total", "Total over the period"
+        LEVEL = "level", "Level at a time (a price, a share, a count standing)"
+
     name = models.CharField(max_length=200, unique=True)
     slug = models.SlugField(max_length=200, unique=True)
     unit = models.CharField(
         max_length=32,
         help_text="ISO 4217 code for money (USD), a count noun (cars) or 'percent'.",
+    )
+    kind = models.CharField(
+        max_length=10,
+        choices=Kind.choices,
+        default=Kind.LEVEL,
+        help_text="How figures are compared: per-year figures only over periods of "
+        "about a year, totals only over the same span, levels over any overlap.",
     )
     description = models.TextField(blank=True)
 
@@ -96,6 +108,11 @@ class Claim(models.Model):
         editable=False,
     )
     reviewed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    version = models.PositiveIntegerField(
+        default=1,
+        editable=False,
+        help_text="Goes up with every save; a stale one is refused (no lost edits).",
+    )
 
     # The figure the claim states, where it has one.
     metric = models.ForeignKey(
@@ -123,6 +140,29 @@ class Claim(models.Model):
     period_end = models.DateField(null=True, blank=True)
     period_label = models.CharField(
         max_length=200, blank=True, help_text="The period as written, e.g. 'last year'."
+    )
+    # A stated change that led to the figure: "a close to 40-percent drop ... to 2
+    # billion" is value 2e9 with change_percent -40 (approximately). The implied value
+    # before the change is derived, never stored.
+    change_percent = models.DecimalField(
+        max_digits=9,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        help_text="Signed change that led to the value, in percent: -40 = a 40% drop.",
+    )
+    change_comparator = models.CharField(
+        max_length=20,
+        choices=Comparator.choices,
+        default=Comparator.EXACT,
+        help_text="How exact the change is: 'close to 40 percent' is approximately.",
+    )
+    comparison_flag = models.CharField(
+        max_length=300,
+        blank=True,
+        editable=False,
+        help_text="Set by conflict detection when it could not compare the figure "
+        "(e.g. a multi-year total with no claim over the same span).",
     )
 
     created_at = models.DateTimeField(auto_now_add=True)
@@ -153,6 +193,9 @@ class Claim(models.Model):
 
     class Meta:
         ordering = ["-claimed_on", "-id"]
+        permissions = [
+            ("set_verdict", "Can set or reopen a claim's verdict (reviewer)"),
+        ]
         indexes = [
             models.Index(fields=["metric", "period_start", "period_end"]),
             models.Index(fields=["claimed_on", "id"]),
@@ -187,6 +230,12 @@ class Claim(models.Model):
                 name="claim_comparator_needs_value",
                 violation_error_message="A comparator needs a value.",
             ),
+            models.CheckConstraint(
+                condition=Q(change_percent__isnull=True)
+                | (Q(value__isnull=False) & Q(change_percent__gt=-100)),
+                name="claim_change_needs_value_above_minus_100",
+                violation_error_message="A change needs a value and must exceed -100%.",
+            ),
         ]
 
     def __str__(self):
@@ -213,6 +262,15 @@ class Claim(models.Model):
             )
         if self.value is None and self.comparator != Comparator.EXACT:
             errors.setdefault("comparator", []).append("A comparator needs a value.")
+        if self.change_percent is not None:
+            if self.value is None:
+                errors.setdefault("change_percent", []).append(
+                    "A change needs the value it led to."
+                )
+            elif self.change_percent <= -100:
+                errors.setdefault("change_percent", []).append(
+                    "A drop of 100% or more leaves nothing to compare."
+                )
         if self.metric_id and self.value is None:
             errors.setdefault("value", []).append(
                 "A claim about a metric needs a value."

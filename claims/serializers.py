@@ -85,6 +85,7 @@ class ClaimSerializer(serializers.ModelSerializer):
             "status",
             "rationale",
             "reviewed_at",
+            "version",
             "created_at",
             "updated_at",
         ]
@@ -109,6 +110,13 @@ class ClaimInputSerializer(StrictFieldsMixin, serializers.ModelSerializer):
         allow_blank=True,
         help_text="Metric id or slug.",
     )
+    change_reason = serializers.CharField(
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        max_length=100,
+        help_text="Why you made this change; kept in the claim's history.",
+    )
 
     class Meta:
         model = Claim
@@ -130,6 +138,7 @@ class ClaimInputSerializer(StrictFieldsMixin, serializers.ModelSerializer):
             "period_label",
             "status",
             "rationale",
+            "change_reason",
         ]
         extra_kwargs = {"status": {"required": False}}
 
@@ -164,3 +173,22 @@ class ClaimLinkSerializer(StrictFieldsMixin, serializers.ModelSerializer):
         ]
         read_only_fields = ["detected", "created_at"]
         validators = []
+
+
+class ClaimVersionSerializer(serializers.Serializer):
+    """One version of a claim from its history; never the user's e-mail."""
+
+    history_id = serializers.IntegerField()
+    version = serializers.IntegerField()
+    date = serializers.DateTimeField(source="history_date")
+    type = serializers.SerializerMethodField()
+    user = serializers.CharField(source="history_user.username", default=None)
+    status = serializers.CharField()
+    change_reason = serializers.CharField(source="history_change_reason", default=None)
+    changes = serializers.ListField(
+        child=serializers.DictField(),
+        help_text="Fields changed from the version before: {field, old, new}.",
+    )
+
+    def get_type(self, record) -> str:
+        return {"+": "created", "~": "changed", "-": "deleted"}[record.history_type]

@@ -1,35 +1,139 @@
 """Writes with rules: every change to a claim goes through here."""
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from .models import Claim
 from .ratings import VERDICTS, Status
+from .workflow import check_status_change
+
+
+def _is_user(by) -> bool:
+    return by is not None and getattr(by, "is_authenticated", False)
 
 
 @transaction.atomic
-def claim_save(*, claim: Claim, by=None) -> Claim:
-    """Validate and store a new or changed claim, recording who wrote it."""
-    if by is not None and getattr(by, "is_authenticated", False):
-        if claim.pk is None:
+def claim_save(
+    *,
+    claim: Claim,
+    by=None,
+    expected_version: int | None = None,
+    change_reason: str = "",
+) -> Claim:
+    """Validate and store a new or changed claim under the workflow rules.
+
+    The stored row is locked while it is compared: a stale `expected_version` is
+    refused, a status change must be an allowed move for `by`, and the version
+    goes up by one with every save. `by` None is the system (imports, restores).
+    """
+    stored = None
+    if claim.pk is not None:
+        stored = (
+            Claim.objects.select_for_update()
+            .only("status", "version", "created_by")
+            .filter(pk=claim.pk)
+            .first()
+        )
+    if stored is not None and expected_version is not None:
+        if stored.version != expected_version:
+            raise ValidationError(
+                {
+                    "version": f"Someone else saved this claim after you opened it "
+                    f"(your version {expected_version}, now {stored.version}). "
+                    "Reload it and reapply your change."
+                }
+            )
+    check_status_change(
+        old=stored.status if stored else None,
+        new=claim.status,
+        by=by,
+        created_by_id=stored.created_by_id if stored else None,
+        rationale=claim.rationale,
+    )
+    entering_verdict = claim.status in VERDICTS and (
+        stored is None or stored.status != claim.status
+    )
+    if entering_verdict:
+        claim.reviewed_at = timezone.now()
+        claim.reviewed_by = by if _is_user(by) else None
+    if _is_user(by):
+        if stored is None:
             claim.created_by = by
         claim.updated_by = by
+        claim._history_user = by
+    claim.version = stored.version + 1 if stored else 1
+    if change_reason:
+        claim._change_reason = change_reason
     claim.full_clean()
     claim.save()
     return claim
 
 
-@transaction.atomic
 def claim_set_status(
-    *, claim: Claim, status: str, by=None, rationale: str = ""
+    *,
+    claim: Claim,
+    status: str,
+    by=None,
+    rationale: str = "",
+    change_reason: str = "",
 ) -> Claim:
-    """Move a claim to another verification status."""
-    status = Status(status)
-    if status in VERDICTS and status != claim.status:
-        claim.reviewed_at = timezone.now()
-        if by is not None and getattr(by, "is_authenticated", False):
-            claim.reviewed_by = by
-    claim.status = status
+    """Move a claim to another verification status (see claims.workflow)."""
+    claim.status = Status(status)
     if rationale:
         claim.rationale = rationale
-    return claim_save(claim=claim, by=by)
+    return claim_save(claim=claim, by=by, change_reason=change_reason)
+
+
+@transaction.atomic
+def claim_restore_deleted(*, claim_id: int, by=None) -> Claim:
+    """Bring back a deleted claim as it was, with its evidence and links."""
+    if Claim.objects.filter(pk=claim_id).exists():
+        raise ValidationError(f"Claim {claim_id} exists; there is nothing to restore.")
+    record = (
+        Claim.history.filter(id=claim_id, history_type="-")
+        .order_by("-history_date")
+        .first()
+    )
+    if record is None:
+        raise ValidationError(f"No deleted claim {claim_id} in the history.")
+    claim = record.instance
+    claim.version = record.version + 1
+    claim._change_reason = "Restored after deletion"
+    if _is_user(by):
+        claim._history_user = by
+        claim.updated_by = by
+    claim.full_clean(validate_unique=False)
+    claim.save(force_insert=True)
+    _restore_deleted_rows(claim, record.history_date, by)
+    return claim
+
+
+def _restore_deleted_rows(claim: Claim, deleted_at, by) -> None:
+    """Restore the evidence and links deleted together with the claim."""
+    from .models import ClaimLink, Evidence
+
+    window = (deleted_at - timezone.timedelta(seconds=5), deleted_at)
+    for record in Evidence.history.filter(
+        claim_id=claim.pk, history_type="-", history_date__range=window
+    ):
+        if not Evidence.objects.filter(pk=record.id).exists():
+            evidence = record.instance
+            evidence._change_reason = "Restored with its claim"
+            evidence.save(force_insert=True)
+    links = ClaimLink.history.filter(history_type="-", history_date__range=window)
+    for record in links.filter(from_claim_id=claim.pk) | links.filter(
+        to_claim_id=claim.pk
+    ):
+        other = (
+            record.to_claim_id
+            if record.from_claim_id == claim.pk
+            else record.from_claim_id
+        )
+        if (
+            Claim.objects.filter(pk=other).exists()
+            and not ClaimLink.objects.filter(pk=record.id).exists()
+        ):
+            link = record.instance
+            link._change_reason = "Restored with its claim"
+            link.save(force_insert=True)

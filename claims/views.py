@@ -15,7 +15,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_
 from rest_framework import filters as drf_filters
 from rest_framework import generics
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotAuthenticated, ValidationError
 from rest_framework.renderers import BaseRenderer
 from rest_framework.response import Response
 
@@ -25,14 +25,16 @@ from factcheck.viewsets import RecordViewSet
 from .claimreview import claim_review
 from .filters import ClaimFilter, ClaimLinkFilter, EvidenceFilter
 from .models import Claim, ClaimLink, Evidence, Metric
+from .selectors import claim_versions
 from .serializers import (
     ClaimInputSerializer,
     ClaimLinkSerializer,
     ClaimSerializer,
+    ClaimVersionSerializer,
     EvidenceSerializer,
     MetricSerializer,
 )
-from .services import claim_save, claim_set_status
+from .services import claim_save
 
 # Nullable sort keys are coalesced so that cursor pagination never skips a NULL row.
 SORT_KEYS = {
@@ -186,12 +188,33 @@ class ClaimViewSet(RecordViewSet):
 
     def save_record(self, instance, validated_data):
         values = dict(validated_data)
-        status = values.pop("status", None)
+        change_reason = values.pop("change_reason", "")
         for name, value in values.items():
             setattr(instance, name, value)
-        if status is not None and status != instance.status:
-            return claim_set_status(claim=instance, status=status, by=self.request.user)
-        return claim_save(claim=instance, by=self.request.user)
+        return claim_save(
+            claim=instance, by=self.request.user, change_reason=change_reason
+        )
+
+    @extend_schema(
+        summary="The claim's versions, newest first, with what changed in each",
+        responses={200: ClaimVersionSerializer(many=True)},
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="history",
+        pagination_class=None,
+        filter_backends=[],
+    )
+    def history(self, request, pk=None):
+        claim = get_object_or_404(Claim.objects.only("id", "status"), pk=pk)
+        if not claim.is_reviewed and not request.user.is_authenticated:
+            raise NotAuthenticated(
+                "The history of a claim without a verdict is shown to signed-in "
+                "users only."
+            )
+        versions = claim_versions(claim_id=claim.pk)
+        return Response(ClaimVersionSerializer(versions, many=True).data)
 
     @extend_schema(
         summary="The claim's review as schema.org ClaimReview JSON-LD",

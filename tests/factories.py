@@ -102,3 +102,12 @@ class ClaimLinkFactory(factory.django.DjangoModelFactory):
     from_claim = factory.SubFactory(ClaimFactory)
     to_claim = factory.SubFactory(ClaimFactory)
     relation = ClaimLink.Relation.CONTRADICTS
+
+
+def user_in_group(group_name: str, **fields):
+    """Return a staff user in the Editors or Reviewers group made by the migration."""
+    from django.contrib.auth.models import Group
+
+    user = UserFactory(is_staff=True, **fields)
+    user.groups.add(Group.objects.get(name=group_name))
+    return user

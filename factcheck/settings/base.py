@@ -144,6 +144,13 @@ LOGGING = {
 FACTCHECK_ORGANIZATION_NAME = os.environ.get(
     "FACTCHECK_ORGANIZATION_NAME", "Factcheck Desk"
 )
+# Conflict detection: how far an "approximately" figure may stray (0.10 = 10%).
+FACTCHECK_APPROXIMATE_TOLERANCE = os.environ.get(
+    "FACTCHECK_APPROXIMATE_TOLERANCE", "0.10"
+)
+
+# Four-eyes rule: a reviewer may not set the verdict of a claim they created.
+FACTCHECK_FOUR_EYES = env_bool("FACTCHECK_FOUR_EYES", default=True)
 FACTCHECK_SITE_URL = os.environ.get(
     "FACTCHECK_SITE_URL", "http://127.0.0.1:8000"
 ).rstrip("/")

@@ -1,4 +1,3 @@
-
 import pytest
 from django.test import override_settings
 from rest_framework.test import APIClient
@@ -206,7 +205,7 @@ def test_put_replaces_the_claim(editor):
 
 
 def test_setting_a_verdict_records_reviewer_and_time(editor, superuser):
-    claim = ClaimFactory()
+    claim = ClaimFactory(status=Status.IN_REVIEW)
     response = editor.patch(
         f"{CLAIMS}{claim.pk}/",
         {"status": "false", "rationale": "The trade statistics show otherwise."},

@@ -1,21 +1,29 @@
-"""Prepare a local database for `make run`: demo data once, and an admin account."""
+"""Prepare a local database for `make run`: demo data once, and the local accounts."""
 
 import os
 import secrets
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from sources.models import Document
 
+# username, the environment variable with its password, group (None: superuser)
+ACCOUNTS = [
+    ("DJANGO_SUPERUSER_USERNAME", "admin", "DJANGO_SUPERUSER_PASSWORD", None),
+    (None, "editor", "DJANGO_EDITOR_PASSWORD", "Editors"),
+    (None, "reviewer", "DJANGO_REVIEWER_PASSWORD", "Reviewers"),
+]
+
 
 class Command(BaseCommand):
     help = (
         "Load the seed fixtures if the database holds no documents yet, and make "
-        "sure a "
-        "superuser exists (DJANGO_SUPERUSER_USERNAME / DJANGO_SUPERUSER_PASSWORD, or "
-        "'admin' with a generated password that is printed once)."
+        "sure the local accounts exist: a superuser (DJANGO_SUPERUSER_USERNAME / "
+        "DJANGO_SUPERUSER_PASSWORD, or 'admin'), 'editor' (group Editors) and "
+        "'reviewer' (group Reviewers). Generated passwords are printed once."
     )
 
     def handle(self, *args, **options):
@@ -23,38 +31,42 @@ class Command(BaseCommand):
             self.stdout.write("Data already present: fixtures not reloaded.")
         else:
             call_command("loaddata", "seed", verbosity=1, stdout=self.stdout)
-        self._ensure_superuser()
+        for username_variable, default_username, password_variable, group in ACCOUNTS:
+            username = os.environ.get(username_variable or "", "") or default_username
+            self._ensure_account(username, os.environ.get(password_variable, ""), group)
 
-    def _ensure_superuser(self):
+    def _ensure_account(self, username: str, password: str, group_name: str | None):
         user_model = get_user_model()
-        username = os.environ.get("DJANGO_SUPERUSER_USERNAME") or "admin"
-        password = os.environ.get("DJANGO_SUPERUSER_PASSWORD") or ""
         user = user_model.objects.filter(username=username).first()
         if user is not None:
             if password:
                 user.set_password(password)
                 user.save(update_fields=["password"])
                 self.stdout.write(
-                    f"Admin account '{username}': password set from environment."
+                    f"Account '{username}': password set from environment."
                 )
             else:
-                self.stdout.write(
-                    f"Admin account '{username}' exists; password unchanged."
-                )
+                self.stdout.write(f"Account '{username}' exists; password unchanged.")
             return
         generated = not password
         password = password or secrets.token_urlsafe(12)
-        user_model.objects.create_superuser(
-            username=username, email="", password=password
-        )
+        if group_name is None:
+            user_model.objects.create_superuser(
+                username=username, email="", password=password
+            )
+        else:
+            user = user_model.objects.create_user(
+                username=username, email="", password=password, is_staff=True
+            )
+            user.groups.add(Group.objects.get(name=group_name))
+        role = group_name or "superuser"
         if generated:
             self.stdout.write(
                 self.style.SUCCESS(
-                    f"Created admin account '{username}' with password: {password}\n"
-                    "(shown once; set DJANGO_SUPERUSER_PASSWORD to choose your own)"
+                    f"Created account '{username}' ({role}) with password: {password}"
                 )
             )
         else:
             self.stdout.write(
-                f"Created admin account '{username}' from the environment."
+                f"Created account '{username}' ({role}) from environment."
             )
