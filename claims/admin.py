@@ -10,6 +10,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from sources.models import normalize_for_matching
 
+from .figure_input import written_figure_fields
 from .models import Claim, ClaimLink, Evidence, Metric
 from .ratings import VERDICTS, Status
 from .services import claim_restore_deleted, claim_save, claim_set_status
@@ -48,6 +49,16 @@ class ClaimAdminForm(forms.ModelForm):
         required=False,
         max_length=100,
         help_text="Optional: why you made this change (kept in the history).",
+    )
+
+    amount_text = forms.CharField(
+        required=False,
+        max_length=200,
+        label="Amount as written",
+        help_text='Type the amount as the text has it ("$1.5 billion", "close to '
+        '40-percent", "more than 12,000 cars") to fill value, unit and comparator; '
+        "check what was read after saving. A period label with no dates is read "
+        "into dates the same way.",
     )
 
     user = None  # set by ClaimAdmin.get_form
@@ -106,6 +117,7 @@ class ClaimAdminForm(forms.ModelForm):
                 ),
                 code="stale_version",
             )
+        self._fill_written_figure(cleaned)
         if "status" in cleaned:
             try:
                 check_status_change(
@@ -118,6 +130,32 @@ class ClaimAdminForm(forms.ModelForm):
             except PermissionDenied as refusal:
                 self.add_error("status", str(refusal))
         return cleaned
+
+    def _fill_written_figure(self, cleaned):
+        # The amount as text refuses figure fields edited in the same submission; a
+        # label is read into dates only when it changed and no date is filled in.
+        given = set(self.changed_data) & {"value", "value_upper", "unit", "comparator"}
+        if (
+            "period_label" not in self.changed_data
+            or cleaned.get("period_start")
+            or cleaned.get("period_end")
+        ):
+            given |= {"period_start", "period_end"}
+        document, metric = cleaned.get("document"), cleaned.get("metric")
+        try:
+            written = written_figure_fields(
+                amount_text=cleaned.get("amount_text", ""),
+                period_label=cleaned.get("period_label", ""),
+                reference=cleaned.get("claimed_on")
+                or (document.published_on if document else None),
+                given=given,
+                default_unit=metric.unit if metric else "",
+            )
+        except ValidationError as refusal:
+            for field, reasons in refusal.message_dict.items():
+                self.add_error(field, reasons)
+            return
+        cleaned.update(written)
 
 
 class StatusCountFilter(admin.SimpleListFilter):
@@ -243,6 +281,7 @@ class ClaimAdmin(SimpleHistoryAdmin):
     autocomplete_fields = ["document", "speaker", "metric"]
     readonly_fields = [
         "figure",
+        "comparison_flag",
         "quote_in_context",
         "same_metric_figures",
         "version",
@@ -268,9 +307,13 @@ class ClaimAdmin(SimpleHistoryAdmin):
                     "metric",
                     ("value", "value_upper"),
                     ("unit", "comparator"),
+                    "amount_text",
                     ("period_start", "period_end"),
                     "period_label",
+                    "period_resolution",
+                    ("change_percent", "change_comparator"),
                     "figure",
+                    "comparison_flag",
                     "same_metric_figures",
                 ]
             },
@@ -362,6 +405,16 @@ class ClaimAdmin(SimpleHistoryAdmin):
             expected_version=form.cleaned_data.get("expected_version"),
             change_reason=form.cleaned_data.get("change_reason", ""),
         )
+        if form.cleaned_data.get("amount_text"):
+            self.message_user(
+                request,
+                f"“{form.cleaned_data['amount_text']}” was read as "
+                f"{obj.figure_display} (value {obj.value}, unit {obj.unit}, "
+                f"{obj.get_comparator_display().lower()}). Check it.",
+                messages.INFO,
+            )
+        if "period_label" in form.changed_data and obj.period_resolution:
+            self.message_user(request, obj.period_resolution, messages.INFO)
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         # Restoring a version is a save like any other: atomic, locked, recorded.

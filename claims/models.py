@@ -141,6 +141,12 @@ class Claim(models.Model):
     period_label = models.CharField(
         max_length=200, blank=True, help_text="The period as written, e.g. 'last year'."
     )
+    period_resolution = models.CharField(
+        max_length=400,
+        blank=True,
+        help_text="How the period was worked out from its label (e.g. a relative "
+        "'last year' read against the claim's date); correct the dates if it is wrong.",
+    )
     # A stated change that led to the figure: "a close to 40-percent drop ... to 2
     # billion" is value 2e9 with change_percent -40 (approximately). The implied value
     # before the change is derived, never stored.

@@ -56,6 +56,17 @@ class FigureSerializer(serializers.Serializer):
     period_start = serializers.DateField(allow_null=True)
     period_end = serializers.DateField(allow_null=True)
     period_label = serializers.CharField(allow_blank=True)
+    period_resolution = serializers.CharField(
+        allow_blank=True, help_text="How the period's dates were read from its label."
+    )
+    change_percent = serializers.DecimalField(
+        max_digits=9,
+        decimal_places=4,
+        coerce_to_string=True,
+        allow_null=True,
+        help_text="Signed change that led to the value: -40 for a 40% drop.",
+    )
+    change_comparator = serializers.ChoiceField(choices=Comparator.choices)
     display = serializers.CharField(
         source="figure_display", help_text='e.g. "$5.3 billion (approx.)"'
     )
@@ -117,6 +128,15 @@ class ClaimInputSerializer(StrictFieldsMixin, serializers.ModelSerializer):
         max_length=100,
         help_text="Why you made this change; kept in the claim's history.",
     )
+    amount_text = serializers.CharField(
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        max_length=200,
+        help_text='The amount as written ("$1.5 billion", "close to 40-percent", '
+        '"more than 12,000 cars"), instead of value/unit/comparator/value_upper; '
+        "the response shows how it was read.",
+    )
 
     class Meta:
         model = Claim
@@ -138,7 +158,10 @@ class ClaimInputSerializer(StrictFieldsMixin, serializers.ModelSerializer):
             "period_label",
             "status",
             "rationale",
+            "change_percent",
+            "change_comparator",
             "change_reason",
+            "amount_text",
         ]
         extra_kwargs = {"status": {"required": False}}
 

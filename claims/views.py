@@ -23,6 +23,7 @@ from factcheck.api import ClaimCursorPagination
 from factcheck.viewsets import RecordViewSet
 
 from .claimreview import claim_review
+from .figure_input import written_figure_fields
 from .filters import ClaimFilter, ClaimLinkFilter, EvidenceFilter
 from .models import Claim, ClaimLink, Evidence, Metric
 from .selectors import claim_versions
@@ -189,7 +190,18 @@ class ClaimViewSet(RecordViewSet):
     def save_record(self, instance, validated_data):
         values = dict(validated_data)
         change_reason = values.pop("change_reason", "")
+        amount_text = values.pop("amount_text", "")
         for name, value in values.items():
+            setattr(instance, name, value)
+        written = written_figure_fields(
+            amount_text=amount_text,
+            period_label=values.get("period_label", ""),
+            reference=instance.claimed_on
+            or (instance.document.published_on if instance.document_id else None),
+            given=set(values),
+            default_unit=instance.metric.unit if instance.metric_id else "",
+        )
+        for name, value in written.items():
             setattr(instance, name, value)
         return claim_save(
             claim=instance, by=self.request.user, change_reason=change_reason

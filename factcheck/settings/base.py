@@ -209,5 +209,6 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "DatePrecisionEnum": "sources.models.DatePrecision",
         "ClaimStatusEnum": "claims.ratings.Status",
+        "ComparatorEnum": "claims.models.Comparator",
     },
 }

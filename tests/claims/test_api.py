@@ -74,6 +74,9 @@ def test_claim_carries_document_speaker_metric_and_figure(api):
         "period_start": "2012-03-20",
         "period_end": "2013-03-20",
         "period_label": "last year",
+        "period_resolution": "",
+        "change_percent": None,
+        "change_comparator": "exact",
         "display": "$5.3 billion (approx.)",
     }
     assert body["status"] == "unverified"

@@ -1,0 +1,82 @@
+"""Turn what an editor types ("$1.5 billion", "last year") into figure fields.
+
+The admin form and the API both call these; parse errors become ValidationErrors that
+name the field typed into, never a guess.
+"""
+
+from datetime import date
+
+from django.core.exceptions import ValidationError
+
+from .periods import PeriodParseError, parse_period
+from .quantities import AmountParseError, parse_amount
+
+FIGURE_FIELDS = ("value", "value_upper", "unit", "comparator")
+
+
+def figure_fields_from_text(amount_text: str, *, default_unit: str = "") -> dict:
+    """Return value, value_upper, unit and comparator read from an amount as written."""
+    try:
+        amount = parse_amount(amount_text, default_unit=default_unit)
+    except AmountParseError as error:
+        raise ValidationError({"amount_text": str(error)}) from error
+    return {
+        "value": amount.value,
+        "value_upper": amount.value_upper,
+        "unit": amount.unit,
+        "comparator": amount.comparator,
+    }
+
+
+def period_fields_from_label(label: str, reference: date | None) -> dict:
+    """Return period_start, period_end and how the label was read, from `label`.
+
+    Relative labels ("last year", "past Iranian calendar year") are read against
+    `reference`, the claim's date; the resolution says how, so an editor can correct it.
+    """
+    try:
+        period = parse_period(label, reference)
+    except PeriodParseError as error:
+        raise ValidationError({"period_label": str(error)}) from error
+    return {
+        "period_start": period.start,
+        "period_end": period.end,
+        "period_resolution": period.resolution
+        or f"'{label}' read as {period.start.isoformat()} to {period.end.isoformat()}.",
+    }
+
+
+def written_figure_fields(
+    *,
+    amount_text: str = "",
+    period_label: str = "",
+    reference: date | None = None,
+    given: set[str] | frozenset[str] = frozenset(),
+    default_unit: str = "",
+) -> dict:
+    """Return the figure and period fields to set from what was typed.
+
+    `given` names the fields the editor set directly: an amount as text and as
+    value/unit together is refused. A label is read into dates only when no date was
+    given; a label that cannot be read keeps its dates empty, and says so.
+    """
+    fields: dict = {}
+    if amount_text.strip():
+        clash = sorted(given & set(FIGURE_FIELDS))
+        if clash:
+            raise ValidationError(
+                {
+                    "amount_text": "Give the amount either as text or as "
+                    f"{', '.join(clash)}, not both."
+                }
+            )
+        fields.update(figure_fields_from_text(amount_text, default_unit=default_unit))
+    if period_label.strip() and not given & {"period_start", "period_end"}:
+        try:
+            fields.update(period_fields_from_label(period_label, reference))
+        except ValidationError as error:
+            fields["period_resolution"] = (
+                f"No dates worked out from '{period_label}': "
+                f"{' '.join(error.messages)} Enter the dates by hand."
+            )
+    return fields
