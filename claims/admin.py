@@ -522,3 +522,7 @@ class ClaimLinkAdmin(SimpleHistoryAdmin):
     list_select_related = ["from_claim", "to_claim"]
     autocomplete_fields = ["from_claim", "to_claim"]
     search_fields = ["from_claim__text", "to_claim__text", "note"]
+
+
+# Candidate claims have an admin of their own module; importing it registers it.
+from . import admin_candidates  # noqa: E402, F401

@@ -141,6 +141,19 @@ class Claim(models.Model):
     period_label = models.CharField(
         max_length=200, blank=True, help_text="The period as written, e.g. 'last year'."
     )
+    quote_start = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Where the quote starts in the document's text (set by anchoring).",
+    )
+    quote_end = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    origin = models.CharField(
+        max_length=10,
+        choices=[("entered", "Entered by an editor"), ("extracted", "Extracted")],
+        default="entered",
+        editable=False,
+    )
     period_resolution = models.CharField(
         max_length=400,
         blank=True,
@@ -415,3 +428,79 @@ class ClaimLink(models.Model):
                 raise ValidationError(
                     {"to_claim": "These claims are already linked the other way round."}
                 )
+
+
+class Candidate(models.Model):
+    """A checkable sentence extraction proposed from a document, for an editor to judge.
+
+    Accepting one makes a normal claim; a rejected one is kept so re-extraction does not
+    propose it again.
+    """
+
+    class State(models.TextChoices):
+        PROPOSED = "proposed", "Proposed"
+        ACCEPTED = "accepted", "Accepted"
+        REJECTED = "rejected", "Rejected"
+
+    document = models.ForeignKey(
+        Document, on_delete=models.CASCADE, related_name="candidates"
+    )
+    quote = models.TextField(help_text="The exact span of the document's text.")
+    quote_start = models.PositiveIntegerField()
+    quote_end = models.PositiveIntegerField()
+    sentence = models.TextField(blank=True, help_text="The sentence around the quote.")
+    value = models.DecimalField(max_digits=28, decimal_places=6, null=True, blank=True)
+    value_upper = models.DecimalField(
+        max_digits=28, decimal_places=6, null=True, blank=True
+    )
+    unit = models.CharField(max_length=32, blank=True)
+    comparator = models.CharField(
+        max_length=20, choices=Comparator.choices, default=Comparator.EXACT
+    )
+    suggested_metric = models.ForeignKey(
+        Metric, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    score = models.FloatField(help_text="Check-worthiness, 0 to 1 (rule-based).")
+    reasons = models.CharField(
+        max_length=500, blank=True, help_text="What raised or lowered the score."
+    )
+    state = models.CharField(
+        max_length=10, choices=State.choices, default=State.PROPOSED, db_index=True
+    )
+    claim = models.OneToOneField(
+        Claim,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="candidate",
+        help_text="The claim made when the candidate was accepted.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["document", "quote_start"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["document", "quote_start", "quote_end"],
+                name="candidate_span_unique_per_document",
+            ),
+            models.CheckConstraint(
+                condition=Q(quote_start__lt=F("quote_end")),
+                name="candidate_span_not_empty",
+            ),
+        ]
+
+    def __str__(self):
+        return self.quote[:80]
+
+    @property
+    def figure_display(self) -> str:
+        return format_figure(self.value, self.unit, self.comparator, self.value_upper)

@@ -198,6 +198,19 @@ class Document(models.Model):
     text_sha256 = models.CharField(
         max_length=64, blank=True, db_index=True, editable=False
     )
+    # A changed text at the same URL is a new version; claims keep pointing at the
+    # version they were quoted from.
+    previous_version = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="next_version",
+        help_text="The earlier text of this document at the same URL.",
+    )
+    is_current = models.BooleanField(
+        default=True, help_text="False once a newer version of the text is stored."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -208,8 +221,9 @@ class Document(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["url"],
-                condition=~Q(url=""),
+                condition=~Q(url="") & Q(is_current=True),
                 name="document_url_unique_when_given",
+                violation_error_message="A current document with this URL exists.",
             ),
         ]
 
@@ -223,6 +237,12 @@ class Document(models.Model):
 
     def clean(self):
         self.text_sha256 = text_sha256(self.text) if self.text else ""
+        if self.url and self.is_current:
+            same_url = Document.objects.filter(url=self.url, is_current=True)
+            if same_url.exclude(pk=self.pk).exists():
+                raise ValidationError(
+                    {"url": "A current document with this URL exists."}
+                )
 
     @property
     def published_display(self) -> str:
