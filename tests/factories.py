@@ -111,3 +111,17 @@ def user_in_group(group_name: str, **fields):
     user = UserFactory(is_staff=True, **fields)
     user.groups.add(Group.objects.get(name=group_name))
     return user
+
+
+class CandidateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "claims.Candidate"
+
+    document = factory.SubFactory(DocumentFactory)
+    quote = "trade stood close to 5.3 billion dollars"
+    quote_start = factory.Sequence(lambda n: n * 100)
+    quote_end = factory.LazyAttribute(lambda c: c.quote_start + len(c.quote))
+    value = Decimal("5300000000")
+    unit = "USD"
+    comparator = Comparator.APPROXIMATELY
+    score = 0.8

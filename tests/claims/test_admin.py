@@ -5,6 +5,7 @@ from django.urls import reverse
 from claims.models import Claim
 from claims.ratings import Status
 from tests.factories import (
+    CandidateFactory,
     ClaimFactory,
     ClaimLinkFactory,
     EvidenceFactory,
@@ -33,6 +34,7 @@ def one_of_each():
     EvidenceFactory(claim=link.from_claim)
     PersonAliasFactory(person=PersonFactory())
     ClaimFactory().delete()  # leaves a deleted claim to list
+    CandidateFactory()
     return link
 
 
