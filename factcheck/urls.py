@@ -1,7 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework.authtoken.views import obtain_auth_token
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
 from claims.views import (
@@ -12,6 +11,7 @@ from claims.views import (
     MetricViewSet,
     claim_page,
 )
+from factcheck.auth import TokenView
 from sources.views import DocumentViewSet, PersonViewSet, PublisherViewSet
 
 router = DefaultRouter()
@@ -25,7 +25,7 @@ router.register("links", ClaimLinkViewSet, basename="claimlink")
 
 api_v1 = [
     path("claimreview/", ClaimReviewFeedView.as_view(), name="claimreview-feed"),
-    path("auth/token/", obtain_auth_token, name="auth-token"),
+    path("auth/token/", TokenView.as_view(), name="auth-token"),
     path("", include(router.urls)),
 ]
 
@@ -35,7 +35,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path(
         "api/docs/",
-        SpectacularSwaggerView.as_view(url_name="schema"),
+        SpectacularSwaggerSplitView.as_view(url_name="schema"),
         name="swagger-ui",
     ),
     path("api-auth/", include("rest_framework.urls")),

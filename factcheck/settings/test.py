@@ -15,3 +15,7 @@ STORAGES = {
 MIDDLEWARE = [
     m for m in MIDDLEWARE if m != "whitenoise.middleware.WhiteNoiseMiddleware"
 ]
+
+# Tests log in with force_login or Client.login (which passes no request); the
+# login rate limit has tests of its own that switch it on.
+AXES_ENABLED = False
