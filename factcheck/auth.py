@@ -6,7 +6,7 @@ from rest_framework.authtoken.views import ObtainAuthToken
 
 @extend_schema(summary="Exchange a username and password for an API token")
 class TokenView(ObtainAuthToken):
-    """POST username and password; answers {"token": ...}. 429 after repeated failures."""
+    """Answer {"token": ...} for a username and password; 429 after many failures."""
 
     def get_serializer_context(self):
         context = super().get_serializer_context()

@@ -1,14 +1,16 @@
 """Deployment settings, security headers, login rate limits and who may reach what."""
 
 import os
+import re
 import secrets
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from django.contrib import admin
 from django.test import override_settings
-from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.test import APIClient
 
 from claims.ratings import Status
@@ -137,8 +139,6 @@ def world(db):
 
 def concrete(route: str, claim) -> str:
     """Fill a route's parameters with ids of rows that exist."""
-    import re
-
     def value(match):
         name = match.group(1)
         if name == "slug":
@@ -218,10 +218,7 @@ def test_only_reviewers_delete_claims(world, role, expected):
 
 
 def admin_urls(claim):
-    from django.contrib import admin
-    from django.urls import reverse
-
-    for model, model_admin in admin.site._registry.items():
+    for model in admin.site._registry:
         opts = model._meta
         if opts.app_label not in {"claims", "sources"}:
             continue
