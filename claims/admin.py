@@ -6,22 +6,43 @@ from django.db.models import Count
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from simple_history.admin import SimpleHistoryAdmin
 
 from sources.models import normalize_for_matching
 
+from .charts import metric_chart
 from .figure_input import written_figure_fields
 from .models import Claim, ClaimLink, Evidence, Metric
 from .ratings import VERDICTS, Status
-from .services import claim_restore_deleted, claim_save, claim_set_status
+from .services import (
+    claim_delete,
+    claim_restore_deleted,
+    claim_save,
+    claim_set_status,
+)
 from .workflow import VERDICT_PERMISSION, allowed_moves, check_status_change
 
 
 @admin.register(Metric)
 class MetricAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "unit"]
+    list_display = ["name", "slug", "unit", "kind"]
+    list_filter = ["kind"]
     search_fields = ["name", "slug", "description"]
     prepopulated_fields = {"slug": ["name"]}
+    readonly_fields = ["chart"]
+    fields = ["name", "slug", "unit", "kind", "description", "chart"]
+
+    @admin.display(description="figures side by side")
+    def chart(self, metric):
+        if not metric.pk:
+            return "—"
+        return format_html(
+            '<div style="max-width:100%;overflow-x:auto">{}</div>'
+            '<p><a href="{}">Public page with every figure and its conflicts</a></p>',
+            mark_safe(metric_chart(metric)),  # every text in it is escaped
+            reverse("metric-page", args=[metric.slug]),
+        )
 
 
 class EvidenceInline(admin.TabularInline):
@@ -415,6 +436,13 @@ class ClaimAdmin(SimpleHistoryAdmin):
             )
         if "period_label" in form.changed_data and obj.period_resolution:
             self.message_user(request, obj.period_resolution, messages.INFO)
+
+    def delete_model(self, request, obj):
+        claim_delete(claim=obj, by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for claim in queryset:
+            claim_delete(claim=claim, by=request.user)
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         # Restoring a version is a save like any other: atomic, locked, recorded.

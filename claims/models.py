@@ -1,7 +1,5 @@
 """Claims, the figures they state, and what supports or links them."""
 
-from decimal import Decimal
-
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
@@ -325,18 +323,6 @@ class Claim(models.Model):
     @property
     def is_reviewed(self) -> bool:
         return self.status in VERDICTS
-
-    def value_interval(self) -> tuple[Decimal | None, Decimal | None]:
-        """Return the (low, high) the figure allows, None where it is open."""
-        if self.value is None:
-            return (None, None)
-        if self.comparator == Comparator.RANGE:
-            return (self.value, self.value_upper)
-        if self.comparator == Comparator.MORE_THAN:
-            return (self.value, None)
-        if self.comparator == Comparator.LESS_THAN:
-            return (None, self.value)
-        return (self.value, self.value)
 
 
 class Evidence(models.Model):

@@ -32,7 +32,7 @@ A_LITTLE_MORE = "a little more than"
 A_LITTLE_LESS = "a little less than"
 
 # Read before the number. "at least" and "no less than" are read as more_than: the
-# figure's interval (Claim.value_interval) includes its bound, so "at least 5" and
+# figure's interval (claims.conflicts.figure_interval) includes its bound, so "at least 5" and
 # "more than 5" store the same (5, open) interval; "up to" and "at most" likewise are
 # less_than.
 _COMPARATOR_PHRASES: dict[str, tuple[str, str]] = {

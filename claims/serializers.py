@@ -4,6 +4,7 @@ from rest_framework import serializers
 from factcheck.api import StrictFieldsMixin
 from sources.models import Document, Person
 
+from .conflicts import INFINITY, conflicts_of, figure_interval, tolerance_setting
 from .models import Claim, ClaimLink, Comparator, Evidence, Metric
 
 
@@ -72,13 +73,31 @@ class FigureSerializer(serializers.Serializer):
     )
 
 
+class ClaimConflictSerializer(serializers.Serializer):
+    """Another claim this one contradicts, described from this claim's side."""
+
+    claim = serializers.IntegerField(help_text="The other claim's id.")
+    figure = serializers.CharField(help_text="The other claim's figure in words.")
+    period_label = serializers.CharField(allow_blank=True)
+    document = serializers.CharField(help_text="The other claim's document title.")
+    reason = serializers.CharField(allow_blank=True, help_text="Why they conflict.")
+    detected = serializers.BooleanField(
+        help_text="Found by conflict detection (true) or linked by an editor."
+    )
+
+
 class ClaimSerializer(serializers.ModelSerializer):
-    """A claim as clients read it: its source, speaker, figure and verdict."""
+    """A claim as clients read it: its source, speaker, figure, verdict, conflicts.
+
+    The serializer context may carry "conflicts", {claim id: [...]}, loaded for a
+    whole page at once; without it each claim loads its own.
+    """
 
     document = ClaimDocumentSerializer(read_only=True)
     speaker = ClaimSpeakerSerializer(read_only=True, allow_null=True)
     metric = ClaimMetricSerializer(read_only=True, allow_null=True)
     figure = serializers.SerializerMethodField()
+    conflicts = serializers.SerializerMethodField()
 
     class Meta:
         model = Claim
@@ -93,6 +112,7 @@ class ClaimSerializer(serializers.ModelSerializer):
             "claimed_precision",
             "metric",
             "figure",
+            "conflicts",
             "status",
             "rationale",
             "reviewed_at",
@@ -107,6 +127,13 @@ class ClaimSerializer(serializers.ModelSerializer):
         if claim.value is None:
             return None
         return FigureSerializer(claim).data
+
+    @extend_schema_field(ClaimConflictSerializer(many=True))
+    def get_conflicts(self, claim):
+        loaded = self.context.get("conflicts")
+        if loaded is None or claim.pk not in loaded:
+            loaded = conflicts_of([claim.pk])
+        return loaded[claim.pk]
 
 
 class ClaimInputSerializer(StrictFieldsMixin, serializers.ModelSerializer):
@@ -215,3 +242,78 @@ class ClaimVersionSerializer(serializers.Serializer):
 
     def get_type(self, record) -> str:
         return {"+": "created", "~": "changed", "-": "deleted"}[record.history_type]
+
+
+class ConflictSideSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    figure = serializers.CharField(source="figure_display")
+    period_start = serializers.DateField(allow_null=True)
+    period_end = serializers.DateField(allow_null=True)
+    period_label = serializers.CharField(allow_blank=True)
+    document = serializers.CharField(source="document.title")
+    status = serializers.CharField()
+
+
+class ConflictSerializer(serializers.Serializer):
+    """Two claims on one metric whose figures cannot both hold."""
+
+    id = serializers.IntegerField()
+    metric = serializers.CharField(source="from_claim.metric.slug", default=None)
+    claim = ConflictSideSerializer(source="from_claim")
+    other = ConflictSideSerializer(source="to_claim")
+    reason = serializers.CharField(source="note")
+    detected = serializers.BooleanField()
+    created_at = serializers.DateTimeField()
+
+
+class MetricFigureSerializer(serializers.Serializer):
+    """One claim's figure on a metric, for the side-by-side view."""
+
+    claim = serializers.IntegerField(source="pk")
+    period_start = serializers.DateField(allow_null=True)
+    period_end = serializers.DateField(allow_null=True)
+    period_label = serializers.CharField(allow_blank=True)
+    low = serializers.SerializerMethodField()
+    high = serializers.SerializerMethodField()
+    comparator = serializers.CharField()
+    unit = serializers.CharField()
+    figure = serializers.CharField(source="figure_display")
+    document = ClaimDocumentSerializer()
+    speaker = ClaimSpeakerSerializer(allow_null=True)
+    status = serializers.CharField()
+    conflicts = serializers.SerializerMethodField()
+
+    def _interval(self, claim):
+        low, _, high, _ = figure_interval(
+            claim.value, claim.comparator, claim.value_upper, tolerance_setting()
+        )
+        return [
+            None if abs(bound) == INFINITY else f"{bound:f}" for bound in (low, high)
+        ]
+
+    @extend_schema_field(
+        serializers.DecimalField(
+            max_digits=28,
+            decimal_places=6,
+            allow_null=True,
+            help_text="Lowest value the figure allows (approximations widened by "
+            "the tolerance); null when open-ended.",
+        )
+    )
+    def get_low(self, claim):
+        return self._interval(claim)[0]
+
+    @extend_schema_field(
+        serializers.DecimalField(
+            max_digits=28,
+            decimal_places=6,
+            allow_null=True,
+            help_text="Highest value the figure allows; null when open-ended.",
+        )
+    )
+    def get_high(self, claim):
+        return self._interval(claim)[1]
+
+    @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
+    def get_conflicts(self, claim):
+        return [conflict["claim"] for conflict in self.context["conflicts"][claim.pk]]

@@ -1,9 +1,12 @@
 """Writes with rules: every change to a claim goes through here."""
 
+from functools import partial
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from .conflicts import detect_metric_conflicts
 from .models import Claim
 from .ratings import VERDICTS, Status
 from .workflow import check_status_change
@@ -31,7 +34,7 @@ def claim_save(
     if claim.pk is not None:
         stored = (
             Claim.objects.select_for_update()
-            .only("status", "version", "created_by")
+            .only("status", "version", "created_by", "metric")
             .filter(pk=claim.pk)
             .first()
         )
@@ -67,7 +70,25 @@ def claim_save(
         claim._change_reason = change_reason
     claim.full_clean()
     claim.save()
+    metrics = {claim.metric_id, stored.metric_id if stored else None} - {None}
+    _recheck_conflicts_after_commit(metrics)
     return claim
+
+
+def _recheck_conflicts_after_commit(metric_ids) -> None:
+    """Re-run conflict detection on these metrics once the write has committed."""
+    for metric_id in sorted(metric_ids):
+        transaction.on_commit(partial(detect_metric_conflicts, metric_id))
+
+
+@transaction.atomic
+def claim_delete(*, claim: Claim, by=None) -> None:
+    """Delete a claim (its history stays; it can be restored); recheck its metric."""
+    if _is_user(by):
+        claim._history_user = by
+    metric_id = claim.metric_id
+    claim.delete()
+    _recheck_conflicts_after_commit({metric_id} - {None})
 
 
 def claim_set_status(
@@ -106,6 +127,7 @@ def claim_restore_deleted(*, claim_id: int, by=None) -> Claim:
     claim.full_clean(validate_unique=False)
     claim.save(force_insert=True)
     _restore_deleted_rows(claim, record.history_date, by)
+    _recheck_conflicts_after_commit({claim.metric_id} - {None})
     return claim
 
 

@@ -22,7 +22,9 @@ from rest_framework.response import Response
 from factcheck.api import ClaimCursorPagination
 from factcheck.viewsets import RecordViewSet
 
+from .charts import metric_chart
 from .claimreview import claim_review
+from .conflicts import conflicts_of
 from .figure_input import written_figure_fields
 from .filters import ClaimFilter, ClaimLinkFilter, EvidenceFilter
 from .models import Claim, ClaimLink, Evidence, Metric
@@ -32,10 +34,15 @@ from .serializers import (
     ClaimLinkSerializer,
     ClaimSerializer,
     ClaimVersionSerializer,
+    ConflictSerializer,
     EvidenceSerializer,
+    MetricFigureSerializer,
     MetricSerializer,
 )
-from .services import claim_save
+from .services import claim_delete, claim_save
+
+# The public metric page lists at most this many figures (the API pages through all).
+METRIC_PAGE_LIMIT = 500
 
 # Nullable sort keys are coalesced so that cursor pagination never skips a NULL row.
 SORT_KEYS = {
@@ -177,6 +184,18 @@ class ClaimViewSet(RecordViewSet):
     def get_read_serializer(self, instance):
         return ClaimSerializer(instance, context=self.get_serializer_context())
 
+    def get_serializer(self, *args, **kwargs):
+        if kwargs.get("many") and args:
+            # A page of claims: load all their conflicts in one query.
+            page = list(args[0])
+            context = self.get_serializer_context()
+            context["conflicts"] = conflicts_of([claim.pk for claim in page])
+            return ClaimSerializer(page, many=True, context=context)
+        return super().get_serializer(*args, **kwargs)
+
+    def perform_destroy(self, instance):
+        claim_delete(claim=instance, by=self.request.user)
+
     def list(self, request, *args, **kwargs):
         if request.accepted_renderer.format == "csv":
             queryset = self.filter_queryset(self.get_queryset()).order_by("id")
@@ -294,10 +313,76 @@ class ClaimReviewFeedView(generics.ListAPIView):
         return self.get_paginated_response([claim_review(claim) for claim in page])
 
 
+class FigureCursorPagination(ClaimCursorPagination):
+    page_size = 200
+    max_page_size = 1000
+    ordering = ("sort_period_start", "id")
+
+
 class MetricViewSet(RecordViewSet):
     queryset = Metric.objects.order_by("id")
     serializer_class = MetricSerializer
     lookup_field = "slug"
+
+    @extend_schema(
+        summary="Every claim on the metric, ordered by period, side by side",
+        responses={200: MetricFigureSerializer(many=True)},
+        filters=False,
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="figures",
+        pagination_class=FigureCursorPagination,
+        filter_backends=[],
+    )
+    def figures(self, request, slug=None):
+        metric = self.get_object()
+        claims = (
+            Claim.objects.about_metric(metric)
+            .filter(value__isnull=False)
+            .with_relations()
+            .annotate(sort_period_start=SORT_KEYS["period_start"])
+        )
+        page = self.paginate_queryset(claims)
+        context = {"conflicts": conflicts_of([claim.pk for claim in page])}
+        serializer = MetricFigureSerializer(page, many=True, context=context)
+        return self.get_paginated_response(serializer.data)
+
+
+class ConflictFilter(filters.FilterSet):
+    metric = filters.CharFilter(
+        field_name="from_claim__metric",
+        method="filter_metric",
+        help_text="Metric id or slug.",
+    )
+    detected = filters.TypedChoiceFilter(
+        field_name="detected",
+        choices=[("true", "true"), ("false", "false")],
+        coerce=lambda value: value == "true",
+        help_text="Found by detection (true) or linked by editors (false).",
+    )
+
+    class Meta:
+        model = ClaimLink
+        fields = []
+
+    def filter_metric(self, queryset, name, value):
+        if value.isdigit():
+            return queryset.filter(from_claim__metric_id=int(value))
+        return queryset.filter(from_claim__metric__slug=value)
+
+
+class ConflictListView(generics.ListAPIView):
+    """Pairs of claims whose figures conflict ("contradicts" links), newest first."""
+
+    serializer_class = ConflictSerializer
+    pagination_class = ClaimCursorPagination
+    filter_backends = [filters.DjangoFilterBackend]
+    filterset_class = ConflictFilter
+    queryset = ClaimLink.objects.filter(
+        relation=ClaimLink.Relation.CONTRADICTS
+    ).select_related("from_claim__metric", "from_claim__document", "to_claim__document")
 
 
 class EvidenceViewSet(RecordViewSet):
@@ -329,4 +414,26 @@ def claim_page(request, pk: int):
         request,
         "claims/claim_page.html",
         {"claim": claim, "review": claim.is_reviewed, "review_json": review_json},
+    )
+
+
+def metric_page(request, slug: str):
+    """The public side-by-side page of a metric: its figures charted and listed."""
+    metric = get_object_or_404(Metric, slug=slug)
+    claims = list(
+        Claim.objects.about_metric(metric)
+        .filter(value__isnull=False)
+        .with_relations()
+        .order_by(SORT_KEYS["period_start"].asc(), "id")[:METRIC_PAGE_LIMIT]
+    )
+    conflicts = conflicts_of([claim.pk for claim in claims])
+    return render(
+        request,
+        "claims/metric_page.html",
+        {
+            "metric": metric,
+            "rows": [(claim, conflicts[claim.pk]) for claim in claims],
+            "chart": mark_safe(metric_chart(metric)),  # built with every text escaped
+            "limit": METRIC_PAGE_LIMIT,
+        },
     )

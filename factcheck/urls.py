@@ -7,9 +7,11 @@ from claims.views import (
     ClaimLinkViewSet,
     ClaimReviewFeedView,
     ClaimViewSet,
+    ConflictListView,
     EvidenceViewSet,
     MetricViewSet,
     claim_page,
+    metric_page,
 )
 from factcheck.auth import TokenView
 from sources.views import DocumentViewSet, PersonViewSet, PublisherViewSet
@@ -25,6 +27,7 @@ router.register("links", ClaimLinkViewSet, basename="claimlink")
 
 api_v1 = [
     path("claimreview/", ClaimReviewFeedView.as_view(), name="claimreview-feed"),
+    path("conflicts/", ConflictListView.as_view(), name="conflict-list"),
     path("auth/token/", TokenView.as_view(), name="auth-token"),
     path("", include(router.urls)),
 ]
@@ -40,4 +43,5 @@ urlpatterns = [
     ),
     path("api-auth/", include("rest_framework.urls")),
     path("claims/<int:pk>/", claim_page, name="claim-page"),
+    path("metrics/<slug:slug>/", metric_page, name="metric-page"),
 ]

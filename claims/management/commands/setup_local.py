@@ -8,6 +8,7 @@ from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from claims.conflicts import detect_all_conflicts
 from sources.models import Document
 
 # username, the environment variable with its password, group (None: superuser)
@@ -31,6 +32,11 @@ class Command(BaseCommand):
             self.stdout.write("Data already present: fixtures not reloaded.")
         else:
             call_command("loaddata", "seed", verbosity=1, stdout=self.stdout)
+            summary = detect_all_conflicts()
+            self.stdout.write(
+                f"Conflict detection: {summary.created} links created, "
+                f"{summary.flagged} claims flagged for an editor."
+            )
         for username_variable, default_username, password_variable, group in ACCOUNTS:
             username = os.environ.get(username_variable or "", "") or default_username
             self._ensure_account(username, os.environ.get(password_variable, ""), group)

@@ -1,0 +1,143 @@
+import datetime
+import re
+import xml.etree.ElementTree as ElementTree
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+
+from claims.charts import axis_unit, metric_chart, metric_chart_svg
+from claims.models import Metric
+from tests.factories import DocumentFactory, FigureClaimFactory, MetricFactory
+
+pytestmark = pytest.mark.django_db
+
+SVG = "{http://www.w3.org/2000/svg}"
+HOSTILE = "<script>alert('x')</script> & \"friends\""
+
+
+def parsed(svg: str) -> ElementTree.Element:
+    return ElementTree.fromstring(svg)
+
+
+def test_each_drawn_claim_and_conflict_gets_one_mark_and_periodless_ones_a_note():
+    metric = MetricFactory(name="Iran-Russia trade")
+    first = FigureClaimFactory(metric=metric)
+    second = FigureClaimFactory(
+        metric=metric,
+        value=Decimal("2000000000"),
+        comparator="exact",
+        change_percent=Decimal("-40"),
+        change_comparator="approximately",
+    )
+    open_start = FigureClaimFactory(
+        metric=metric,
+        value=Decimal("3000000000"),
+        period_start=None,
+        period_end=datetime.date(2013, 3, 20),
+    )
+    undated = FigureClaimFactory(
+        metric=metric, period_start=None, period_end=None, text="Trade is undated."
+    )
+    svg = metric_chart_svg(
+        metric,
+        [first, second, open_start, undated],
+        [(second.pk, first.pk), (first.pk, second.pk), (open_start.pk, undated.pk)],
+    )
+    root = parsed(svg)
+    marks = [g for g in root.iter(f"{SVG}g") if g.get("class") == "claim-mark"]
+    assert sorted(int(g.get("data-claim-id")) for g in marks) == sorted(
+        [first.pk, second.pk, open_start.pk]
+    )
+    assert svg.count('class="claim-mark"') == 3
+    # One pair, given twice; the pair with an undrawn claim has nothing to join.
+    assert svg.count('class="conflict-mark"') == 1
+    assert svg.count('class="implied-mark"') == 1
+    assert f"#{undated.pk} $5.3 billion (approx.): Trade is undated." in svg
+    assert svg.count('class="chart-note"') == 1
+
+
+def test_hostile_titles_and_texts_are_escaped():
+    metric = MetricFactory(name=HOSTILE)
+    document = DocumentFactory(title=HOSTILE)
+    claims = [
+        FigureClaimFactory(metric=metric, document=document, text=HOSTILE),
+        FigureClaimFactory(
+            metric=metric,
+            document=document,
+            text=HOSTILE,
+            period_start=None,
+            period_end=None,
+        ),
+    ]
+    svg = metric_chart_svg(metric, claims, [])
+    assert "<script" not in svg
+    assert "&lt;script&gt;alert('x')&lt;/script&gt; &amp;" in svg
+    root = parsed(svg)  # still well-formed XML
+    texts = "".join(root.itertext())
+    assert HOSTILE in texts
+
+
+def test_the_trade_axis_reads_in_billions_of_dollars():
+    metric = MetricFactory(unit="USD")
+    svg = metric_chart_svg(metric, [FigureClaimFactory(metric=metric)], [])
+    labels = re.findall(r'class="axis-label"[^>]*>([^<]*)<', svg)
+    assert "$ billion" in labels
+    assert ">5<" in svg  # a tick at 5 (billion), not 5000000000
+    assert "5000000000" not in svg
+
+
+@pytest.mark.parametrize(
+    "unit, magnitude, label",
+    [
+        ("USD", Decimal("5300000000"), "$ billion"),
+        ("USD", Decimal("16000"), "$"),
+        ("EUR", Decimal("7000000"), "€ million"),
+        ("RUB", Decimal("7000000"), "RUB million"),
+        ("percent", Decimal("80"), "%"),
+        ("cars", Decimal("12000"), "cars"),
+        ("vehicles", Decimal("2780000"), "million vehicles"),
+    ],
+)
+def test_axis_units_follow_the_unit_and_magnitude(unit, magnitude, label):
+    assert axis_unit(unit, magnitude)[0] == label
+
+
+def test_marks_stay_inside_the_plot_and_the_output_is_deterministic():
+    metric = MetricFactory()
+    claims = [
+        FigureClaimFactory(
+            metric=metric,
+            value=Decimal(value),
+            comparator=comparator,
+            period_start=datetime.date(year, 1, 1),
+            period_end=datetime.date(year, 12, 31),
+        )
+        for value, comparator, year in [
+            ("12000", "more_than", 2007),
+            ("500", "less_than", 2009),
+            ("9000", "exact", 2008),
+        ]
+    ]
+    svg = metric_chart_svg(metric, claims, [(claims[0].pk, claims[1].pk)])
+    shuffled = list(reversed(claims))
+    assert metric_chart_svg(metric, shuffled, [(claims[1].pk, claims[0].pk)]) == svg
+    root = parsed(svg)
+    width, height = float(root.get("width")), float(root.get("height"))
+    for element in root.iter():
+        for name in ("x", "x1", "x2", "cx"):
+            if element.get(name) is not None:
+                assert 0 <= float(element.get(name)) <= width, (name, element.attrib)
+        for name in ("y", "y1", "y2", "cy"):
+            if element.get(name) is not None:
+                assert 0 <= float(element.get(name)) <= height, (name, element.attrib)
+
+
+def test_the_seed_trade_chart_draws_every_dated_trade_figure():
+    call_command("loaddata", "seed", verbosity=0)
+    metric = Metric.objects.get(slug="iran-russia-trade-volume")
+    svg = metric_chart(metric)
+    dated = metric.claims.exclude(period_start=None, period_end=None).count()
+    assert svg.count('class="claim-mark"') == dated
+    assert svg.count('class="conflict-mark"') >= 1  # the editors' own links
+    assert "$ billion" in svg
