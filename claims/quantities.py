@@ -32,7 +32,7 @@ A_LITTLE_MORE = "a little more than"
 A_LITTLE_LESS = "a little less than"
 
 # Read before the number. "at least" and "no less than" are read as more_than: the
-# figure's interval (claims.conflicts.figure_interval) includes its bound, so "at least 5" and
+# interval (claims.conflicts.figure_interval) includes its bound, so "at least 5" and
 # "more than 5" store the same (5, open) interval; "up to" and "at most" likewise are
 # less_than.
 _COMPARATOR_PHRASES: dict[str, tuple[str, str]] = {
@@ -820,9 +820,13 @@ def _comparator_before(text: str, start: int) -> tuple[int, str, str]:
         return start, EXACT, ""
     phrase = " ".join(match.group("phrase").lower().split())
     if phrase == "up to" and re.search(
-        r"\b(?:went|gone|goes|go|going)[ \t]+$", text[: match.start()], re.IGNORECASE
+        r"\b(?:went|gone|goes|go|going|adds?|added|adding|amounts?|amounted|came|comes)"
+        r"[ \t]+$",
+        text[: match.start()],
+        re.IGNORECASE,
     ):
-        return start, EXACT, ""  # "went up to 5 billion" says where it got, not a cap
+        # "went up to" and "add up to 100 billion" say where it got, not a cap.
+        return start, EXACT, ""
     comparator, qualifier = _COMPARATOR_PHRASES[phrase]
     return match.start("phrase"), comparator, qualifier
 

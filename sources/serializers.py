@@ -2,7 +2,7 @@ from rest_framework import serializers
 
 from factcheck.api import StrictFieldsMixin
 
-from .models import Document, Person, Publisher
+from .models import DatePrecision, Document, Person, Publisher
 
 
 class PublisherSerializer(StrictFieldsMixin, serializers.ModelSerializer):
@@ -61,3 +61,75 @@ class DocumentSerializer(StrictFieldsMixin, serializers.ModelSerializer):
         # Uniqueness is checked once, by the model's constraints in full_clean().
         validators = []
         extra_kwargs = {"url": {"validators": []}, "text": {"write_only": False}}
+
+
+class DocumentIngestSerializer(StrictFieldsMixin, serializers.Serializer):
+    """A document given as its text (JSON "text" or a multipart "file")."""
+
+    file = serializers.FileField(required=False, help_text="A .txt or .html file.")
+    text = serializers.CharField(required=False, trim_whitespace=False)
+    title = serializers.CharField(required=False, allow_blank=True, max_length=500)
+    url = serializers.URLField(required=False, allow_blank=True, max_length=1000)
+    publisher = serializers.PrimaryKeyRelatedField(
+        queryset=Publisher.objects.all(), required=False, allow_null=True
+    )
+    authors = serializers.PrimaryKeyRelatedField(
+        queryset=Person.objects.all(), many=True, required=False
+    )
+    published = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        help_text="YYYY, YYYY-MM or YYYY-MM-DD; the precision follows.",
+    )
+    published_on = serializers.DateField(
+        required=False, allow_null=True, help_text="Instead of `published`."
+    )
+    published_precision = serializers.ChoiceField(
+        choices=DatePrecision.choices, required=False
+    )
+    type = serializers.ChoiceField(
+        choices=Document.Type.choices, required=False, allow_blank=True
+    )
+    language = serializers.CharField(required=False, allow_blank=True, max_length=35)
+
+    def validate(self, attrs):
+        if bool(attrs.get("file")) == bool(attrs.get("text")):
+            raise serializers.ValidationError(
+                {"text": ["Give the text either as 'text' or as a 'file', not both."]}
+            )
+        published_on = attrs.pop("published_on", None)
+        precision = attrs.pop("published_precision", DatePrecision.DAY)
+        if published_on is not None:
+            if attrs.get("published"):
+                raise serializers.ValidationError(
+                    {"published_on": ["Give `published` or `published_on`, not both."]}
+                )
+            # ingest_document reads the precision from how much of the date is given.
+            length = {DatePrecision.YEAR: 4, DatePrecision.MONTH: 7}.get(precision, 10)
+            attrs["published"] = published_on.isoformat()[:length]
+        return attrs
+
+
+class IngestOutcomeSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(
+        choices=["created", "new_version", "attached", "duplicate"]
+    )
+    message = serializers.CharField()
+    anchored = serializers.ListField(child=serializers.IntegerField())
+    not_found = serializers.ListField(child=serializers.IntegerField())
+
+
+class DocumentIngestResultSerializer(DocumentSerializer):
+    ingest = IngestOutcomeSerializer(read_only=True)
+
+    class Meta(DocumentSerializer.Meta):
+        fields = [*DocumentSerializer.Meta.fields, "ingest"]
+
+
+class ExtractionResultSerializer(serializers.Serializer):
+    created = serializers.IntegerField()
+    skipped_existing = serializers.IntegerField()
+    skipped_rejected = serializers.IntegerField()
+    candidates = serializers.ListField(
+        child=serializers.IntegerField(), help_text="Ids of the new candidates."
+    )

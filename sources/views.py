@@ -1,11 +1,33 @@
 from django_filters import rest_framework as filters
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import filters as drf_filters
+from rest_framework import status
+from rest_framework.decorators import action
+from rest_framework.response import Response
 
+from claims.extraction import extract_candidates
+from factcheck.api import Conflict, PayloadTooLarge
 from factcheck.viewsets import RecordViewSet
 
+from .ingest import IngestError, ingest_document, max_bytes
 from .models import Document, Person, Publisher
-from .serializers import DocumentSerializer, PersonSerializer, PublisherSerializer
+from .serializers import (
+    DocumentIngestResultSerializer,
+    DocumentIngestSerializer,
+    DocumentSerializer,
+    ExtractionResultSerializer,
+    PersonSerializer,
+    PublisherSerializer,
+)
 from .services import person_save
+
+# How each ingest outcome answers: a new row is 201, finding or filling one is 200.
+INGEST_STATUS = {
+    "created": status.HTTP_201_CREATED,
+    "new_version": status.HTTP_201_CREATED,
+    "attached": status.HTTP_200_OK,
+    "duplicate": status.HTTP_200_OK,
+}
 
 
 class PublisherViewSet(RecordViewSet):
@@ -64,3 +86,89 @@ class DocumentViewSet(RecordViewSet):
         if self.action == "list" and hasattr(serializer, "child"):
             serializer.child.fields.pop("text")
         return serializer
+
+    @extend_schema(
+        summary="Create a document; with a text or file, ingest it",
+        description="With `text` (JSON) or a multipart `file` (.txt or .html), the "
+        "text is stored with its sha256: the same text again finds the existing "
+        "document (200, status duplicate); a changed text at the same URL becomes a "
+        "new version (201); a text for a document that has none attaches to it (200). "
+        "Without text, the document's fields are stored as given.",
+        request={
+            "application/json": DocumentSerializer,
+            "multipart/form-data": DocumentIngestSerializer,
+        },
+        responses={
+            201: DocumentIngestResultSerializer,
+            200: DocumentIngestResultSerializer,
+        },
+    )
+    def create(self, request, *args, **kwargs):
+        if "file" not in request.FILES and "text" not in request.data:
+            return super().create(request, *args, **kwargs)
+        if request.data.get("text", "") == "" and "file" not in request.FILES:
+            return Response(
+                {"text": ["The text is empty: there is nothing to store."]},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        serializer = DocumentIngestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        given = serializer.validated_data
+        upload = given.get("file")
+        if upload is not None and upload.size > max_bytes():
+            raise PayloadTooLarge(f"The file is larger than {max_bytes()} bytes.")
+        try:
+            result = ingest_document(
+                content=upload.read() if upload else given["text"],
+                filename=upload.name if upload else "",
+                content_type=upload.content_type if upload else "",
+                title=given.get("title", ""),
+                url=given.get("url", ""),
+                publisher=given.get("publisher"),
+                authors=given.get("authors", ()),
+                published=given.get("published") or None,
+                type=given.get("type", ""),
+                language=given.get("language", ""),
+                by=request.user,
+            )
+        except IngestError as refusal:
+            if refusal.code == "too_large":
+                raise PayloadTooLarge(refusal.reason) from refusal
+            raise
+        document = self.get_queryset().get(pk=result.document.pk)
+        body = DocumentSerializer(document, context=self.get_serializer_context()).data
+        anchoring = result.anchoring
+        body["ingest"] = {
+            "status": result.status,
+            "message": result.message,
+            "anchored": anchoring.anchored if anchoring else [],
+            "not_found": [claim_id for claim_id, _ in anchoring.missing]
+            if anchoring
+            else [],
+        }
+        return Response(body, status=INGEST_STATUS[result.status])
+
+    @extend_schema(
+        summary="Propose candidate claims from the document's text",
+        request=None,
+        responses={
+            200: ExtractionResultSerializer,
+            409: OpenApiResponse(description="The document has no text to read."),
+        },
+    )
+    @action(detail=True, methods=["post"], url_path="extract")
+    def extract(self, request, pk=None):
+        document = self.get_object()
+        if not document.text:
+            raise Conflict(
+                f"Document {document.pk} has no text stored: ingest its text first."
+            )
+        report = extract_candidates(document)
+        return Response(
+            {
+                "created": report.created,
+                "skipped_existing": report.skipped_existing,
+                "skipped_rejected": report.skipped_rejected,
+                "candidates": [candidate.pk for candidate in report.candidates],
+            }
+        )

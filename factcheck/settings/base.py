@@ -190,6 +190,9 @@ FACTCHECK_SITE_URL = os.environ.get(
     "FACTCHECK_SITE_URL", "http://127.0.0.1:8000"
 ).rstrip("/")
 
+# Largest document file accepted by ingest (bytes), from the API or the command.
+INGEST_MAX_BYTES = int(os.environ.get("INGEST_MAX_BYTES", str(5 * 1024 * 1024)))
+
 # Largest JSON request body the API accepts (bytes); larger ones get a 413.
 API_MAX_BODY_BYTES = int(os.environ.get("API_MAX_BODY_BYTES", str(1024 * 1024)))
 

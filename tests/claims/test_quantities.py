@@ -405,3 +405,15 @@ def test_quantulum3_classifier_warning_is_not_shown():
         check=False,
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_add_up_to_states_a_total_not_a_cap():
+    [(_, _, amount)] = find_amounts(
+        "trade between Moscow and Beijing adds up to 100 billion dollars a year"
+    )
+    assert (amount.value, amount.unit, amount.comparator) == (
+        Decimal("100000000000"),
+        "USD",
+        "exact",
+    )
+    assert parse_amount("up to 100 billion dollars").comparator == "less_than"

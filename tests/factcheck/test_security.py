@@ -171,6 +171,9 @@ def test_every_api_route_reads_for_anyone_and_never_leaks_emails_or_hashes(world
             if user:
                 client.force_authenticate(user)
             response = client.get(path)
+            if response.status_code == 405:  # a write-only action, e.g. extract/
+                assert "GET" not in response["Allow"], path
+                continue
             assert response.status_code == 200, (role, path, response.status_code)
             body = response.content.decode()
             assert "@private.example" not in body, (role, path)
