@@ -14,6 +14,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.test import APIClient
 
 from claims.ratings import Status
+from sources.models import Person
 from tests.factories import (
     CandidateFactory,
     ClaimFactory,
@@ -138,12 +139,21 @@ def world(db):
 
 
 def concrete(route: str, claim) -> str:
-    """Fill a route's parameters with ids of rows that exist."""
+    """Fill a route's parameters with the id (or slug) of a row of its resource."""
+    rows = {
+        "documents": claim.document,
+        "publishers": claim.document.publisher,
+        "people": Person.objects.order_by("pk").first(),
+        "evidence": claim.evidence.first(),
+        "links": claim.links_from.first(),
+        "claims": claim,
+    }
+    resource = route.removeprefix("api/v1/").split("/")[0].lstrip("^")
+
     def value(match):
-        name = match.group(1)
-        if name == "slug":
+        if match.group(1) == "slug":
             return claim.metric.slug
-        return str(claim.pk)
+        return str(rows[resource].pk)
 
     path = re.sub(r"\(\?P<(\w+)>[^)]*\)", value, route)
     path = re.sub(r"<(?:\w+:)?(\w+)>", value, path)
