@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from tqdm import tqdm
 
+from claims.extraction import extract_candidates
 from factcheck.services import record_save
 from sources.ingest import (
     ATTACHED,
@@ -74,8 +75,16 @@ class Command(BaseCommand):
             dest="attach_to",
             help="Store the text on this existing document, which has none yet.",
         )
+        parser.add_argument(
+            "--no-extract",
+            action="store_false",
+            dest="extract",
+            help="Do not propose candidate claims from the stored text.",
+        )
 
     def handle(self, *args, **options):
+        self.extract = options["extract"]
+        self.extraction = None
         path: Path = options["path"]
         if not path.exists():
             raise CommandError(f"{path} does not exist.")
@@ -140,9 +149,13 @@ class Command(BaseCommand):
             raise CommandError(f"{len(failed)} of {len(files)} files failed.")
 
     def _ingest(self, file: Path, metadata: dict) -> IngestResult:
-        return ingest_document(
+        result = ingest_document(
             content=file.read_bytes(), filename=file.name, **metadata
         )
+        if self.extract and result.status != DUPLICATE:
+            # Editors find the new text's checkable sentences waiting in the admin.
+            self.extraction = extract_candidates(result.document)
+        return result
 
     def _report(self, file: Path, result: IngestResult) -> None:
         label = LABELS[result.status]
@@ -151,6 +164,8 @@ class Command(BaseCommand):
         for claim_id, quote in report.missing if report else []:
             shown = quote if len(quote) <= 80 else quote[:79] + "…"
             self.stdout.write(f"  not found: claim {claim_id}: {shown!r}")
+        if self.extraction is not None:
+            self.stdout.write(f"  Candidate claims: {self.extraction}.")
 
     def _metadata(self, options) -> dict:
         publisher = None
