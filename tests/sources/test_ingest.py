@@ -431,3 +431,26 @@ def test_attaching_the_seed_texts_anchors_every_fixture_claim_of_both_documents(
     # Both texts again: duplicates, nothing new.
     out = run("ingest_document", str(SEEDS))
     assert "2 files: 0 new, 2 duplicate" in out
+
+
+def test_ingest_command_proposes_candidates_unless_told_not_to(tmp_path):
+    from claims.models import Candidate
+
+    article = tmp_path / "port.txt"
+    article.write_text(
+        "Exports rose by 12 percent to $4.2 billion in 2021, the ministry said.\n",
+        encoding="utf-8",
+    )
+    quiet = tmp_path / "quiet.txt"
+    quiet.write_text(
+        "Imports fell by 8 percent to $1.1 billion in 2021, officials said.\n",
+        encoding="utf-8",
+    )
+    out = io.StringIO()
+    call_command("ingest_document", str(article), stdout=out)
+    assert Candidate.objects.count() >= 1
+    assert "Candidate claims: 1 candidates created" in out.getvalue()
+
+    before = Candidate.objects.count()
+    call_command("ingest_document", str(quiet), "--no-extract", stdout=io.StringIO())
+    assert Candidate.objects.count() == before
