@@ -10,6 +10,22 @@ class StatusInFilter(django_filters.BaseInFilter, django_filters.ChoiceFilter):
     """Several statuses, comma separated: ?status=disputed,false"""
 
 
+class StrictBooleanFilter(django_filters.TypedChoiceFilter):
+    """true or false, and nothing else: any other value is a 400, not ignored."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("choices", [("true", "true"), ("false", "false")])
+        kwargs.setdefault("coerce", lambda value: value == "true")
+        super().__init__(*args, **kwargs)
+
+
+def metric_lookup(value: str, path: str = "metric") -> Q:
+    """Return the condition "the metric at `path` has this id or this slug"."""
+    if value.isdigit():
+        return Q(**{f"{path}_id": int(value)})
+    return Q(**{f"{path}__slug": value})
+
+
 class ClaimFilter(django_filters.FilterSet):
     status = StatusInFilter(
         field_name="status",
@@ -51,10 +67,8 @@ class ClaimFilter(django_filters.FilterSet):
         lookup_expr="gte",
         help_text="Claims changed at or after this time (ISO 8601), for syncing.",
     )
-    has_conflicts = django_filters.TypedChoiceFilter(
+    has_conflicts = StrictBooleanFilter(
         field_name="links_from",
-        choices=[("true", "true"), ("false", "false")],
-        coerce=lambda value: value == "true",
         method="filter_has_conflicts",
         help_text="Claims with (true) or without (false) a 'contradicts' link.",
     )
@@ -70,9 +84,7 @@ class ClaimFilter(django_filters.FilterSet):
         fields = []
 
     def filter_metric(self, queryset, name, value):
-        if value.isdigit():
-            return queryset.filter(metric_id=int(value))
-        return queryset.filter(metric__slug=value)
+        return queryset.filter(metric_lookup(value))
 
     def filter_has_conflicts(self, queryset, name, value):
         contradicts = ClaimLink.objects.filter(relation=ClaimLink.Relation.CONTRADICTS)
@@ -110,3 +122,23 @@ class ClaimLinkFilter(django_filters.FilterSet):
 
     def filter_claim(self, queryset, name, value):
         return queryset.filter(Q(from_claim_id=value) | Q(to_claim_id=value))
+
+
+class ConflictFilter(django_filters.FilterSet):
+    metric = django_filters.CharFilter(
+        field_name="from_claim__metric",
+        method="filter_metric",
+        help_text="Metric id or slug.",
+    )
+    detected = StrictBooleanFilter(
+        field_name="detected",
+        lookup_expr="exact",
+        help_text="Found by detection (true) or linked by editors (false).",
+    )
+
+    class Meta:
+        model = ClaimLink
+        fields = []
+
+    def filter_metric(self, queryset, name, value):
+        return queryset.filter(metric_lookup(value, "from_claim__metric"))

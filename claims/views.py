@@ -26,7 +26,7 @@ from .charts import metric_chart
 from .claimreview import claim_review
 from .conflicts import conflicts_of
 from .figure_input import written_figure_fields
-from .filters import ClaimFilter, ClaimLinkFilter, EvidenceFilter
+from .filters import ClaimFilter, ClaimLinkFilter, ConflictFilter, EvidenceFilter
 from .models import Claim, ClaimLink, Evidence, Metric
 from .selectors import claim_versions
 from .serializers import (
@@ -348,29 +348,6 @@ class MetricViewSet(RecordViewSet):
         context = {"conflicts": conflicts_of([claim.pk for claim in page])}
         serializer = MetricFigureSerializer(page, many=True, context=context)
         return self.get_paginated_response(serializer.data)
-
-
-class ConflictFilter(filters.FilterSet):
-    metric = filters.CharFilter(
-        field_name="from_claim__metric",
-        method="filter_metric",
-        help_text="Metric id or slug.",
-    )
-    detected = filters.TypedChoiceFilter(
-        field_name="detected",
-        choices=[("true", "true"), ("false", "false")],
-        coerce=lambda value: value == "true",
-        help_text="Found by detection (true) or linked by editors (false).",
-    )
-
-    class Meta:
-        model = ClaimLink
-        fields = []
-
-    def filter_metric(self, queryset, name, value):
-        if value.isdigit():
-            return queryset.filter(from_claim__metric_id=int(value))
-        return queryset.filter(from_claim__metric__slug=value)
 
 
 class ConflictListView(generics.ListAPIView):
