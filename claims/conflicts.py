@@ -651,6 +651,10 @@ def detect_metric_conflicts(metric_id: int) -> DetectionSummary:
     """
     with transaction.atomic():
         metric = Metric.objects.select_for_update().get(pk=metric_id)
+        # Lock its claims too: a claim deleted during the run would get a link to a
+        # missing row (a foreign key violation at commit). Edits wait for the run.
+        claims = Claim.objects.select_for_update().filter(metric_id=metric.pk)
+        list(claims.values_list("pk", flat=True))
         comparison = compare_figures(
             rows_for_metric(metric.pk), kind=metric.kind, tolerance=tolerance_setting()
         )

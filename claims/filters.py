@@ -1,5 +1,8 @@
+import datetime
+
 import django_filters
 from django.db.models import Exists, OuterRef, Q
+from rest_framework.exceptions import ValidationError
 
 from .models import Claim, ClaimLink, Evidence
 from .ratings import Status
@@ -21,7 +24,7 @@ class StrictBooleanFilter(django_filters.TypedChoiceFilter):
 
 def metric_lookup(value: str, path: str = "metric") -> Q:
     """Return the condition "the metric at `path` has this id or this slug"."""
-    if value.isdigit():
+    if value.isascii() and value.isdigit():
         return Q(**{f"{path}_id": int(value)})
     return Q(**{f"{path}__slug": value})
 
@@ -65,6 +68,7 @@ class ClaimFilter(django_filters.FilterSet):
     updated_since = django_filters.IsoDateTimeFilter(
         field_name="updated_at",
         lookup_expr="gte",
+        method="filter_updated_since",
         help_text="Claims changed at or after this time (ISO 8601), for syncing.",
     )
     has_conflicts = StrictBooleanFilter(
@@ -92,6 +96,15 @@ class ClaimFilter(django_filters.FilterSet):
             contradicts.filter(to_claim=OuterRef("pk"))
         )
         return queryset.filter(conflicted if value else ~Q(conflicted))
+
+    def filter_updated_since(self, queryset, name, value):
+        try:
+            value.astimezone(datetime.UTC)  # 9999-12-31T23:59-14:00 is year 10000
+        except OverflowError as error:
+            raise ValidationError(
+                {"updated_since": ["Out of range once converted to UTC."]}
+            ) from error
+        return queryset.filter(**{f"{name}__gte": value})
 
     def filter_search(self, queryset, name, value):
         return search_claims(queryset, value)

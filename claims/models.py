@@ -1,5 +1,7 @@
 """Claims, the figures they state, and what supports or links them."""
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
@@ -41,6 +43,11 @@ class Metric(models.Model):
 
     def __str__(self):
         return self.name
+
+
+# Figures stay below 10^21 in size: SQLite keeps decimals as floats and cannot read
+# a larger one back into the column, and ordering by value puts "no value" at -10^21.
+LARGEST_FIGURE = Decimal("1e21")
 
 
 class Comparator(models.TextChoices):
@@ -260,6 +267,12 @@ class Claim(models.Model):
 
     def clean(self):
         errors: dict[str, list[str]] = {}
+        for name in ("value", "value_upper"):
+            amount = getattr(self, name)
+            if amount is not None and abs(amount) >= LARGEST_FIGURE:
+                errors.setdefault(name, []).append(
+                    "A figure must be smaller than 10^21 (a thousand billion billion)."
+                )
         if self.value is not None and not self.unit:
             errors.setdefault("unit", []).append("A value needs a unit.")
         if self.value is None and self.unit:

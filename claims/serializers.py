@@ -18,7 +18,7 @@ class MetricSerializer(StrictFieldsMixin, serializers.ModelSerializer):
 
 class ClaimDocumentSerializer(serializers.ModelSerializer):
     publisher_name = serializers.CharField(
-        source="publisher.name", read_only=True, default=None
+        source="publisher.name", read_only=True, default=None, allow_null=True
     )
 
     class Meta:
@@ -195,7 +195,8 @@ class ClaimInputSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     def validate_metric(self, value):
         if value in (None, ""):
             return None
-        lookup = {"pk": int(value)} if str(value).isdigit() else {"slug": value}
+        is_id = str(value).isascii() and str(value).isdigit()
+        lookup = {"pk": int(value)} if is_id else {"slug": value}
         metric = Metric.objects.filter(**lookup).first()
         if metric is None:
             raise serializers.ValidationError(f"No metric with id or slug {value!r}.")

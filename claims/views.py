@@ -6,7 +6,7 @@ from decimal import Decimal
 from django.db.models import FloatField, Prefetch, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404, StreamingHttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.utils.html import _json_script_escapes as JSON_SCRIPT_ESCAPES
 from django.utils.safestring import mark_safe
 from django_filters import rest_framework as filters
@@ -16,7 +16,8 @@ from rest_framework import filters as drf_filters
 from rest_framework import generics
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotAuthenticated, ValidationError
-from rest_framework.renderers import BaseRenderer
+from rest_framework.generics import get_object_or_404
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
 from factcheck.api import ClaimCursorPagination
@@ -175,6 +176,25 @@ class ClaimViewSet(RecordViewSet):
         if self.action == "list":
             renderers.append(CSVRenderer())
         return renderers
+
+    def perform_content_negotiation(self, request, force=False):
+        try:
+            return super().perform_content_negotiation(request, force)
+        except Http404 as error:
+            # An unknown ?format= is a bad parameter value, like a bad filter.
+            formats = ", ".join(sorted(r.format for r in self.get_renderers()))
+            raise ValidationError(
+                {"format": [f"Unknown format; use one of {formats}."]}
+            ) from error
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        # CSV is for claims: an error is JSON whatever format was asked for.
+        renderer = getattr(request, "accepted_renderer", None)
+        failed = getattr(response, "exception", False)
+        if failed and renderer is not None and renderer.format == "csv":
+            request.accepted_renderer = JSONRenderer()
+            request.accepted_media_type = JSONRenderer.media_type
+        return super().finalize_response(request, response, *args, **kwargs)
 
     def get_serializer_class(self):
         if self.action in {"create", "update", "partial_update"}:

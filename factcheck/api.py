@@ -4,10 +4,12 @@ import hashlib
 import json
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
-from django.http import Http404
+from django.http import Http404, JsonResponse
+from django.views.defaults import page_not_found
 from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import CursorPagination
 from rest_framework.parsers import JSONParser
@@ -58,6 +60,11 @@ def exception_handler(exc, context):
         )
     elif isinstance(exc, IntegrityError):
         exc = Conflict(f"The change conflicts with stored data: {exc}".splitlines()[0])
+    elif isinstance(exc, RequestDataTooBig):
+        # Django refuses bodies over DATA_UPLOAD_MAX_MEMORY_SIZE before any parser.
+        exc = PayloadTooLarge(
+            f"The request body is larger than {settings.API_MAX_BODY_BYTES} bytes."
+        )
     elif isinstance(exc, Http404) and exc.args:
         exc = exceptions.NotFound(str(exc.args[0]))
     return drf_exception_handler(exc, context)
@@ -85,6 +92,18 @@ class ClaimCursorPagination(CursorPagination):
     page_size_query_param = "page_size"
     max_page_size = 200
     ordering = "-id"
+
+    def decode_cursor(self, request):
+        try:
+            return super().decode_cursor(request)
+        except exceptions.NotFound as error:
+            raise exceptions.ValidationError(
+                {
+                    self.cursor_query_param: [
+                        "Invalid cursor: use a next or previous link."
+                    ]
+                }
+            ) from error
 
 
 class StrictFieldsMixin:
@@ -139,9 +158,12 @@ class ConditionalDetailMixin:
     def get_locked_object(self):
         queryset = self.get_queryset().select_for_update(of=("self",))
         lookup_url_kwarg = self.lookup_url_kwarg or self.lookup_field
-        instance = queryset.filter(
-            **{self.lookup_field: self.kwargs[lookup_url_kwarg]}
-        ).first()
+        try:
+            instance = queryset.filter(
+                **{self.lookup_field: self.kwargs[lookup_url_kwarg]}
+            ).first()
+        except (TypeError, ValueError, DjangoValidationError):
+            instance = None  # "abc" for an integer id: no such row, as on a GET
         if instance is None:
             raise exceptions.NotFound()
         self.check_object_permissions(self.request, instance)
@@ -178,3 +200,10 @@ class ConditionalDetailMixin:
 
 def _etags(header: str) -> set[str]:
     return {tag.strip().removeprefix("W/") for tag in header.split(",") if tag.strip()}
+
+
+def not_found(request, exception=None):
+    """Answer 404 in JSON under /api/ (handler404), Django's page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return page_not_found(request, exception)

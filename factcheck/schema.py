@@ -13,9 +13,11 @@ ERROR_SCHEMAS = {
             "oneOf": [
                 {"type": "array", "items": {"type": "string"}},
                 {"type": "object", "additionalProperties": True},
+                {"type": "string"},
             ]
         },
-        "description": "Each refused field (or non_field_errors) with its reasons.",
+        "description": "Each refused field (or non_field_errors) with its reasons; "
+        "a body that is not JSON gets a single detail.",
         "example": {"unit": ["A value needs a unit."], "colour": ["Unknown field."]},
     },
 }

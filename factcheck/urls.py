@@ -60,3 +60,5 @@ urlpatterns = [
     path("claims/<int:pk>/", claim_page, name="claim-page"),
     path("metrics/<slug:slug>/", metric_page, name="metric-page"),
 ]
+
+handler404 = "factcheck.api.not_found"

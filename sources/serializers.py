@@ -32,7 +32,7 @@ class PersonSerializer(StrictFieldsMixin, serializers.ModelSerializer):
 
 class DocumentSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     publisher_name = serializers.CharField(
-        source="publisher.name", read_only=True, default=None
+        source="publisher.name", read_only=True, default=None, allow_null=True
     )
     published_display = serializers.CharField(read_only=True)
 
@@ -120,7 +120,12 @@ class IngestOutcomeSerializer(serializers.Serializer):
 
 
 class DocumentIngestResultSerializer(DocumentSerializer):
-    ingest = IngestOutcomeSerializer(read_only=True)
+    # Response only, and not read-only so that the schema may leave it out: a
+    # document created without a text or file is answered without it.
+    ingest = IngestOutcomeSerializer(
+        required=False,
+        help_text="How the text was stored; absent when neither text nor file came.",
+    )
 
     class Meta(DocumentSerializer.Meta):
         fields = [*DocumentSerializer.Meta.fields, "ingest"]

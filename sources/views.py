@@ -104,7 +104,10 @@ class DocumentViewSet(RecordViewSet):
         },
     )
     def create(self, request, *args, **kwargs):
-        if "file" not in request.FILES and "text" not in request.data:
+        # Only an object can carry a text; anything else gets the serializer's 400.
+        if not isinstance(request.data, dict) or (
+            "file" not in request.FILES and "text" not in request.data
+        ):
             return super().create(request, *args, **kwargs)
         if request.data.get("text", "") == "" and "file" not in request.FILES:
             return Response(

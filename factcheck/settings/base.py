@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "csp",
     "sources",
     "claims",
+    "factcheck",
 ]
 
 MIDDLEWARE = [
