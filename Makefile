@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 HOST ?= 127.0.0.1
 
-.PHONY: run test venv lint format migrate bench clean
+.PHONY: run test venv lint format migrate fuzz bench load clean
 
 # The environment is rebuilt whenever the lock file changes.
 $(BIN)/.installed: requirements.txt
@@ -25,6 +25,22 @@ run: migrate
 
 test: venv
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Schema-driven fuzzing of the API on PostgreSQL, with more examples than CI runs.
+PG_URL ?= postgres://postgres@127.0.0.1:5432/factcheck
+FUZZ_MAX_EXAMPLES ?= 100
+fuzz: venv
+	FUZZ_MAX_EXAMPLES=$(FUZZ_MAX_EXAMPLES) DATABASE_URL=$${DATABASE_URL:-$(PG_URL)} \
+		$(BIN)/python -m pytest -m fuzz tests/reliability/test_fuzz.py
+
+# Benchmarks print their figures; BENCHMARKS.md records them with these commands.
+bench: venv
+	$(BIN)/python bench/conflicts.py
+	$(BIN)/python bench/extraction.py
+
+# 60 s of mixed load from 50 users against gunicorn on PostgreSQL (loopback only).
+load: venv
+	$(BIN)/python bench/load.py --users 50 --duration 60
 
 lint: venv
 	$(BIN)/ruff check .
