@@ -1,3 +1,5 @@
+import re
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -454,8 +456,6 @@ class ClaimAdmin(SimpleHistoryAdmin):
 
 def _quote_in_context(text: str, quote: str, sentences_around: int = 1) -> str:
     """Return the sentences around the quote with the quote highlighted."""
-    import re
-
     flat = normalize_for_matching(text)
     needle = normalize_for_matching(quote)
     start = flat.find(needle)

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .conflicts import detect_metric_conflicts
-from .models import Claim
+from .models import Claim, ClaimLink, Evidence
 from .ratings import VERDICTS, Status
 from .workflow import check_status_change
 
@@ -133,8 +133,6 @@ def claim_restore_deleted(*, claim_id: int, by=None) -> Claim:
 
 def _restore_deleted_rows(claim: Claim, deleted_at, by) -> None:
     """Restore the evidence and links deleted together with the claim."""
-    from .models import ClaimLink, Evidence
-
     window = (deleted_at - timezone.timedelta(seconds=5), deleted_at)
     for record in Evidence.history.filter(
         claim_id=claim.pk, history_type="-", history_date__range=window
