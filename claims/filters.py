@@ -23,10 +23,14 @@ class StrictBooleanFilter(django_filters.TypedChoiceFilter):
 
 
 def metric_lookup(value: str, path: str = "metric") -> Q:
-    """Return the condition "the metric at `path` has this id or this slug"."""
+    """Return the condition "the metric at `path` has this id or this slug".
+
+    An empty `path` filters Metric itself. Only ASCII digits make an id.
+    """
+    id_key, slug_key = (f"{path}_id", f"{path}__slug") if path else ("pk", "slug")
     if value.isascii() and value.isdigit():
-        return Q(**{f"{path}_id": int(value)})
-    return Q(**{f"{path}__slug": value})
+        return Q(**{id_key: int(value)})
+    return Q(**{slug_key: value})
 
 
 class ClaimFilter(django_filters.FilterSet):

@@ -67,6 +67,10 @@ class ClaimQuerySet(models.QuerySet):
         """Return the claims whose figure measures `metric`."""
         return self.filter(metric=metric)
 
+    def with_figure(self):
+        """Return the claims that state a figure (a value)."""
+        return self.filter(value__isnull=False)
+
     def with_relations(self):
         """Load what a claim list shows in the same query."""
         return self.select_related("document__publisher", "speaker", "metric")

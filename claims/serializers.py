@@ -5,6 +5,7 @@ from factcheck.api import StrictFieldsMixin
 from sources.models import Document, Person
 
 from .conflicts import INFINITY, conflicts_of, figure_interval, tolerance_setting
+from .filters import metric_lookup
 from .models import Claim, ClaimLink, Comparator, Evidence, Metric
 
 
@@ -195,9 +196,7 @@ class ClaimInputSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     def validate_metric(self, value):
         if value in (None, ""):
             return None
-        is_id = str(value).isascii() and str(value).isdigit()
-        lookup = {"pk": int(value)} if is_id else {"slug": value}
-        metric = Metric.objects.filter(**lookup).first()
+        metric = Metric.objects.filter(metric_lookup(str(value), path="")).first()
         if metric is None:
             raise serializers.ValidationError(f"No metric with id or slug {value!r}.")
         return metric

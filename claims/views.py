@@ -360,7 +360,7 @@ class MetricViewSet(RecordViewSet):
         metric = self.get_object()
         claims = (
             Claim.objects.about_metric(metric)
-            .filter(value__isnull=False)
+            .with_figure()
             .with_relations()
             .annotate(sort_period_start=SORT_KEYS["period_start"])
         )
@@ -419,7 +419,7 @@ def metric_page(request, slug: str):
     metric = get_object_or_404(Metric, slug=slug)
     claims = list(
         Claim.objects.about_metric(metric)
-        .filter(value__isnull=False)
+        .with_figure()
         .with_relations()
         .order_by(SORT_KEYS["period_start"].asc(), "id")[:METRIC_PAGE_LIMIT]
     )

@@ -236,7 +236,6 @@ class Document(models.Model):
         super().save(*args, **kwargs)
 
     def clean(self):
-        self.text_sha256 = text_sha256(self.text) if self.text else ""
         if self.url and self.is_current:
             same_url = Document.objects.filter(url=self.url, is_current=True)
             if same_url.exclude(pk=self.pk).exists():

@@ -4,6 +4,7 @@ from django.urls import reverse
 
 from claims.models import Claim
 from claims.ratings import Status
+from tests.admin_forms import admin_form_data
 from tests.factories import (
     CandidateFactory,
     ClaimFactory,
@@ -118,21 +119,7 @@ def test_invalid_claim_in_admin_form_is_an_error_on_the_page_not_a_500(admin_cli
     url = reverse("admin:claims_claim_change", args=[claim.pk])
     page = admin_client.get(url)
     form = page.context["adminform"].form
-    data = {
-        name: value
-        for name, value in form.initial.items()
-        if value is not None and not isinstance(value, list)
-    }
-    data.update(
-        {
-            "unit": "",
-            "evidence-TOTAL_FORMS": "0",
-            "evidence-INITIAL_FORMS": "0",
-            "links_from-TOTAL_FORMS": "0",
-            "links_from-INITIAL_FORMS": "0",
-        }
-    )
-    response = admin_client.post(url, data)
+    response = admin_client.post(url, admin_form_data(form, unit=""))
 
     assert response.status_code == 200
     assert "A value needs a unit." in response.content.decode()

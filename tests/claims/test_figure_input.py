@@ -8,6 +8,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from claims.models import Claim
+from tests.admin_forms import admin_form_data
 from tests.factories import DocumentFactory, FigureClaimFactory, MetricFactory
 
 pytestmark = pytest.mark.django_db
@@ -127,20 +128,10 @@ def test_admin_amount_text_fills_the_figure_and_reports_what_was_read(admin_clie
     claim = FigureClaimFactory(period_label="", period_start=None, period_end=None)
     url = reverse("admin:claims_claim_change", args=[claim.pk])
     form = admin_client.get(url).context["adminform"].form
-    data = {
-        name: (value.pk if hasattr(value, "pk") else value)
-        for name, value in form.initial.items()
-        if value is not None
-    }
-    data.update(
-        {
-            "amount_text": "hardly passed 3 billion dollars",
-            "period_label": "Iranian calendar year 1390",
-            "evidence-TOTAL_FORMS": "0",
-            "evidence-INITIAL_FORMS": "0",
-            "links_from-TOTAL_FORMS": "0",
-            "links_from-INITIAL_FORMS": "0",
-        }
+    data = admin_form_data(
+        form,
+        amount_text="hardly passed 3 billion dollars",
+        period_label="Iranian calendar year 1390",
     )
 
     response = admin_client.post(url, data, follow=True)
@@ -163,21 +154,9 @@ def test_admin_unreadable_amount_is_a_form_error(admin_client):
     claim = FigureClaimFactory()
     url = reverse("admin:claims_claim_change", args=[claim.pk])
     form = admin_client.get(url).context["adminform"].form
-    data = {
-        name: (value.pk if hasattr(value, "pk") else value)
-        for name, value in form.initial.items()
-        if value is not None
-    }
-    data.update(
-        {
-            "amount_text": "12 apples and 4 pears",
-            "evidence-TOTAL_FORMS": "0",
-            "evidence-INITIAL_FORMS": "0",
-            "links_from-TOTAL_FORMS": "0",
-            "links_from-INITIAL_FORMS": "0",
-        }
+    response = admin_client.post(
+        url, admin_form_data(form, amount_text="12 apples and 4 pears")
     )
-    response = admin_client.post(url, data)
     assert response.status_code == 200
     assert "amount_text" in response.context["adminform"].form.errors
     claim.refresh_from_db()

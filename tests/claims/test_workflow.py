@@ -12,6 +12,7 @@ from claims.ratings import VERDICTS, Status
 from claims.services import claim_restore_deleted, claim_save, claim_set_status
 from claims.workflow import TRANSITIONS, allowed_moves
 from sources.models import Document
+from tests.admin_forms import admin_form_data
 from tests.factories import (
     ClaimFactory,
     ClaimLinkFactory,
@@ -391,7 +392,7 @@ def test_admin_restores_an_earlier_version_and_the_restore_is_recorded(client, e
     )
     form = client.get(url).context["adminform"].form
 
-    response = client.post(url, _form_data(form))
+    response = client.post(url, admin_form_data(form))
 
     assert response.status_code == 302, _errors(response)
     claim.refresh_from_db()
@@ -446,21 +447,6 @@ def test_editors_cannot_see_or_restore_deleted_claims(client, editor):
 # No lost edits -------------------------------------------------------------------
 
 
-def _form_data(form) -> dict:
-    data = {}
-    for name, field in form.fields.items():
-        value = form.initial.get(name, field.initial)
-        if value is None:
-            continue
-        if hasattr(value, "pk"):
-            value = value.pk
-        data[name] = value
-    for prefix in ("evidence", "links_from"):
-        data[f"{prefix}-TOTAL_FORMS"] = "0"
-        data[f"{prefix}-INITIAL_FORMS"] = "0"
-    return data
-
-
 def _errors(response) -> str:
     if response.context and "adminform" in response.context:
         return str(response.context["adminform"].form.errors)
@@ -472,10 +458,10 @@ def test_second_admin_save_from_the_same_version_is_refused_with_a_link(client, 
     other_editor = user_in_group("Editors", username="ed2")
     url = reverse("admin:claims_claim_change", args=[claim.pk])
     client.force_login(editor)
-    first_form = _form_data(client.get(url).context["adminform"].form)
+    first_form = admin_form_data(client.get(url).context["adminform"].form)
     second_client = type(client)()
     second_client.force_login(other_editor)
-    second_form = _form_data(second_client.get(url).context["adminform"].form)
+    second_form = admin_form_data(second_client.get(url).context["adminform"].form)
 
     first = client.post(url, {**first_form, "text": "First editor's text."})
     assert first.status_code == 302, _errors(first)
