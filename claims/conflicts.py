@@ -740,26 +740,51 @@ def conflicts_of(claim_ids: list[int]) -> dict[int, list[dict]]:
     result: dict[int, list[dict]] = {claim_id: [] for claim_id in claim_ids}
     if not ids:
         return result
+    # Plain values, not model instances: a list page asks for up to 200 claims' links.
+    sides = {
+        side: [f"{side}_claim__{name}" for name in _CONFLICT_SIDE_FIELDS]
+        for side in ("from", "to")
+    }
     links = (
         ClaimLink.objects.filter(relation=_CONTRADICTS)
         .filter(Q(from_claim_id__in=ids) | Q(to_claim_id__in=ids))
-        .select_related("from_claim__document", "to_claim__document")
         .order_by("id")
+        .values("note", "detected", *sides["from"], *sides["to"])
     )
     for link in links:
-        for this, other in (
-            (link.from_claim, link.to_claim),
-            (link.to_claim, link.from_claim),
-        ):
-            if this.pk in ids:
-                result[this.pk].append(
+        for this, other in (("from", "to"), ("to", "from")):
+            this_id = link[f"{this}_claim__id"]
+            if this_id in ids:
+                other_claim = {
+                    name: link[column]
+                    for name, column in zip(
+                        _CONFLICT_SIDE_FIELDS, sides[other], strict=True
+                    )
+                }
+                result[this_id].append(
                     {
-                        "claim": other.pk,
-                        "figure": other.figure_display,
-                        "period_label": other.period_label,
-                        "document": other.document.title,
-                        "reason": link.note,
-                        "detected": link.detected,
+                        "claim": other_claim["id"],
+                        "figure": format_figure(
+                            other_claim["value"],
+                            other_claim["unit"],
+                            other_claim["comparator"],
+                            other_claim["value_upper"],
+                        ),
+                        "period_label": other_claim["period_label"],
+                        "document": other_claim["document__title"],
+                        "reason": link["note"],
+                        "detected": link["detected"],
                     }
                 )
     return result
+
+
+_CONFLICT_SIDE_FIELDS = (
+    "id",
+    "value",
+    "unit",
+    "comparator",
+    "value_upper",
+    "period_label",
+    "document__title",
+)

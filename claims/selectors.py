@@ -1,9 +1,61 @@
 """Reads that need more than a queryset method."""
 
+import hashlib
+
+import orjson
+from django.conf import settings
+from django.db.models import QuerySet
+
 from .models import Claim
 
 # Bookkeeping that changes with every save; a version's diff leaves it out.
 UNINTERESTING_FIELDS = {"updated_at", "updated_by", "version", "comparison_flag"}
+
+# Every column a claim's API representation shows, its relations' included.
+CLAIM_ROW_FIELDS = (
+    "id",
+    "text",
+    "quote",
+    "document_id",
+    "document__title",
+    "document__url",
+    "document__publisher__name",
+    "document__published_on",
+    "document__published_precision",
+    "speaker_id",
+    "speaker__name",
+    "speaker_role",
+    "claimed_on",
+    "claimed_precision",
+    "metric_id",
+    "metric__slug",
+    "metric__name",
+    "value",
+    "value_upper",
+    "unit",
+    "comparator",
+    "period_start",
+    "period_end",
+    "period_label",
+    "period_resolution",
+    "change_percent",
+    "change_comparator",
+    "status",
+    "rationale",
+    "reviewed_at",
+    "version",
+    "created_at",
+    "updated_at",
+)
+
+
+def claim_rows(queryset: QuerySet) -> QuerySet:
+    """Return the claims as plain rows of CLAIM_ROW_FIELDS, in one joined query.
+
+    The queryset's annotations (sort keys, search rank) stay in the rows, so a cursor
+    paginator can read its position from them.
+    """
+    return queryset.values(*CLAIM_ROW_FIELDS, *queryset.query.annotations)
 
 
 def claim_versions(*, claim_id: int) -> list:
@@ -36,3 +88,18 @@ def claim_versions(*, claim_id: int) -> list:
 
 def _plain(value):
     return None if value is None else str(value)
+
+
+def claim_etag(row: dict, conflicts: dict[int, list[dict]]) -> str:
+    """Return a claim's ETag from its row and conflicts, before any serializing.
+
+    The representation is made of exactly these values (and times are written in
+    TIME_ZONE), so the hash changes whenever the representation can.
+    """
+    shown = [row[name] for name in CLAIM_ROW_FIELDS]
+    encoded = orjson.dumps(
+        [settings.TIME_ZONE, shown, conflicts[row["id"]]],
+        default=str,
+        option=orjson.OPT_PASSTHROUGH_DATETIME,
+    )
+    return '"' + hashlib.sha256(encoded).hexdigest()[:32] + '"'

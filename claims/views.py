@@ -3,6 +3,7 @@ import json
 from datetime import date
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import FloatField, Prefetch, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404, StreamingHttpResponse
@@ -15,12 +16,12 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_
 from rest_framework import filters as drf_filters
 from rest_framework import generics
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotAuthenticated, ValidationError
+from rest_framework.exceptions import NotAuthenticated, NotFound, ValidationError
 from rest_framework.generics import get_object_or_404
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
-from factcheck.api import ClaimCursorPagination
+from factcheck.api import ClaimCursorPagination, FilterBackend
 from factcheck.viewsets import RecordViewSet
 
 from .charts import metric_chart
@@ -29,14 +30,16 @@ from .conflicts import conflicts_of
 from .figure_input import written_figure_fields
 from .filters import ClaimFilter, ClaimLinkFilter, ConflictFilter, EvidenceFilter
 from .models import Claim, ClaimLink, Evidence, Metric
-from .selectors import claim_versions
+from .selectors import claim_etag, claim_rows, claim_versions
 from .serializers import (
     ClaimInputSerializer,
     ClaimLinkSerializer,
+    ClaimRowsSerializer,
     ClaimSerializer,
     ClaimVersionSerializer,
     ConflictSerializer,
     EvidenceSerializer,
+    MetricFigureRowsSerializer,
     MetricFigureSerializer,
     MetricSerializer,
 )
@@ -166,7 +169,7 @@ def stream_claims_csv(queryset):
 class ClaimViewSet(RecordViewSet):
     queryset = Claim.objects.with_relations()
     serializer_class = ClaimSerializer
-    filter_backends = [filters.DjangoFilterBackend, ClaimOrderingFilter]
+    filter_backends = [FilterBackend, ClaimOrderingFilter]
     filterset_class = ClaimFilter
     ordering_fields = ["claimed_on", "period_start", "updated_at", "value", "id"]
     pagination_class = ClaimCursorPagination
@@ -204,14 +207,32 @@ class ClaimViewSet(RecordViewSet):
     def get_read_serializer(self, instance):
         return ClaimSerializer(instance, context=self.get_serializer_context())
 
-    def get_serializer(self, *args, **kwargs):
-        if kwargs.get("many") and args:
-            # A page of claims: load all their conflicts in one query.
-            page = list(args[0])
-            context = self.get_serializer_context()
-            context["conflicts"] = conflicts_of([claim.pk for claim in page])
-            return ClaimSerializer(page, many=True, context=context)
-        return super().get_serializer(*args, **kwargs)
+    def retrieve(self, request, *args, **kwargs):
+        # The ETag hashes the rows the representation is made of, so a 304 costs
+        # the two queries and no serializing.
+        row, conflicts = self.get_row()
+        etag = claim_etag(row, conflicts)
+        if response := self.not_modified(etag):
+            return response
+        data = ClaimRowsSerializer([row], conflicts).data[0]
+        return Response(data, headers={"ETag": etag})
+
+    def get_row(self) -> tuple[dict, dict[int, list[dict]]]:
+        """Return the requested claim as a plain row, with its conflicts; or 404."""
+        try:
+            row = claim_rows(self.get_queryset().filter(pk=self.kwargs["pk"])).first()
+        except (TypeError, ValueError, DjangoValidationError):
+            row = None  # "abc" for an id
+        if row is None:
+            raise NotFound()
+        return row, conflicts_of([row["id"]])
+
+    def detail_etag(self, instance) -> str:
+        row = claim_rows(self.get_queryset().filter(pk=instance.pk)).get()
+        return claim_etag(row, conflicts_of([instance.pk]))
+
+    def response_etag(self, instance, data) -> str:
+        return self.detail_etag(instance)
 
     def perform_destroy(self, instance):
         claim_delete(claim=instance, by=self.request.user)
@@ -224,7 +245,11 @@ class ClaimViewSet(RecordViewSet):
             )
             response["Content-Disposition"] = 'attachment; filename="claims.csv"'
             return response
-        return super().list(request, *args, **kwargs)
+        # A page is one query of plain rows plus one for all their conflicts.
+        queryset = self.filter_queryset(self.get_queryset())
+        rows = self.paginate_queryset(claim_rows(queryset))
+        conflicts = conflicts_of([row["id"] for row in rows])
+        return self.get_paginated_response(ClaimRowsSerializer(rows, conflicts).data)
 
     def save_record(self, instance, validated_data):
         values = dict(validated_data)
@@ -364,10 +389,11 @@ class MetricViewSet(RecordViewSet):
             .with_relations()
             .annotate(sort_period_start=SORT_KEYS["period_start"])
         )
-        page = self.paginate_queryset(claims)
-        context = {"conflicts": conflicts_of([claim.pk for claim in page])}
-        serializer = MetricFigureSerializer(page, many=True, context=context)
-        return self.get_paginated_response(serializer.data)
+        rows = self.paginate_queryset(claim_rows(claims))
+        conflicts = conflicts_of([row["id"] for row in rows])
+        return self.get_paginated_response(
+            MetricFigureRowsSerializer(rows, conflicts).data
+        )
 
 
 class ConflictListView(generics.ListAPIView):

@@ -1,0 +1,22 @@
+"""Settings for benchmarks: production settings on the local benchmark database.
+
+Only what a benchmark on loopback needs differs from production: no HTTPS redirect,
+throttle rates high enough not to answer 429 to the load, and the URLconf that adds
+the peer views (bench/urls.py) beside the service's own.
+"""
+
+import os
+
+os.environ.setdefault("DJANGO_SECRET_KEY", "benchmark-only-not-secret")
+os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
+os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "false")
+os.environ.setdefault(
+    "DATABASE_URL", "postgres://postgres@127.0.0.1:5432/factcheck_bench"
+)
+os.environ.setdefault("API_THROTTLE_ANON", "100000000/minute")
+os.environ.setdefault("API_THROTTLE_USER", "100000000/minute")
+os.environ.setdefault("DJANGO_LOG_LEVEL", "WARNING")
+
+from factcheck.settings.production import *  # noqa: E402, F403
+
+ROOT_URLCONF = "bench.urls"
