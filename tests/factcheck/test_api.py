@@ -32,9 +32,7 @@ def test_orjson_renderer_writes_what_drfs_json_renderer_writes(name):
 
 
 def test_orjson_renderer_writes_a_whole_document_as_drf_does():
-    assert ORJSONRenderer().render(AWKWARD_DATA) == JSONRenderer().render(
-        AWKWARD_DATA
-    )
+    assert ORJSONRenderer().render(AWKWARD_DATA) == JSONRenderer().render(AWKWARD_DATA)
 
 
 def test_orjson_renderer_leaves_indented_answers_to_drf():
