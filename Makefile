@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 HOST ?= 127.0.0.1
 
-.PHONY: run test venv lint format migrate fuzz bench load clean
+.PHONY: run test venv lint format migrate fuzz bench bench-all load clean
 
 # The environment is rebuilt whenever the lock file changes.
 $(BIN)/.installed: requirements.txt
@@ -34,9 +34,20 @@ fuzz: venv
 		$(BIN)/python -m pytest -m fuzz tests/reliability/test_fuzz.py
 
 # Benchmarks print their figures; BENCHMARKS.md records them with these commands.
+# They need the local PostgreSQL server; `make bench BENCH_CLAIMS=1000000` is the full
+# run (about 3 minutes to generate the data, once).
+BENCH_CLAIMS ?= 100000
 bench: venv
+	$(BIN)/python bench/run.py --claims $(BENCH_CLAIMS)
+	$(BIN)/python bench/export.py
+	$(BIN)/python bench/throughput.py
+
+# Every benchmark, including detection at 100k and 1M claims (tens of minutes).
+bench-all: bench
+	$(BIN)/python bench/detect.py --sizes 100000,1000000
 	$(BIN)/python bench/conflicts.py
 	$(BIN)/python bench/extraction.py
+	$(BIN)/python bench/import_vs_loaddata.py --postgres
 
 # 60 s of mixed load from 50 users against gunicorn on PostgreSQL (loopback only).
 load: venv
