@@ -1,12 +1,30 @@
 """Search claims: PostgreSQL full-text search, or contains-matching on SQLite."""
 
+from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection
-from django.db.models import F, FloatField, Q, QuerySet, Value
+from django.db.models import F, FloatField, Lookup, Q, QuerySet, Value
 
 from sources.models import Document, Person
 
 SEARCH_CONFIG = "english"
+
+
+class EqualsAny(Lookup):
+    """`column = ANY(array)`, for an array computed once (PostgreSQL).
+
+    Within an OR, `column IN (subquery)` is a filter checked row by row over a scan of
+    the whole table; `column = ANY(ARRAY(subquery))` is an index condition, so the
+    planner can OR the bitmaps of the column's index and the other conditions' indexes.
+    """
+
+    lookup_name = "equals_any"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} = ANY({rhs})", (*lhs_params, *rhs_params)
 
 
 def _speakers_matching(words: list[str]) -> QuerySet:
@@ -35,10 +53,12 @@ def search_claims(queryset: QuerySet, q: str) -> QuerySet:
             .filter(title_vector=query)
             .values("pk")
         )
+        # order_by(): an ARRAY() keeps its subquery's default ordering, a wasted sort.
+        speakers = ArraySubquery(_speakers_matching(words).order_by())
         return queryset.filter(
             Q(search_vector=query)
-            | Q(speaker__in=_speakers_matching(words))
-            | Q(document__in=documents)
+            | EqualsAny(F("speaker_id"), speakers)
+            | EqualsAny(F("document_id"), ArraySubquery(documents.order_by()))
         ).annotate(rank=SearchRank(F("search_vector"), query))
 
     for word in words:
