@@ -256,6 +256,11 @@ class Claim(models.Model):
             models.Index(fields=["period_start"], name="claim_period_start_idx"),
             models.Index(fields=["period_end"], name="claim_period_end_idx"),
             models.Index(fields=["unit", "value"], name="claim_unit_value_idx"),
+            # Publisher or document with a claimed-date range: the dates are read in
+            # the index instead of fetching every claim of the documents.
+            models.Index(
+                fields=["document", "claimed_on"], name="claim_document_claimed_idx"
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -467,3 +467,18 @@ def test_an_index_serves_the_claims_query(api, catalogue, name):
             for column in columns.split("|")
             for key, condition in conditions
         ), f"no index condition on {columns}:\n{sql}\n{text}"
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="PostgreSQL-only behaviour; run with DATABASE_URL=postgres://...",
+)
+@pytest.mark.parametrize("word", ["Exports", "caviar", "xylophonic"])
+def test_search_reads_document_titles_through_their_index(api, catalogue, word):
+    sql = _claims_query(api, CLAIMS, {"q": word, "page_size": 20}, 1)
+
+    _, text = _explain(sql)
+
+    assert "document_title_search_gin" in text, text
+    assert not re.search(r"Seq Scan on sources_document\b", text), text
