@@ -66,7 +66,6 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 from tqdm import tqdm
 
@@ -668,8 +667,13 @@ def detect_metric_conflicts(metric_id: int) -> DetectionSummary:
 
 def _sync_links(metric_id: int, conflicts: list[Conflict]) -> tuple[int, int]:
     wanted = {(c.claim_id, c.other_id): c for c in conflicts}
-    links = ClaimLink.objects.filter(relation=_CONTRADICTS).filter(
-        Q(from_claim__metric_id=metric_id) | Q(to_claim__metric_id=metric_id)
+    # Links from the metric's claims, then links to them: each side is read through
+    # its own index. (One OR across both joined claims scans every link and claim,
+    # once per metric.)
+    contradicts = ClaimLink.objects.filter(relation=_CONTRADICTS).order_by()
+    metric_claims = Claim.objects.filter(metric_id=metric_id).values("pk")
+    links = contradicts.filter(from_claim__in=metric_claims).union(
+        contradicts.filter(to_claim__in=metric_claims)
     )
     linked: set[tuple[int, int]] = set()
     stale: list[int] = []
