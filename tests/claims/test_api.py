@@ -8,6 +8,7 @@ from rest_framework.test import APIClient
 
 from claims.models import Claim, ClaimLink
 from claims.ratings import Status
+from claims.views import CSV_COLUMNS
 from tests.factories import (
     ClaimFactory,
     ClaimLinkFactory,
@@ -396,6 +397,23 @@ def test_csv_export_matches_the_json_list_with_the_same_filters(api):
         assert Decimal(row["value"]) == Decimal(claim["figure"]["value"])
         assert row["unit"] == claim["figure"]["unit"]
         assert row["document__title"] == claim["document"]["title"]
+
+
+def test_csv_export_streams_in_chunks_with_every_row_once(api, monkeypatch):
+    monkeypatch.setattr("claims.views.CSV_CHUNK_ROWS", 2)
+    claims = ClaimFactory.create_batch(5)
+
+    chunks = list(api.get(CLAIMS, {"format": "csv"}).streaming_content)
+
+    assert len(chunks) == 3  # header with rows 1-2, rows 3-4, row 5
+    rows = list(csv.DictReader(io.StringIO(b"".join(chunks).decode())))
+    assert [int(row["id"]) for row in rows] == [claim.pk for claim in claims]
+
+
+def test_csv_export_of_no_claims_is_its_header(api):
+    chunks = list(api.get(CLAIMS, {"format": "csv"}).streaming_content)
+
+    assert b"".join(chunks).decode().splitlines() == [",".join(CSV_COLUMNS)]
 
 
 def test_csv_is_chosen_by_accept_header_too(api):
