@@ -731,9 +731,27 @@ def detect_all_conflicts(progress: bool = False) -> DetectionSummary:
         .values_list("id", flat=True)
     )
     total = DetectionSummary()
+    unanalyzed = 0
     for metric_id in tqdm(metric_ids, disable=not progress, unit="metric"):
-        total += detect_metric_conflicts(metric_id)
+        summary = detect_metric_conflicts(metric_id)
+        total += summary
+        unanalyzed += summary.created + summary.removed
+        if unanalyzed >= ANALYZE_EVERY_LINKS:
+            _analyze_links()
+            unanalyzed = 0
     return total
+
+
+# A first run over a large database writes links by the million; with statistics of
+# the empty table, PostgreSQL would read a metric's links by scanning them all.
+ANALYZE_EVERY_LINKS = 20_000
+
+
+def _analyze_links() -> None:
+    """Refresh PostgreSQL's statistics of the links table (autovacuum may lag)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {ClaimLink._meta.db_table}")
 
 
 def conflicts_of(claim_ids: list[int]) -> dict[int, list[dict]]:

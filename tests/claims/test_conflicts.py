@@ -436,6 +436,27 @@ def test_detect_all_conflicts_adds_up_the_metrics():
 
 
 @pytest.mark.django_db
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="PostgreSQL-only behaviour; run with DATABASE_URL=postgres://...",
+)
+def test_a_long_detection_refreshes_the_link_statistics_as_links_pile_up(
+    monkeypatch,
+):
+    monkeypatch.setattr("claims.conflicts.ANALYZE_EVERY_LINKS", 2)
+    for _ in range(3):
+        metric = trade_metric()
+        FigureClaimFactory(metric=metric)
+        FigureClaimFactory(metric=metric, value=D("2000000000"))
+
+    with CaptureQueriesContext(connection) as queries:
+        detect_all_conflicts()
+
+    analyzed = [q["sql"] for q in queries if q["sql"].startswith("ANALYZE")]
+    assert analyzed == ["ANALYZE claims_claimlink"]  # after 2 links, not after 3
+
+
+@pytest.mark.django_db
 def test_the_command_prints_a_summary_and_refuses_an_unknown_metric():
     metric = trade_metric()
     FigureClaimFactory(metric=metric)
