@@ -5,7 +5,9 @@ from datetime import date
 from decimal import Decimal
 from itertools import islice
 
+import psycopg
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import connection
 from django.db.models import FloatField, Prefetch, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404, StreamingHttpResponse
@@ -148,11 +150,36 @@ class CSVRenderer(BaseRenderer):
 
 
 def stream_claims_csv(queryset):
-    """Yield the claims as CSV, a few thousand rows per chunk, in constant memory."""
+    """Yield the claims as CSV in chunks, in constant memory."""
+    rows = queryset.values_list(*CSV_COLUMNS)
+    if connection.vendor == "postgresql":
+        yield from _copied_csv(rows)
+    else:
+        yield from _written_csv(rows)
+
+
+def _copied_csv(rows):
+    # PostgreSQL writes the CSV itself (COPY ... TO STDOUT), several times faster
+    # than Python's csv module over rows the ORM has converted. COPY takes no bound
+    # parameters, so the query's are written into it by psycopg's own quoting.
+    sql, params = rows.query.sql_with_params()
+    yield (",".join(CSV_COLUMNS) + "\n").encode()
+    with connection.cursor() as cursor:
+        database = cursor.connection
+        query = psycopg.ClientCursor(database).mogrify(sql, params)
+        with (
+            database.cursor() as raw,
+            raw.copy(f"COPY ({query}) TO STDOUT (FORMAT csv)") as copy,
+        ):
+            for block in copy:
+                yield bytes(block)
+
+
+def _written_csv(rows):
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(CSV_COLUMNS)
-    rows = queryset.values_list(*CSV_COLUMNS).iterator(chunk_size=CSV_CHUNK_ROWS)
+    rows = rows.iterator(chunk_size=CSV_CHUNK_ROWS)
     while chunk := list(islice(rows, CSV_CHUNK_ROWS)):
         writer.writerows(chunk)
         yield buffer.getvalue()

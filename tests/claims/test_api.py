@@ -4,11 +4,12 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from rest_framework.test import APIClient
 
 from claims.models import Claim, ClaimLink
 from claims.ratings import Status
-from claims.views import CSV_COLUMNS
+from claims.views import CSV_COLUMNS, _written_csv
 from tests.factories import (
     ClaimFactory,
     ClaimLinkFactory,
@@ -399,15 +400,62 @@ def test_csv_export_matches_the_json_list_with_the_same_filters(api):
         assert row["document__title"] == claim["document"]["title"]
 
 
-def test_csv_export_streams_in_chunks_with_every_row_once(api, monkeypatch):
-    monkeypatch.setattr("claims.views.CSV_CHUNK_ROWS", 2)
+def test_csv_export_has_every_claim_once_in_id_order(api):
     claims = ClaimFactory.create_batch(5)
 
-    chunks = list(api.get(CLAIMS, {"format": "csv"}).streaming_content)
+    content = b"".join(api.get(CLAIMS, {"format": "csv"}).streaming_content)
+
+    rows = list(csv.DictReader(io.StringIO(content.decode())))
+    assert [int(row["id"]) for row in rows] == [claim.pk for claim in claims]
+
+
+def test_python_csv_writer_streams_in_chunks(monkeypatch):
+    monkeypatch.setattr("claims.views.CSV_CHUNK_ROWS", 2)
+    ClaimFactory.create_batch(5)
+
+    chunks = list(_written_csv(Claim.objects.order_by("id").values_list(*CSV_COLUMNS)))
 
     assert len(chunks) == 3  # header with rows 1-2, rows 3-4, row 5
-    rows = list(csv.DictReader(io.StringIO(b"".join(chunks).decode())))
-    assert [int(row["id"]) for row in rows] == [claim.pk for claim in claims]
+    assert len(list(csv.reader(io.StringIO("".join(chunks))))) == 6
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="PostgreSQL-only behaviour; run with DATABASE_URL=postgres://...",
+)
+def test_copy_export_has_the_values_pythons_csv_writer_gives(api):
+    FigureClaimFactory(
+        text='He said "about $5.3 billion",\nthen left.', speaker=PersonFactory()
+    )
+    FigureClaimFactory(value=Decimal("1.5"), unit="it's", rationale="")
+    ClaimFactory(claimed_on=None, speaker_role="")
+    queryset = Claim.objects.order_by("id").values_list(*CSV_COLUMNS)
+    written = list(csv.DictReader(io.StringIO("".join(_written_csv(queryset)))))
+
+    copied = b"".join(api.get(CLAIMS, {"format": "csv"}).streaming_content)
+
+    rows = list(csv.DictReader(io.StringIO(copied.decode())))
+    times = {"created_at", "updated_at"}
+    assert [{k: v for k, v in r.items() if k not in times} for r in rows] == [
+        {k: v for k, v in r.items() if k not in times} for r in written
+    ]
+    for row, expected in zip(rows, written, strict=True):
+        for name in times:
+            assert datetime.datetime.fromisoformat(
+                row[name]
+            ) == datetime.datetime.fromisoformat(expected[name])
+
+
+def test_csv_export_quotes_filter_values_it_writes_into_the_query(api):
+    FigureClaimFactory(unit="it's")
+    FigureClaimFactory(unit="USD")
+
+    content = b"".join(
+        api.get(CLAIMS, {"unit": "it's", "format": "csv"}).streaming_content
+    )
+
+    rows = list(csv.DictReader(io.StringIO(content.decode())))
+    assert [row["unit"] for row in rows] == ["it's"]
 
 
 def test_csv_export_of_no_claims_is_its_header(api):

@@ -1,0 +1,285 @@
+"""Requests/s under gunicorn: the claims list against a hello-world view, with wrk.
+
+    .venv/bin/python bench/throughput.py                 # factcheck_bench, 30 s a URL
+    .venv/bin/python bench/throughput.py --duration 10 --database-url postgres://...
+
+Starts gunicorn (factcheck.wsgi, bench.settings: production settings, throttles off,
+the /bench/ peer views) bound to a free port of 127.0.0.1 and, once it answers, loads
+it with wrk over loopback, one URL after the other: GET /bench/hello/ (the smallest
+JSON view: the ceiling for this server on this machine), GET /api/v1/claims/ (the
+first page, 50 claims) and a filtered list (--filter-url; "" to skip). wrk runs with
+one thread (--threads 1: 2 cores are shared by wrk, gunicorn and PostgreSQL) and a
+fixed number of keep-alive connections (--connections, 8 by default) for --duration
+seconds per URL, with --latency. Each URL is first asked once with http.client and
+must answer 200 (a redirect would count as a success for wrk); any non-2xx/3xx
+answer or socket error during the load makes the script fail. Prints requests/s,
+latency p50/p99 per URL and the ratio list/hello (target >= 50%). gunicorn is always
+stopped at the end.
+
+Server: 2 workers (one per core) of --worker-class gthread with --server-threads 1
+by default. The database is local, so a request is CPU-bound in Python: a second
+thread in a worker only overlaps the short PostgreSQL round trips and otherwise
+contends for the GIL. The sync worker costs the same per request but closes the
+connection after every response (no keep-alive), so wrk pays a new TCP connection
+and gunicorn an accept per request, which flatters the list/hello ratio (the
+per-connection cost weighs most on hello) and is not what a client behind a
+keep-alive proxy costs; gthread with one thread keeps connections alive at the sync
+worker's cost. Measured on 1M claims, 8 connections, 10-15 s per URL, on the shared
+2-core machine while other jobs ran: hello 1,970-2,530 req/s and the list 80-220 with
+gthread x 1 or 2 threads (x 4: 1,970 and 120), sync 990-2,460 and 140-300; the same
+configuration varied up to 2x from run to run, so no class was measurably faster for
+the list. Compare on a quiet machine with --worker-class and --server-threads.
+"""
+
+import argparse
+import http.client
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+HOST = "127.0.0.1"  # loopback only
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/factcheck_bench"
+HELLO = "/bench/hello/"
+CLAIMS = "/api/v1/claims/"
+FILTER = "/api/v1/claims/?status=disputed,false&unit=USD"
+RATIO_TARGET = 0.50
+WORKERS = 2
+START_TIMEOUT = 60
+
+
+def parse_arguments():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database-url", default=DEFAULT_URL)
+    parser.add_argument("--duration", type=int, default=30, help="seconds per URL")
+    parser.add_argument("--connections", type=int, default=8, help="wrk connections")
+    parser.add_argument("--threads", type=int, default=1, help="wrk threads")
+    parser.add_argument(
+        "--worker-class", choices=["gthread", "sync"], default="gthread"
+    )
+    parser.add_argument(
+        "--server-threads", type=int, default=1, help="threads per gthread worker"
+    )
+    parser.add_argument("--workers", type=int, default=WORKERS)
+    parser.add_argument(
+        "--filter-url", default=FILTER, help='a third URL to load ("" to skip)'
+    )
+    options = parser.parse_args()
+    if not 1 <= options.duration <= 600 or not 1 <= options.connections <= 256:
+        parser.error("--duration must be 1 to 600 s and --connections 1 to 256")
+    return options
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        return probe.getsockname()[1]
+
+
+def server_environment(database_url: str) -> dict[str, str]:
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "DATABASE_", "API_"))
+    }
+    environment.update(
+        DJANGO_SETTINGS_MODULE="bench.settings",
+        DATABASE_URL=database_url,
+        PYTHONPATH=str(ROOT),
+        # No collectstatic here: WhiteNoise's warning about it is noise for an API.
+        PYTHONWARNINGS="ignore:No directory at:UserWarning",
+    )
+    return environment
+
+
+def start_gunicorn(options, port: int, log) -> subprocess.Popen:
+    command = [
+        str(ROOT / ".venv" / "bin" / "gunicorn"),
+        "factcheck.wsgi",
+        "--bind",
+        f"{HOST}:{port}",
+        "--workers",
+        str(options.workers),
+        "--worker-class",
+        options.worker_class,
+        "--log-level",
+        "warning",
+    ]
+    if options.worker_class == "gthread":
+        command += ["--threads", str(options.server_threads)]
+    return subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env=server_environment(options.database_url),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,  # its own process group, to stop it whole
+    )
+
+
+def get(port: int, path: str, timeout: float = 30) -> tuple[int, bytes]:
+    connection = http.client.HTTPConnection(HOST, port, timeout=timeout)
+    try:
+        connection.request("GET", path)
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
+
+
+def wait_until_up(server: subprocess.Popen, port: int) -> float:
+    began = time.perf_counter()
+    while time.perf_counter() - began < START_TIMEOUT:
+        if server.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with {server.returncode}")
+        try:
+            status, _ = get(port, HELLO, timeout=5)
+            if status == 200:
+                return time.perf_counter() - began
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"gunicorn did not answer in {START_TIMEOUT} s")
+
+
+def stop(server: subprocess.Popen) -> None:
+    if server.poll() is not None:
+        return
+    os.killpg(server.pid, signal.SIGTERM)  # the master stops its workers
+    try:
+        server.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait()
+
+
+def milliseconds(text: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()
+    scale = {"us": 0.001, "ms": 1, "s": 1000, "m": 60_000}[unit]
+    return float(number) * scale
+
+
+def parse_wrk(output: str) -> dict:
+    """Read requests/s, latency percentiles and errors from `wrk --latency`."""
+
+    def find(pattern: str) -> re.Match:
+        match = re.search(pattern, output, re.MULTILINE)
+        if match is None:
+            raise ValueError(f"no {pattern!r} in wrk's output:\n{output}")
+        return match
+
+    percentiles = {
+        int(p): milliseconds(v)
+        for p, v in re.findall(r"^\s+(50|75|90|99)%\s+(\S+)", output, re.MULTILINE)
+    }
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    socket_errors = re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
+    )
+    return {
+        "requests": int(find(r"(\d+) requests in")[1]),
+        "rps": float(find(r"^Requests/sec:\s+([\d.]+)")[1]),
+        "p50": percentiles[50],
+        "p99": percentiles[99],
+        "non_2xx": int(non_2xx[1]) if non_2xx else 0,
+        "socket_errors": tuple(map(int, socket_errors.groups()))
+        if socket_errors
+        else (0, 0, 0, 0),
+    }
+
+
+def run_wrk(options, port: int, path: str) -> dict:
+    command = [
+        "wrk",
+        f"--threads={options.threads}",
+        f"--connections={options.connections}",
+        f"--duration={options.duration}s",
+        "--timeout=30s",
+        "--latency",
+        f"http://{HOST}:{port}{path}",
+    ]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"wrk failed ({done.returncode}): {done.stderr}")
+    return parse_wrk(done.stdout)
+
+
+def claim_count(database_url: str) -> int:
+    import psycopg
+
+    with psycopg.connect(database_url) as connection:
+        return connection.execute("SELECT count(*) FROM claims_claim").fetchone()[0]
+
+
+def main() -> None:
+    options = parse_arguments()
+    if shutil.which("wrk") is None:
+        raise SystemExit(
+            "wrk is missing: install it (apt-get install -y wrk) and run again."
+        )
+    paths = {"hello": HELLO, "list": CLAIMS}
+    if options.filter_url:
+        paths["filter"] = options.filter_url
+    port = free_port()
+    claims = claim_count(options.database_url)
+    server_threads = (
+        f" x {options.server_threads} threads"
+        if options.worker_class == "gthread"
+        else ""
+    )
+    print(
+        f"gunicorn {options.workers} {options.worker_class} workers{server_threads} "
+        f"on {HOST}:{port}, {claims:,} claims in "
+        f"{options.database_url.rsplit('/', 1)[-1]}; wrk {options.threads} thread, "
+        f"{options.connections} connections, {options.duration} s per URL",
+        flush=True,
+    )
+    results = {}
+    failures = []
+    with tempfile.TemporaryFile("w+") as log:
+        server = start_gunicorn(options, port, log)
+        try:
+            print(f"gunicorn answered after {wait_until_up(server, port):.1f} s")
+            for name, path in paths.items():
+                status, body = get(port, path)
+                if status != 200:
+                    raise RuntimeError(f"GET {path} answered {status}: {body[:300]!r}")
+                print(f"loading {name}: GET {path}", flush=True)
+                results[name] = result = run_wrk(options, port, path)
+                if result["non_2xx"] or any(result["socket_errors"]):
+                    failures.append(
+                        f"{path}: {result['non_2xx']} non-2xx/3xx answers, "
+                        f"socket errors (connect, read, write, timeout) "
+                        f"{result['socket_errors']}"
+                    )
+        except BaseException as error:
+            log.seek(0)
+            sys.stderr.write(log.read()[-3000:])
+            if isinstance(error, RuntimeError | ValueError):
+                raise SystemExit(f"FAILED: {error}") from error
+            raise
+        finally:
+            stop(server)
+    print(f"{'':<8} {'requests':>9} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8}  URL")
+    for name, result in results.items():
+        print(
+            f"{name:<8} {result['requests']:>9,} {result['rps']:>9,.1f} "
+            f"{result['p50']:>8.1f} {result['p99']:>8.1f}  {paths[name]}"
+        )
+    ratio = results["list"]["rps"] / results["hello"]["rps"]
+    met = "met" if ratio >= RATIO_TARGET else "MISSED"
+    print(f"ratio list/hello {ratio:.1%} (target >= {RATIO_TARGET:.0%}: {met})")
+    if failures:
+        raise SystemExit("FAILED, answers other than 2xx:\n" + "\n".join(failures))
+
+
+if __name__ == "__main__":
+    main()
