@@ -471,3 +471,11 @@ def test_csv_is_chosen_by_accept_header_too(api):
     lines = b"".join(response.streaming_content).decode().splitlines()
     assert lines[0].startswith("id,text,quote")
     assert len(lines) == 2
+
+
+@pytest.mark.parametrize("q", ["O'Brien", "O'Brien 100%", "O'Brien \\"])
+def test_search_terms_with_quotes_percent_signs_and_backslashes(api, q):
+    wanted = ClaimFactory(text="O'Brien put growth at 100% \\ year on year.")
+    ClaimFactory(text="Someone else spoke.")
+
+    assert ids(api.get(CLAIMS, {"q": q})) == [wanted.pk]
