@@ -12,7 +12,7 @@ from django.db.models import ProtectedError
 from django.http import Http404, JsonResponse
 from django.views.defaults import page_not_found
 from django_filters.rest_framework import DjangoFilterBackend
-from rest_framework import exceptions, serializers, status
+from rest_framework import exceptions, filters, serializers, status
 from rest_framework.pagination import CursorPagination
 from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
@@ -69,6 +69,9 @@ def exception_handler(exc, context):
         )
     elif isinstance(exc, Http404) and exc.args:
         exc = exceptions.NotFound(str(exc.args[0]))
+    elif isinstance(exc, exceptions.ValidationError) and isinstance(exc.detail, list):
+        # Every 400 is {field: [messages]}; a bare list names no field.
+        exc = exceptions.ValidationError({"non_field_errors": exc.detail})
     # Imported here: rest_framework.views reads the settings that name this module.
     from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -150,6 +153,17 @@ class FilterBackend(DjangoFilterBackend):
         if set(request.query_params) <= self.unfiltered_params:
             return queryset
         return super().filter_queryset(request, queryset, view)
+
+
+class SearchFilter(filters.SearchFilter):
+    """DRF's ?search=, whose refusals (a null character) name the parameter."""
+
+    def get_search_terms(self, request):
+        try:
+            return super().get_search_terms(request)
+        except exceptions.ValidationError as error:
+            detail = {self.search_param: error.detail}
+            raise exceptions.ValidationError(detail) from error
 
 
 class StrictFieldsMixin:

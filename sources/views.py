@@ -1,12 +1,11 @@
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import filters as drf_filters
 from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from claims.extraction import extract_candidates
-from factcheck.api import Conflict, PayloadTooLarge
+from factcheck.api import Conflict, PayloadTooLarge, SearchFilter
 from factcheck.viewsets import RecordViewSet
 
 from .ingest import IngestError, ingest_document, max_bytes
@@ -33,14 +32,14 @@ INGEST_STATUS = {
 class PublisherViewSet(RecordViewSet):
     queryset = Publisher.objects.order_by("id")
     serializer_class = PublisherSerializer
-    filter_backends = [drf_filters.SearchFilter]
+    filter_backends = [SearchFilter]
     search_fields = ["name"]
 
 
 class PersonViewSet(RecordViewSet):
     queryset = Person.objects.prefetch_related("aliases").order_by("id")
     serializer_class = PersonSerializer
-    filter_backends = [drf_filters.SearchFilter]
+    filter_backends = [SearchFilter]
     search_fields = ["name", "aliases__name"]
 
     def save_record(self, instance, validated_data):
@@ -71,7 +70,7 @@ class DocumentViewSet(RecordViewSet):
     )
     serializer_class = DocumentSerializer
     many_fields = ("authors",)
-    filter_backends = [filters.DjangoFilterBackend, drf_filters.SearchFilter]
+    filter_backends = [filters.DjangoFilterBackend, SearchFilter]
     filterset_class = DocumentFilter
     search_fields = ["title", "url"]
 

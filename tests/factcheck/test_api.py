@@ -41,3 +41,14 @@ def test_orjson_renderer_leaves_indented_answers_to_drf():
     )
 
     assert rendered == b'{\n  "a": [\n    1\n  ]\n}'
+
+
+def test_a_validation_error_without_a_field_is_answered_under_non_field_errors():
+    from rest_framework.exceptions import ValidationError
+
+    from factcheck.api import exception_handler
+
+    response = exception_handler(ValidationError(["Not like this."]), {})
+
+    assert response.status_code == 400
+    assert response.data == {"non_field_errors": ["Not like this."]}

@@ -838,3 +838,11 @@ def test_hostile_search_text_is_a_search_not_sql(editor_api):
     assert people.status_code == 200
     PersonFactory()
     assert people.json()["results"] == []
+
+
+@pytest.mark.parametrize("resource", ["publishers", "people", "documents"])
+def test_a_null_character_in_search_is_a_400_naming_the_parameter(editor_api, resource):
+    response = editor_api.get(f"/api/v1/{resource}/", {"search": "a\x00b"})
+
+    assert response.status_code == 400
+    assert response.json() == {"search": ["Null characters are not allowed."]}
