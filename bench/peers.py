@@ -12,41 +12,12 @@ from rest_framework import generics, serializers
 from rest_framework.pagination import CursorPagination
 
 from claims.models import Claim, Metric
+from claims.selectors import CLAIM_ROW_FIELDS
 from sources.models import Document, Person
 
 PAGE_SIZE = 50
-VALUES = [
-    "id",
-    "text",
-    "quote",
-    "document_id",
-    "document__title",
-    "document__url",
-    "document__publisher__name",
-    "document__published_on",
-    "document__published_precision",
-    "speaker_id",
-    "speaker__name",
-    "speaker_role",
-    "claimed_on",
-    "claimed_precision",
-    "metric_id",
-    "metric__slug",
-    "metric__name",
-    "value",
-    "value_upper",
-    "unit",
-    "comparator",
-    "period_start",
-    "period_end",
-    "period_label",
-    "status",
-    "rationale",
-    "reviewed_at",
-    "version",
-    "created_at",
-    "updated_at",
-]
+# The columns the service's own list reads (claims.selectors.claim_rows).
+VALUES = CLAIM_ROW_FIELDS
 
 
 def hello(request):

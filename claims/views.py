@@ -244,35 +244,31 @@ class ClaimViewSet(RecordViewSet):
             return ClaimInputSerializer
         return ClaimSerializer
 
-    def get_read_serializer(self, instance):
-        return ClaimSerializer(instance, context=self.get_serializer_context())
-
     def retrieve(self, request, *args, **kwargs):
         # The ETag hashes the rows the representation is made of, so a 304 costs
         # the two queries and no serializing.
-        row, conflicts = self.get_row()
+        row, conflicts = self.get_row(self.kwargs["pk"])
         etag = claim_etag(row, conflicts)
         if response := self.not_modified(etag):
             return response
-        data = ClaimRowsSerializer([row], conflicts).data[0]
-        return Response(data, headers={"ETag": etag})
+        return Response(
+            ClaimRowsSerializer([row], conflicts).data[0], headers={"ETag": etag}
+        )
 
-    def get_row(self) -> tuple[dict, dict[int, list[dict]]]:
-        """Return the requested claim as a plain row, with its conflicts; or 404."""
+    def read(self, instance) -> tuple[dict, str]:
+        row, conflicts = self.get_row(instance.pk)
+        data = ClaimRowsSerializer([row], conflicts).data[0]
+        return data, claim_etag(row, conflicts)
+
+    def get_row(self, pk) -> tuple[dict, dict[int, list[dict]]]:
+        """Return the claim as a plain row, with its conflicts; or 404."""
         try:
-            row = claim_rows(self.get_queryset().filter(pk=self.kwargs["pk"])).first()
+            row = claim_rows(self.get_queryset().filter(pk=pk)).first()
         except (TypeError, ValueError, DjangoValidationError):
             row = None  # "abc" for an id
         if row is None:
             raise NotFound()
         return row, conflicts_of([row["id"]])
-
-    def detail_etag(self, instance) -> str:
-        row = claim_rows(self.get_queryset().filter(pk=instance.pk)).get()
-        return claim_etag(row, conflicts_of([instance.pk]))
-
-    def response_etag(self, instance, data) -> str:
-        return self.detail_etag(instance)
 
     def perform_destroy(self, instance):
         claim_delete(claim=instance, by=self.request.user)

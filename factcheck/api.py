@@ -193,12 +193,13 @@ class ConditionalDetailMixin:
     client sees changes it. The check and the write happen under a row lock.
     """
 
-    def detail_etag(self, instance) -> str:
-        return etag_for(self.get_read_serializer(instance).data)
+    def read(self, instance) -> tuple[dict, str]:
+        """Return the instance's representation and its ETag."""
+        data = self.get_read_serializer(instance).data
+        return data, etag_for(data)
 
-    def response_etag(self, instance, data) -> str:
-        """Return the ETag of `instance` when `data` is its representation."""
-        return etag_for(data)
+    def detail_etag(self, instance) -> str:
+        return self.read(instance)[1]
 
     def get_read_serializer(self, instance):
         return self.get_serializer(instance)
@@ -210,9 +211,7 @@ class ConditionalDetailMixin:
         return None
 
     def retrieve(self, request, *args, **kwargs):
-        instance = self.get_object()
-        data = self.get_read_serializer(instance).data
-        etag = etag_for(data)
+        data, etag = self.read(self.get_object())
         return self.not_modified(etag) or Response(data, headers={"ETag": etag})
 
     def check_if_match(self, instance):
@@ -245,9 +244,8 @@ class ConditionalDetailMixin:
                 instance, data=request.data, partial=kwargs.pop("partial", False)
             )
             serializer.is_valid(raise_exception=True)
-            instance = self.perform_update(serializer)
-            data = self.get_read_serializer(instance).data
-        return Response(data, headers={"ETag": self.response_etag(instance, data)})
+            data, etag = self.read(self.perform_update(serializer))
+        return Response(data, headers={"ETag": etag})
 
     def destroy(self, request, *args, **kwargs):
         with transaction.atomic():
@@ -259,13 +257,8 @@ class ConditionalDetailMixin:
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        instance = self.perform_create(serializer)
-        data = self.get_read_serializer(instance).data
-        return Response(
-            data,
-            status=status.HTTP_201_CREATED,
-            headers={"ETag": self.response_etag(instance, data)},
-        )
+        data, etag = self.read(self.perform_create(serializer))
+        return Response(data, status=status.HTTP_201_CREATED, headers={"ETag": etag})
 
 
 def _etags(header: str) -> set[str]:

@@ -2,6 +2,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.db.models import F
 from django.utils import timezone
 
 from claims.conflicts import conflicts_of
@@ -81,7 +82,7 @@ def test_rows_are_written_exactly_as_the_claim_serializer_writes_claims(
 
 def test_rows_carry_the_querysets_annotations_for_the_paginator():
     claim = ClaimFactory(claimed_on=datetime.date(2013, 4, 23))
-    queryset = Claim.objects.annotate(sort_key=Claim._meta.pk.get_col("claims_claim"))
+    queryset = Claim.objects.annotate(sort_key=F("id"))
 
     (row,) = claim_rows(queryset)
 
