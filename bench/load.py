@@ -299,7 +299,7 @@ def next_request(rng: random.Random, data: dict, number: int):
             return kind, "GET", f"{claims}{claim}/claimreview/", None, 200
         return kind, "GET", "/api/v1/claimreview/", None, 200
     if kind == "patch":
-        body = {"rationale": f"Checked by load client, request {number}."}
+        body = {"editor_note": f"Checked by load client, request {number}."}
         claim = rng.choice(data["writable"])
         return kind, "PATCH", f"{claims}{claim}/", body, 200
     value = rng.randrange(10, 61) * 10**8

@@ -381,6 +381,8 @@ class Generator:
                 1,
                 "",
                 "entered" if rnd.random() < 0.7 else "extracted",
+                "",
+                created if verdict else None,
             )
 
 
@@ -405,7 +407,7 @@ TABLES = [
         "rationale, value, value_upper, unit, comparator, period_start, period_end, "
         "period_label, created_at, updated_at, document_id, speaker_id, metric_id, "
         "reviewed_at, change_comparator, change_percent, comparison_flag, version, "
-        "period_resolution, origin",
+        "period_resolution, origin, editor_note, first_reviewed_at",
         "claims_rows",
     ),
 ]

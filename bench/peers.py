@@ -76,6 +76,7 @@ class StockClaimSerializer(serializers.ModelSerializer):
             "period_label",
             "status",
             "rationale",
+            "editor_note",
             "reviewed_at",
             "version",
             "created_at",

@@ -87,7 +87,8 @@ SELECT c.id, c.text, c.quote, c.document_id,
        c.value, c.value_upper, c.unit, c.comparator,
        c.period_start, c.period_end, c.period_label, c.period_resolution,
        c.change_percent, c.change_comparator,
-       c.status, c.rationale, c.reviewed_at, c.version, c.created_at, c.updated_at
+       c.status, c.rationale, c.editor_note, c.reviewed_at, c.version,
+       c.created_at, c.updated_at
   FROM claims_claim c
   JOIN sources_document d ON d.id = c.document_id
   LEFT JOIN sources_publisher p ON p.id = d.publisher_id

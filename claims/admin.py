@@ -17,17 +17,18 @@ from .charts import metric_chart
 from .figure_input import written_figure_fields
 from .models import Claim, ClaimLink, Evidence, Metric
 from .ratings import VERDICTS, Status
+from .selectors import judged_content_editors
 from .services import (
     claim_delete,
     claim_restore_deleted,
     claim_save,
     claim_set_status,
 )
-from .workflow import VERDICT_PERMISSION, allowed_moves, check_status_change
+from .workflow import JUDGED_FIELDS, VERDICT_PERMISSION, allowed_moves, plan_claim_save
 
 
 @admin.register(Metric)
-class MetricAdmin(admin.ModelAdmin):
+class MetricAdmin(SimpleHistoryAdmin):
     list_display = ["name", "slug", "unit", "kind"]
     list_filter = ["kind"]
     search_fields = ["name", "slug", "description"]
@@ -89,17 +90,13 @@ class ClaimAdminForm(forms.ModelForm):
     class Meta:
         model = Claim
         # The admin's fieldsets choose the fields shown; these are the core ones.
-        fields = ["text", "quote", "document", "status", "rationale"]
+        fields = ["text", "quote", "document", "status", "rationale", "editor_note"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.stored = None
         if self.instance.pk:
-            self.stored = (
-                Claim.objects.filter(pk=self.instance.pk)
-                .only("status", "version", "created_by")
-                .first()
-            )
+            self.stored = Claim.objects.filter(pk=self.instance.pk).first()
         if self.stored is not None:
             self.fields["expected_version"].initial = self.stored.version
             if "status" in self.fields:
@@ -121,11 +118,7 @@ class ClaimAdminForm(forms.ModelForm):
         stored = self.stored
         if stored is not None and transaction.get_connection().in_atomic_block:
             # Lock the row until the save commits, so no one slips in between.
-            stored = (
-                Claim.objects.select_for_update()
-                .only("status", "version", "created_by")
-                .get(pk=stored.pk)
-            )
+            stored = Claim.objects.select_for_update().get(pk=stored.pk)
         expected = cleaned.get("expected_version")
         if stored is not None and expected is not None and expected != stored.version:
             url = reverse("admin:claims_claim_change", args=[stored.pk])
@@ -142,17 +135,36 @@ class ClaimAdminForm(forms.ModelForm):
             )
         self._fill_written_figure(cleaned)
         if "status" in cleaned:
-            try:
-                check_status_change(
-                    old=stored.status if stored else None,
-                    new=cleaned["status"],
-                    by=self.user,
-                    created_by_id=stored.created_by_id if stored else None,
-                    rationale=cleaned.get("rationale", ""),
-                )
-            except PermissionDenied as refusal:
-                self.add_error("status", str(refusal))
+            self._check_workflow(cleaned, stored)
         return cleaned
+
+    def _check_workflow(self, cleaned, stored):
+        """Apply claims.workflow to what the form would save, as claim_save will."""
+        judged = []
+        if stored is not None:
+            judged = [
+                name
+                for name in JUDGED_FIELDS
+                if name in cleaned
+                and cleaned[name] != getattr(stored, name)
+                # An empty claim date is the document's (Claim.default_claimed_on).
+                and not (name == "claimed_on" and cleaned[name] is None)
+            ]
+        try:
+            self.plan = plan_claim_save(
+                old_status=stored.status if stored else None,
+                new_status=cleaned["status"],
+                old_rationale=stored.rationale if stored else "",
+                new_rationale=cleaned.get(
+                    "rationale", stored.rationale if stored else ""
+                ),
+                judged_changes=judged,
+                by=self.user,
+                created_by_id=stored.created_by_id if stored else None,
+                content_editor_ids=lambda: judged_content_editors(claim_id=stored.pk),
+            )
+        except PermissionDenied as refusal:
+            self.add_error("status", str(refusal))
 
     def _fill_written_figure(self, cleaned):
         # The amount as text refuses figure fields edited in the same submission; a
@@ -241,7 +253,11 @@ def _status_action(status: Status):
             try:
                 # One claim, one transaction: a refused claim leaves the others moving.
                 claim_set_status(
-                    claim=claim, status=status, by=request.user, rationale=rationale
+                    claim=claim,
+                    status=status,
+                    by=request.user,
+                    # Only a verdict has a rationale; other moves ask for none.
+                    rationale=rationale if status in VERDICTS else "",
                 )
             except (ValidationError, PermissionDenied) as refusal:
                 reasons = (
@@ -310,6 +326,7 @@ class ClaimAdmin(SimpleHistoryAdmin):
         "version",
         "reviewed_by",
         "reviewed_at",
+        "first_reviewed_at",
         "created_at",
         "updated_at",
         "created_by",
@@ -343,7 +360,16 @@ class ClaimAdmin(SimpleHistoryAdmin):
         ),
         (
             "Verification",
-            {"fields": ["status", "rationale", "reviewed_by", "reviewed_at"]},
+            {
+                "fields": [
+                    "status",
+                    "rationale",
+                    "editor_note",
+                    "reviewed_by",
+                    "reviewed_at",
+                    "first_reviewed_at",
+                ]
+            },
         ),
         (
             "Record",
@@ -364,6 +390,13 @@ class ClaimAdmin(SimpleHistoryAdmin):
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)
         return type(form.__name__, (form,), {"user": request.user})
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not request.user.has_perm(VERDICT_PERMISSION):
+            # The rationale is the verdict's: written by a reviewer, with it.
+            readonly.append("rationale")
+        return readonly
 
     def get_ordering(self, request):
         if request.GET.get("queue") == "review":
@@ -422,12 +455,21 @@ class ClaimAdmin(SimpleHistoryAdmin):
         )
 
     def save_model(self, request, obj, form, change):
+        stored_status = form.stored.status if form.stored else None
         claim_save(
             claim=obj,
             by=request.user,
             expected_version=form.cleaned_data.get("expected_version"),
             change_reason=form.cleaned_data.get("change_reason", ""),
         )
+        if stored_status in VERDICTS and obj.status == Status.IN_REVIEW:
+            self.message_user(
+                request,
+                f"The claim was reopened for review: its verdict "
+                f"({Status(stored_status).label}) is withdrawn from publication "
+                "until a reviewer sets one again.",
+                messages.WARNING,
+            )
         if form.cleaned_data.get("amount_text"):
             self.message_user(
                 request,
@@ -547,6 +589,9 @@ class EvidenceAdmin(SimpleHistoryAdmin):
 class ClaimLinkAdmin(SimpleHistoryAdmin):
     list_display = ["id", "from_claim", "relation", "to_claim", "detected"]
     list_filter = ["relation", "detected"]
+    # Set by conflict detection only, as in the API: an editor's link is never
+    # "detected", nor a detected one an editor's.
+    readonly_fields = ["detected"]
     list_select_related = ["from_claim", "to_claim"]
     autocomplete_fields = ["from_claim", "to_claim"]
     search_fields = ["from_claim__text", "to_claim__text", "note"]

@@ -5,6 +5,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils.html import format_html
+from simple_history.admin import SimpleHistoryAdmin
 
 from .extraction import accept_candidate, candidate_save, candidate_span
 from .extraction import reject_candidates as reject
@@ -57,7 +58,7 @@ class CandidateAdminForm(forms.ModelForm):
 
 
 @admin.register(Candidate)
-class CandidateAdmin(admin.ModelAdmin):
+class CandidateAdmin(SimpleHistoryAdmin):
     form = CandidateAdminForm
     list_display = [
         "id",

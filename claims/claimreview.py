@@ -1,6 +1,7 @@
 """Publish a reviewed claim as schema.org ClaimReview JSON-LD."""
 
 from django.conf import settings
+from django.utils import timezone
 
 from sources.models import Document, format_date_with_precision
 
@@ -70,7 +71,8 @@ def claim_review(claim: Claim) -> dict:
         claimant = {"@type": "Organization", "name": claim.document.title}
 
     documents = [_appearance(document) for document in appearances(claim)]
-    reviewed = claim.reviewed_at or claim.updated_at
+    revised = claim.reviewed_at or claim.updated_at
+    published = claim.first_reviewed_at or revised
     item = {
         "@type": "Claim",
         "author": claimant,
@@ -86,7 +88,10 @@ def claim_review(claim: Claim) -> dict:
         "@type": "ClaimReview",
         "url": claim_page_url(claim),
         "claimReviewed": claim.text,
-        "datePublished": reviewed.date().isoformat(),
+        "datePublished": published.date().isoformat(),
+        # When the verdict was last set or revised (its rationale, or a new verdict
+        # after the claim was reopened): later than datePublished once revised.
+        "dateModified": timezone.localtime(revised).isoformat(timespec="seconds"),
         "author": {
             "@type": "Organization",
             "name": settings.FACTCHECK_ORGANIZATION_NAME,

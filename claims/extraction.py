@@ -36,6 +36,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from sources.anchoring import locate_quote
 from sources.models import Document
@@ -593,7 +594,7 @@ def extract_candidates(document: Document) -> ExtractionReport:
             report.skipped_rejected += 1
             continue
         new.append(_candidate(document, proposal))
-    report.candidates = Candidate.objects.bulk_create(new)
+    report.candidates = bulk_create_with_history(new, Candidate)
     report.created = len(new)
     return report
 
@@ -704,14 +705,27 @@ def accept_candidate(
     return claim
 
 
+@transaction.atomic
 def reject_candidates(*, candidates: Iterable[Candidate], by=None) -> int:
     """Mark the proposed ones among `candidates` rejected; return how many were."""
     if isinstance(candidates, QuerySet):
         pks = candidates.order_by().values("pk")
     else:
         pks = [candidate.pk for candidate in candidates]
-    return Candidate.objects.filter(pk__in=pks, state=Candidate.State.PROPOSED).update(
-        state=Candidate.State.REJECTED,
-        decided_at=timezone.now(),
-        decided_by=by if _is_user(by) else None,
+    rejected = list(
+        Candidate.objects.select_for_update().filter(
+            pk__in=pks, state=Candidate.State.PROPOSED
+        )
     )
+    decided_at, decided_by = timezone.now(), by if _is_user(by) else None
+    for candidate in rejected:
+        candidate.state = Candidate.State.REJECTED
+        candidate.decided_at, candidate.decided_by = decided_at, decided_by
+    # With a history row each, as every change an editor makes.
+    bulk_update_with_history(
+        rejected,
+        Candidate,
+        ["state", "decided_at", "decided_by"],
+        default_user=decided_by,
+    )
+    return len(rejected)

@@ -21,7 +21,7 @@ from sources.models import Document, Person
 from .conflicts import detect_metric_conflicts
 from .models import Claim, Metric
 from .ratings import Status
-from .workflow import check_status_change
+from .workflow import plan_claim_save
 
 # Export columns that are not claim input: ids and timestamps are the database's,
 # the others are shown only to help a reader of the file.
@@ -51,6 +51,7 @@ PLAIN_COLUMNS = (
     "period_label",
     "status",
     "rationale",
+    "editor_note",
 )
 REFERENCE_COLUMNS = ("document_id", "speaker_id", "metric__slug")
 KNOWN_COLUMNS = IGNORED_COLUMNS | set(PLAIN_COLUMNS) | set(REFERENCE_COLUMNS)
@@ -227,12 +228,15 @@ def _build_claim(row: dict, documents: dict, people: dict, metrics: dict, *, by)
             errors["metric__slug"] = [f"No metric with slug '{slug}'."]
     if claim.status in Status.values:
         try:
-            check_status_change(
-                old=None,
-                new=claim.status,
+            plan_claim_save(
+                old_status=None,
+                new_status=claim.status,
+                old_rationale="",
+                new_rationale=claim.rationale or "",
+                judged_changes=(),
                 by=by,
                 created_by_id=None,
-                rationale=claim.rationale or "",
+                content_editor_ids=frozenset,
             )
         except ValidationError as error:
             errors.update(_by_column(error))

@@ -38,6 +38,8 @@ class Metric(models.Model):
     )
     description = models.TextField(blank=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["name"]
 
@@ -107,7 +109,17 @@ class Claim(models.Model):
     status = models.CharField(
         max_length=20, choices=Status.choices, default=Status.UNVERIFIED, db_index=True
     )
-    rationale = models.TextField(blank=True, help_text="The reviewer's reasoning.")
+    rationale = models.TextField(
+        blank=True,
+        help_text="The reviewer's explanation of the verdict, published with it. Only "
+        "a claim with a verdict has one; it is written (or confirmed) when the "
+        "verdict is set and cleared when the claim is reopened.",
+    )
+    editor_note = models.TextField(
+        blank=True,
+        help_text="Editors' working notes (what is known, what to check); never "
+        "part of a verdict.",
+    )
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -116,7 +128,18 @@ class Claim(models.Model):
         related_name="+",
         editable=False,
     )
-    reviewed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    reviewed_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When the current verdict was set or last revised.",
+    )
+    first_reviewed_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When the claim's first verdict was published.",
+    )
     version = models.PositiveIntegerField(
         default=1,
         editable=False,
@@ -292,6 +315,12 @@ class Claim(models.Model):
                 violation_error_message="A comparator needs a value.",
             ),
             models.CheckConstraint(
+                condition=Q(status__in=sorted(VERDICTS)) | Q(rationale=""),
+                name="claim_rationale_only_with_verdict",
+                violation_error_message="Only a verdict has a rationale; write "
+                "working notes in the editor's note.",
+            ),
+            models.CheckConstraint(
                 condition=Q(change_percent__isnull=True)
                 | (Q(value__isnull=False) & Q(change_percent__gt=-100)),
                 name="claim_change_needs_value_above_minus_100",
@@ -350,17 +379,23 @@ class Claim(models.Model):
             errors.setdefault("period_end", []).append(
                 "The period must not end before it starts."
             )
+        self.default_claimed_on()
         if self.document_id:
             document = self.document
-            if self.claimed_on is None and document.published_on:
-                self.claimed_on = document.published_on
-                self.claimed_precision = document.published_precision
             if self.quote and document.text and not document.contains_quote(self.quote):
                 errors.setdefault("quote", []).append(
                     "The quote does not appear in the document's text."
                 )
         if errors:
             raise ValidationError(errors)
+
+    def default_claimed_on(self) -> None:
+        """Take the document's date as the claim's when none is given."""
+        if self.claimed_on is None and self.document_id:
+            document = self.document
+            if document.published_on:
+                self.claimed_on = document.published_on
+                self.claimed_precision = document.published_precision
 
     @property
     def figure_display(self) -> str:
@@ -520,6 +555,8 @@ class Candidate(models.Model):
         blank=True,
         related_name="+",
     )
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["document", "quote_start"]

@@ -7,6 +7,8 @@ from django.conf import settings
 from django.db.models import QuerySet
 
 from .models import Claim
+from .ratings import VERDICTS
+from .workflow import JUDGED_FIELDS
 
 # Bookkeeping that changes with every save; a version's diff leaves it out.
 UNINTERESTING_FIELDS = {"updated_at", "updated_by", "version", "comparison_flag"}
@@ -42,6 +44,7 @@ CLAIM_ROW_FIELDS = (
     "change_comparator",
     "status",
     "rationale",
+    "editor_note",
     "reviewed_at",
     "version",
     "created_at",
@@ -66,6 +69,7 @@ def claim_versions(*, claim_id: int) -> list:
     records = list(
         Claim.history.filter(id=claim_id)
         .select_related("history_user")
+        .prefetch_related("history_user__groups")
         .order_by("history_date", "history_id")
     )
     previous = None
@@ -84,6 +88,39 @@ def claim_versions(*, claim_id: int) -> list:
         record.changes = changes
         previous = record
     return list(reversed(records))
+
+
+def judged_content_editors(*, claim_id: int | None) -> set[int]:
+    """Return the users who changed what the claim says since its last verdict.
+
+    Read from the history: every version after the last one with a verdict that
+    differs from the version before it in a judged field (claims.workflow); with no
+    verdict ever, the user who created the claim counts too.
+    """
+    if claim_id is None:
+        return set()
+    judged = [Claim._meta.get_field(name).attname for name in JUDGED_FIELDS]
+    history = Claim.history.filter(id=claim_id)
+    last_verdict = (
+        history.filter(status__in=VERDICTS)
+        .order_by("-history_date", "-history_id")
+        .values_list("history_date", flat=True)
+        .first()
+    )
+    if last_verdict is not None:
+        history = history.filter(history_date__gte=last_verdict)
+    records = list(
+        history.order_by("history_date", "history_id").values(
+            "history_type", "history_user_id", *judged
+        )
+    )
+    editors = set()
+    if last_verdict is None and records and records[0]["history_type"] == "+":
+        editors.add(records[0]["history_user_id"])
+    for before, after in zip(records, records[1:], strict=False):
+        if any(before[name] != after[name] for name in judged):
+            editors.add(after["history_user_id"])
+    return editors - {None}
 
 
 def _plain(value):

@@ -12,6 +12,7 @@ from .conflicts import INFINITY, conflicts_of, figure_interval, tolerance_settin
 from .figures import format_figure
 from .filters import metric_lookup
 from .models import Claim, ClaimLink, Comparator, Evidence, Metric
+from .workflow import public_name
 
 
 class MetricSerializer(StrictFieldsMixin, serializers.ModelSerializer):
@@ -121,6 +122,7 @@ class ClaimSerializer(serializers.ModelSerializer):
             "conflicts",
             "status",
             "rationale",
+            "editor_note",
             "reviewed_at",
             "version",
             "created_at",
@@ -203,6 +205,7 @@ class ClaimRowsSerializer:
             "conflicts": self.conflicts[row["id"]],
             "status": row["status"],
             "rationale": row["rationale"],
+            "editor_note": row["editor_note"],
             "reviewed_at": self._maybe(self._datetime, row["reviewed_at"]),
             "version": row["version"],
             "created_at": self._datetime(row["created_at"]),
@@ -288,6 +291,7 @@ class ClaimInputSerializer(StrictFieldsMixin, serializers.ModelSerializer):
             "period_label",
             "status",
             "rationale",
+            "editor_note",
             "change_percent",
             "change_comparator",
             "change_reason",
@@ -334,7 +338,11 @@ class ClaimVersionSerializer(serializers.Serializer):
     version = serializers.IntegerField()
     date = serializers.DateTimeField(source="history_date")
     type = serializers.SerializerMethodField()
-    user = serializers.CharField(source="history_user.username", default=None)
+    user = serializers.SerializerMethodField(
+        help_text="Who made the change: the username for signed-in users; for "
+        "everyone else a role or display name (FACTCHECK_PUBLIC_HISTORY_NAMES); "
+        "null for the system (imports, detection)."
+    )
     status = serializers.CharField()
     change_reason = serializers.CharField(source="history_change_reason", default=None)
     changes = serializers.ListField(
@@ -344,6 +352,14 @@ class ClaimVersionSerializer(serializers.Serializer):
 
     def get_type(self, record) -> str:
         return {"+": "created", "~": "changed", "-": "deleted"}[record.history_type]
+
+    def get_user(self, record) -> str | None:
+        user = record.history_user
+        if user is None:
+            return None
+        if not self.context.get("public"):
+            return user.username
+        return public_name(user)
 
 
 class ConflictSideSerializer(serializers.Serializer):

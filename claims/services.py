@@ -8,8 +8,9 @@ from django.utils import timezone
 
 from .conflicts import detect_metric_conflicts
 from .models import Claim, ClaimLink, Evidence
-from .ratings import VERDICTS, Status
-from .workflow import check_status_change
+from .ratings import Status
+from .selectors import judged_content_editors
+from .workflow import JUDGED_FIELDS, plan_claim_save
 
 
 def _is_user(by) -> bool:
@@ -27,17 +28,14 @@ def claim_save(
     """Validate and store a new or changed claim under the workflow rules.
 
     The stored row is locked while it is compared: a stale `expected_version` is
-    refused, a status change must be an allowed move for `by`, and the version
-    goes up by one with every save. `by` None is the system (imports, restores).
+    refused; the status and rationale are decided by claims.workflow (a change to
+    what a verdict judges reopens the claim; a verdict is set or revised only as
+    the rules allow `by`); the version goes up by one with every save. `by` None
+    is the system (imports, restores).
     """
     stored = None
     if claim.pk is not None:
-        stored = (
-            Claim.objects.select_for_update()
-            .only("status", "version", "created_by", "metric")
-            .filter(pk=claim.pk)
-            .first()
-        )
+        stored = Claim.objects.select_for_update().filter(pk=claim.pk).first()
     if stored is not None and expected_version is not None:
         if stored.version != expected_version:
             raise ValidationError(
@@ -47,19 +45,25 @@ def claim_save(
                     "Reload it and reapply your change."
                 }
             )
-    check_status_change(
-        old=stored.status if stored else None,
-        new=claim.status,
+    claim.default_claimed_on()
+    judged = judged_changes(stored, claim) if stored is not None else []
+    plan = plan_claim_save(
+        old_status=stored.status if stored else None,
+        new_status=claim.status,
+        old_rationale=stored.rationale if stored else "",
+        new_rationale=claim.rationale,
+        judged_changes=judged,
         by=by,
         created_by_id=stored.created_by_id if stored else None,
-        rationale=claim.rationale,
+        content_editor_ids=partial(judged_content_editors, claim_id=claim.pk),
     )
-    entering_verdict = claim.status in VERDICTS and (
-        stored is None or stored.status != claim.status
-    )
-    if entering_verdict:
+    claim.status, claim.rationale = plan.status, plan.rationale
+    if plan.verdict_act:
         claim.reviewed_at = timezone.now()
         claim.reviewed_by = by if _is_user(by) else None
+        claim.first_reviewed_at = (
+            stored.first_reviewed_at if stored else None
+        ) or claim.reviewed_at
     if _is_user(by):
         if stored is None:
             claim.created_by = by
@@ -68,11 +72,40 @@ def claim_save(
     claim.version = stored.version + 1 if stored else 1
     if change_reason:
         claim._change_reason = change_reason
+    elif plan.reopened:
+        claim._change_reason = "Reopened: what the verdict judged was changed"
+    if stored is not None:
+        _record_baseline(stored)
     claim.full_clean()
     claim.save()
     metrics = {claim.metric_id, stored.metric_id if stored else None} - {None}
     _recheck_conflicts_after_commit(metrics)
     return claim
+
+
+def judged_changes(stored: Claim, claim: Claim) -> list[str]:
+    """Return the fields a verdict judges whose value `claim` changes from `stored`."""
+    changed = []
+    for name in JUDGED_FIELDS:
+        attname = Claim._meta.get_field(name).attname
+        if getattr(stored, attname) != getattr(claim, attname):
+            changed.append(name)
+    return changed
+
+
+def _record_baseline(stored: Claim) -> None:
+    """Give a claim loaded without history (fixtures) a first history row.
+
+    The four-eyes rule reads who changed what from the history; without a row for
+    the state before the first recorded change, that change could not be told.
+    """
+    if not Claim.history.filter(id=stored.pk).exists():
+        stored._history_user = None  # not the user of the request: nobody recorded
+        Claim.history.bulk_history_create(
+            [stored],
+            default_change_reason="State before the first recorded change",
+            default_date=stored.updated_at,
+        )
 
 
 def _recheck_conflicts_after_commit(metric_ids) -> None:

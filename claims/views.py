@@ -326,7 +326,10 @@ class ClaimViewSet(RecordViewSet):
                 "users only."
             )
         versions = claim_versions(claim_id=claim.pk)
-        return Response(ClaimVersionSerializer(versions, many=True).data)
+        public = not request.user.is_authenticated
+        return Response(
+            ClaimVersionSerializer(versions, many=True, context={"public": public}).data
+        )
 
     @extend_schema(
         summary="The claim's review as schema.org ClaimReview JSON-LD",

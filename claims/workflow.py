@@ -5,10 +5,26 @@
                      in review  <-  a verdict            (reopen)
 
 Editors (``claims.change_claim``) move claims between unverified and in review.
-Reviewers (``claims.set_verdict``) also set verdicts and reopen them. A verdict
-needs a rationale, and (setting FACTCHECK_FOUR_EYES, on by default) a reviewer
-cannot set a verdict on a claim they created. Superusers may do all.
+Reviewers (``claims.set_verdict``) also set verdicts and reopen them. Superusers
+may do all.
+
+A verdict judges what the claim says: its JUDGED_FIELDS (words, source, speaker,
+date, figure, period, metric). A change to any of them on a claim with a verdict
+reopens the claim to *in review* in the same save, whoever makes it, so a
+published verdict never stands over words no reviewer judged; the ClaimReview is
+withdrawn until a reviewer sets a verdict again.
+
+The rationale belongs to the verdict: it is written (or confirmed) in the step
+that sets the verdict, revised only by a reviewer, and cleared when the claim is
+reopened (the history keeps it). Editors' working notes go in ``editor_note``.
+
+Four-eyes (FACTCHECK_FOUR_EYES, on by default): a reviewer may not set or revise
+the verdict of a claim they created, nor of one whose judged fields they changed
+since its last verdict.
 """
+
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -25,6 +41,43 @@ INITIAL_STATUSES = frozenset({Status.UNVERIFIED, Status.IN_REVIEW})
 
 VERDICT_PERMISSION = "claims.set_verdict"
 CHANGE_PERMISSION = "claims.change_claim"
+# The groups migration 0006 makes, and the role each stands for in public.
+EDITORS_GROUP = "Editors"
+REVIEWERS_GROUP = "Reviewers"
+ROLES = {REVIEWERS_GROUP: "Reviewer", EDITORS_GROUP: "Editor"}
+
+# What a verdict judges (model field names): changing one reopens the verdict.
+JUDGED_FIELDS = (
+    "text",
+    "quote",
+    "document",
+    "speaker",
+    "speaker_role",
+    "claimed_on",
+    "claimed_precision",
+    "metric",
+    "value",
+    "value_upper",
+    "unit",
+    "comparator",
+    "period_start",
+    "period_end",
+    "period_label",
+    "change_percent",
+    "change_comparator",
+)
+
+
+@dataclass(frozen=True)
+class SavePlan:
+    """What a save of a claim does to its status and rationale."""
+
+    status: Status
+    rationale: str
+    # The save changed what a verdict judged, so the claim went back to review.
+    reopened: bool
+    # The save sets a verdict or revises one: reviewer and time are recorded.
+    verdict_act: bool
 
 
 def allowed_moves(status: str) -> list[Status]:
@@ -44,17 +97,29 @@ def required_permission(old: str, new: str) -> str:
     return CHANGE_PERMISSION
 
 
-def check_status_change(
-    *, old: str | None, new: str, by, created_by_id: int | None, rationale: str
-) -> None:
-    """Refuse a status change the rules do not allow, saying which moves are allowed.
+def plan_claim_save(
+    *,
+    old_status: str | None,
+    new_status: str,
+    old_rationale: str,
+    new_rationale: str,
+    judged_changes: Collection[str],
+    by,
+    created_by_id: int | None,
+    content_editor_ids: Callable[[], Collection[int]],
+) -> SavePlan:
+    """Decide the status and rationale a claim is saved with, or refuse the save.
 
-    `old` is None for a new claim; `by` None means the system itself (imports).
-    Raises ValidationError for a move the graph forbids or a missing rationale, and
-    PermissionDenied when the user may not make the move.
+    `old_status` is None for a new claim; `judged_changes` names the JUDGED_FIELDS
+    this save changes; `by` None is the system (imports, restores), which no
+    permission or four-eyes rule binds. `content_editor_ids` returns the users who
+    changed judged fields since the last verdict (asked only when a verdict is set
+    or revised). Raises ValidationError for a move the graph forbids or a rationale
+    out of place, PermissionDenied when `by` may not do what the save does.
     """
-    new = Status(new)
-    if old is None:
+    new = Status(new_status)
+    rationale = new_rationale or ""
+    if old_status is None:
         if new not in INITIAL_STATUSES:
             raise ValidationError(
                 {
@@ -62,39 +127,112 @@ def check_status_change(
                     "a verdict is set later by a reviewer."
                 }
             )
-        old_status = Status.UNVERIFIED
-    else:
-        old_status = Status(old)
-        if new == old_status:
-            return
-        if new not in TRANSITIONS[old_status]:
+        _check_permission(Status.UNVERIFIED, new, by)
+        _refuse_rationale_without_verdict(rationale)
+        return SavePlan(new, "", reopened=False, verdict_act=False)
+
+    old = Status(old_status)
+    reopened = (
+        old in VERDICTS and bool(judged_changes) and new in (old, Status.IN_REVIEW)
+    )
+    if reopened:
+        # Implied by the edit: allowed to whoever may edit the claim.
+        new = Status.IN_REVIEW
+    elif new != old:
+        if new not in TRANSITIONS[old]:
             raise ValidationError(
                 {
-                    "status": f"Cannot move a claim from '{old_status.label}' to "
-                    f"'{new.label}'. Allowed from '{old_status.label}': "
-                    f"{_labels(allowed_moves(old_status))}."
+                    "status": f"Cannot move a claim from '{old.label}' to "
+                    f"'{new.label}'. Allowed from '{old.label}': "
+                    f"{_labels(allowed_moves(old))}."
                 }
             )
-    if by is not None:
-        permission = required_permission(old_status, new)
-        if not by.has_perm(permission):
-            role = "reviewer" if permission == VERDICT_PERMISSION else "editor"
-            raise PermissionDenied(
-                f"Only a {role} may move a claim from '{old_status.label}' to "
-                f"'{new.label}'."
-            )
-        if (
-            new in VERDICTS
-            and settings.FACTCHECK_FOUR_EYES
-            and not by.is_superuser
-            and created_by_id is not None
-            and created_by_id == by.pk
-        ):
-            raise PermissionDenied(
-                "Four-eyes rule: you created this claim, so another reviewer must "
-                "set its verdict."
-            )
-    if new in VERDICTS and not (rationale or "").strip():
+        _check_permission(old, new, by)
+
+    if new not in VERDICTS:
+        if old in VERDICTS:
+            if rationale.strip() and rationale != old_rationale:
+                raise ValidationError(
+                    {
+                        "rationale": "Reopening a claim withdraws its verdict and "
+                        "rationale; write the new rationale when you set the "
+                        "verdict again."
+                    }
+                )
+        else:
+            _refuse_rationale_without_verdict(rationale)
+        return SavePlan(new, "", reopened=reopened, verdict_act=False)
+
+    entering = new != old
+    revising = not entering and rationale != old_rationale
+    if not (entering or revising):
+        return SavePlan(new, rationale, reopened=False, verdict_act=False)
+    if not rationale.strip():
         raise ValidationError(
             {"rationale": "A verdict needs a rationale; cite the evidence it rests on."}
         )
+    if by is not None:
+        if revising and not by.has_perm(VERDICT_PERMISSION):
+            raise PermissionDenied(
+                "Only a reviewer may change the rationale of a verdict."
+            )
+        _check_four_eyes(by, created_by_id, judged_changes, content_editor_ids)
+    return SavePlan(new, rationale, reopened=False, verdict_act=True)
+
+
+def _check_permission(old: Status, new: Status, by) -> None:
+    if by is None:
+        return
+    permission = required_permission(old, new)
+    if not by.has_perm(permission):
+        role = "reviewer" if permission == VERDICT_PERMISSION else "editor"
+        raise PermissionDenied(
+            f"Only a {role} may move a claim from '{old.label}' to '{new.label}'."
+        )
+
+
+def _refuse_rationale_without_verdict(rationale: str) -> None:
+    if rationale.strip():
+        raise ValidationError(
+            {
+                "rationale": "Only a verdict has a rationale: write it when you set "
+                "the verdict. Keep working notes in editor_note."
+            }
+        )
+
+
+def _check_four_eyes(
+    by,
+    created_by_id: int | None,
+    judged_changes: Collection[str],
+    content_editor_ids: Callable[[], Collection[int]],
+) -> None:
+    if not settings.FACTCHECK_FOUR_EYES or by.is_superuser:
+        return
+    if created_by_id is not None and created_by_id == by.pk:
+        raise PermissionDenied(
+            "Four-eyes rule: you created this claim, so another reviewer must "
+            "set its verdict."
+        )
+    if judged_changes or by.pk in content_editor_ids():
+        raise PermissionDenied(
+            "Four-eyes rule: you changed what this claim says (its words, source, "
+            "speaker, date or figure) since its last verdict, so another reviewer "
+            "must set its verdict."
+        )
+
+
+def public_name(user) -> str:
+    """Return how a staff member is named to the public (never their username).
+
+    FACTCHECK_PUBLIC_HISTORY_NAMES "role" gives their role (Reviewer, Editor,
+    Administrator, Staff); "name" their full name, or the role when they have none.
+    The user's groups should be prefetched.
+    """
+    if settings.FACTCHECK_PUBLIC_HISTORY_NAMES == "name" and user.get_full_name():
+        return user.get_full_name()
+    groups = {group.name for group in user.groups.all()}
+    for group, role in ROLES.items():
+        if group in groups:
+            return role
+    return "Administrator" if user.is_superuser else "Staff"

@@ -4,10 +4,11 @@ from simple_history.admin import SimpleHistoryAdmin
 from claims.models import Claim
 
 from .models import Document, Person, PersonAlias, Publisher
+from .services import authored_documents
 
 
 @admin.register(Publisher)
-class PublisherAdmin(admin.ModelAdmin):
+class PublisherAdmin(SimpleHistoryAdmin):
     list_display = ["name", "kind", "country", "url"]
     list_filter = ["kind", "country"]
     search_fields = ["name"]
@@ -19,10 +20,18 @@ class PersonAliasInline(admin.TabularInline):
 
 
 @admin.register(Person)
-class PersonAdmin(admin.ModelAdmin):
+class PersonAdmin(SimpleHistoryAdmin):
     list_display = ["name", "alias_list", "description", "wikidata_id"]
     search_fields = ["name", "aliases__name", "wikidata_id"]
     inlines = [PersonAliasInline]
+
+    def get_deleted_objects(self, objs, request):
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(
+            objs, request
+        )
+        # Authorship rows would vanish with the person: protect the documents.
+        protected = [*protected, *map(str, authored_documents(objs))]
+        return deleted, counts, perms_needed, protected
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("aliases")
@@ -56,6 +65,14 @@ class DocumentAdmin(SimpleHistoryAdmin):
     autocomplete_fields = ["publisher", "authors"]
     readonly_fields = ["text_sha256", "created_at", "updated_at"]
     inlines = [DocumentClaimInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = super().get_readonly_fields(request, obj)
+        if obj is not None:
+            # A new text is a new version, stored by ingest (quotes point into it).
+            readonly = [*readonly, "text"]
+        return readonly
+
     fieldsets = [
         (
             None,

@@ -69,6 +69,7 @@ class Publisher(models.Model):
     )
 
     objects = PublisherQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["name"]
@@ -101,6 +102,7 @@ class Person(models.Model):
     )
 
     objects = PersonQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["name"]
@@ -127,6 +129,8 @@ class PersonAlias(models.Model):
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="aliases")
     name = models.CharField(max_length=200, db_index=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["name"]

@@ -62,6 +62,16 @@ class DocumentSerializer(StrictFieldsMixin, serializers.ModelSerializer):
         validators = []
         extra_kwargs = {"url": {"validators": []}, "text": {"write_only": False}}
 
+    def validate_text(self, value):
+        if self.instance is not None and value != self.instance.text:
+            # Claims were quoted from the stored text and point into it.
+            raise serializers.ValidationError(
+                "A stored text is never changed in place: POST the new text to "
+                "/api/v1/documents/ with the document's url to store it as a new "
+                "version (claims keep pointing at the text they were quoted from)."
+            )
+        return value
+
 
 class DocumentIngestSerializer(StrictFieldsMixin, serializers.Serializer):
     """A document given as its text (JSON "text" or a multipart "file")."""

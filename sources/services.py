@@ -1,10 +1,13 @@
 """Writes with rules for people, whose aliases are rows of their own."""
 
+from collections.abc import Iterable
+
 from django.db import transaction
+from django.db.models import ProtectedError, QuerySet
 
 from factcheck.services import record_save
 
-from .models import Person, PersonAlias
+from .models import Document, Person, PersonAlias
 
 
 @transaction.atomic
@@ -20,3 +23,19 @@ def person_save(*, person: Person, values: dict, aliases: list[str] | None) -> P
             alias.full_clean()
             alias.save()
     return person
+
+
+def authored_documents(people: Iterable[Person]) -> QuerySet[Document]:
+    """Return the documents any of `people` is an author of."""
+    return Document.objects.filter(authors__in=list(people)).distinct().order_by("id")
+
+
+@transaction.atomic
+def person_delete(*, person: Person) -> None:
+    """Delete a person no document names as an author (claims protect themselves)."""
+    documents = list(authored_documents([person])[:20])
+    if documents:
+        raise ProtectedError(
+            f"{person} is an author of {len(documents)} document(s).", set(documents)
+        )
+    person.delete()

@@ -18,7 +18,7 @@ from .serializers import (
     PersonSerializer,
     PublisherSerializer,
 )
-from .services import person_save
+from .services import person_delete, person_save
 
 # How each ingest outcome answers: a new row is 201, finding or filling one is 200.
 INGEST_STATUS = {
@@ -46,6 +46,9 @@ class PersonViewSet(RecordViewSet):
         values = dict(validated_data)
         aliases = values.pop("aliases", None)
         return person_save(person=instance, values=values, aliases=aliases)
+
+    def perform_destroy(self, instance):
+        person_delete(person=instance)
 
 
 class DocumentFilter(filters.FilterSet):

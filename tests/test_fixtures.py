@@ -10,7 +10,7 @@ from django.core import serializers
 from django.core.management import call_command
 
 from claims.models import Claim, ClaimLink, Metric
-from claims.ratings import Status
+from claims.ratings import VERDICTS, Status
 from sources.models import Document, Person
 
 pytestmark = pytest.mark.django_db
@@ -95,6 +95,14 @@ def test_statuses_stay_honest_nothing_is_verified_from_two_documents(seeded):
     for claim in trade_figures().values():
         assert claim.status == Status.DISPUTED
         assert claim.rationale
+
+
+def test_only_verdicts_carry_a_rationale_the_rest_carry_editors_notes(seeded):
+    unjudged = Claim.objects.exclude(status__in=VERDICTS)
+    assert unjudged.exists()
+    assert not unjudged.exclude(rationale="").exists()
+    assert not unjudged.filter(editor_note="").exists()
+    assert not Claim.objects.filter(status__in=VERDICTS, rationale="").exists()
 
 
 def test_sanaei_is_one_person_found_by_both_spellings(seeded):

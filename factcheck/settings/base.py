@@ -195,8 +195,18 @@ FACTCHECK_APPROXIMATE_TOLERANCE = os.environ.get(
     "FACTCHECK_APPROXIMATE_TOLERANCE", "0.10"
 )
 
-# Four-eyes rule: a reviewer may not set the verdict of a claim they created.
+# Four-eyes rule: a reviewer may not set the verdict of a claim they created or
+# whose judged content they changed since its last verdict.
 FACTCHECK_FOUR_EYES = env_bool("FACTCHECK_FOUR_EYES", default=True)
+# How the public history of a reviewed claim names staff: "role" (Editor,
+# Reviewer) or "name" (their full name, else the role); never the username.
+FACTCHECK_PUBLIC_HISTORY_NAMES = os.environ.get(
+    "FACTCHECK_PUBLIC_HISTORY_NAMES", "role"
+).strip()
+if FACTCHECK_PUBLIC_HISTORY_NAMES not in {"role", "name"}:
+    raise ImproperlyConfigured(
+        "FACTCHECK_PUBLIC_HISTORY_NAMES must be 'role' or 'name'."
+    )
 FACTCHECK_SITE_URL = os.environ.get(
     "FACTCHECK_SITE_URL", "http://127.0.0.1:8000"
 ).rstrip("/")

@@ -52,7 +52,7 @@ def populate() -> None:
     reviewer = user_in_group("Reviewers", username="backup-reviewer")
     Token.objects.create(user=editor)
     claim = Claim.objects.order_by("pk").first()
-    claim.rationale = "Checked against the customs figures for ۱۳۹۱."
+    claim.editor_note = "Checked against the customs figures for ۱۳۹۱."
     claim_save(claim=claim, by=editor, change_reason="Checked")
     claim_set_status(claim=claim, status=Status.IN_REVIEW, by=editor)
     claim_delete(claim=ClaimFactory(text="A claim made in error."), by=reviewer)

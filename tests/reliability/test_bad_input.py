@@ -586,7 +586,7 @@ PERSIAN = {
     "quote": "می\u200cگویند تجارت به ۵٫۳ میلیارد دلار رسید",
     "speaker_role": "سفیر ایران در روسیه",
     "period_label": "سال ۱۳۹۱",
-    "rationale": "آمار گمرک\u200cها این را تأیید نمی\u200cکند.",
+    "editor_note": "آمار گمرک\u200cها این را تأیید نمی\u200cکند.",
 }
 ARABIC = {
     # Diacritics (tashkeel), Arabic-Indic digits and a tatweel.
@@ -698,13 +698,13 @@ def hostile_claim(editor_api):
         },
         format="json",
     ).json()
-    # A text given on create is ingested instead; a PATCH stores it as given.
-    text = {"text": f"Before. {hostile('quote')} After."}
+    # A text for a text-less document at the same URL is ingested into it.
+    text = {"text": f"Before. {hostile('quote')} After.", "url": document["url"]}
     assert (
-        editor_api.patch(
-            f"/api/v1/documents/{document['id']}/", text, format="json"
-        ).status_code
-        == 200
+        editor_api.post("/api/v1/documents/", text, format="json").json()["ingest"][
+            "status"
+        ]
+        == "attached"
     )
     metric = editor_api.post(
         "/api/v1/metrics/",
@@ -716,7 +716,7 @@ def hostile_claim(editor_api):
         },
         format="json",
     ).json()
-    fields = ["text", "quote", "speaker_role", "period_label", "rationale"]
+    fields = ["text", "quote", "speaker_role", "period_label", "editor_note"]
     body = {field: hostile(field) for field in fields} | {
         "document": document["id"],
         "speaker": person["id"],
@@ -757,7 +757,9 @@ def test_hostile_text_is_stored_exactly_in_every_field(editor_api, hostile_claim
 
 def test_hostile_text_is_escaped_on_the_public_claim_page(client, hostile_claim):
     claim, fields = hostile_claim
-    Claim.objects.filter(pk=claim.pk).update(status=Status.FALSE)
+    Claim.objects.filter(pk=claim.pk).update(
+        status=Status.FALSE, rationale=hostile("rationale")
+    )
     html = client.get(f"/claims/{claim.pk}/").content.decode()
     assert '<script type="application/ld+json">' in html  # the review is there
     shown = ["text", "quote", "speaker_role", "period_label", "rationale"]
@@ -779,7 +781,7 @@ def test_hostile_text_is_escaped_on_the_public_metric_page(client, hostile_claim
 @pytest.mark.parametrize(
     ("model", "field_names"),
     [
-        (Claim, ["text", "quote", "speaker_role", "period_label", "rationale"]),
+        (Claim, ["text", "quote", "speaker_role", "period_label", "editor_note"]),
         (Person, ["person", "description", "alias"]),
         (Document, ["title", "published_note"]),
         (Metric, ["metric", "metric_description"]),

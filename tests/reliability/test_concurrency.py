@@ -85,7 +85,7 @@ def in_thread(job):
 
 
 def test_concurrent_if_match_writers_lose_no_update(server, editor_token):
-    claim = FigureClaimFactory(rationale="initial")
+    claim = FigureClaimFactory(editor_note="initial")
     url = f"{server}/api/v1/claims/{claim.pk}/"
     rounds = 3
     read_all, written_all = threading.Barrier(WRITERS), threading.Barrier(WRITERS)
@@ -101,7 +101,7 @@ def test_concurrent_if_match_writers_lose_no_update(server, editor_token):
                     "PATCH",
                     url,
                     editor_token,
-                    {"rationale": f"writer {number}, round {round_number}"},
+                    {"editor_note": f"writer {number}, round {round_number}"},
                     {"If-Match": headers["ETag"]},
                 )
             )
@@ -120,13 +120,13 @@ def test_concurrent_if_match_writers_lose_no_update(server, editor_token):
     assert len(won) == rounds, statuses  # one winner per round, the rest refused
     last = max(won, key=lambda body: body["version"])
     claim.refresh_from_db()
-    assert claim.rationale == last["rationale"]
+    assert claim.editor_note == last["editor_note"]
     assert claim.version == last["version"] == 1 + rounds
     assert sorted(body["version"] for body in won) == list(range(2, 2 + rounds))
     history = Claim.history.filter(id=claim.pk)
     assert history.count() == 1 + len(won)
-    assert sorted(history.values_list("rationale", flat=True)) == sorted(
-        ["initial", *(body["rationale"] for body in won)]
+    assert sorted(history.values_list("editor_note", flat=True)) == sorted(
+        ["initial", *(body["editor_note"] for body in won)]
     )
 
 

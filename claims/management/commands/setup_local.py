@@ -9,13 +9,14 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from claims.conflicts import detect_all_conflicts
+from claims.workflow import EDITORS_GROUP, REVIEWERS_GROUP
 from sources.models import Document
 
 # username, the environment variable with its password, group (None: superuser)
 ACCOUNTS = [
     ("DJANGO_SUPERUSER_USERNAME", "admin", "DJANGO_SUPERUSER_PASSWORD", None),
-    (None, "editor", "DJANGO_EDITOR_PASSWORD", "Editors"),
-    (None, "reviewer", "DJANGO_REVIEWER_PASSWORD", "Reviewers"),
+    (None, "editor", "DJANGO_EDITOR_PASSWORD", EDITORS_GROUP),
+    (None, "reviewer", "DJANGO_REVIEWER_PASSWORD", REVIEWERS_GROUP),
 ]
 
 
