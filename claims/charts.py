@@ -165,8 +165,8 @@ class _Chart:
             self.first_year, self.last_year = min(days).year, max(days).year
         else:
             self.first_year = self.last_year = 2000
-        self.origin = date(self.first_year, 1, 1).toordinal()
-        self.days = date(self.last_year + 1, 1, 1).toordinal() - self.origin
+        self.origin = _new_year(self.first_year)
+        self.days = _new_year(self.last_year + 1) - self.origin
 
     def _fit_values(self) -> None:
         values: list[Decimal] = []
@@ -190,7 +190,10 @@ class _Chart:
             self.y_high = self.y_low + self.step
 
     def x(self, day: date) -> float:
-        return LEFT + (day.toordinal() - self.origin) / self.days * PLOT_WIDTH
+        return self._x_at(day.toordinal())
+
+    def _x_at(self, ordinal: int) -> float:
+        return LEFT + (ordinal - self.origin) / self.days * PLOT_WIDTH
 
     def y(self, value: Decimal) -> float:
         if value.is_infinite():
@@ -254,7 +257,7 @@ class _Chart:
         years = self.last_year - self.first_year + 1
         step = max(1, math.ceil(years / 12))
         for year in range(self.first_year, self.last_year + 2, step):
-            x = _n(self.x(date(year, 1, 1)))
+            x = _n(self._x_at(_new_year(year)))
             parts.append(
                 f'<line x1="{x}" y1="{TOP}" x2="{x}" y2="{BOTTOM}" stroke="#e2e2e2"/>'
             )
@@ -548,6 +551,17 @@ class _Chart:
                     f"and {len(self.left_out) - MAX_NOTES} more</text>"
                 )
         return parts, y + 20
+
+
+def _new_year(year: int) -> int:
+    """Return the ordinal of 1 January of `year`, of year 10000 too.
+
+    The time axis ends where the year after the last one starts, and a stored period
+    may end on 9999-12-31 (a row written before dates were bounded).
+    """
+    if year == date.max.year + 1:
+        return date.max.toordinal() + 1
+    return date(year, 1, 1).toordinal()
 
 
 def _drawable(claim: Claim) -> bool:

@@ -55,6 +55,7 @@ MAX_LINKS_PER_SIDE nearer disagreeing figures on that side, and the other, if it
 the first, too.
 """
 
+import calendar
 import heapq
 import json
 from bisect import bisect_left, insort
@@ -69,6 +70,7 @@ from django.db import connection, transaction
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 from tqdm import tqdm
 
+from factcheck.db import lift_statement_timeout
 from sources.models import Document
 
 from .figures import format_amount, format_figure
@@ -241,19 +243,28 @@ def previous_period(start: date, end: date) -> tuple[date, date]:
 
     An Iranian year gives the Iranian year before (1391 -> 1390), a run of whole
     months the same number of months before (a calendar year, a quarter), anything
-    else the same number of days.
+    else the same number of days. Raises ValueError when that period would begin
+    before 0001-01-01.
     """
-    iranian_year = solar_hijri_year_of(start)
-    iranian = solar_hijri_year(iranian_year)
-    if (iranian.start, iranian.end) == (start, end):
-        before = solar_hijri_year(iranian_year - 1)
-        return before.start, before.end
-    day_before = start - timedelta(days=1)
-    if start.day == 1 and (end + timedelta(days=1)).day == 1:
-        months = (end.year - start.year) * 12 + end.month - start.month + 1
-        first = start.year * 12 + start.month - 1 - months
-        return date(first // 12, first % 12 + 1, 1), day_before
-    return day_before - (end - start), day_before
+    try:
+        iranian_year = solar_hijri_year_of(start)
+        iranian = solar_hijri_year(iranian_year)
+    except (ValueError, OverflowError):
+        iranian = None  # beyond what the Iranian calendar converts (near year 9999)
+    try:
+        if iranian is not None and (iranian.start, iranian.end) == (start, end):
+            before = solar_hijri_year(iranian_year - 1)
+            return before.start, before.end
+        day_before = start - timedelta(days=1)
+        # Not end + 1 day: past date.max for a period ending on 9999-12-31.
+        ends_a_month = end.day == calendar.monthrange(end.year, end.month)[1]
+        if start.day == 1 and ends_a_month:
+            months = (end.year - start.year) * 12 + end.month - start.month + 1
+            first = start.year * 12 + start.month - 1 - months
+            return date(first // 12, first % 12 + 1, 1), day_before
+        return day_before - (end - start), day_before
+    except OverflowError as error:
+        raise ValueError(f"The period before {start} begins before year 1.") from error
 
 
 def compare_figures(
@@ -652,6 +663,9 @@ def detect_metric_conflicts(metric_id: int) -> DetectionSummary:
     Runs on one metric at a time: the metric row is locked until the end.
     """
     with transaction.atomic():
+        # Started by a web request once its write committed, but not what it answers:
+        # cut off by the request's statement timeout, the links would stay stale.
+        lift_statement_timeout()
         metric = Metric.objects.select_for_update().get(pk=metric_id)
         # Lock its claims too: a claim deleted during the run would get a link to a
         # missing row (a foreign key violation at commit). Edits wait for the run.

@@ -1,10 +1,14 @@
 import datetime
 
 import django_filters
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Exists, OuterRef, Q
 from rest_framework.exceptions import ValidationError
 
-from .models import Claim, ClaimLink, Evidence
+from factcheck.api import validate_search_text
+from factcheck.filters import LARGEST_ID, IdFilter
+
+from .models import LARGEST_FIGURE, Claim, ClaimLink, Evidence
 from .ratings import Status
 from .search import search_claims
 
@@ -20,6 +24,22 @@ class StrictBooleanFilter(django_filters.TypedChoiceFilter):
         kwargs.setdefault("choices", [("true", "true"), ("false", "false")])
         kwargs.setdefault("coerce", lambda value: value == "true")
         super().__init__(*args, **kwargs)
+
+
+def validate_figure_size(value) -> None:
+    """Refuse a figure of 10^21 or more in size: no stored figure is that large."""
+    if value is not None and abs(value) >= LARGEST_FIGURE:
+        raise DjangoValidationError(
+            "A figure must be smaller than 10^21 (a thousand billion billion)."
+        )
+
+
+def validate_metric_reference(value: str) -> None:
+    """Refuse a metric id (ASCII digits) outside 1 to 2**63 - 1; a slug is anything."""
+    if value.isascii() and value.isdigit() and not 1 <= int(value) <= LARGEST_ID:
+        raise DjangoValidationError(
+            f"A metric id is a whole number from 1 to {LARGEST_ID}."
+        )
 
 
 def metric_lookup(value: str, path: str = "metric") -> Q:
@@ -40,15 +60,14 @@ class ClaimFilter(django_filters.FilterSet):
         choices=Status.choices,
         help_text="One or more statuses, comma separated.",
     )
-    document = django_filters.NumberFilter(
-        field_name="document_id", lookup_expr="exact"
-    )
-    publisher = django_filters.NumberFilter(
-        field_name="document__publisher_id", lookup_expr="exact"
-    )
-    speaker = django_filters.NumberFilter(field_name="speaker_id", lookup_expr="exact")
+    document = IdFilter(field_name="document_id", lookup_expr="exact")
+    publisher = IdFilter(field_name="document__publisher_id", lookup_expr="exact")
+    speaker = IdFilter(field_name="speaker_id", lookup_expr="exact")
     metric = django_filters.CharFilter(
-        field_name="metric", method="filter_metric", help_text="Metric id or slug."
+        field_name="metric",
+        method="filter_metric",
+        validators=[validate_metric_reference],
+        help_text="Metric id or slug.",
     )
     claimed_after = django_filters.DateFilter(
         field_name="claimed_on", lookup_expr="gte"
@@ -66,8 +85,12 @@ class ClaimFilter(django_filters.FilterSet):
         lookup_expr="lte",
         help_text="Claims whose period starts on or before this date.",
     )
-    value_min = django_filters.NumberFilter(field_name="value", lookup_expr="gte")
-    value_max = django_filters.NumberFilter(field_name="value", lookup_expr="lte")
+    value_min = django_filters.NumberFilter(
+        field_name="value", lookup_expr="gte", validators=[validate_figure_size]
+    )
+    value_max = django_filters.NumberFilter(
+        field_name="value", lookup_expr="lte", validators=[validate_figure_size]
+    )
     unit = django_filters.CharFilter(field_name="unit", lookup_expr="exact")
     updated_since = django_filters.IsoDateTimeFilter(
         field_name="updated_at",
@@ -83,8 +106,9 @@ class ClaimFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         field_name="search_vector",
         method="filter_search",
+        validators=[validate_search_text],
         help_text="Full-text search over claim text, quote, speaker names and aliases, "
-        "and document title.",
+        "and document title. At most 32 words and 500 characters.",
     )
 
     class Meta:
@@ -115,7 +139,7 @@ class ClaimFilter(django_filters.FilterSet):
 
 
 class EvidenceFilter(django_filters.FilterSet):
-    claim = django_filters.NumberFilter(field_name="claim_id", lookup_expr="exact")
+    claim = IdFilter(field_name="claim_id", lookup_expr="exact")
     stance = django_filters.ChoiceFilter(
         field_name="stance", lookup_expr="exact", choices=Evidence.Stance.choices
     )
@@ -126,9 +150,7 @@ class EvidenceFilter(django_filters.FilterSet):
 
 
 class ClaimLinkFilter(django_filters.FilterSet):
-    claim = django_filters.NumberFilter(
-        method="filter_claim", help_text="Links from or to this claim."
-    )
+    claim = IdFilter(method="filter_claim", help_text="Links from or to this claim.")
     relation = django_filters.ChoiceFilter(
         field_name="relation", lookup_expr="exact", choices=ClaimLink.Relation.choices
     )
@@ -145,6 +167,7 @@ class ConflictFilter(django_filters.FilterSet):
     metric = django_filters.CharFilter(
         field_name="from_claim__metric",
         method="filter_metric",
+        validators=[validate_metric_reference],
         help_text="Metric id or slug.",
     )
     detected = StrictBooleanFilter(

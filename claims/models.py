@@ -9,7 +9,15 @@ from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
-from sources.models import DatePrecision, Document, Person, validate_not_in_future
+from sources.models import (
+    DATE_RANGE_MESSAGE,
+    EARLIEST_DATE,
+    LATEST_DATE,
+    DatePrecision,
+    Document,
+    Person,
+    validate_not_in_future,
+)
 
 from .figures import format_figure
 from .ratings import VERDICTS, Status
@@ -386,6 +394,11 @@ class Claim(models.Model):
                 errors.setdefault("quote", []).append(
                     "The quote does not appear in the document's text."
                 )
+        # After claimed_on may have been taken from the document.
+        for name in ("period_start", "period_end", "claimed_on"):
+            day = getattr(self, name)
+            if day is not None and not EARLIEST_DATE <= day <= LATEST_DATE:
+                errors.setdefault(name, []).append(DATE_RANGE_MESSAGE)
         if errors:
             raise ValidationError(errors)
 

@@ -2,19 +2,20 @@
 
 import hashlib
 import json
+from collections.abc import Callable
 
 import orjson
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.files.uploadhandler import FileUploadHandler
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 from django.http import Http404, JsonResponse
 from django.views.defaults import page_not_found
 from django_filters.rest_framework import DjangoFilterBackend
-from rest_framework import exceptions, filters, serializers, status
-from rest_framework.pagination import CursorPagination
-from rest_framework.parsers import JSONParser
+from rest_framework import exceptions, filters, pagination, serializers, status
+from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
@@ -95,6 +96,35 @@ class LimitedJSONParser(JSONParser):
             ) from error
 
 
+class _FileSizeLimit(FileUploadHandler):
+    """Stop reading an uploaded file as soon as it passes INGEST_MAX_BYTES (413)."""
+
+    def receive_data_chunk(self, raw_data, start):
+        if start + len(raw_data) > settings.INGEST_MAX_BYTES:
+            raise PayloadTooLarge(
+                f"The file is larger than {settings.INGEST_MAX_BYTES} bytes."
+            )
+        return raw_data
+
+    def file_complete(self, file_size):
+        return None  # the handlers after this one store the file
+
+
+class LimitedMultiPartParser(MultiPartParser):
+    """DRF's multipart parser; an uploaded file is read no further than the limit.
+
+    Without it a file was spooled whole (to disk past 2.5 MB) and only then found
+    too large. The bytes are counted as they come, whatever Content-Length said.
+    """
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        request = (parser_context or {})["request"]
+        # Django's way to add a handler before the body is read; first, so the
+        # handlers that store the file never get more than the limit.
+        request.upload_handlers.insert(0, _FileSizeLimit(request))
+        return super().parse(stream, media_type, parser_context)
+
+
 class ORJSONRenderer(JSONRenderer):
     """Write what DRF's JSONRenderer writes, encoded by orjson (several times faster).
 
@@ -121,10 +151,41 @@ class ORJSONRenderer(JSONRenderer):
         )
 
 
-class ClaimCursorPagination(CursorPagination):
+# The most rows one page of any list holds, and the furthest a limit/offset list
+# pages: an OFFSET costs the database every row it skips.
+MAX_PAGE_SIZE = 200
+MAX_OFFSET = 1_000_000
+
+
+class LimitOffsetPagination(pagination.LimitOffsetPagination):
+    """DRF's limit/offset pages, at most MAX_PAGE_SIZE rows from at most MAX_OFFSET.
+
+    A larger limit gives MAX_PAGE_SIZE rows, as page_size does on the cursor lists;
+    an offset that is not a whole number up to MAX_OFFSET is a 400 (DRF read a bad
+    one as 0, silently the first page, and sent a huge one to the database).
+    """
+
+    max_limit = MAX_PAGE_SIZE
+
+    def get_offset(self, request):
+        raw = request.query_params.get(self.offset_query_param, "")
+        if raw == "":
+            return 0
+        if not (raw.isascii() and raw.isdigit()) or int(raw) > MAX_OFFSET:
+            raise exceptions.ValidationError(
+                {
+                    self.offset_query_param: [
+                        f"Use a whole number from 0 to {MAX_OFFSET}."
+                    ]
+                }
+            )
+        return int(raw)
+
+
+class ClaimCursorPagination(pagination.CursorPagination):
     page_size = 50
     page_size_query_param = "page_size"
-    max_page_size = 200
+    max_page_size = MAX_PAGE_SIZE
     ordering = "-id"
 
     def decode_cursor(self, request):
@@ -155,12 +216,43 @@ class FilterBackend(DjangoFilterBackend):
         return super().filter_queryset(request, queryset, view)
 
 
+def validate_search_text(text: str, split: Callable[[str], list] = str.split) -> None:
+    """Refuse a search of over SEARCH_MAX_LENGTH characters or SEARCH_MAX_WORDS words.
+
+    `split` cuts the text into the words the search will look for.
+    """
+    if len(text) > settings.SEARCH_MAX_LENGTH:
+        raise DjangoValidationError(
+            f"A search may have at most {settings.SEARCH_MAX_LENGTH} characters; "
+            f"this one has {len(text)}.",
+            code="max_length",
+        )
+    words = len(split(text))
+    if words > settings.SEARCH_MAX_WORDS:
+        raise DjangoValidationError(
+            f"A search may have at most {settings.SEARCH_MAX_WORDS} words; "
+            f"this one has {words}.",
+            code="max_words",
+        )
+
+
 class SearchFilter(filters.SearchFilter):
-    """DRF's ?search=, whose refusals (a null character) name the parameter."""
+    """DRF's ?search=, capped, whose refusals (a null character) name the parameter.
+
+    DRF joins a multi-valued field (a person's aliases) once for all the words, so
+    the rows do not multiply per word; each word adds a condition, hence the cap.
+    """
 
     def get_search_terms(self, request):
         try:
+            validate_search_text(
+                request.query_params.get(self.search_param, ""),
+                filters.search_smart_split,
+            )
             return super().get_search_terms(request)
+        except DjangoValidationError as error:
+            detail = {self.search_param: error.messages}
+            raise exceptions.ValidationError(detail) from error
         except exceptions.ValidationError as error:
             detail = {self.search_param: error.detail}
             raise exceptions.ValidationError(detail) from error

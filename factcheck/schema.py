@@ -35,13 +35,20 @@ def _error(description: str, schema: str = "Error") -> dict:
 
 
 def add_error_responses(result, generator, request, public):
-    """Add the 4xx answers of the exception handler to every operation."""
+    """Add the 4xx answers of the exception handler, and the 503, to every operation."""
     result.setdefault("components", {}).setdefault("schemas", {}).update(ERROR_SCHEMAS)
     for path, operations in result.get("paths", {}).items():
         for method, operation in operations.items():
             responses = operation.setdefault("responses", {})
             responses.setdefault(
                 "429", _error("Throttled; see the Retry-After header.")
+            )
+            responses.setdefault(
+                "503",
+                _error(
+                    "The database took longer than DATABASE_STATEMENT_TIMEOUT or is "
+                    "unavailable; see the Retry-After header."
+                ),
             )
             if "{" in path:
                 responses.setdefault("404", _error("No such resource."))
@@ -62,7 +69,13 @@ def add_error_responses(result, generator, request, public):
                     "412", _error("Stale If-Match: changed since read.")
                 )
             if method in {"post", "put", "patch"}:
-                responses.setdefault("413", _error("Body over API_MAX_BODY_BYTES."))
+                responses.setdefault(
+                    "413",
+                    _error(
+                        "Body over API_MAX_BODY_BYTES (a multipart body: a file over "
+                        "INGEST_MAX_BYTES)."
+                    ),
+                )
             if method == "delete":
                 responses.setdefault("409", _error("Still referred to by other rows."))
     return result

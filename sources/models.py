@@ -1,5 +1,6 @@
 """Where claims come from: publishers, people and the documents they appear in."""
 
+import datetime
 import hashlib
 import re
 
@@ -19,6 +20,16 @@ country_code_validator = RegexValidator(
 language_code_validator = RegexValidator(
     r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$",
     "Use a BCP 47 language tag, e.g. en or fa-IR.",
+)
+
+
+# The dates a document or claim may carry: any source's, with room on both sides,
+# so that the day after or the period before one is still a date (charts, conflict
+# detection). Checked in clean(), so the admin and the API refuse others.
+EARLIEST_DATE = datetime.date(1000, 1, 1)
+LATEST_DATE = datetime.date(2999, 12, 31)
+DATE_RANGE_MESSAGE = (
+    f"Use a date between {EARLIEST_DATE.isoformat()} and {LATEST_DATE.isoformat()}."
 )
 
 
@@ -240,12 +251,18 @@ class Document(models.Model):
         super().save(*args, **kwargs)
 
     def clean(self):
+        errors = {
+            name: DATE_RANGE_MESSAGE
+            for name in ("published_on", "accessed_on")
+            if getattr(self, name) is not None
+            and not EARLIEST_DATE <= getattr(self, name) <= LATEST_DATE
+        }
         if self.url and self.is_current:
             same_url = Document.objects.filter(url=self.url, is_current=True)
             if same_url.exclude(pk=self.pk).exists():
-                raise ValidationError(
-                    {"url": "A current document with this URL exists."}
-                )
+                errors["url"] = "A current document with this URL exists."
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def published_display(self) -> str:

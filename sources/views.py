@@ -6,6 +6,7 @@ from rest_framework.response import Response
 
 from claims.extraction import extract_candidates
 from factcheck.api import Conflict, PayloadTooLarge, SearchFilter
+from factcheck.filters import IdFilter
 from factcheck.viewsets import RecordViewSet
 
 from .ingest import IngestError, ingest_document, max_bytes
@@ -52,7 +53,7 @@ class PersonViewSet(RecordViewSet):
 
 
 class DocumentFilter(filters.FilterSet):
-    publisher = filters.NumberFilter(field_name="publisher_id", lookup_expr="exact")
+    publisher = IdFilter(field_name="publisher_id", lookup_expr="exact")
     type = filters.ChoiceFilter(
         field_name="type", lookup_expr="exact", choices=Document.Type.choices
     )

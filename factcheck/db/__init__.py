@@ -1,0 +1,64 @@
+"""The statement timeout of web requests (PostgreSQL).
+
+A web request asks for it (factcheck.middleware.DatabaseGuardMiddleware wraps every
+request in `statement_timeout(settings.DATABASE_STATEMENT_TIMEOUT)`), and the project's
+backend (factcheck.db.postgresql) sets it on the session of every connection used
+inside one: when the connection is opened, or before its next statement outside a
+transaction. Anything else (management commands, migrations, the body of a streamed
+answer written after its view returned, tests outside a request) runs with the
+server's own setting.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+from django.db import DatabaseError, connections
+
+# Milliseconds, or None for the server's own setting.
+_requested: ContextVar[int | None] = ContextVar("statement_timeout", default=None)
+
+
+def requested_statement_timeout() -> int | None:
+    """Return the statement timeout (ms) the current context asks for, if any."""
+    return _requested.get()
+
+
+@contextmanager
+def statement_timeout(milliseconds: int | None) -> Iterator[None]:
+    """Run the block's database statements under this timeout; 0 or None: none."""
+    token = _requested.set(milliseconds or None)
+    try:
+        _apply_to_open_connections()
+        yield
+    finally:
+        _requested.reset(token)
+
+
+def _apply_to_open_connections() -> None:
+    # A connection opened before the block (outside any request) catches up now, so
+    # even a block whose first statement is inside a transaction runs under it.
+    for wrapper in connections.all(initialized_only=True):
+        apply = getattr(wrapper, "apply_statement_timeout", None)
+        if apply is None or wrapper.connection is None:
+            continue
+        try:
+            apply()
+        except DatabaseError:
+            wrapper.close()  # broken: opened again, with the timeout, when needed
+
+
+def lift_statement_timeout(using: str = "default") -> None:
+    """Run the rest of the current transaction without the statement timeout.
+
+    For work a request starts but is not answered by, such as conflict detection
+    after a write has committed: cut off, it would leave derived data stale and turn
+    the committed write's answer into a 503.
+    """
+    wrapper = connections[using]
+    if getattr(wrapper, "session_statement_timeout", None) is None:
+        return
+    if not wrapper.in_atomic_block:
+        raise RuntimeError("lift_statement_timeout() needs a transaction to end it.")
+    with wrapper.cursor() as cursor:
+        cursor.execute("SET LOCAL statement_timeout = 0")

@@ -58,6 +58,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything reads the body or the database: a 413 by declared size, and
+    # the statement timeout (and its 503) around everything else.
+    "factcheck.middleware.RequestBodyLimitMiddleware",
+    "factcheck.middleware.DatabaseGuardMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -135,6 +139,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
 elif DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    # Splits bulk writes to fit the 65,535 parameters a bound statement takes, and
+    # sets the statement timeout of web requests (DATABASE_STATEMENT_TIMEOUT).
+    DATABASES["default"]["ENGINE"] = "factcheck.db.postgresql"
     if env_bool("DATABASE_PREPARED_STATEMENTS", default=True):
         # Bind parameters on the server, and let psycopg prepare a statement once it
         # has run 5 times on a connection: a list page's joins cost the planner
@@ -142,12 +149,19 @@ elif DATABASES["default"]["ENGINE"].endswith("postgresql"):
         DATABASES["default"].setdefault("OPTIONS", {}).update(
             server_side_binding=True, prepare_threshold=5
         )
-        # Splits bulk writes to fit the 65,535 parameters a bound statement takes.
-        DATABASES["default"]["ENGINE"] = "factcheck.db.postgresql"
 else:
     raise ImproperlyConfigured(
         "DATABASE_URL must name a PostgreSQL (postgres://) or SQLite (sqlite://) "
         "database."
+    )
+
+# PostgreSQL cancels a statement of a web request that runs longer than this many
+# milliseconds (answered 503 with Retry-After); 0 turns it off. Management commands,
+# migrations and the body of a streamed answer (a CSV export) are not bounded by it.
+DATABASE_STATEMENT_TIMEOUT = int(os.environ.get("DATABASE_STATEMENT_TIMEOUT", "5000"))
+if not 0 <= DATABASE_STATEMENT_TIMEOUT <= 2**31 - 1:
+    raise ImproperlyConfigured(
+        "DATABASE_STATEMENT_TIMEOUT must be milliseconds from 0 (off) to 2147483647."
     )
 
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
@@ -214,8 +228,21 @@ FACTCHECK_SITE_URL = os.environ.get(
 # Largest document file accepted by ingest (bytes), from the API or the command.
 INGEST_MAX_BYTES = int(os.environ.get("INGEST_MAX_BYTES", str(5 * 1024 * 1024)))
 
-# Largest JSON request body the API accepts (bytes); larger ones get a 413.
+# Largest request body accepted (bytes), multipart aside; larger ones get a 413,
+# refused by their Content-Length before they are read.
 API_MAX_BODY_BYTES = int(os.environ.get("API_MAX_BODY_BYTES", str(1024 * 1024)))
+# Form fields (multipart included) may hold no more in all: a multipart "text" is
+# held to the limit of a JSON one (413 past it).
+DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
+# A multipart body may carry a file of INGEST_MAX_BYTES plus this much of other
+# fields and part headers; its file is read no further than INGEST_MAX_BYTES.
+MULTIPART_FIELDS_MAX_BYTES = 64 * 1024
+
+# Search (?q= on claims, ?search= on people, documents and publishers): more words
+# or characters are a 400 naming the parameter. Each word costs the query one more
+# condition, so these bound what one anonymous request can ask of the database.
+SEARCH_MAX_WORDS = 32
+SEARCH_MAX_LENGTH = 500
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -229,14 +256,15 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": [
         "factcheck.api.LimitedJSONParser",
         "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
+        "factcheck.api.LimitedMultiPartParser",
     ],
     "DEFAULT_RENDERER_CLASSES": [
         "factcheck.api.ORJSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    # At most factcheck.api.MAX_PAGE_SIZE rows a page, from an offset up to MAX_OFFSET.
+    "DEFAULT_PAGINATION_CLASS": "factcheck.api.LimitOffsetPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",

@@ -125,3 +125,17 @@ def test_invalid_claim_in_admin_form_is_an_error_on_the_page_not_a_500(admin_cli
     assert "A value needs a unit." in response.content.decode()
     claim.refresh_from_db()
     assert claim.unit == "USD"
+
+
+def test_a_period_past_2999_in_the_admin_form_is_an_error_on_the_page(admin_client):
+    claim = FigureClaimFactory()
+    url = reverse("admin:claims_claim_change", args=[claim.pk])
+    form = admin_client.get(url).context["adminform"].form
+
+    response = admin_client.post(url, admin_form_data(form, period_end="9999-12-31"))
+
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert "between 1000-01-01 and 2999-12-31" in errors["period_end"][0]
+    claim.refresh_from_db()
+    assert claim.period_end.year == 2013

@@ -133,6 +133,42 @@ def test_marks_stay_inside_the_plot_and_the_output_is_deterministic():
                 assert 0 <= float(element.get(name)) <= height, (name, element.attrib)
 
 
+def test_periods_at_the_ends_of_the_calendar_are_drawn_inside_the_plot():
+    # Rows stored before dates were bounded (or written by bulk paths): a period
+    # ending on 9999-12-31 made the time axis reach for year 10000, a 500.
+    metric = MetricFactory()
+    first, last = datetime.date.min, datetime.date.max
+    periods = [
+        (first, last),
+        (datetime.date(9999, 1, 1), last),
+        (first, datetime.date(1, 12, 31)),
+        (None, last),
+        (first, None),
+    ]
+    claims = [
+        FigureClaimFactory(
+            metric=metric,
+            value=Decimal(1000 * (index + 1)),
+            comparator="exact",
+            change_percent=Decimal("-40"),
+            period_start=start,
+            period_end=end,
+        )
+        for index, (start, end) in enumerate(periods)
+    ]
+
+    svg = metric_chart_svg(metric, claims, [(claims[0].pk, claims[1].pk)])
+
+    assert svg.count('class="claim-mark"') == len(claims)
+    assert svg.count('class="conflict-mark"') == 1
+    root = parsed(svg)
+    width = float(root.get("width"))
+    for element in root.iter():
+        for name in ("x", "x1", "x2", "cx"):
+            if element.get(name) is not None:
+                assert 0 <= float(element.get(name)) <= width, (name, element.attrib)
+
+
 def test_the_seed_trade_chart_draws_every_dated_trade_figure():
     call_command("loaddata", "seed", verbosity=0)
     metric = Metric.objects.get(slug="iran-russia-trade-volume")

@@ -6,7 +6,9 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIClient
 
+from claims import conflicts
 from claims.conflicts import (
     MAX_LINKS_PER_SIDE,
     FigureRow,
@@ -237,6 +239,38 @@ def test_previous_period_follows_the_calendar_the_period_is_in():
     )
 
 
+def test_previous_period_reaches_to_the_first_day_of_the_calendar():
+    assert previous_period(*year(9999)) == year(9998)
+    last_day = (datetime.date.max, datetime.date.max)
+    assert previous_period(*last_day) == (datetime.date(9999, 12, 30),) * 2
+    assert previous_period(datetime.date(1, 1, 2), datetime.date(1, 1, 2)) == (
+        (datetime.date.min,) * 2
+    )
+    for before_year_1 in [year(1), (datetime.date.min, datetime.date.max)]:
+        with pytest.raises(ValueError):
+            previous_period(*before_year_1)
+
+
+@pytest.mark.parametrize("kind", ["annual", "total", "level"])
+def test_periods_at_the_ends_of_the_calendar_are_compared(kind):
+    # Rows stored before dates were bounded: nothing may fail on them, and a change
+    # stated for year 9999 still implies a figure for 9998.
+    first, last = datetime.date.min, datetime.date.max
+    rows = [
+        row(1, "2000000000", year(9999), change="-40"),
+        row(2, "10", year(9998)),
+        row(3, "10", (first, last)),
+        row(4, "10", (first, last), change="-40"),
+        row(5, "10", year(1), change="-40"),
+        row(6, "20", (None, last)),
+        row(7, "30", (first, None), change="50"),
+    ]
+
+    found = pairs(rows, kind=kind)
+
+    assert (1, 2) in found  # the implied $3.3 billion for 9998 against $10
+
+
 def test_each_pair_appears_once_lower_id_first():
     rows = [
         row(7, "5300000000", comparator="approximately"),
@@ -422,6 +456,41 @@ def test_detection_locks_the_metric_row(on_postgres):
         "FOR UPDATE" in query["sql"] and "claims_metric" in query["sql"]
         for query in queries.captured_queries
     )
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="PostgreSQL-only behaviour; run with DATABASE_URL=postgres://...",
+)
+# Committed for real, so detection runs after the write as in a web request.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_detection_after_a_web_write_is_not_cut_off_by_the_statement_timeout(
+    monkeypatch, settings, superuser
+):
+    settings.DATABASE_STATEMENT_TIMEOUT = 100
+    metric = trade_metric(Metric.Kind.LEVEL)
+    FigureClaimFactory(metric=metric)
+    edited = FigureClaimFactory(metric=metric)
+    compare = conflicts.compare_figures
+
+    def slow_compare(*args, **kwargs):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_sleep(0.3)")  # past the request's timeout
+        return compare(*args, **kwargs)
+
+    monkeypatch.setattr(conflicts, "compare_figures", slow_compare)
+    api = APIClient()
+    api.force_authenticate(superuser)
+    connection.close()  # opened again inside the request, under its timeout
+
+    try:
+        response = api.patch(f"/api/v1/claims/{edited.pk}/", {"value": "1000"})
+    finally:
+        connection.close()
+
+    assert response.status_code == 200, response.content
+    assert contradicts_links().filter(detected=True).count() == 1
 
 
 @pytest.mark.django_db

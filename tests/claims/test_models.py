@@ -205,3 +205,34 @@ def test_updates_link_may_point_both_ways():
         from_claim=link.to_claim, to_claim=link.from_claim, relation="updates"
     )
     reverse.full_clean()
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("period_start", datetime.date(999, 12, 31)),
+        ("period_end", datetime.date(3000, 1, 1)),
+        ("period_end", datetime.date.max),
+        ("claimed_on", datetime.date.min),
+    ],
+)
+def test_a_claim_date_outside_1000_to_2999_is_refused_naming_the_field(field, value):
+    claim = FigureClaimFactory.build(
+        document=DocumentFactory(), metric=MetricFactory(), **{field: value}
+    )
+
+    assert errors_of(claim) == {
+        field: ["Use a date between 1000-01-01 and 2999-12-31."]
+    }
+
+
+def test_a_claim_period_from_1000_to_2999_is_valid():
+    claim = FigureClaimFactory.build(
+        document=DocumentFactory(),
+        metric=MetricFactory(),
+        period_start=datetime.date(1000, 1, 1),
+        period_end=datetime.date(2999, 12, 31),
+        claimed_on=datetime.date(1000, 1, 1),
+    )
+
+    claim.full_clean()

@@ -63,6 +63,16 @@ def test_every_environment_variable_read_by_settings_is_in_env_example():
     assert missing == []
 
 
+def test_every_variable_in_env_example_is_in_the_readme_configuration_table():
+    example = (ROOT / ".env.example").read_text()
+    readme = (ROOT / "README.md").read_text()
+    table = readme.split("## Configuration", 1)[1].split("\n## ", 1)[0]
+    documented = set(re.findall(r"`([A-Z][A-Z_]+)`", table))
+    variables = set(re.findall(r"^([A-Z][A-Z_]+)=", example, re.MULTILINE))
+    assert variables, "found no variables in .env.example"
+    assert sorted(variables - documented) == []
+
+
 def run_settings_check(settings_module: str, **env):
     """Run `manage.py shell` under the given settings and print DEBUG."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}

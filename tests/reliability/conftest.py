@@ -10,6 +10,7 @@ from django.db import connection
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiJsonRenderer
 from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
 from rest_framework.throttling import SimpleRateThrottle
 
 from tests.factories import user_in_group
@@ -43,6 +44,33 @@ def unthrottled(monkeypatch):
 def editor(db):
     """Return a user in the Editors group made by the migrations."""
     return user_in_group("Editors", username="reliability-editor")
+
+
+@pytest.fixture
+def editor_api(editor, unthrottled):
+    """An API client signed in as the editor."""
+    client = APIClient()
+    client.force_authenticate(editor)
+    return client
+
+
+@pytest.fixture
+def root_api(superuser, unthrottled):
+    """A client that may do everything, so a lookup is reached before a 403."""
+    client = APIClient()
+    client.force_authenticate(superuser)
+    return client
+
+
+def assert_json_error(response, status: int, *fields: str) -> dict:
+    """Assert a JSON error answer with this status naming these fields."""
+    assert response.status_code == status, response.content[:500]
+    assert response["Content-Type"].startswith("application/json"), response.content
+    body = response.json()
+    assert body, "an error needs a message"
+    for field in fields:
+        assert field in body, body
+    return body
 
 
 @pytest.fixture

@@ -99,3 +99,26 @@ def test_quote_matching_tolerates_whitespace_and_typographic_quotes():
     )
     assert document.contains_quote('Iran\'s Ambassador said "trade will grow"')
     assert not document.contains_quote("Iran's Ambassador said trade will shrink")
+
+
+@pytest.mark.parametrize("field", ["published_on", "accessed_on"])
+@pytest.mark.parametrize("value", [datetime.date.min, datetime.date(999, 12, 31)])
+def test_a_document_date_before_1000_is_refused_naming_the_field(field, value):
+    document = DocumentFactory.build(publisher=None, **{field: value})
+
+    with pytest.raises(ValidationError) as error:
+        document.full_clean()
+
+    assert error.value.message_dict == {
+        field: ["Use a date between 1000-01-01 and 2999-12-31."]
+    }
+
+
+def test_a_document_date_from_1000_on_is_valid():
+    document = DocumentFactory.build(
+        publisher=None,
+        published_on=datetime.date(1000, 1, 1),
+        accessed_on=datetime.date(1000, 1, 1),
+    )
+
+    document.full_clean()
