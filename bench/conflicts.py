@@ -24,12 +24,12 @@ import django  # noqa: E402
 
 django.setup()
 
-from claims.conflicts import (  # noqa: E402
+from claims.figures.comparison import (  # noqa: E402
     MAX_LINKS_PER_SIDE,
-    FigureRow,
     compare_figures,
 )
-from claims.periods import solar_hijri_year  # noqa: E402
+from claims.figures.intervals import FigureRow  # noqa: E402
+from claims.figures.periods import solar_hijri_year  # noqa: E402
 
 FIRST_YEAR = 2000
 YEARS = 20

@@ -3,9 +3,9 @@
     .venv/bin/python bench/detect.py                     # --sizes 100000,1000000
     .venv/bin/python bench/detect.py --sizes 20000 --profile
 
-Runs `claims.conflicts.detect_all_conflicts()` (what `manage.py detect_conflicts`
-does: every metric in turn, compare its figures, write the detected `contradicts`
-links and the comparison flags) on PostgreSQL databases filled by bench/make_data.py.
+Runs `claims.services.conflicts.detect_all_conflicts()` (what `manage.py
+detect_conflicts` does: every metric in turn, compare its figures, write the detected
+`contradicts` links and the comparison flags) on PostgreSQL databases filled by bench/make_data.py.
 For each size the database is --database-url when it holds exactly that many claims,
 else the one --database-url-template names for the size, filled by make_data
 (--reset) when missing or of another size.
@@ -150,7 +150,7 @@ def vacuum_analyze(url: str) -> None:
 
 def timed_stages() -> dict[str, float]:
     """Wrap the stages of detect_metric_conflicts to add up the seconds of each."""
-    from claims import conflicts
+    from claims.services import conflicts
 
     seconds: dict[str, float] = defaultdict(float)
     for name in STAGES:
@@ -173,8 +173,8 @@ def child(url: str, profile: bool, runs: list[str]) -> dict:
     import django
 
     django.setup()
-    from claims.conflicts import detect_all_conflicts
     from claims.models import Claim, ClaimLink, Metric
+    from claims.services.conflicts import detect_all_conflicts
 
     claims = Claim.objects.count()
     metrics = Metric.objects.filter(claims__isnull=False).distinct().count()

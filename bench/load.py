@@ -129,8 +129,8 @@ def prepare_data(synthetic: int, seed: int) -> dict:
     from django.db import connections
     from rest_framework.authtoken.models import Token
 
-    from claims.conflicts import detect_all_conflicts
     from claims.models import Claim, Metric
+    from claims.services.conflicts import detect_all_conflicts
     from sources.models import Document, Publisher
 
     call_command("migrate", verbosity=0)

@@ -12,7 +12,7 @@ from rest_framework import generics, serializers
 from rest_framework.pagination import CursorPagination
 
 from claims.models import Claim, Metric
-from claims.selectors import CLAIM_ROW_FIELDS
+from claims.selectors.claims import CLAIM_ROW_FIELDS
 from sources.models import Document, Person
 
 PAGE_SIZE = 50

@@ -350,10 +350,10 @@ class Case:
 
 
 def build_cases(raw, client, p: dict) -> dict[str, Case]:
+    from claims.search import search_claims
     from django.db.models import Q
 
     from claims.models import Claim
-    from claims.search import search_claims
 
     urls = urls_for(p)
     cases: dict[str, Case] = {}
@@ -364,9 +364,9 @@ def build_cases(raw, client, p: dict) -> dict[str, Case]:
 
     cases["a_sql"] = Case("a_sql", first_page_sql, url="(raw SQL + orjson)")
 
-    from claims.conflicts import _conflicts_sql
+    from claims.selectors.conflicts import conflicts_sql as conflicts_statement
 
-    conflicts_sql = _conflicts_sql()
+    conflicts_sql = conflicts_statement("postgresql")
 
     def full_page_sql():
         # The same page as the API's: the claims and, in one more statement, the

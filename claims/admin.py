@@ -14,11 +14,11 @@ from simple_history.admin import SimpleHistoryAdmin
 from sources.models import normalize_for_matching
 
 from .charts import metric_chart
-from .figure_input import written_figure_fields
+from .figures.written import written_figure_fields
 from .models import Claim, ClaimLink, Evidence, Metric
 from .ratings import VERDICTS, Status
-from .selectors import judged_content_editors
-from .services import (
+from .selectors.claims import judged_content_editors
+from .services.claims import (
     claim_delete,
     claim_restore_deleted,
     claim_save,

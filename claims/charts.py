@@ -18,15 +18,15 @@ from datetime import date
 from decimal import Decimal
 from xml.sax.saxutils import escape, quoteattr
 
-from .conflicts import (
+from .conf import tolerance_setting
+from .figures.formatting import CURRENCY_SYMBOLS, SCALES, format_amount
+from .figures.intervals import (
     FigureRow,
     figure_interval,
     implied_interval,
     previous_period,
     rounded,
-    tolerance_setting,
 )
-from .figures import CURRENCY_SYMBOLS, SCALES, format_amount
 from .models import Claim, ClaimLink, Comparator, Metric
 
 # Okabe-Ito colours, told apart with the common colour blindnesses; red is kept for

@@ -41,11 +41,11 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from sources.anchoring import locate_quote
 from sources.models import Document
 
-from .figures import format_figure
+from .figures.formatting import format_figure
+from .figures.quantities import ParsedAmount, find_amounts
 from .models import Candidate, Claim, Metric
-from .quantities import ParsedAmount, find_amounts
 from .ratings import Status
-from .services import claim_save
+from .services.claims import claim_save
 
 MIN_SCORE = 0.4
 MIN_WORDS = 4

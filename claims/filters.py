@@ -10,7 +10,7 @@ from factcheck.filters import LARGEST_ID, IdFilter
 
 from .models import LARGEST_FIGURE, Claim, ClaimLink, Evidence
 from .ratings import Status
-from .search import search_claims
+from .selectors.search import search_claims
 
 
 class StatusInFilter(django_filters.BaseInFilter, django_filters.ChoiceFilter):

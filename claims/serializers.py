@@ -8,10 +8,12 @@ from rest_framework import serializers
 from factcheck.api import StrictFieldsMixin
 from sources.models import Document, Person
 
-from .conflicts import INFINITY, conflicts_of, figure_interval, tolerance_setting
-from .figures import format_figure
+from .conf import tolerance_setting
+from .figures.formatting import format_figure
+from .figures.intervals import INFINITY, figure_interval
 from .filters import metric_lookup
 from .models import Claim, ClaimLink, Comparator, Evidence, Metric
+from .selectors.conflicts import conflicts_of
 from .workflow import public_name
 
 

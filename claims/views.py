@@ -30,11 +30,11 @@ from factcheck.viewsets import RecordViewSet
 
 from .charts import metric_chart
 from .claimreview import claim_review
-from .conflicts import conflicts_of
-from .figure_input import written_figure_fields
+from .figures.written import written_figure_fields
 from .filters import ClaimFilter, ClaimLinkFilter, ConflictFilter, EvidenceFilter
 from .models import Claim, ClaimLink, Evidence, Metric
-from .selectors import claim_etag, claim_rows, claim_versions
+from .selectors.claims import claim_etag, claim_rows, claim_versions
+from .selectors.conflicts import conflicts_of
 from .serializers import (
     ClaimInputSerializer,
     ClaimLinkSerializer,
@@ -47,7 +47,7 @@ from .serializers import (
     MetricFigureSerializer,
     MetricSerializer,
 )
-from .services import claim_delete, claim_save
+from .services.claims import claim_delete, claim_save
 
 # The public metric page lists at most this many figures (the API pages through all).
 METRIC_PAGE_LIMIT = 500

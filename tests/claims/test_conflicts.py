@@ -8,19 +8,16 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from claims import conflicts
-from claims.conflicts import (
-    MAX_LINKS_PER_SIDE,
-    FigureRow,
-    compare_figures,
-    conflicts_of,
+from claims.figures import comparison
+from claims.figures.comparison import MAX_LINKS_PER_SIDE, compare_figures
+from claims.figures.intervals import FigureRow, implied_interval, previous_period
+from claims.models import Claim, ClaimLink, Metric
+from claims.selectors.conflicts import conflicts_of
+from claims.services.conflicts import (
     detect_all_conflicts,
     detect_metric_conflicts,
-    implied_interval,
-    previous_period,
     rows_for_metric,
 )
-from claims.models import Claim, ClaimLink, Metric
 from tests.factories import (
     ClaimLinkFactory,
     DocumentFactory,
@@ -472,14 +469,14 @@ def test_detection_after_a_web_write_is_not_cut_off_by_the_statement_timeout(
     metric = trade_metric(Metric.Kind.LEVEL)
     FigureClaimFactory(metric=metric)
     edited = FigureClaimFactory(metric=metric)
-    compare = conflicts.compare_figures
+    compare = comparison.compare_figures
 
     def slow_compare(*args, **kwargs):
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_sleep(0.3)")  # past the request's timeout
         return compare(*args, **kwargs)
 
-    monkeypatch.setattr(conflicts, "compare_figures", slow_compare)
+    monkeypatch.setattr("claims.services.conflicts.compare_figures", slow_compare)
     api = APIClient()
     api.force_authenticate(superuser)
     connection.close()  # opened again inside the request, under its timeout
@@ -512,7 +509,7 @@ def test_detect_all_conflicts_adds_up_the_metrics():
 def test_a_long_detection_refreshes_the_link_statistics_as_links_pile_up(
     monkeypatch,
 ):
-    monkeypatch.setattr("claims.conflicts.ANALYZE_EVERY_LINKS", 2)
+    monkeypatch.setattr("claims.services.conflicts.ANALYZE_EVERY_LINKS", 2)
     for _ in range(3):
         metric = trade_metric()
         FigureClaimFactory(metric=metric)

@@ -9,9 +9,9 @@ from django.core.management import call_command
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from claims.conflicts import detect_all_conflicts
 from claims.models import Claim, ClaimLink, Metric
-from claims.services import claim_save
+from claims.services.claims import claim_save
+from claims.services.conflicts import detect_all_conflicts
 from tests.factories import DocumentFactory, FigureClaimFactory, MetricFactory
 
 pytestmark = pytest.mark.django_db

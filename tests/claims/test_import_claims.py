@@ -9,8 +9,8 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from rest_framework.test import APIClient
 
-from claims.imports import import_claims
 from claims.models import Claim
+from claims.services.imports import import_claims
 from claims.views import CSV_COLUMNS
 from tests.factories import (
     DocumentFactory,

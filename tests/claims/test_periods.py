@@ -3,7 +3,7 @@ from datetime import date
 
 import pytest
 
-from claims.periods import (
+from claims.figures.periods import (
     Period,
     PeriodParseError,
     calendar_year,

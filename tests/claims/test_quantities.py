@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from claims.figures import format_figure
-from claims.quantities import (
+from claims.figures.formatting import format_figure
+from claims.figures.quantities import (
     AmountParseError,
     ParsedAmount,
     find_amounts,
@@ -397,7 +397,7 @@ def test_quantulum3_classifier_warning_is_not_shown():
             "-W",
             "error",
             "-c",
-            "from claims.quantities import parse_amount; parse_amount('5 yen')",
+            "from claims.figures.quantities import parse_amount; parse_amount('5 yen')",
         ],
         cwd=root,
         capture_output=True,

@@ -5,10 +5,10 @@ import pytest
 from django.db.models import F
 from django.utils import timezone
 
-from claims.conflicts import conflicts_of
 from claims.models import Claim, Comparator
 from claims.ratings import Status
-from claims.selectors import claim_rows
+from claims.selectors.claims import claim_rows
+from claims.selectors.conflicts import conflicts_of
 from claims.serializers import (
     ClaimRowsSerializer,
     ClaimSerializer,

@@ -12,8 +12,8 @@ from rest_framework.test import APIClient
 from claims.extraction import reject_candidates
 from claims.models import Candidate, Claim, Metric
 from claims.ratings import Status
-from claims.selectors import judged_content_editors
-from claims.services import claim_save, claim_set_status
+from claims.selectors.claims import judged_content_editors
+from claims.services.claims import claim_save, claim_set_status
 from sources.models import Person, PersonAlias, Publisher
 from tests.admin_forms import admin_form_data
 from tests.factories import (

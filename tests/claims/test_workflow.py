@@ -9,7 +9,7 @@ from rest_framework.test import APIClient
 
 from claims.models import Claim, ClaimLink, Evidence
 from claims.ratings import VERDICTS, Status
-from claims.services import claim_restore_deleted, claim_save, claim_set_status
+from claims.services.claims import claim_restore_deleted, claim_save, claim_set_status
 from claims.workflow import TRANSITIONS, allowed_moves
 from sources.models import Document
 from tests.admin_forms import admin_form_data

@@ -28,7 +28,7 @@ from rest_framework.authtoken.models import Token
 
 from claims.models import Claim
 from claims.ratings import Status
-from claims.services import claim_delete, claim_save, claim_set_status
+from claims.services.claims import claim_delete, claim_save, claim_set_status
 from sources.models import Document, Publisher
 from tests.factories import (
     CandidateFactory,

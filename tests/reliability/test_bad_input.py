@@ -23,9 +23,9 @@ from django.conf import settings
 from django.urls import reverse
 from schemathesis.core.transport import Response as CheckedResponse
 
-from claims.conflicts import detect_metric_conflicts
 from claims.models import Claim, Metric
 from claims.ratings import Status
+from claims.services.conflicts import detect_metric_conflicts
 from sources.models import Document, Person, Publisher
 from tests.factories import (
     ClaimFactory,

@@ -17,8 +17,8 @@ from decimal import Decimal
 import pytest
 from django.db import connections
 
-from claims.conflicts import detect_metric_conflicts
 from claims.models import Claim, ClaimLink, Metric
+from claims.services.conflicts import detect_metric_conflicts
 from tests.factories import DocumentFactory, FigureClaimFactory, MetricFactory
 from tests.reliability.conftest import postgres_only
 

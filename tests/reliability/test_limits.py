@@ -26,8 +26,8 @@ from django.test.client import (
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from claims.conflicts import detect_metric_conflicts
 from claims.models import Claim, ClaimLink, Evidence, Metric
+from claims.services.conflicts import detect_metric_conflicts
 from sources.models import Document, Person, Publisher
 from tests.factories import (
     ClaimFactory,

@@ -2,12 +2,12 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from claims.conflicts import (
+from claims.models import Metric
+from claims.services.conflicts import (
     DetectionSummary,
     detect_all_conflicts,
     detect_metric_conflicts,
 )
-from claims.models import Metric
 
 
 class Command(BaseCommand):

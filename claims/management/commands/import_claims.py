@@ -8,7 +8,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from claims.imports import (
+from claims.services.imports import (
     DEFAULT_BATCH_SIZE,
     LINE_KEY,
     ROW_ERROR_KEY,

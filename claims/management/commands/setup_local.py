@@ -8,7 +8,7 @@ from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from claims.conflicts import detect_all_conflicts
+from claims.services.conflicts import detect_all_conflicts
 from claims.workflow import EDITORS_GROUP, REVIEWERS_GROUP
 from sources.models import Document
 

@@ -18,10 +18,10 @@ from simple_history.utils import bulk_create_with_history
 
 from sources.models import Document, Person
 
+from ..models import Claim, Metric
+from ..ratings import Status
+from ..workflow import plan_claim_save
 from .conflicts import detect_metric_conflicts
-from .models import Claim, Metric
-from .ratings import Status
-from .workflow import plan_claim_save
 
 # Export columns that are not claim input: ids and timestamps are the database's,
 # the others are shown only to help a reader of the file.

@@ -1,4 +1,4 @@
-"""Claims, the figures they state, and what supports or links them."""
+"""Claims: the statement, its source and speaker, its figure and its verdict."""
 
 from decimal import Decimal
 
@@ -19,53 +19,10 @@ from sources.models import (
     validate_not_in_future,
 )
 
-from .figures import format_figure
-from .ratings import VERDICTS, Status
-
-
-class Metric(models.Model):
-    """What a figure measures; claims on one metric are the ones compared."""
-
-    class Kind(models.TextChoices):
-        ANNUAL = "annual", "Per year (a yearly flow, e.g. trade volume)"
-        TOTAL = "total", "Total over the period"
-        LEVEL = "level", "Level at a time (a price, a share, a count standing)"
-
-    name = models.CharField(max_length=200, unique=True)
-    slug = models.SlugField(max_length=200, unique=True)
-    unit = models.CharField(
-        max_length=32,
-        help_text="ISO 4217 code for money (USD), a count noun (cars) or 'percent'.",
-    )
-    kind = models.CharField(
-        max_length=10,
-        choices=Kind.choices,
-        default=Kind.LEVEL,
-        help_text="How figures are compared: per-year figures only over periods of "
-        "about a year, totals only over the same span, levels over any overlap.",
-    )
-    description = models.TextField(blank=True)
-
-    history = HistoricalRecords()
-
-    class Meta:
-        ordering = ["name"]
-
-    def __str__(self):
-        return self.name
-
-
-# Figures stay below 10^21 in size: SQLite keeps decimals as floats and cannot read
-# a larger one back into the column, and ordering by value puts "no value" at -10^21.
-LARGEST_FIGURE = Decimal("1e21")
-
-
-class Comparator(models.TextChoices):
-    EXACT = "exact", "Exactly"
-    APPROXIMATELY = "approximately", "Approximately"
-    MORE_THAN = "more_than", "More than"
-    LESS_THAN = "less_than", "Less than"
-    RANGE = "range", "Range"
+from ..figures.comparators import Comparator
+from ..ratings import VERDICTS, Status
+from .figures import StatedFigure
+from .metrics import Metric
 
 
 class ClaimQuerySet(models.QuerySet):
@@ -86,7 +43,13 @@ class ClaimQuerySet(models.QuerySet):
         return self.select_related("document__publisher", "speaker", "metric")
 
 
-class Claim(models.Model):
+class Claim(StatedFigure):
+    """A checkable statement from a document: who said what, when, with what figure."""
+
+    class Origin(models.TextChoices):
+        ENTERED = "entered", "Entered by an editor"
+        EXTRACTED = "extracted", "Extracted"
+
     text = models.TextField(help_text="The claim restated as one plain sentence.")
     quote = models.TextField(
         help_text="The words exactly as they appear in the document."
@@ -158,24 +121,6 @@ class Claim(models.Model):
     metric = models.ForeignKey(
         Metric, on_delete=models.PROTECT, null=True, blank=True, related_name="claims"
     )
-    value = models.DecimalField(
-        max_digits=28,
-        decimal_places=6,
-        null=True,
-        blank=True,
-        help_text="In base units: 5300000000, not 5.3.",
-    )
-    value_upper = models.DecimalField(
-        max_digits=28,
-        decimal_places=6,
-        null=True,
-        blank=True,
-        help_text="Upper end of a range.",
-    )
-    unit = models.CharField(max_length=32, blank=True)
-    comparator = models.CharField(
-        max_length=20, choices=Comparator.choices, default=Comparator.EXACT
-    )
     period_start = models.DateField(null=True, blank=True)
     period_end = models.DateField(null=True, blank=True)
     period_label = models.CharField(
@@ -189,10 +134,7 @@ class Claim(models.Model):
     )
     quote_end = models.PositiveIntegerField(null=True, blank=True, editable=False)
     origin = models.CharField(
-        max_length=10,
-        choices=[("entered", "Entered by an editor"), ("extracted", "Extracted")],
-        default="entered",
-        editable=False,
+        max_length=10, choices=Origin.choices, default=Origin.ENTERED, editable=False
     )
     period_resolution = models.CharField(
         max_length=400,
@@ -340,32 +282,7 @@ class Claim(models.Model):
         return self.text[:80]
 
     def clean(self):
-        errors: dict[str, list[str]] = {}
-        for name in ("value", "value_upper"):
-            amount = getattr(self, name)
-            if amount is not None and abs(amount) >= LARGEST_FIGURE:
-                errors.setdefault(name, []).append(
-                    "A figure must be smaller than 10^21 (a thousand billion billion)."
-                )
-        if self.value is not None and not self.unit:
-            errors.setdefault("unit", []).append("A value needs a unit.")
-        if self.value is None and self.unit:
-            errors.setdefault("value", []).append("A unit needs a value.")
-        if self.comparator == Comparator.RANGE:
-            if self.value_upper is None:
-                errors.setdefault("value_upper", []).append(
-                    "A range needs an upper value."
-                )
-            elif self.value is not None and self.value_upper <= self.value:
-                errors.setdefault("value_upper", []).append(
-                    "The upper value must be greater than the value."
-                )
-        elif self.value_upper is not None:
-            errors.setdefault("value_upper", []).append(
-                "Only a range has an upper value; set the comparator to range."
-            )
-        if self.value is None and self.comparator != Comparator.EXACT:
-            errors.setdefault("comparator", []).append("A comparator needs a value.")
+        errors = self.figure_errors()
         if self.change_percent is not None:
             if self.value is None:
                 errors.setdefault("change_percent", []).append(
@@ -411,182 +328,5 @@ class Claim(models.Model):
                 self.claimed_precision = document.published_precision
 
     @property
-    def figure_display(self) -> str:
-        return format_figure(self.value, self.unit, self.comparator, self.value_upper)
-
-    @property
-    def has_figure(self) -> bool:
-        return self.value is not None
-
-    @property
     def is_reviewed(self) -> bool:
         return self.status in VERDICTS
-
-
-class Evidence(models.Model):
-    class Stance(models.TextChoices):
-        SUPPORTS = "supports", "Supports"
-        REFUTES = "refutes", "Refutes"
-        CONTEXT = "context", "Context"
-
-    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="evidence")
-    document = models.ForeignKey(
-        Document, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    url = models.URLField(max_length=1000, blank=True)
-    stance = models.CharField(max_length=10, choices=Stance.choices)
-    note = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    history = HistoricalRecords()
-
-    class Meta:
-        ordering = ["id"]
-        verbose_name_plural = "evidence"
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(document__isnull=False) | ~Q(url=""),
-                name="evidence_has_document_or_url",
-                violation_error_message="Evidence needs a document or a URL.",
-            ),
-        ]
-
-    def __str__(self):
-        return f"{self.get_stance_display()}: {self.document or self.url}"
-
-    def clean(self):
-        if self.document_id is None and not self.url:
-            raise ValidationError({"url": "Evidence needs a document or a URL."})
-
-
-class ClaimLink(models.Model):
-    class Relation(models.TextChoices):
-        CONTRADICTS = "contradicts", "Contradicts"
-        CORROBORATES = "corroborates", "Corroborates"
-        SAME_CLAIM = "same_claim", "Same claim"
-        UPDATES = "updates", "Updates"
-
-    from_claim = models.ForeignKey(
-        Claim, on_delete=models.CASCADE, related_name="links_from"
-    )
-    to_claim = models.ForeignKey(
-        Claim, on_delete=models.CASCADE, related_name="links_to"
-    )
-    relation = models.CharField(max_length=20, choices=Relation.choices)
-    note = models.TextField(blank=True)
-    detected = models.BooleanField(
-        default=False, help_text="Made by conflict detection rather than by an editor."
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    history = HistoricalRecords()
-
-    class Meta:
-        ordering = ["id"]
-        constraints = [
-            models.CheckConstraint(
-                condition=~Q(from_claim=F("to_claim")),
-                name="claim_link_not_to_itself",
-                violation_error_message="A claim cannot be linked to itself.",
-            ),
-            models.UniqueConstraint(
-                fields=["from_claim", "to_claim", "relation"], name="claim_link_unique"
-            ),
-        ]
-
-    def __str__(self):
-        relation = self.get_relation_display().lower()
-        return f"#{self.from_claim_id} {relation} #{self.to_claim_id}"
-
-    def clean(self):
-        if self.from_claim_id and self.from_claim_id == self.to_claim_id:
-            raise ValidationError({"to_claim": "A claim cannot be linked to itself."})
-        symmetric = self.relation != self.Relation.UPDATES
-        if symmetric and self.from_claim_id and self.to_claim_id:
-            reverse = ClaimLink.objects.filter(
-                from_claim_id=self.to_claim_id,
-                to_claim_id=self.from_claim_id,
-                relation=self.relation,
-            ).exclude(pk=self.pk)
-            if reverse.exists():
-                raise ValidationError(
-                    {"to_claim": "These claims are already linked the other way round."}
-                )
-
-
-class Candidate(models.Model):
-    """A checkable sentence extraction proposed from a document, for an editor to judge.
-
-    Accepting one makes a normal claim; a rejected one is kept so re-extraction does not
-    propose it again.
-    """
-
-    class State(models.TextChoices):
-        PROPOSED = "proposed", "Proposed"
-        ACCEPTED = "accepted", "Accepted"
-        REJECTED = "rejected", "Rejected"
-
-    document = models.ForeignKey(
-        Document, on_delete=models.CASCADE, related_name="candidates"
-    )
-    quote = models.TextField(help_text="The exact span of the document's text.")
-    quote_start = models.PositiveIntegerField()
-    quote_end = models.PositiveIntegerField()
-    sentence = models.TextField(blank=True, help_text="The sentence around the quote.")
-    value = models.DecimalField(max_digits=28, decimal_places=6, null=True, blank=True)
-    value_upper = models.DecimalField(
-        max_digits=28, decimal_places=6, null=True, blank=True
-    )
-    unit = models.CharField(max_length=32, blank=True)
-    comparator = models.CharField(
-        max_length=20, choices=Comparator.choices, default=Comparator.EXACT
-    )
-    suggested_metric = models.ForeignKey(
-        Metric, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    score = models.FloatField(help_text="Check-worthiness, 0 to 1 (rule-based).")
-    reasons = models.CharField(
-        max_length=500, blank=True, help_text="What raised or lowered the score."
-    )
-    state = models.CharField(
-        max_length=10, choices=State.choices, default=State.PROPOSED, db_index=True
-    )
-    claim = models.OneToOneField(
-        Claim,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="candidate",
-        help_text="The claim made when the candidate was accepted.",
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    decided_at = models.DateTimeField(null=True, blank=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-
-    history = HistoricalRecords()
-
-    class Meta:
-        ordering = ["document", "quote_start"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["document", "quote_start", "quote_end"],
-                name="candidate_span_unique_per_document",
-            ),
-            models.CheckConstraint(
-                condition=Q(quote_start__lt=F("quote_end")),
-                name="candidate_span_not_empty",
-            ),
-        ]
-
-    def __str__(self):
-        return self.quote[:80]
-
-    @property
-    def figure_display(self) -> str:
-        return format_figure(self.value, self.unit, self.comparator, self.value_upper)

@@ -6,11 +6,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from ..models import Claim, ClaimLink, Evidence
+from ..ratings import Status
+from ..selectors.claims import judged_content_editors
+from ..workflow import JUDGED_FIELDS, plan_claim_save
 from .conflicts import detect_metric_conflicts
-from .models import Claim, ClaimLink, Evidence
-from .ratings import Status
-from .selectors import judged_content_editors
-from .workflow import JUDGED_FIELDS, plan_claim_save
 
 
 def _is_user(by) -> bool:

@@ -6,9 +6,9 @@ import orjson
 from django.conf import settings
 from django.db.models import QuerySet
 
-from .models import Claim
-from .ratings import VERDICTS
-from .workflow import JUDGED_FIELDS
+from ..models import Claim
+from ..ratings import VERDICTS
+from ..workflow import JUDGED_FIELDS
 
 # Bookkeeping that changes with every save; a version's diff leaves it out.
 UNINTERESTING_FIELDS = {"updated_at", "updated_by", "version", "comparison_flag"}

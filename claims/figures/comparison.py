@@ -1,4 +1,4 @@
-"""Find figures that cannot both be true, and keep the `contradicts` links in step.
+"""Find figures that cannot both be true: the rules of conflict detection, pure.
 
 Two claims conflict when they share a metric and a unit, their periods overlap and the
 values they allow do not meet. A figure allows an interval: exact [v, v];
@@ -55,59 +55,36 @@ MAX_LINKS_PER_SIDE nearer disagreeing figures on that side, and the other, if it
 the first, too.
 """
 
-import calendar
 import heapq
-import json
 from bisect import bisect_left, insort
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
-from django.conf import settings
-from django.db import connection, transaction
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
-from tqdm import tqdm
-
-from factcheck.db import lift_statement_timeout
-from sources.models import Document
-
-from .figures import format_amount, format_figure
-from .models import Claim, ClaimLink, Comparator, Metric
-from .periods import solar_hijri_year, solar_hijri_year_of
+from .comparators import Comparator, MetricKind
+from .formatting import format_amount, format_figure
+from .intervals import (
+    FigureRow,
+    Interval,
+    figure_interval,
+    implied_interval,
+    previous_period,
+    rounded,
+)
 
 MAX_LINKS_PER_SIDE = 3
 YEAR_MIN_DAYS = 300
 YEAR_MAX_DAYS = 430
 ANNUAL_MIN_SHARED_DAYS = 182
 SAME_SPAN_SLACK_DAYS = 3
+# The longest flag a claim stores (Claim.comparison_flag).
+FLAG_MAX_LENGTH = 300
 
-INFINITY = Decimal("Infinity")
 _OPEN_START = -(10**9)  # below any date's ordinal
 _OPEN_END = 10**9
 _CORE_SHRINK = ANNUAL_MIN_SHARED_DAYS // 2
-_FLAG_MAX_LENGTH = Claim._meta.get_field("comparison_flag").max_length
-_CONTRADICTS = ClaimLink.Relation.CONTRADICTS
-_DELETE_BATCH = 500
-
-# An interval of allowed values: (low, low is open, high, high is open).
-Interval = tuple[Decimal, bool, Decimal, bool]
-
-
-@dataclass(frozen=True)
-class FigureRow:
-    """The figure a claim states, as conflict detection reads it."""
-
-    claim_id: int
-    unit: str
-    value: Decimal
-    value_upper: Decimal | None
-    comparator: str
-    period_start: date | None
-    period_end: date | None
-    change_percent: Decimal | None
-    change_comparator: str
 
 
 @dataclass(frozen=True)
@@ -125,20 +102,6 @@ class Comparison:
     flags: dict[int, str]  # claim id -> why (part of) its figure was not compared
 
 
-@dataclass(frozen=True)
-class DetectionSummary:
-    created: int = 0
-    removed: int = 0
-    flagged: int = 0
-
-    def __add__(self, other: "DetectionSummary") -> "DetectionSummary":
-        return DetectionSummary(
-            self.created + other.created,
-            self.removed + other.removed,
-            self.flagged + other.flagged,
-        )
-
-
 @dataclass(frozen=True, slots=True)
 class _Figure:
     claim_id: int
@@ -151,122 +114,6 @@ class _Figure:
     exact: bool  # states one value exactly
 
 
-def rows_for_metric(metric_id: int) -> list[FigureRow]:
-    """Return the figures stated about `metric_id`, in claim order, in one query."""
-    rows = (
-        Claim.objects.filter(metric_id=metric_id, value__isnull=False)
-        .order_by("id")
-        .values_list(
-            "id",
-            "unit",
-            "value",
-            "value_upper",
-            "comparator",
-            "period_start",
-            "period_end",
-            "change_percent",
-            "change_comparator",
-        )
-    )
-    return [FigureRow(*row) for row in rows]
-
-
-def figure_interval(
-    value: Decimal, comparator: str, value_upper: Decimal | None, tolerance: Decimal
-) -> Interval:
-    """Return the values a figure allows as (low, low open, high, high open)."""
-    if comparator == Comparator.APPROXIMATELY:
-        low, high = sorted((value * (1 - tolerance), value * (1 + tolerance)))
-        return (low, False, high, False)
-    if comparator == Comparator.MORE_THAN:
-        return (value, True, INFINITY, True)
-    if comparator == Comparator.LESS_THAN:
-        return (-INFINITY, True, value, True)
-    if comparator == Comparator.RANGE and value_upper is not None:
-        return (value, False, value_upper, False)
-    return (value, False, value, False)
-
-
-def implied_interval(
-    row: FigureRow, tolerance: Decimal
-) -> tuple[Decimal, Decimal, bool, Decimal, bool] | None:
-    """Return (point, low, low open, high, high open) of the value before the change.
-
-    The point is v / (1 + c/100); the bounds take every value the figure allows with
-    every change its comparator allows. None when no change is stated, or when every
-    allowed change is a drop of 100% or more.
-    """
-    if row.change_percent is None:
-        return None
-    v_low, v_low_open, v_high, v_high_open = figure_interval(
-        row.value, row.comparator, row.value_upper, tolerance
-    )
-    # A change has no upper value, so a "range" change is read as exact.
-    change_comparator = (
-        Comparator.EXACT
-        if row.change_comparator == Comparator.RANGE
-        else row.change_comparator
-    )
-    c_low, c_low_open, c_high, c_high_open = figure_interval(
-        row.change_percent, change_comparator, None, tolerance
-    )
-    f_low, f_high = 1 + c_low / 100, 1 + c_high / 100
-    if f_high <= 0:
-        return None
-    f_low_open = c_low_open or f_low <= 0
-    f_low = max(f_low, Decimal(0))
-    corners = []
-    for value, value_open in ((v_low, v_low_open), (v_high, v_high_open)):
-        for factor, factor_open in ((f_low, f_low_open), (f_high, c_high_open)):
-            quotient = _quotient(value, factor)
-            if quotient is not None:
-                corners.append((quotient, value_open or factor_open))
-    low = min(quotient for quotient, _ in corners)
-    high = max(quotient for quotient, _ in corners)
-    low_open = all(is_open for quotient, is_open in corners if quotient == low)
-    high_open = all(is_open for quotient, is_open in corners if quotient == high)
-    point = row.value / (1 + row.change_percent / 100)
-    return (point, low, low_open, high, high_open)
-
-
-def _quotient(value: Decimal, factor: Decimal) -> Decimal | None:
-    # The factor is >= 0; at 0 it stands for "approaching 0 from above".
-    if factor == 0:
-        return Decimal(0) if value == 0 else INFINITY.copy_sign(value)
-    if factor.is_infinite():
-        return None if value.is_infinite() else Decimal(0)
-    return value / factor
-
-
-def previous_period(start: date, end: date) -> tuple[date, date]:
-    """Return the period of the same length that ends the day before `start`.
-
-    An Iranian year gives the Iranian year before (1391 -> 1390), a run of whole
-    months the same number of months before (a calendar year, a quarter), anything
-    else the same number of days. Raises ValueError when that period would begin
-    before 0001-01-01.
-    """
-    try:
-        iranian_year = solar_hijri_year_of(start)
-        iranian = solar_hijri_year(iranian_year)
-    except (ValueError, OverflowError):
-        iranian = None  # beyond what the Iranian calendar converts (near year 9999)
-    try:
-        if iranian is not None and (iranian.start, iranian.end) == (start, end):
-            before = solar_hijri_year(iranian_year - 1)
-            return before.start, before.end
-        day_before = start - timedelta(days=1)
-        # Not end + 1 day: past date.max for a period ending on 9999-12-31.
-        ends_a_month = end.day == calendar.monthrange(end.year, end.month)[1]
-        if start.day == 1 and ends_a_month:
-            months = (end.year - start.year) * 12 + end.month - start.month + 1
-            first = start.year * 12 + start.month - 1 - months
-            return date(first // 12, first % 12 + 1, 1), day_before
-        return day_before - (end - start), day_before
-    except OverflowError as error:
-        raise ValueError(f"The period before {start} begins before year 1.") from error
-
-
 def compare_figures(
     rows: Iterable[FigureRow], *, kind: str, tolerance: Decimal
 ) -> Comparison:
@@ -275,7 +122,7 @@ def compare_figures(
     Pure: no database. `kind` is the metric's kind (annual, total, level). Each
     unordered pair appears at most once, as (lower id, higher id), in id order.
     """
-    if kind not in Metric.Kind.values:
+    if kind not in MetricKind.values:
         raise ValueError(f"Unknown metric kind {kind!r}.")
     figures, flags = _figures(rows, tolerance)
     by_unit: dict[str, list[_Figure]] = defaultdict(list)
@@ -284,12 +131,12 @@ def compare_figures(
     found: dict[tuple[int, int], tuple[int, _Figure, _Figure]] = {}
     for unit in sorted(by_unit):
         unit_figures = by_unit[unit]
-        if kind == Metric.Kind.LEVEL:
+        if kind == MetricKind.LEVEL:
             groups = [(unit_figures, [_span(figure) for figure in unit_figures])]
         else:
             yearly, other = [], []
             for figure in unit_figures:
-                is_yearly = kind == Metric.Kind.ANNUAL and _is_yearly(figure)
+                is_yearly = kind == MetricKind.ANNUAL and _is_yearly(figure)
                 (yearly if is_yearly else other).append(figure)
             clusters = _same_span_clusters(other)
             groups = [
@@ -436,11 +283,11 @@ def _span_flag(figure: _Figure, kind: str) -> str:
     elif days > YEAR_MAX_DAYS:
         years = f"{round(days / 365.2425, 1):g}"
         extent = f"Spans {figure.start} to {figure.end} ({years} years)"
-    elif kind == Metric.Kind.TOTAL:
+    elif kind == MetricKind.TOTAL:
         extent = f"Spans {figure.start} to {figure.end}"
     else:
         extent = f"Covers {figure.start} to {figure.end} ({days} days)"
-    if kind == Metric.Kind.TOTAL:
+    if kind == MetricKind.TOTAL:
         what = "a total"
     elif days is not None and days > YEAR_MAX_DAYS:
         what = "a per-year figure over several years"
@@ -560,8 +407,8 @@ def _joined(flags: dict[int, list[str]]) -> dict[int, str]:
     joined = {}
     for claim_id, reasons in sorted(flags.items()):
         text = " ".join(dict.fromkeys(reasons))
-        if len(text) > _FLAG_MAX_LENGTH:
-            text = text[: _FLAG_MAX_LENGTH - 1].rstrip() + "…"
+        if len(text) > FLAG_MAX_LENGTH:
+            text = text[: FLAG_MAX_LENGTH - 1].rstrip() + "…"
         joined[claim_id] = text
     return joined
 
@@ -635,214 +482,6 @@ def _change_words(row: FigureRow) -> str:
     }.get(row.change_comparator, f"a {size} {direction}")
 
 
-def rounded(value: Decimal) -> Decimal:
-    """Return `value` to two significant digits: 3333333333.3 -> 3300000000."""
-    if value == 0 or not value.is_finite():
-        return value
-    exponent = value.adjusted() - 1
-    return value.scaleb(-exponent).quantize(Decimal(1)).scaleb(exponent)
-
-
 def _plain(value: Decimal) -> str:
     text = f"{value.normalize():f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
-
-
-def tolerance_setting() -> Decimal:
-    """Return FACTCHECK_APPROXIMATE_TOLERANCE as a Decimal (0.10 for 10%)."""
-    return Decimal(settings.FACTCHECK_APPROXIMATE_TOLERANCE)
-
-
-def detect_metric_conflicts(metric_id: int) -> DetectionSummary:
-    """Compare the figures about a metric and bring its detected links up to date.
-
-    Creates a detected `contradicts` link (lower id -> higher id, the reason as its
-    note) for each new conflict, unless the pair already has a `contradicts` link
-    either way; deletes the detected links that no longer hold; sets or clears the
-    claims' comparison flags. Editors' own links (detected=False) are never touched.
-    Runs on one metric at a time: the metric row is locked until the end.
-    """
-    with transaction.atomic():
-        # Started by a web request once its write committed, but not what it answers:
-        # cut off by the request's statement timeout, the links would stay stale.
-        lift_statement_timeout()
-        metric = Metric.objects.select_for_update().get(pk=metric_id)
-        # Lock its claims too: a claim deleted during the run would get a link to a
-        # missing row (a foreign key violation at commit). Edits wait for the run.
-        claims = Claim.objects.select_for_update().filter(metric_id=metric.pk)
-        list(claims.values_list("pk", flat=True))
-        comparison = compare_figures(
-            rows_for_metric(metric.pk), kind=metric.kind, tolerance=tolerance_setting()
-        )
-        created, removed = _sync_links(metric.pk, comparison.conflicts)
-        flagged = _sync_flags(metric.pk, comparison.flags)
-    return DetectionSummary(created=created, removed=removed, flagged=flagged)
-
-
-def _sync_links(metric_id: int, conflicts: list[Conflict]) -> tuple[int, int]:
-    wanted = {(c.claim_id, c.other_id): c for c in conflicts}
-    # Links from the metric's claims, then links to them: each side is read through
-    # its own index. (One OR across both joined claims scans every link and claim,
-    # once per metric.)
-    contradicts = ClaimLink.objects.filter(relation=_CONTRADICTS).order_by()
-    metric_claims = Claim.objects.filter(metric_id=metric_id).values("pk")
-    links = contradicts.filter(from_claim__in=metric_claims).union(
-        contradicts.filter(to_claim__in=metric_claims)
-    )
-    linked: set[tuple[int, int]] = set()
-    stale: list[int] = []
-    renoted: list[ClaimLink] = []
-    for link in links.order_by("id"):
-        pair = tuple(sorted((link.from_claim_id, link.to_claim_id)))
-        linked.add(pair)
-        if not link.detected:
-            continue
-        if pair not in wanted:
-            stale.append(link.pk)
-        elif link.note != wanted[pair].reason:
-            link.note = wanted[pair].reason
-            renoted.append(link)
-    if renoted:
-        bulk_update_with_history(renoted, ClaimLink, ["note"], batch_size=500)
-    for first in range(0, len(stale), _DELETE_BATCH):
-        ClaimLink.objects.filter(pk__in=stale[first : first + _DELETE_BATCH]).delete()
-    new_links = [
-        ClaimLink(
-            from_claim_id=conflict.claim_id,
-            to_claim_id=conflict.other_id,
-            relation=_CONTRADICTS,
-            note=conflict.reason,
-            detected=True,
-        )
-        for pair, conflict in wanted.items()
-        if pair not in linked
-    ]
-    if new_links:
-        bulk_create_with_history(new_links, ClaimLink, batch_size=500)
-    return len(new_links), len(stale)
-
-
-def _sync_flags(metric_id: int, flags: dict[int, str]) -> int:
-    changed = [
-        Claim(pk=claim_id, comparison_flag=flags.get(claim_id, ""))
-        for claim_id, flag in Claim.objects.filter(metric_id=metric_id)
-        .order_by("id")
-        .values_list("id", "comparison_flag")
-        if flag != flags.get(claim_id, "")
-    ]
-    if changed:
-        # A derived field: no new version, no history row, no updated_at bump.
-        Claim.objects.bulk_update(changed, ["comparison_flag"], batch_size=500)
-    return len(flags)
-
-
-def detect_all_conflicts(progress: bool = False) -> DetectionSummary:
-    """Run `detect_metric_conflicts` on every metric that has claims; return totals."""
-    metric_ids = list(
-        Metric.objects.filter(claims__isnull=False)
-        .distinct()
-        .order_by("id")
-        .values_list("id", flat=True)
-    )
-    total = DetectionSummary()
-    unanalyzed = 0
-    for metric_id in tqdm(metric_ids, disable=not progress, unit="metric"):
-        summary = detect_metric_conflicts(metric_id)
-        total += summary
-        unanalyzed += summary.created + summary.removed
-        if unanalyzed >= ANALYZE_EVERY_LINKS:
-            _analyze_links()
-            unanalyzed = 0
-    return total
-
-
-# A first run over a large database writes links by the million; with statistics of
-# the empty table, PostgreSQL would read a metric's links by scanning them all.
-ANALYZE_EVERY_LINKS = 20_000
-
-
-def _analyze_links() -> None:
-    """Refresh PostgreSQL's statistics of the links table (autovacuum may lag)."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(f"ANALYZE {ClaimLink._meta.db_table}")
-
-
-def conflicts_of(claim_ids: list[int]) -> dict[int, list[dict]]:
-    """Return each claim's `contradicts` links, both ways, in one query.
-
-    Every id asked for is a key; each link is described from that claim's side:
-    the other claim, its figure and period label, its document's title, the link's
-    note as the reason and whether detection made it.
-    """
-    ids = set(claim_ids)
-    result: dict[int, list[dict]] = {claim_id: [] for claim_id in claim_ids}
-    if not ids:
-        return result
-    with connection.cursor() as cursor:
-        cursor.execute(_conflicts_sql(), _conflicts_params(sorted(ids)))
-        links = cursor.fetchall()
-    for note, detected, *sides in links:
-        width = len(sides) // 2
-        for this, other in (
-            (sides[:width], sides[width:]),
-            (sides[width:], sides[:width]),
-        ):
-            if this[0] in ids:
-                other_id, value, unit, comparator, upper, period_label, title = other
-                result[this[0]].append(
-                    {
-                        "claim": other_id,
-                        "figure": format_figure(
-                            _decimal(value), unit, comparator, _decimal(upper)
-                        ),
-                        "period_label": period_label,
-                        "document": title,
-                        "reason": note,
-                        "detected": bool(detected),
-                    }
-                )
-    return result
-
-
-# The query of every list page and detail, written out: the ORM took longer to build
-# it than PostgreSQL to run it. One statement text for any number of ids (an array,
-# or JSON on SQLite), so it is prepared once per connection.
-_CONFLICTS_SQL = """
-SELECT link.note, link.detected,
-       a.id, a.value, a.unit, a.comparator, a.value_upper, a.period_label, ad.title,
-       b.id, b.value, b.unit, b.comparator, b.value_upper, b.period_label, bd.title
-FROM {link} link
-JOIN {claim} a ON a.id = link.from_claim_id
-JOIN {document} ad ON ad.id = a.document_id
-JOIN {claim} b ON b.id = link.to_claim_id
-JOIN {document} bd ON bd.id = b.document_id
-WHERE link.relation = %s
-  AND (link.from_claim_id {members} OR link.to_claim_id {members})
-ORDER BY link.id
-"""
-
-
-def _conflicts_sql() -> str:
-    if connection.vendor == "postgresql":
-        members = "= ANY(%s)"
-    else:
-        members = "IN (SELECT value FROM json_each(%s))"
-    return _CONFLICTS_SQL.format(
-        link=ClaimLink._meta.db_table,
-        claim=Claim._meta.db_table,
-        document=Document._meta.db_table,
-        members=members,
-    )
-
-
-def _conflicts_params(ids: list[int]) -> list:
-    members = ids if connection.vendor == "postgresql" else json.dumps(ids)
-    return [_CONTRADICTS, members, members]
-
-
-def _decimal(value) -> Decimal | None:
-    # SQLite hands back a decimal column as a float or an int.
-    if value is None or isinstance(value, Decimal):
-        return value
-    return Decimal(str(value))

@@ -1,0 +1,20 @@
+"""The claims app's models, one module per part of the domain."""
+
+from ..figures.comparators import Comparator
+from .candidates import Candidate
+from .claims import Claim, ClaimQuerySet
+from .figures import LARGEST_FIGURE, StatedFigure
+from .links import ClaimLink, Evidence
+from .metrics import Metric
+
+__all__ = [
+    "LARGEST_FIGURE",
+    "Candidate",
+    "Claim",
+    "ClaimLink",
+    "ClaimQuerySet",
+    "Comparator",
+    "Evidence",
+    "Metric",
+    "StatedFigure",
+]

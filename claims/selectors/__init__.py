@@ -1,0 +1,1 @@
+"""Reads used by more than one caller: claims, conflicts, search."""

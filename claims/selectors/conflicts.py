@@ -1,0 +1,97 @@
+"""Conflicts as pages show them: each claim's contradicts links, described."""
+
+import functools
+import json
+from decimal import Decimal
+
+from django.db import connection
+from psycopg import sql
+
+from sources.models import Document
+
+from ..figures.formatting import format_figure
+from ..models import Claim, ClaimLink
+
+_CONTRADICTS = ClaimLink.Relation.CONTRADICTS
+
+
+def conflicts_of(claim_ids: list[int]) -> dict[int, list[dict]]:
+    """Return each claim's `contradicts` links, both ways, in one query.
+
+    Every id asked for is a key; each link is described from that claim's side:
+    the other claim, its figure and period label, its document's title, the link's
+    note as the reason and whether detection made it.
+    """
+    ids = set(claim_ids)
+    result: dict[int, list[dict]] = {claim_id: [] for claim_id in claim_ids}
+    if not ids:
+        return result
+    with connection.cursor() as cursor:
+        cursor.execute(conflicts_sql(connection.vendor), _conflicts_params(sorted(ids)))
+        links = cursor.fetchall()
+    for note, detected, *sides in links:
+        width = len(sides) // 2
+        for this, other in (
+            (sides[:width], sides[width:]),
+            (sides[width:], sides[:width]),
+        ):
+            if this[0] in ids:
+                other_id, value, unit, comparator, upper, period_label, title = other
+                result[this[0]].append(
+                    {
+                        "claim": other_id,
+                        "figure": format_figure(
+                            _decimal(value), unit, comparator, _decimal(upper)
+                        ),
+                        "period_label": period_label,
+                        "document": title,
+                        "reason": note,
+                        "detected": bool(detected),
+                    }
+                )
+    return result
+
+
+# The query of every list page and detail, written out: the ORM took longer to build
+# it than PostgreSQL to run it. One statement text for any number of ids (an array,
+# or JSON on SQLite), so it is prepared once per connection.
+_CONFLICTS_SQL = sql.SQL("""
+SELECT link.note, link.detected,
+       a.id, a.value, a.unit, a.comparator, a.value_upper, a.period_label, ad.title,
+       b.id, b.value, b.unit, b.comparator, b.value_upper, b.period_label, bd.title
+FROM {link} link
+JOIN {claim} a ON a.id = link.from_claim_id
+JOIN {document} ad ON ad.id = a.document_id
+JOIN {claim} b ON b.id = link.to_claim_id
+JOIN {document} bd ON bd.id = b.document_id
+WHERE link.relation = %s
+  AND (link.from_claim_id {members} OR link.to_claim_id {members})
+ORDER BY link.id
+""")
+_MEMBERS = {
+    "postgresql": sql.SQL("= ANY(%s)"),
+    "sqlite": sql.SQL("IN (SELECT value FROM json_each(%s))"),
+}
+
+
+@functools.cache
+def conflicts_sql(vendor: str) -> str:
+    """Return the statement of conflicts_of for a database vendor."""
+    return _CONFLICTS_SQL.format(
+        link=sql.Identifier(ClaimLink._meta.db_table),
+        claim=sql.Identifier(Claim._meta.db_table),
+        document=sql.Identifier(Document._meta.db_table),
+        members=_MEMBERS[vendor],
+    ).as_string()
+
+
+def _conflicts_params(ids: list[int]) -> list:
+    members = ids if connection.vendor == "postgresql" else json.dumps(ids)
+    return [_CONTRADICTS, members, members]
+
+
+def _decimal(value) -> Decimal | None:
+    # SQLite hands back a decimal column as a float or an int.
+    if value is None or isinstance(value, Decimal):
+        return value
+    return Decimal(str(value))
