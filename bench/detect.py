@@ -5,7 +5,8 @@
 
 Runs `claims.services.conflicts.detect_all_conflicts()` (what `manage.py
 detect_conflicts` does: every metric in turn, compare its figures, write the detected
-`contradicts` links and the comparison flags) on PostgreSQL databases filled by bench/make_data.py.
+`contradicts` links and the comparison flags) on PostgreSQL databases filled by
+bench/make_data.py.
 For each size the database is --database-url when it holds exactly that many claims,
 else the one --database-url-template names for the size, filled by make_data
 (--reset) when missing or of another size.

@@ -13,4 +13,4 @@ urlpatterns = [
     path("bench/drf/", peers.StockClaimList.as_view(), name="bench-drf"),
 ]
 
-handler404 = "factcheck.api.not_found"
+handler404 = "factcheck.api.views.not_found"

@@ -5,8 +5,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Exists, OuterRef, Q
 from rest_framework.exceptions import ValidationError
 
-from factcheck.api import validate_search_text
-from factcheck.filters import LARGEST_ID, IdFilter
+from factcheck.api.filters import LARGEST_ID, IdFilter, validate_search_text
 
 from .models import LARGEST_FIGURE, Claim, ClaimLink, Evidence
 from .ratings import Status

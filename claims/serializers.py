@@ -5,7 +5,7 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from factcheck.api import StrictFieldsMixin
+from factcheck.api.serializers import StrictFieldsMixin
 from sources.models import Document, Person
 
 from .conf import tolerance_setting

@@ -25,8 +25,9 @@ from rest_framework.generics import get_object_or_404
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
-from factcheck.api import ClaimCursorPagination, FilterBackend
-from factcheck.viewsets import RecordViewSet
+from factcheck.api.filters import FilterBackend
+from factcheck.api.pagination import ClaimCursorPagination
+from factcheck.api.viewsets import RecordViewSet
 
 from .charts import metric_chart
 from .claimreview import claim_review

@@ -21,7 +21,7 @@ class RequestBodyLimitMiddleware:
     A multipart body may carry a file of INGEST_MAX_BYTES plus
     MULTIPART_FIELDS_MAX_BYTES of other fields; any other body API_MAX_BODY_BYTES.
     Form fields are capped by DATA_UPLOAD_MAX_MEMORY_SIZE and an uploaded file by
-    factcheck.api.LimitedMultiPartParser as they are read. A body without a
+    factcheck.api.parsers.LimitedMultiPartParser as they are read. A body without a
     Content-Length (chunked) is never read: Django and DRF take it as empty.
     """
 

@@ -61,4 +61,4 @@ urlpatterns = [
     path("metrics/<slug:slug>/", metric_page, name="metric-page"),
 ]
 
-handler404 = "factcheck.api.not_found"
+handler404 = "factcheck.api.views.not_found"

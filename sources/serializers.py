@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from factcheck.api import StrictFieldsMixin
+from factcheck.api.serializers import StrictFieldsMixin
 
 from .models import DatePrecision, Document, Person, Publisher
 

@@ -5,9 +5,9 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from claims.extraction import extract_candidates
-from factcheck.api import Conflict, PayloadTooLarge, SearchFilter
-from factcheck.filters import IdFilter
-from factcheck.viewsets import RecordViewSet
+from factcheck.api.exceptions import Conflict, PayloadTooLarge
+from factcheck.api.filters import IdFilter, SearchFilter
+from factcheck.api.viewsets import RecordViewSet
 
 from .ingest import IngestError, ingest_document, max_bytes
 from .models import Document, Person, Publisher

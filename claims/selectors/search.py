@@ -63,7 +63,8 @@ def search_claims(queryset: QuerySet, q: str) -> QuerySet:
 
     The result carries a `rank` annotation: text-search rank on PostgreSQL, 0 on SQLite.
     The query grows by one condition per word and joins nothing per word; callers
-    cap the words (settings.SEARCH_MAX_WORDS, factcheck.api.validate_search_text).
+    cap the words (settings.SEARCH_MAX_WORDS,
+    factcheck.api.filters.validate_search_text).
     """
     words = q.split()
     if not words:

@@ -254,17 +254,18 @@ REST_FRAMEWORK = {
         "rest_framework.permissions.DjangoModelPermissionsOrAnonReadOnly",
     ],
     "DEFAULT_PARSER_CLASSES": [
-        "factcheck.api.LimitedJSONParser",
+        "factcheck.api.parsers.LimitedJSONParser",
         "rest_framework.parsers.FormParser",
-        "factcheck.api.LimitedMultiPartParser",
+        "factcheck.api.parsers.LimitedMultiPartParser",
     ],
     "DEFAULT_RENDERER_CLASSES": [
-        "factcheck.api.ORJSONRenderer",
+        "factcheck.api.renderers.ORJSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    # At most factcheck.api.MAX_PAGE_SIZE rows a page, from an offset up to MAX_OFFSET.
-    "DEFAULT_PAGINATION_CLASS": "factcheck.api.LimitOffsetPagination",
+    # At most factcheck.api.pagination.MAX_PAGE_SIZE rows a page, from an offset up
+    # to MAX_OFFSET.
+    "DEFAULT_PAGINATION_CLASS": "factcheck.api.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
@@ -274,7 +275,7 @@ REST_FRAMEWORK = {
         "anon": os.environ.get("API_THROTTLE_ANON", "120/minute"),
         "user": os.environ.get("API_THROTTLE_USER", "2000/minute"),
     },
-    "EXCEPTION_HANDLER": "factcheck.api.exception_handler",
+    "EXCEPTION_HANDLER": "factcheck.api.exceptions.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy
 from rest_framework.exceptions import ErrorDetail
 from rest_framework.renderers import JSONRenderer
 
-from factcheck.api import ORJSONRenderer
+from factcheck.api.renderers import ORJSONRenderer
 
 AWKWARD_DATA = {
     "text": "Iran\u2013Russia trade \u2028 next line \u2029 paragraph",
@@ -46,7 +46,7 @@ def test_orjson_renderer_leaves_indented_answers_to_drf():
 def test_a_validation_error_without_a_field_is_answered_under_non_field_errors():
     from rest_framework.exceptions import ValidationError
 
-    from factcheck.api import exception_handler
+    from factcheck.api.exceptions import exception_handler
 
     response = exception_handler(ValidationError(["Not like this."]), {})
 

@@ -49,8 +49,8 @@ SEARCHES = [
     ("/api/v1/publishers/", "search"),
 ]
 LARGEST_ID = 2**63 - 1
-MAX_PAGE_SIZE = 200  # factcheck.api.MAX_PAGE_SIZE
-MAX_OFFSET = 1_000_000  # factcheck.api.MAX_OFFSET
+MAX_PAGE_SIZE = 200  # factcheck.api.pagination.MAX_PAGE_SIZE
+MAX_OFFSET = 1_000_000  # factcheck.api.pagination.MAX_OFFSET
 # A multipart body may carry INGEST_MAX_BYTES of file plus this much else.
 MULTIPART_MARGIN = 64 * 1024  # settings.MULTIPART_FIELDS_MAX_BYTES
 

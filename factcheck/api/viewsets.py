@@ -2,8 +2,8 @@
 
 from rest_framework import viewsets
 
-from .api import ConditionalDetailMixin
-from .services import record_save
+from ..services import record_save
+from .conditional import ConditionalDetailMixin
 
 
 class RecordViewSet(ConditionalDetailMixin, viewsets.ModelViewSet):

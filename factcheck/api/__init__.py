@@ -1,0 +1,1 @@
+"""What every API view shares, one module per concern, laid out as DRF's own."""
