@@ -1,3 +1,5 @@
+"""Claims in the admin: the form under the workflow rules, filters, verdict actions."""
+
 import re
 
 from django import forms
@@ -8,44 +10,20 @@ from django.db.models import Count
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
-from django.utils.safestring import mark_safe
 from simple_history.admin import SimpleHistoryAdmin
 
 from sources.models import normalize_for_matching
 
-from .charts import metric_chart
-from .figures.written import written_figure_fields
-from .models import Claim, ClaimLink, Evidence, Metric
-from .ratings import VERDICTS, Status
-from .selectors.claims import judged_content_editors
-from .services.claims import (
+from ..figures.written import written_figure_fields
+from ..models import Claim, ClaimLink, Evidence
+from ..ratings import VERDICTS, Status
+from ..selectors.claims import judged_content_editors
+from ..services.claims import (
     claim_delete,
-    claim_restore_deleted,
     claim_save,
     claim_set_status,
 )
-from .workflow import JUDGED_FIELDS, VERDICT_PERMISSION, allowed_moves, plan_claim_save
-
-
-@admin.register(Metric)
-class MetricAdmin(SimpleHistoryAdmin):
-    list_display = ["name", "slug", "unit", "kind"]
-    list_filter = ["kind"]
-    search_fields = ["name", "slug", "description"]
-    prepopulated_fields = {"slug": ["name"]}
-    readonly_fields = ["chart"]
-    fields = ["name", "slug", "unit", "kind", "description", "chart"]
-
-    @admin.display(description="figures side by side")
-    def chart(self, metric):
-        if not metric.pk:
-            return "—"
-        return format_html(
-            '<div style="max-width:100%;overflow-x:auto">{}</div>'
-            '<p><a href="{}">Public page with every figure and its conflicts</a></p>',
-            mark_safe(metric_chart(metric)),  # every text in it is escaped
-            reverse("metric-page", args=[metric.slug]),
-        )
+from ..workflow import JUDGED_FIELDS, VERDICT_PERMISSION, allowed_moves, plan_claim_save
 
 
 class EvidenceInline(admin.TabularInline):
@@ -519,83 +497,3 @@ def _quote_in_context(text: str, quote: str, sentences_around: int = 1) -> str:
         flat[start:end],
         flat[end:context_end],
     )
-
-
-class DeletedClaim(Claim.history.model):
-    """A claim that was deleted, as its last history row; the admin restores it."""
-
-    class Meta:
-        proxy = True
-        verbose_name = "deleted claim"
-
-
-@admin.register(DeletedClaim)
-class DeletedClaimAdmin(admin.ModelAdmin):
-    list_display = ["id", "text", "status", "history_date", "history_user"]
-    list_select_related = ["history_user"]
-    search_fields = ["text", "quote"]
-    actions = ["restore"]
-
-    def get_queryset(self, request):
-        existing = Claim.objects.values("pk")
-        return (
-            super()
-            .get_queryset(request)
-            .filter(history_type="-")
-            .exclude(id__in=existing)
-            .order_by("-history_date")
-        )
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.has_perm("claims.delete_claim")
-
-    def has_restore_permission(self, request):
-        return request.user.has_perm("claims.delete_claim")
-
-    @admin.action(
-        description="Restore selected deleted claims", permissions=["restore"]
-    )
-    def restore(self, request, queryset):
-        for record in queryset:
-            try:
-                claim = claim_restore_deleted(claim_id=record.id, by=request.user)
-            except ValidationError as refusal:
-                self.message_user(request, " ".join(refusal.messages), messages.ERROR)
-            else:
-                self.message_user(
-                    request, f"Restored claim #{claim.pk}.", messages.SUCCESS
-                )
-
-
-@admin.register(Evidence)
-class EvidenceAdmin(SimpleHistoryAdmin):
-    list_display = ["id", "claim", "stance", "document", "url"]
-    list_filter = ["stance"]
-    list_select_related = ["claim", "document"]
-    autocomplete_fields = ["claim", "document"]
-    search_fields = ["claim__text", "note", "url"]
-
-
-@admin.register(ClaimLink)
-class ClaimLinkAdmin(SimpleHistoryAdmin):
-    list_display = ["id", "from_claim", "relation", "to_claim", "detected"]
-    list_filter = ["relation", "detected"]
-    # Set by conflict detection only, as in the API: an editor's link is never
-    # "detected", nor a detected one an editor's.
-    readonly_fields = ["detected"]
-    list_select_related = ["from_claim", "to_claim"]
-    autocomplete_fields = ["from_claim", "to_claim"]
-    search_fields = ["from_claim__text", "to_claim__text", "note"]
-
-
-# Candidate claims have an admin of their own module; importing it registers it.
-from . import admin_candidates  # noqa: E402, F401
