@@ -5,7 +5,8 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 HOST ?= 127.0.0.1
 
-.PHONY: run test venv lint format migrate fuzz bench bench-all load clean
+.PHONY: run test venv lint format migrate fuzz bench bench-all load clean \
+	cluster cluster-down cluster-status pgbouncer pgbouncer-down
 
 # The environment is rebuilt whenever the lock file changes.
 $(BIN)/.installed: requirements.txt
@@ -52,6 +53,25 @@ bench-all: bench
 # 60 s of mixed load from 50 users against gunicorn on PostgreSQL (loopback only).
 load: venv
 	$(BIN)/python bench/load.py --users 50 --duration 60
+
+# A PostgreSQL 15 primary (127.0.0.1:55432) streaming to a hot standby (:55433), in
+# clusters of our own beside the machine's 15/main; `bin/cluster help` for the rest.
+cluster:
+	bin/cluster up
+
+cluster-down:
+	bin/cluster down
+
+cluster-status:
+	bin/cluster status
+
+# Debian's PgBouncer on 127.0.0.1:6432 in transaction mode, in front of 127.0.0.1:5432
+# (PGBOUNCER_TARGET_PORT=55432 for the cluster's primary); installed if missing.
+pgbouncer:
+	bin/pgbouncer-local start
+
+pgbouncer-down:
+	bin/pgbouncer-local stop
 
 lint: venv
 	$(BIN)/ruff check .
