@@ -5,6 +5,7 @@ from django.views.decorators.cache import cache_control
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
+from claims.api.extraction import DocumentExtractView
 from claims.views import (
     ClaimLinkViewSet,
     ClaimReviewFeedView,
@@ -28,6 +29,11 @@ router.register("evidence", EvidenceViewSet, basename="evidence")
 router.register("links", ClaimLinkViewSet, basename="claimlink")
 
 api_v1 = [
+    path(
+        "documents/<int:pk>/extract/",
+        DocumentExtractView.as_view(),
+        name="document-extract",
+    ),
     path("claimreview/", ClaimReviewFeedView.as_view(), name="claimreview-feed"),
     path("conflicts/", ConflictListView.as_view(), name="conflict-list"),
     path("auth/token/", TokenView.as_view(), name="auth-token"),

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .models import Document
-
 # Kept in step with sources.models.normalize_for_matching.
 _SINGLE_QUOTES = frozenset("\u2018\u2019\u201a\u201b\u2032")
 _DOUBLE_QUOTES = frozenset("\u201c\u201d\u201e\u201f\u2033")
@@ -66,31 +64,3 @@ def locate_quote(text: str, quote: str) -> tuple[int, int] | None:
     # text, never a folded whitespace run.
     last = position + len(folded_quote) - 1
     return origins[position], origins[last] + 1
-
-
-def anchor_claims(document: Document) -> AnchorReport:
-    """Set quote_start and quote_end on every claim of `document` from its text."""
-    from claims.models import Claim
-
-    claims = list(
-        Claim.objects.filter(document=document)
-        .only("id", "quote", "quote_start", "quote_end")
-        .order_by("id")
-    )
-    report = AnchorReport()
-    changed = []
-    for claim in claims:
-        span = locate_quote(document.text, claim.quote) if document.text else None
-        if span is None:
-            report.missing.append((claim.pk, claim.quote))
-            start = end = None
-        else:
-            report.anchored.append(claim.pk)
-            start, end = span
-        if (claim.quote_start, claim.quote_end) != (start, end):
-            claim.quote_start, claim.quote_end = start, end
-            changed.append(claim)
-    if changed:
-        # Offsets are derived data: no new version, no history row, no updated_at.
-        Claim.objects.bulk_update(changed, ["quote_start", "quote_end"], batch_size=500)
-    return report

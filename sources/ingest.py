@@ -34,8 +34,9 @@ from django.utils import timezone
 
 from factcheck.services import record_save
 
-from .anchoring import AnchorReport, anchor_claims
+from .anchoring import AnchorReport
 from .models import DatePrecision, Document, Person, Publisher, text_sha256
+from .signals import text_attached
 
 CREATED = "created"
 DUPLICATE = "duplicate"
@@ -437,7 +438,11 @@ def _attach(
                 values["published_precision"] = metadata["published_precision"]
     fill_authors = authors if authors and not document.authors.exists() else []
     _save(document, values, fill_authors, by)
-    report = anchor_claims(document)
+    responses = text_attached.send(sender=Document, document=document)
+    report = next(
+        (answer for _, answer in responses if isinstance(answer, AnchorReport)),
+        AnchorReport(),
+    )
     message = f"Text attached to document {document.pk}."
     if report.anchored or report.missing:
         message += (

@@ -139,12 +139,3 @@ class DocumentIngestResultSerializer(DocumentSerializer):
 
     class Meta(DocumentSerializer.Meta):
         fields = [*DocumentSerializer.Meta.fields, "ingest"]
-
-
-class ExtractionResultSerializer(serializers.Serializer):
-    created = serializers.IntegerField()
-    skipped_existing = serializers.IntegerField()
-    skipped_rejected = serializers.IntegerField()
-    candidates = serializers.ListField(
-        child=serializers.IntegerField(), help_text="Ids of the new candidates."
-    )

@@ -1,11 +1,9 @@
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
-from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from claims.extraction import extract_candidates
-from factcheck.api.exceptions import Conflict, PayloadTooLarge
+from factcheck.api.exceptions import PayloadTooLarge
 from factcheck.api.filters import IdFilter, SearchFilter
 from factcheck.api.viewsets import RecordViewSet
 
@@ -15,7 +13,6 @@ from .serializers import (
     DocumentIngestResultSerializer,
     DocumentIngestSerializer,
     DocumentSerializer,
-    ExtractionResultSerializer,
     PersonSerializer,
     PublisherSerializer,
 )
@@ -153,28 +150,3 @@ class DocumentViewSet(RecordViewSet):
             else [],
         }
         return Response(body, status=INGEST_STATUS[result.status])
-
-    @extend_schema(
-        summary="Propose candidate claims from the document's text",
-        request=None,
-        responses={
-            200: ExtractionResultSerializer,
-            409: OpenApiResponse(description="The document has no text to read."),
-        },
-    )
-    @action(detail=True, methods=["post"], url_path="extract")
-    def extract(self, request, pk=None):
-        document = self.get_object()
-        if not document.text:
-            raise Conflict(
-                f"Document {document.pk} has no text stored: ingest its text first."
-            )
-        report = extract_candidates(document)
-        return Response(
-            {
-                "created": report.created,
-                "skipped_existing": report.skipped_existing,
-                "skipped_rejected": report.skipped_rejected,
-                "candidates": [candidate.pk for candidate in report.candidates],
-            }
-        )

@@ -2,7 +2,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from claims.models import Claim
-from sources.anchoring import anchor_claims, locate_quote
+from claims.services.anchoring import anchor_claims
+from sources.anchoring import locate_quote
 from tests.factories import ClaimFactory, DocumentFactory
 
 pytestmark = pytest.mark.django_db
@@ -84,7 +85,7 @@ def test_anchor_claims_sets_offsets_and_reports_missing_quotes_without_history()
     document.save()
     history_rows = Claim.history.count()
 
-    report = anchor_claims(document)
+    report = anchor_claims(document=document)
 
     assert report.anchored == [found.pk]
     assert report.missing == [(lost.pk, "a sentence that is not there")]
@@ -99,12 +100,12 @@ def test_anchor_claims_sets_offsets_and_reports_missing_quotes_without_history()
 def test_anchor_claims_clears_an_anchor_whose_quote_is_gone():
     document = DocumentFactory(text="Exports rose to $2 billion.")
     claim = ClaimFactory(document=document, quote="Exports rose")
-    anchor_claims(document)
+    anchor_claims(document=document)
     Document = type(document)
     Document.objects.filter(pk=document.pk).update(text="Exports fell sharply.")
     document.refresh_from_db()
 
-    report = anchor_claims(document)
+    report = anchor_claims(document=document)
 
     claim.refresh_from_db()
     assert report.missing == [(claim.pk, "Exports rose")]

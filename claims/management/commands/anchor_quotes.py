@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from sources.anchoring import anchor_claims
+from claims.services.anchoring import anchor_claims
 from sources.models import Document
 
 
@@ -27,7 +27,7 @@ class Command(BaseCommand):
                 raise CommandError(f"Document {document.pk} has no stored text.")
         anchored = missing = 0
         for document in documents.iterator():
-            report = anchor_claims(document)
+            report = anchor_claims(document=document)
             anchored += len(report.anchored)
             missing += len(report.missing)
             if options["verbosity"] >= 2 or report.missing:

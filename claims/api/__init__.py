@@ -1,0 +1,1 @@
+"""The claims REST API: views, filters, serializers and the fast read path."""
