@@ -158,6 +158,13 @@ class Claim(StatedFigure):
         default=Comparator.EXACT,
         help_text="How exact the change is: 'close to 40 percent' is approximately.",
     )
+    conflicts_checked_version = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="The version conflict detection last saw: when it is not the "
+        "claim's version, a check is pending.",
+    )
     comparison_flag = models.CharField(
         max_length=300,
         blank=True,
@@ -190,7 +197,9 @@ class Claim(StatedFigure):
     search_vector = SearchVectorField(null=True, blank=True, editable=False)
 
     objects = ClaimQuerySet.as_manager()
-    history = HistoricalRecords(excluded_fields=["search_vector"])
+    history = HistoricalRecords(
+        excluded_fields=["search_vector", "conflicts_checked_version"]
+    )
 
     class Meta:
         ordering = ["-claimed_on", "-id"]

@@ -64,9 +64,16 @@ class ClaimLink(models.Model):
     detected = models.BooleanField(
         default=False, help_text="Made by conflict detection rather than by an editor."
     )
+    holds = models.PositiveSmallIntegerField(
+        default=0,
+        editable=False,
+        help_text="Which figures hold a detected link (claims.figures.comparison "
+        "bits); 0 for an editor's link.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
-    history = HistoricalRecords()
+    # Which figures hold it is detection's bookkeeping, not an editorial change.
+    history = HistoricalRecords(excluded_fields=["holds"])
 
     class Meta:
         ordering = ["id"]

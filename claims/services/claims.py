@@ -10,7 +10,7 @@ from ..models import Claim, ClaimLink, Evidence
 from ..ratings import Status
 from ..selectors.claims import judged_content_editors
 from ..workflow import JUDGED_FIELDS, plan_claim_save
-from .conflicts import detect_metric_conflicts
+from .conflicts import FIGURE_COLUMNS, figure_row_data, refresh_conflicts
 
 
 def _is_user(by) -> bool:
@@ -76,11 +76,23 @@ def claim_save(
         claim._change_reason = "Reopened: what the verdict judged was changed"
     if stored is not None:
         _record_baseline(stored)
+    figure_changed = stored is None or _figure_changed(stored, claim)
+    if not figure_changed and stored.conflicts_checked_version == stored.version:
+        # Nothing detection reads changed: the last check still holds.
+        claim.conflicts_checked_version = claim.version
     claim.full_clean()
     claim.save()
-    metrics = {claim.metric_id, stored.metric_id if stored else None} - {None}
-    _recheck_conflicts_after_commit(metrics)
+    if figure_changed:
+        refresh_conflicts_after_commit(claim_id=claim.pk, before=stored, after=claim)
     return claim
+
+
+def _figure_changed(stored: Claim, claim: Claim) -> bool:
+    return stored.metric_id != claim.metric_id or any(
+        getattr(stored, name) != getattr(claim, name)
+        for name in FIGURE_COLUMNS
+        if name != "id"
+    )
 
 
 def judged_changes(stored: Claim, claim: Claim) -> list[str]:
@@ -108,10 +120,28 @@ def _record_baseline(stored: Claim) -> None:
         )
 
 
-def _recheck_conflicts_after_commit(metric_ids) -> None:
-    """Re-run conflict detection on these metrics once the write has committed."""
+def refresh_conflicts_after_commit(
+    *, claim_id: int, before: Claim | None, after: Claim | None
+) -> None:
+    """Bring conflicts up to date around a claim's change, once it has committed.
+
+    One run per metric the claim was or is on, with its figure as it was (`before`),
+    so that the run finds what compared with the old figure as well as the new.
+    """
+    old = [figure_row_data(before)] if before is not None and before.metric_id else []
+    metric_ids = {
+        before.metric_id if before is not None else None,
+        after.metric_id if after is not None else None,
+    } - {None}
     for metric_id in sorted(metric_ids):
-        transaction.on_commit(partial(detect_metric_conflicts, metric_id))
+        transaction.on_commit(
+            partial(
+                refresh_conflicts,
+                metric_id=metric_id,
+                claim_ids=[claim_id],
+                before=old,
+            )
+        )
 
 
 @transaction.atomic
@@ -119,9 +149,9 @@ def claim_delete(*, claim: Claim, by=None) -> None:
     """Delete a claim (its history stays; it can be restored); recheck its metric."""
     if _is_user(by):
         claim._history_user = by
-    metric_id = claim.metric_id
+    claim_id = claim.pk
     claim.delete()
-    _recheck_conflicts_after_commit({metric_id} - {None})
+    refresh_conflicts_after_commit(claim_id=claim_id, before=claim, after=None)
 
 
 def claim_set_status(
@@ -160,7 +190,7 @@ def claim_restore_deleted(*, claim_id: int, by=None) -> Claim:
     claim.full_clean(validate_unique=False)
     claim.save(force_insert=True)
     _restore_deleted_rows(claim, record.history_date, by)
-    _recheck_conflicts_after_commit({claim.metric_id} - {None})
+    refresh_conflicts_after_commit(claim_id=claim.pk, before=None, after=claim)
     return claim
 
 

@@ -1,12 +1,31 @@
 """Keep the detected `contradicts` links and the comparison flags in step.
 
-The rules live in claims.figures.comparison (pure); this module reads a metric's
-figures, compares them and writes what changed, one metric per transaction.
+The rules live in claims.figures.comparison (pure). Each detected link records which
+figures hold it (`ClaimLink.holds`, bits of claims.figures.comparison), so that a
+change to a few claims updates only what it can affect:
+
+- `refresh_conflicts` (incremental, run as a job after a write): the figures compared
+  with the changed claims' old and new figures are the only ones whose holds can
+  change. They are read by period (a GiST index on PostgreSQL), their holds computed
+  among the figures compared with them (read likewise), and only the links and flags
+  they hold are written. The work grows with the number of figures around the change,
+  not with the size of the metric.
+- `detect_metric_conflicts` (full, for repairs and bulk loads): every figure of a
+  metric is a seer. Both call the same code, so the incremental result is the full
+  one (tests/claims/test_incremental_conflicts.py holds them equal).
+
+Editors' links (detected=False) are never touched, and no detected link is made for a
+pair an editor has linked as contradicting either way.
 """
 
+import datetime
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import F, Q
 from psycopg import sql
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 from tqdm import tqdm
@@ -14,12 +33,43 @@ from tqdm import tqdm
 from factcheck.db import lift_statement_timeout
 
 from ..conf import tolerance_setting
-from ..figures.comparison import Conflict, compare_figures
+from ..figures.comparison import (
+    SAME_SPAN_SLACK_DAYS,
+    Detection,
+    Figure,
+    Pair,
+    Reasons,
+    detect,
+    figures_of,
+    link_bits,
+    owned_bits,
+    point_of,
+    span_of,
+)
+from ..figures.holds import Key, related
 from ..figures.intervals import FigureRow
 from ..models import Claim, ClaimLink, Metric
 
 _CONTRADICTS = ClaimLink.Relation.CONTRADICTS
-_DELETE_BATCH = 500
+_BATCH = 500
+FIGURE_COLUMNS = (
+    "id",
+    "unit",
+    "value",
+    "value_upper",
+    "comparator",
+    "period_start",
+    "period_end",
+    "change_percent",
+    "change_comparator",
+)
+# How far before its claim's period an implied figure's period may start, beyond the
+# claim's own length: the previous Iranian year or run of months is a few days
+# longer at most (claims.figures.intervals.previous_period).
+IMPLIED_MARGIN_DAYS = 45
+# A first run over a large database writes links by the million; with statistics of
+# the empty table, PostgreSQL would read a metric's links by scanning them all.
+ANALYZE_EVERY_LINKS = 20_000
 
 
 @dataclass(frozen=True)
@@ -36,111 +86,319 @@ class DetectionSummary:
         )
 
 
+# Reading figures ------------------------------------------------------------------
+
+
+def figure_row(claim: Claim) -> FigureRow:
+    """Return the figure a claim states, as detection reads it."""
+    return FigureRow(*(getattr(claim, name) for name in FIGURE_COLUMNS))
+
+
+def figure_row_data(claim: Claim) -> dict[str, Any]:
+    """Return a claim's figure as JSON-ready data, with its metric (for job args)."""
+    data: dict[str, Any] = {"metric_id": claim.metric_id}
+    for name in FIGURE_COLUMNS:
+        value = getattr(claim, name)
+        if isinstance(value, Decimal | datetime.date):
+            value = str(value) if isinstance(value, Decimal) else value.isoformat()
+        data[name] = value
+    return data
+
+
+def _row_from_data(data: dict[str, Any]) -> FigureRow:
+    def decimal(name: str) -> Decimal | None:
+        return None if data[name] is None else Decimal(data[name])
+
+    def day(name: str) -> datetime.date | None:
+        value = data[name]
+        return None if value is None else datetime.date.fromisoformat(value)
+
+    return FigureRow(
+        claim_id=data["id"],
+        unit=data["unit"],
+        value=decimal("value"),  # type: ignore[arg-type]
+        value_upper=decimal("value_upper"),
+        comparator=data["comparator"],
+        period_start=day("period_start"),
+        period_end=day("period_end"),
+        change_percent=decimal("change_percent"),
+        change_comparator=data["change_comparator"],
+    )
+
+
 def rows_for_metric(metric_id: int) -> list[FigureRow]:
     """Return the figures stated about `metric_id`, in claim order, in one query."""
     rows = (
         Claim.objects.filter(metric_id=metric_id, value__isnull=False)
         .order_by("id")
-        .values_list(
-            "id",
-            "unit",
-            "value",
-            "value_upper",
-            "comparator",
-            "period_start",
-            "period_end",
-            "change_percent",
-            "change_comparator",
-        )
+        .values_list(*FIGURE_COLUMNS)
     )
     return [FigureRow(*row) for row in rows]
 
 
-def detect_metric_conflicts(metric_id: int) -> DetectionSummary:
-    """Compare the figures about a metric and bring its detected links up to date.
+Window = tuple[datetime.date | None, datetime.date | None]
 
-    Creates a detected `contradicts` link (lower id -> higher id, the reason as its
-    note) for each new conflict, unless the pair already has a `contradicts` link
-    either way; deletes the detected links that no longer hold; sets or clears the
-    claims' comparison flags. Editors' own links (detected=False) are never touched.
-    Runs on one metric at a time: the metric row is locked until the end.
+
+def rows_near(metric_id: int, windows: Sequence[Window]) -> list[FigureRow]:
+    """Return the figures of a metric whose period, or implied period, meets a window.
+
+    A window is (first day, last day), None for open. On PostgreSQL two GiST indexes
+    (migration 0014) answer it in O(log n + k); on SQLite the metric's claims are
+    read and filtered here.
+    """
+    if not windows:
+        return []
+    if connection.vendor == "postgresql":
+        return _rows_near_postgresql(metric_id, windows)
+    found = []
+    for row in rows_for_metric(metric_id):
+        spans = [(row.period_start, row.period_end)]
+        if row.change_percent is not None and row.period_start and row.period_end:
+            length = row.period_end - row.period_start
+            spans.append(
+                (
+                    row.period_start
+                    - length
+                    - datetime.timedelta(days=IMPLIED_MARGIN_DAYS),
+                    row.period_start,
+                )
+            )
+        if row.period_start is None and row.period_end is None:
+            continue
+        if any(_meet(span, window) for span in spans for window in windows):
+            found.append(row)
+    return found
+
+
+def _meet(span: Window, window: Window) -> bool:
+    start, end = span
+    first, last = window
+    return (start is None or last is None or start <= last) and (
+        end is None or first is None or end >= first
+    )
+
+
+# The index expressions of migration 0014, written the same way so that PostgreSQL
+# uses them.
+_OWN_RANGE = sql.SQL("daterange(period_start, period_end, '[]')")
+_IMPLIED_RANGE = sql.SQL(
+    "daterange(period_start - (period_end - period_start) - {margin}, "
+    "period_start, '[]')"
+).format(margin=sql.Literal(IMPLIED_MARGIN_DAYS))
+
+
+def _rows_near_postgresql(metric_id: int, windows: Sequence[Window]) -> list[FigureRow]:
+    window = sql.SQL("daterange(%s::date, %s::date, '[]')")
+    own = sql.SQL(" OR ").join(
+        sql.SQL("{} && {}").format(_OWN_RANGE, window) for _ in windows
+    )
+    implied = sql.SQL(" OR ").join(
+        sql.SQL("{} && {}").format(_IMPLIED_RANGE, window) for _ in windows
+    )
+    statement = sql.SQL(
+        "SELECT {columns} FROM {table} WHERE metric_id = %s AND ("
+        " (value IS NOT NULL AND (period_start IS NOT NULL OR period_end IS NOT NULL)"
+        "  AND ({own}))"
+        " OR (value IS NOT NULL AND change_percent IS NOT NULL"
+        "  AND period_start IS NOT NULL AND period_end IS NOT NULL AND ({implied}))"
+        ") ORDER BY id"
+    ).format(
+        columns=sql.SQL(", ").join(map(sql.Identifier, FIGURE_COLUMNS)),
+        table=sql.Identifier(Claim._meta.db_table),
+        own=own,
+        implied=implied,
+    )
+    bounds = [day for window_days in windows for day in window_days]
+    with connection.cursor() as cursor:
+        cursor.execute(statement.as_string(), [metric_id, *bounds, *bounds])
+        return [FigureRow(*row) for row in cursor.fetchall()]
+
+
+def _windows(figures: Iterable[Figure]) -> list[Window]:
+    """Return the periods (with the same-span slack) around these figures, merged."""
+    slack = datetime.timedelta(days=SAME_SPAN_SLACK_DAYS)
+    spans = []
+    for figure in figures:
+        start = figure.start - slack if figure.start else None
+        end = figure.end + slack if figure.end else None
+        spans.append((start, end))
+    return _merged(spans)
+
+
+def _merged(spans: list[Window]) -> list[Window]:
+    ordered = sorted(spans, key=lambda span: span[0] or datetime.date.min)
+    merged: list[Window] = []
+    for start, end in ordered:
+        if merged and _meet(merged[-1], (start, end)):
+            last_start, last_end = merged[-1]
+            merged[-1] = (
+                last_start,
+                None if last_end is None or end is None else max(last_end, end),
+            )
+        else:
+            merged.append((start, end))
+    return merged
+
+
+# Incremental: after a write ---------------------------------------------------------
+
+
+def refresh_conflicts(
+    *,
+    metric_id: int,
+    claim_ids: Collection[int],
+    before: Collection[dict[str, Any]] = (),
+) -> DetectionSummary:
+    """Bring the links and flags of a metric up to date after its claims changed.
+
+    `claim_ids` changed (created, edited, deleted, or moved to or from this metric);
+    `before` holds their figures as they were (figure_row_data), which tells which
+    figures compared with them then. Idempotent: running it again, or after later
+    changes, writes what a full run would. One transaction; the metric row is locked
+    so that runs for one metric take turns.
     """
     with transaction.atomic():
-        # Started by a web request once its write committed, but not what it answers:
-        # cut off by the request's statement timeout, the links would stay stale.
         lift_statement_timeout()
-        metric = Metric.objects.select_for_update().get(pk=metric_id)
-        # Lock its claims too: a claim deleted during the run would get a link to a
-        # missing row (a foreign key violation at commit). Edits wait for the run.
-        claims = Claim.objects.select_for_update().filter(metric_id=metric.pk)
-        list(claims.values_list("pk", flat=True))
-        comparison = compare_figures(
-            rows_for_metric(metric.pk), kind=metric.kind, tolerance=tolerance_setting()
-        )
-        created, removed = _sync_links(metric.pk, comparison.conflicts)
-        flagged = _sync_flags(metric.pk, comparison.flags)
+        metric = Metric.objects.select_for_update().filter(pk=metric_id).first()
+        if metric is None:
+            return DetectionSummary()
+        kind, tolerance = metric.kind, tolerance_setting()
+        current = {
+            claim.pk: claim
+            for claim in Claim.objects.filter(pk__in=claim_ids).only(
+                "id", "metric_id", "version"
+            )
+        }
+        # A claim now on another metric is that metric's run's to write.
+        mine = {
+            claim_id
+            for claim_id in claim_ids
+            if claim_id not in current
+            or current[claim_id].metric_id in (None, metric_id)
+        }
+        old_rows = [
+            _row_from_data(data)
+            for data in before
+            if data["metric_id"] == metric_id and data["value"] is not None
+        ]
+        new_rows = rows_for_metric_claims(metric_id, mine)
+        seers = _seers_around(metric_id, kind, tolerance, mine, old_rows, new_rows)
+        pool = _pool_for(metric_id, kind, tolerance, seers)
+        found = detect(pool, kind=kind, tolerance=tolerance, seers=seers.keys)
+        created, removed = _sync_links(found, seers.keys, tolerance)
+        flagged = _sync_flags(found.flags)
+        _mark_checked(current[claim_id] for claim_id in mine if claim_id in current)
     return DetectionSummary(created=created, removed=removed, flagged=flagged)
 
 
-def _sync_links(metric_id: int, conflicts: list[Conflict]) -> tuple[int, int]:
-    wanted = {(c.claim_id, c.other_id): c for c in conflicts}
-    # Links from the metric's claims, then links to them: each side is read through
-    # its own index. (One OR across both joined claims scans every link and claim,
-    # once per metric.)
-    contradicts = ClaimLink.objects.filter(relation=_CONTRADICTS).order_by()
-    metric_claims = Claim.objects.filter(metric_id=metric_id).values("pk")
-    links = contradicts.filter(from_claim__in=metric_claims).union(
-        contradicts.filter(to_claim__in=metric_claims)
-    )
-    linked: set[tuple[int, int]] = set()
-    stale: list[int] = []
-    renoted: list[ClaimLink] = []
-    for link in links.order_by("id"):
-        pair = tuple(sorted((link.from_claim_id, link.to_claim_id)))
-        linked.add(pair)
-        if not link.detected:
-            continue
-        if pair not in wanted:
-            stale.append(link.pk)
-        elif link.note != wanted[pair].reason:
-            link.note = wanted[pair].reason
-            renoted.append(link)
-    if renoted:
-        bulk_update_with_history(renoted, ClaimLink, ["note"], batch_size=500)
-    for first in range(0, len(stale), _DELETE_BATCH):
-        ClaimLink.objects.filter(pk__in=stale[first : first + _DELETE_BATCH]).delete()
-    new_links = [
-        ClaimLink(
-            from_claim_id=conflict.claim_id,
-            to_claim_id=conflict.other_id,
-            relation=_CONTRADICTS,
-            note=conflict.reason,
-            detected=True,
+def rows_for_metric_claims(
+    metric_id: int, claim_ids: Collection[int]
+) -> list[FigureRow]:
+    rows = (
+        Claim.objects.filter(
+            metric_id=metric_id, value__isnull=False, pk__in=list(claim_ids)
         )
-        for pair, conflict in wanted.items()
-        if pair not in linked
-    ]
-    if new_links:
-        bulk_create_with_history(new_links, ClaimLink, batch_size=500)
-    return len(new_links), len(stale)
-
-
-def _sync_flags(metric_id: int, flags: dict[int, str]) -> int:
-    changed = [
-        Claim(pk=claim_id, comparison_flag=flags.get(claim_id, ""))
-        for claim_id, flag in Claim.objects.filter(metric_id=metric_id)
         .order_by("id")
-        .values_list("id", "comparison_flag")
-        if flag != flags.get(claim_id, "")
-    ]
-    if changed:
-        # A derived field: no new version, no history row, no updated_at bump.
-        Claim.objects.bulk_update(changed, ["comparison_flag"], batch_size=500)
-    return len(flags)
+        .values_list(*FIGURE_COLUMNS)
+    )
+    return [FigureRow(*row) for row in rows]
+
+
+@dataclass(frozen=True)
+class _Seers:
+    keys: set[Key]
+    figures: list[Figure]  # the seers' current figures
+
+
+def _seers_around(
+    metric_id: int,
+    kind: str,
+    tolerance: Decimal,
+    changed: Collection[int],
+    old_rows: list[FigureRow],
+    new_rows: list[FigureRow],
+) -> _Seers:
+    """Return the figures whose holds or flags the change can alter.
+
+    The changed claims' own figures (both kinds, so that one that vanished lets go of
+    what it held), and every figure compared with their old or new figures, or (for
+    the flags) overlapping them.
+    """
+    keys: set[Key] = {
+        (claim_id, implied) for claim_id in changed for implied in (False, True)
+    }
+    # Old and new figures of one claim share a key: keep them apart, in a list.
+    changed_figures, _ = figures_of([*old_rows, *new_rows], tolerance)
+    changed_points = [point_of(figure, kind) for figure in changed_figures]
+    near_figures, _ = figures_of(
+        rows_near(metric_id, _windows(changed_figures)), tolerance
+    )
+    by_key: dict[Key, Figure] = {}
+    spans = [span_of(figure) for figure in changed_figures]
+    for figure in near_figures:
+        point = point_of(figure, kind)
+        if (
+            figure.claim_id in changed
+            or any(related(point, changed) for changed in changed_points)
+            or (not figure.implied and _overlaps_any(span_of(figure), spans))
+        ):
+            keys.add(point.key)
+            by_key[point.key] = figure
+    return _Seers(keys=keys, figures=list(by_key.values()))
+
+
+def _overlaps_any(span: tuple[int, int], spans: list[tuple[int, int]]) -> bool:
+    slack = SAME_SPAN_SLACK_DAYS
+    return any(
+        span[0] <= end + slack and start - slack <= span[1] for start, end in spans
+    )
+
+
+def _pool_for(
+    metric_id: int, kind: str, tolerance: Decimal, seers: _Seers
+) -> list[FigureRow]:
+    """Return every figure compared with a seer, or overlapping one (for flags)."""
+    return rows_near(metric_id, _windows(seers.figures))
+
+
+# Full: repairs and bulk loads ------------------------------------------------------
+
+
+def detect_metric_conflicts(metric_id: int) -> DetectionSummary:
+    """Compare every figure about a metric and bring its links and flags up to date.
+
+    Creates, updates and removes detected `contradicts` links (lower id -> higher id,
+    the reason as the note, the holding figures in `holds`) and sets or clears the
+    claims' comparison flags. Runs on one metric at a time: the metric row is locked
+    until the end, and so are its claims (a claim deleted meanwhile would leave a link
+    to a missing row).
+    """
+    with transaction.atomic():
+        # Started by a web request (an import) or a job: let it finish.
+        lift_statement_timeout()
+        metric = Metric.objects.select_for_update().get(pk=metric_id)
+        claims = Claim.objects.select_for_update().filter(metric_id=metric.pk)
+        claim_ids = list(claims.values_list("pk", flat=True))
+        tolerance = tolerance_setting()
+        found = detect(
+            rows_for_metric(metric.pk), kind=metric.kind, tolerance=tolerance
+        )
+        seers = {
+            (claim_id, implied) for claim_id in claim_ids for implied in (False, True)
+        }
+        created, removed = _sync_links(found, seers, tolerance)
+        unflagged = dict.fromkeys(claim_ids, "")
+        flagged = _sync_flags(unflagged | found.flags)
+        claims.update(conflicts_checked_version=F("version"))
+    return DetectionSummary(created=created, removed=removed, flagged=flagged)
 
 
 def detect_all_conflicts(progress: bool = False) -> DetectionSummary:
-    """Run `detect_metric_conflicts` on every metric that has claims; return totals."""
+    """Run `detect_metric_conflicts` on every metric that has claims; return totals.
+
+    Detected links left between claims of different metrics (or without one), which
+    no metric's run holds any more, are removed too.
+    """
     metric_ids = list(
         Metric.objects.filter(claims__isnull=False)
         .distinct()
@@ -156,12 +414,20 @@ def detect_all_conflicts(progress: bool = False) -> DetectionSummary:
         if unanalyzed >= ANALYZE_EVERY_LINKS:
             _analyze_links()
             unanalyzed = 0
-    return total
+    return total + DetectionSummary(removed=_remove_links_across_metrics())
 
 
-# A first run over a large database writes links by the million; with statistics of
-# the empty table, PostgreSQL would read a metric's links by scanning them all.
-ANALYZE_EVERY_LINKS = 20_000
+def _remove_links_across_metrics() -> int:
+    stray = ClaimLink.objects.filter(relation=_CONTRADICTS, detected=True).filter(
+        Q(from_claim__metric__isnull=True)
+        | Q(to_claim__metric__isnull=True)
+        | ~Q(from_claim__metric=F("to_claim__metric"))
+    )
+    removed = 0
+    for batch in _batches(list(stray.values_list("pk", flat=True))):
+        removed += len(batch)
+        ClaimLink.objects.filter(pk__in=batch).delete()
+    return removed
 
 
 def _analyze_links() -> None:
@@ -172,3 +438,120 @@ def _analyze_links() -> None:
         )
         with connection.cursor() as cursor:
             cursor.execute(statement.as_string())
+
+
+# Writing -----------------------------------------------------------------------------
+
+
+def _sync_links(
+    found: Detection, seers: Collection[Key], tolerance: Decimal
+) -> tuple[int, int]:
+    """Write the holds of `seers`: set their bits, clear the rest of theirs."""
+    seers = set(seers)
+    wanted = link_bits(found.holds)
+    claim_ids = sorted({claim_id for claim_id, _ in seers})
+    existing = _links_of(claim_ids)
+    editors_pairs = {_pair(link) for link in existing if not link.detected}
+    seers_of_claim: dict[int, list[Key]] = {}
+    for key in seers:
+        seers_of_claim.setdefault(key[0], []).append(key)
+    reasons = Reasons(tolerance)
+    stale: list[int] = []
+    changed: list[ClaimLink] = []
+    renoted: list[ClaimLink] = []
+    linked: set[Pair] = set()
+    for link in existing:
+        if not link.detected:
+            continue
+        pair = _pair(link)
+        linked.add(pair)
+        clear = 0
+        for claim_id in pair:
+            for key in seers_of_claim.get(claim_id, ()):
+                clear |= owned_bits(key, pair)
+        holds = (link.holds & ~clear) | wanted.get(pair, 0)
+        if holds == 0 or pair in editors_pairs:
+            stale.append(link.pk)
+            continue
+        reason = reasons.reason(pair, holds, found.figures)
+        if holds != link.holds:
+            link.holds = holds
+            changed.append(link)
+        if reason is not None and reason != link.note:
+            link.note = reason
+            renoted.append(link)
+    if changed:
+        ClaimLink.objects.bulk_update(changed, ["holds"], batch_size=_BATCH)
+    if renoted:
+        bulk_update_with_history(renoted, ClaimLink, ["note"], batch_size=_BATCH)
+    for batch in _batches(stale):
+        ClaimLink.objects.filter(pk__in=batch).delete()
+    new_links = []
+    for pair, holds in sorted(wanted.items()):
+        if pair in linked or pair in editors_pairs:
+            continue
+        reason = reasons.reason(pair, holds, found.figures)
+        new_links.append(
+            ClaimLink(
+                from_claim_id=pair[0],
+                to_claim_id=pair[1],
+                relation=_CONTRADICTS,
+                note=reason or "",
+                detected=True,
+                holds=holds,
+            )
+        )
+    if new_links:
+        bulk_create_with_history(new_links, ClaimLink, batch_size=_BATCH)
+    return len(new_links), len(stale)
+
+
+def _links_of(claim_ids: list[int]) -> list[ClaimLink]:
+    """Return the contradicts links from or to these claims, locked, by id."""
+    if not claim_ids:
+        return []
+    found: dict[int, ClaimLink] = {}
+    contradicts = ClaimLink.objects.filter(relation=_CONTRADICTS).order_by("id")
+    for batch in _batches(claim_ids):
+        # Each side through its own index (an OR across both scans every link).
+        for side in ("from_claim_id__in", "to_claim_id__in"):
+            for link in contradicts.filter(**{side: batch}).select_for_update():
+                found[link.pk] = link
+    return [found[pk] for pk in sorted(found)]
+
+
+def _pair(link: ClaimLink) -> Pair:
+    return (
+        min(link.from_claim_id, link.to_claim_id),
+        max(link.from_claim_id, link.to_claim_id),
+    )
+
+
+def _sync_flags(flags: dict[int, str]) -> int:
+    """Set the comparison flags of these claims ("" clears one); return how many set."""
+    if not flags:
+        return 0
+    changed = []
+    stored = Claim.objects.filter(pk__in=list(flags)).values_list(
+        "id", "comparison_flag"
+    )
+    for claim_id, flag in stored:
+        if flag != flags[claim_id]:
+            changed.append(Claim(pk=claim_id, comparison_flag=flags[claim_id]))
+    if changed:
+        # A derived field: no new version, no history row, no updated_at bump.
+        Claim.objects.bulk_update(changed, ["comparison_flag"], batch_size=_BATCH)
+    return sum(1 for flag in flags.values() if flag)
+
+
+def _mark_checked(claims: Iterable[Claim]) -> None:
+    """Record that detection has seen these claims at their current version."""
+    for claim in claims:
+        Claim.objects.filter(pk=claim.pk, version=claim.version).update(
+            conflicts_checked_version=claim.version
+        )
+
+
+def _batches(items: list[int]) -> Iterator[list[int]]:
+    for first in range(0, len(items), _BATCH):
+        yield items[first : first + _BATCH]
