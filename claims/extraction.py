@@ -8,7 +8,11 @@ The rules are plain and listed here, so an editor can see why a sentence was pro
    a capital, a digit or an opening quote, except after a title or similar ("Dr.",
    "No. 5", "Jan. 5"), an initial ("John F. Kennedy"), or an abbreviation such as
    "U.S." or "Inc." unless a word that starts sentences ("The", "It") follows.
-   Decimals ("5.3") never split.
+   Decimals ("5.3") never split. A "sentence" longer than `MAX_SENTENCE` characters
+   (a table flattened into one line, a text without full stops) is cut at the last
+   clause boundary ("; ", ", ", " – ") or else the last whitespace before that bound,
+   and hard at the bound when there is none, so every later step works on pieces of
+   bounded length.
 2. Page furniture is not a claim: copyright lines, contact lines (Tel:, Fax:, e-mail),
    "Follow X on Twitter", citation lines, addresses, navigation words ("Most recent"),
    and anything with fewer than `MIN_WORDS` words once URLs, e-mail addresses, phone
@@ -24,12 +28,17 @@ The rules are plain and listed here, so an editor can see why a sentence was pro
    each two of them ("; ", ", while", " and "), so each figure gets its own quote.
 5. A metric is suggested when most words of its name and slug appear in the quote
    and its unit is the figure's unit (`suggest_metric`).
+
+The cost is linear in the length of the text: sentences are of bounded length, no
+rule reads more than `_LOOK_BEHIND` characters before a figure ("the two", "No. 1"),
+the token before a full stop is read back to its start only; `find_amounts` likewise.
 """
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -68,6 +77,12 @@ METRIC_MIN_WORDS = 2
 # A line shorter than this ends its block: headings, bylines and furniture are lines
 # of their own, while hard-wrapped prose has long lines.
 SHORT_LINE = 50
+# Longer "sentences" are cut into pieces of at most this many characters.
+MAX_SENTENCE = 2000
+# The rules read at most this many characters before a point (the words before a
+# figure); a search from the start of the text at every point would cost the square
+# of its length.
+_LOOK_BEHIND = 100
 
 _MONTHS = (
     "January|February|March|April|May|June|July|August|September|October|November|"
@@ -91,9 +106,14 @@ _SENTENCE_STARTERS = frozenset(
     since his her their our my mr mrs ms dr according""".split()
 )
 
-_BREAK = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s)")
+# Starts only where a run of stops starts, and never backtracks into it: a run of
+# dots with no space after it ("....5") is read once, not once per dot.
+_BREAK = re.compile(r"(?<![.!?…])[.!?…]++[\"'”’)\]]*+(?=\s)")
 _NEXT_START = re.compile(r"\s+([\"'“‘(\[]?)([A-Z0-9]|[^\W\d_])")
-_TOKEN_BEFORE = re.compile(r"(\S+)$")
+_WORD_AFTER = re.compile(r"\w+")
+_DOTTED_INITIALS = re.compile(r"(?:[a-z]\.)+[a-z]")
+# Where a long sentence may be cut, best first: after a clause mark, at any space.
+_CUTS = [re.compile(r"(?<=[;:,–—])\s+"), re.compile(r"\s+")]
 
 # Masked before reading figures: they hold digits that are not figures.
 _MASKS = [
@@ -258,7 +278,34 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
                 spans.append((start, match.end()))
                 start = match.end()
         spans.append((start, block_end))
-    return [span for span in (_trim(text, *span) for span in spans) if span]
+    return [
+        piece
+        for span in (_trim(text, *span) for span in spans)
+        if span
+        for piece in _pieces(text, *span)
+    ]
+
+
+def _pieces(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+    """Yield the sentence cut into trimmed pieces of at most MAX_SENTENCE characters."""
+    while end - start > MAX_SENTENCE:
+        limit = start + MAX_SENTENCE
+        # A cut in the second half makes every piece but the last longer than half the
+        # bound, so the searches read each character of the text at most twice.
+        cut = None
+        for boundary in _CUTS:
+            found = list(boundary.finditer(text, start + MAX_SENTENCE // 2, limit))
+            if found:
+                cut = found[-1]
+                break
+        piece_end, next_start = (cut.start(), cut.end()) if cut else (limit, limit)
+        piece = _trim(text, start, piece_end)
+        if piece:
+            yield piece
+        start = next_start
+    piece = _trim(text, start, end)
+    if piece:
+        yield piece
 
 
 def _blocks(text: str) -> list[tuple[int, int]]:
@@ -296,23 +343,35 @@ def _is_sentence_end(text: str, match: re.Match, block_end: int) -> bool:
         return False
     if not match.group(0).startswith("."):
         return True
-    before = _TOKEN_BEFORE.search(text, 0, match.start())
-    if before is None:
+    token = _token_before(text, match.start())
+    if token is None:
         return True
-    token = before.group(1).lstrip("\"'“‘([").lower()
+    token = token.lstrip("\"'“‘([").lower()
     if token.isdigit() or not token:
         return True
     if token in _ALWAYS_ABBREVIATIONS:
         return False
     if len(token) == 1 and token.isalpha():
         return False  # an initial: "John F. Kennedy"
-    next_word = re.match(r"\w+", text[following.start(2) :])
+    next_word = _WORD_AFTER.match(text, following.start(2))
     starts_sentence = bool(
         next_word and next_word.group(0).lower() in _SENTENCE_STARTERS
     )
-    if token in _MAYBE_ABBREVIATIONS or re.fullmatch(r"(?:[a-z]\.)+[a-z]", token):
+    if token in _MAYBE_ABBREVIATIONS or _DOTTED_INITIALS.fullmatch(token):
         return starts_sentence
     return True
+
+
+def _token_before(text: str, end: int) -> str | None:
+    """Return the run of non-space characters that ends at `end`, or None."""
+    # What searching `(\S+)$` up to `end` finds ($ also matches before a final line
+    # break), reading only the token, not everything before it. A break ends its
+    # token, so each token is read once.
+    stop = end - 1 if end and text[end - 1] == "\n" else end
+    start = stop
+    while start and not text[start - 1].isspace():
+        start -= 1
+    return text[start:stop] if start < stop else None
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int] | None:
@@ -353,11 +412,12 @@ def figures_in(text: str) -> list[tuple[int, int, ParsedAmount]]:
         kind = _figure_kind(amount)
         if kind == "count":
             # "the two countries" names things already mentioned; it counts nothing.
-            if amount.value <= 10 and _REFERENTIAL.search(masked[:start]):
+            window = max(0, start - _LOOK_BEHIND)
+            if amount.value <= 10 and _REFERENTIAL.search(masked, window, start):
                 continue
             if _ORDINAL_DATE.search(masked, max(0, start - 12), end + 4):
                 continue
-            if _RANK_NUMBER.search(masked[:start]):
+            if _RANK_NUMBER.search(masked, window, start):
                 continue  # "the No. 1 seller" is a rank, not one seller
         if len(amount.unit) > Candidate._meta.get_field("unit").max_length:
             continue
@@ -416,7 +476,7 @@ def score_sentence(
         )
     if not any(feature in CORE_FEATURES for feature in features):
         return 0.0, []
-    source = _SOURCE.search(_mask(sentence))
+    source = _source_in(sentence)
     if source:
         count("source", f"source: “{source.group(0)}”")
     comparison = _COMPARISON.search(masked)
@@ -429,6 +489,12 @@ def score_sentence(
         reasons.append(f"a question ({WEIGHTS['question']:g})")
     score = sum(WEIGHTS[feature] for feature in features)
     return round(max(0.0, min(1.0, score)), 2), reasons
+
+
+@functools.lru_cache(maxsize=1)
+def _source_in(sentence: str) -> re.Match | None:
+    # Each clause of a sentence is scored with the same sentence: masked once.
+    return _SOURCE.search(_mask(sentence))
 
 
 def _clauses(
@@ -452,17 +518,23 @@ def _clauses(
         start = cut_end
     spans.append((start, len(sentence)))
     # A clause too short to stand alone ("or 4 percent") stays with its neighbour.
+    # Words are counted once per clause: a cut holds no letters, so the words of two
+    # merged clauses are the sum of theirs.
     merged: list[tuple[int, int]] = []
+    words: list[int] = []
     for span in spans:
-        if merged and (_is_short(sentence, span) or _is_short(sentence, merged[-1])):
+        count = _word_count(sentence, span)
+        if merged and (count < MIN_WORDS or words[-1] < MIN_WORDS):
             merged[-1] = (merged[-1][0], span[1])
+            words[-1] += count
         else:
             merged.append(span)
+            words.append(count)
     return merged
 
 
-def _is_short(sentence: str, span: tuple[int, int]) -> bool:
-    return len(_WORD.findall(sentence[span[0] : span[1]])) < MIN_WORDS
+def _word_count(sentence: str, span: tuple[int, int]) -> int:
+    return len(_WORD.findall(sentence, span[0], span[1]))
 
 
 def propose_candidates(text: str, *, metrics: Iterable[Metric] = ()) -> list[Proposal]:

@@ -13,6 +13,10 @@ returns "$13,000 to $16,000" as 14,500 plus or minus 1,500, garbles "between 3 a
 billion dollars", misses "one car", and gives floats. Its tables load lazily: the
 import costs about 0.07 s, the first currency lookup about 2.5 s more (it imports
 inflect), once per process.
+
+`find_amounts` takes time linear in the length of its text: the words before a number
+("between", "in", "fell from") are read in the `_LOOK_BEHIND` characters before it,
+never by searching the whole text before each number.
 """
 
 import dataclasses
@@ -243,6 +247,17 @@ _DATE_WORDS = (
 _CHANGE_VERB = (
     r"(?:ris|rose|fell|fall|grew|grow|dropp?|increas|decreas|declin|jump|climb|"
     r"surg|plung|slump|shr[ai]nk|soar|tumbl|doubl|tripl|reduc|went\s+(?:up|down))\w*"
+)
+
+# The words before a number ("in", "between", "fell from") are looked for this many
+# characters back, no further: a search from the start of the text for each number
+# would cost the square of the text's length.
+_LOOK_BEHIND = 100
+# "went up to" and "add up to 100 billion" say where it got, not a cap.
+_REACHED_BEFORE_UP_TO = re.compile(
+    r"\b(?:went|gone|goes|go|going|adds?|added|adding|amounts?|amounted|came|comes)"
+    r"[ \t]+$",
+    re.IGNORECASE,
 )
 
 _DROP_WORDS = (
@@ -575,8 +590,7 @@ def _scan(text: str) -> list[_Item]:
             items.append(_Item(first.start, first.end, None, problem=first.problem))
             continue
         unit, end = _money_or_percent(text, first.end)
-        before = text[: first.start]
-        if first.is_plain_year and patterns.date_word.search(before):
+        if first.is_plain_year and _ends_before(patterns.date_word, text, first.start):
             items.append(_Item(first.start, first.end, None, is_year=True))
             continue
         if first.currency and unit and first.currency != unit:
@@ -622,12 +636,12 @@ def _range_item(text: str, first: _Number, upper: _Number | None) -> _Item | Non
     separator = patterns.range_separator.match(text, end_first)
     if separator is None or separator.end() != upper.start:
         return None
-    opener = patterns.between_or_from.search(text, 0, first.start)
+    opener = _ends_before(patterns.between_or_from, text, first.start)
     opener_word = opener.group("word").lower() if opener else ""
     if (separator.group("separator").lower() == "and") != (opener_word == "between"):
         return None
-    if opener_word == "from" and patterns.change_verb_before_from.search(
-        text, 0, first.start
+    if opener_word == "from" and _ends_before(
+        patterns.change_verb_before_from, text, first.start
     ):
         return None  # "fell from $5.3 billion to $2 billion" is a change, not a range
     unit_upper, end = _money_or_percent(text, upper.end)
@@ -645,7 +659,7 @@ def _range_item(text: str, first: _Number, upper: _Number | None) -> _Item | Non
     start = opener.start("word") if opener else first.start
     if first.is_plain_year and upper.is_plain_year and not unit:
         noun, noun_end = _unit_word(text, end, is_one=False)
-        if not noun or patterns.date_word.search(text, 0, first.start):
+        if not noun or _ends_before(patterns.date_word, text, first.start):
             return _Item(start, upper.end, None, is_year=True)
         unit, end = noun, noun_end
     elif not unit:
@@ -671,10 +685,15 @@ def _numbers(text: str) -> list[_Number]:
     """Return the numbers written in `text`, in digits or words, with their scale."""
     patterns = _patterns()
     dates = [match.span() for match in patterns.dates.finditer(text)]
+    # Dates and numbers both come in order: the dates that end before a number are
+    # passed once, and only the next one can overlap it.
+    next_date = 0
     numbers = []
     for match in patterns.number.finditer(text):
         start, end = match.span()
-        if any(s < end and start < e for s, e in dates):
+        while next_date < len(dates) and dates[next_date][1] <= start:
+            next_date += 1
+        if next_date < len(dates) and dates[next_date][0] < end:
             continue  # part of "2013-04-23" or "23.04.2013"
         prefix = match.group("prefix") or ""
         currency = _PREFIX_CURRENCIES.get(prefix, prefix)
@@ -819,16 +838,15 @@ def _comparator_before(text: str, start: int) -> tuple[int, str, str]:
     if match is None:
         return start, EXACT, ""
     phrase = " ".join(match.group("phrase").lower().split())
-    if phrase == "up to" and re.search(
-        r"\b(?:went|gone|goes|go|going|adds?|added|adding|amounts?|amounted|came|comes)"
-        r"[ \t]+$",
-        text[: match.start()],
-        re.IGNORECASE,
-    ):
-        # "went up to" and "add up to 100 billion" say where it got, not a cap.
+    if phrase == "up to" and _ends_before(_REACHED_BEFORE_UP_TO, text, match.start()):
         return start, EXACT, ""
     comparator, qualifier = _COMPARATOR_PHRASES[phrase]
     return match.start("phrase"), comparator, qualifier
+
+
+def _ends_before(pattern: re.Pattern, text: str, end: int) -> re.Match | None:
+    """Return the match of `pattern` (anchored by $) that ends at `end`, if any."""
+    return pattern.search(text, max(0, end - _LOOK_BEHIND), end)
 
 
 def _comparator_after(text: str, pos: int) -> tuple[str, int]:

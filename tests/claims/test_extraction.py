@@ -6,7 +6,9 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import CommandError, call_command
 
+from claims import extraction
 from claims.extraction import (
+    MAX_SENTENCE,
     MIN_SCORE,
     accept_candidate,
     extract_candidates,
@@ -14,6 +16,7 @@ from claims.extraction import (
     reject_candidates,
     split_sentences,
 )
+from claims.figures import quantities
 from claims.models import Candidate, Claim
 from claims.ratings import Status
 from tests.factories import (
@@ -23,6 +26,7 @@ from tests.factories import (
     UserFactory,
     user_in_group,
 )
+from tests.regex_work import regex_work
 
 pytestmark = pytest.mark.django_db
 
@@ -42,6 +46,25 @@ def quote_containing(proposals: dict, words: str):
     matches = [p for quote, p in proposals.items() if words in quote]
     assert len(matches) == 1, f"{words!r} in {list(proposals)}"
     return matches[0]
+
+
+def news_like(copies: int) -> str:
+    """Return the third text `copies` times over, as the paragraphs of one text."""
+    return "\n\n".join([THIRD_TEXT.read_text()] * copies)
+
+
+def figure_clauses(count: int) -> str:
+    """Return `count` clauses of about 45 characters with a figure, no full stop."""
+    return ", ".join(
+        f"the port handled {10_000 + i:,} containers in {1990 + i % 30}"
+        for i in range(count)
+    )
+
+
+def regex_characters(work, function, text: str) -> int:
+    work.reset()
+    function(text)
+    return work.characters
 
 
 # Sentences -------------------------------------------------------------------------
@@ -94,6 +117,73 @@ def test_quotes_and_question_marks_end_sentences():
         '"Yes."',
         "Sales rose 4%!",
     ]
+
+
+def test_sentences_survive_abbreviations_and_decimals_far_into_a_long_text():
+    before = news_like(100)  # 130 KB
+    text = (
+        f"{before}\n\nDr. Jane Roe of the U.S. Treasury said output grew 5.3 percent. "
+        "The plant opened in the U.S. The No. 2 carrier, Acme Inc. of Ohio, agreed "
+        "on Jan. 5 with John F. Kennedy Airport."
+    )
+
+    assert sentences(text)[-3:] == [
+        "Dr. Jane Roe of the U.S. Treasury said output grew 5.3 percent.",
+        "The plant opened in the U.S.",
+        "The No. 2 carrier, Acme Inc. of Ohio, agreed on Jan. 5 with John F. Kennedy "
+        "Airport.",
+    ]
+
+
+def test_a_full_stop_right_after_a_long_token_reads_the_whole_token():
+    token = "1" + ".".join("abcdefghij" * 30)  # 600 characters, no initials as a whole
+    initials = ".".join("abcdefghij" * 30)  # "a.b.c. ... .j": an abbreviation
+
+    assert sentences(f"The code was {token}. The plant hired 300 workers.") == [
+        f"The code was {token}.",
+        "The plant hired 300 workers.",
+    ]
+    assert sentences(f"It read {initials}. Ministry officials agreed.") == [
+        f"It read {initials}. Ministry officials agreed."
+    ]
+    assert sentences(f"It read {initials}. The ministry agreed.") == [
+        f"It read {initials}.",
+        "The ministry agreed.",
+    ]
+
+
+def test_a_run_of_full_stops_ends_a_sentence_only_before_a_space():
+    dots = "." * 1500
+
+    assert sentences(f"Wait{dots}x. Then it ended{dots} Nobody knew.") == [
+        f"Wait{dots}x.",
+        f"Then it ended{dots}",
+        "Nobody knew.",
+    ]
+
+
+def test_a_text_without_sentence_ends_is_cut_into_bounded_pieces_at_clauses():
+    text = figure_clauses(3_000)  # 136 KB, one "sentence"
+    assert len(text) > 130_000
+
+    pieces = sentences(text)
+
+    assert len(pieces) > len(text) // MAX_SENTENCE
+    assert all(len(piece) <= MAX_SENTENCE for piece in pieces)
+    assert all(piece.endswith(",") for piece in pieces[:-1])
+    assert "".join(pieces).replace(" ", "") == text.replace(" ", "")
+
+
+def test_every_figure_of_a_text_without_sentence_ends_is_proposed():
+    text = figure_clauses(3_000)
+
+    found = propose_candidates(text)
+
+    assert sorted(p.amount.value for p in found) == [10_000 + i for i in range(3_000)]
+    assert {p.amount.unit for p in found} == {"containers"}
+    for proposal in found:
+        assert len(proposal.sentence) <= MAX_SENTENCE
+        assert text[proposal.start : proposal.end] == proposal.quote
 
 
 # What is proposed ------------------------------------------------------------------
@@ -298,6 +388,45 @@ def test_the_third_text_shows_the_rules_hold_on_a_text_they_were_not_written_for
         assert not any(furniture in quote for quote in quotes), furniture
     for proposal in found:
         assert text[proposal.start : proposal.end] == proposal.quote
+
+
+# Cost: a text twice as long is twice the work --------------------------------------
+# The characters the regular expressions read are counted (tests/regex_work.py), not
+# timed: a search from the start of the text at every sentence end or figure reads
+# four times as much when the text doubles.
+
+
+def test_splitting_a_text_twice_as_long_reads_twice_as_much(monkeypatch):
+    work = regex_work(monkeypatch, extraction)
+    text = news_like(20)
+
+    once = regex_characters(work, split_sentences, text)
+    twice = regex_characters(work, split_sentences, f"{text}\n\n{text}")
+
+    assert once > len(text)
+    assert twice <= 2 * once + 100
+
+
+def test_proposing_from_a_text_twice_as_long_reads_twice_as_much(monkeypatch):
+    work = regex_work(monkeypatch, extraction, quantities)
+    text = news_like(20)
+
+    once = regex_characters(work, propose_candidates, text)
+    twice = regex_characters(work, propose_candidates, f"{text}\n\n{text}")
+
+    assert twice <= 2 * once + 100
+
+
+def test_proposing_from_a_sentence_twice_as_long_reads_twice_as_much(monkeypatch):
+    work = regex_work(monkeypatch, extraction, quantities)
+    # 9 and 18 KB without a full stop: a few pieces of at most MAX_SENTENCE.
+    text = figure_clauses(200)
+
+    once = regex_characters(work, propose_candidates, text)
+    twice = regex_characters(work, propose_candidates, f"{text}, {text}")
+
+    # Where the pieces are cut differs a little in the longer text.
+    assert twice <= 2 * once + 2 * MAX_SENTENCE
 
 
 # Storing candidates ----------------------------------------------------------------

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from claims.figures import quantities
 from claims.figures.formatting import format_figure
 from claims.figures.quantities import (
     AmountParseError,
@@ -15,6 +16,7 @@ from claims.figures.quantities import (
     parse_amount,
     parse_change,
 )
+from tests.regex_work import regex_work
 
 D = Decimal
 LITTLE_MORE = "a little more than"
@@ -308,6 +310,51 @@ def test_find_amounts_does_not_take_a_bare_year_for_a_default_unit_amount():
 
 def test_find_amounts_on_text_without_amounts_is_empty():
     assert find_amounts("Lots of money changed hands in 2013.") == []
+
+
+def figure_clauses(count: int) -> str:
+    """Return `count` clauses with years, ranges, changes and dates, no full stop."""
+    clauses = [
+        "in {year} exports rose from ${n} billion to ${m} billion",
+        "between {year} and {next} there were {n},{m}00 cars",
+        "prices went up to {n} percent",
+        "on 23.04.{year} some {n} delegations came",
+        "about {n} to {m} percent of {year} workers",
+    ]
+    return ", ".join(
+        clauses[i % len(clauses)].format(
+            year=1990 + i % 30, next=1991 + i % 30, n=i % 9 + 1, m=i % 9 + 3
+        )
+        for i in range(count)
+    )
+
+
+def test_find_amounts_on_a_text_twice_as_long_reads_twice_as_much(monkeypatch):
+    # The characters the regular expressions read are counted, not timed: a search
+    # of the whole text before every number reads four times as much when it doubles.
+    work = regex_work(monkeypatch, quantities)
+    text = figure_clauses(200)  # 9 KB without a full stop
+
+    find_amounts(text)
+    once = work.characters
+    work.reset()
+    find_amounts(f"{text}, {text}")
+    twice = work.characters
+
+    assert twice <= 2 * once + 1_000  # the words read across the join
+
+
+def test_find_amounts_reads_a_text_twice_over_as_it_reads_it_once():
+    text = figure_clauses(600)  # 27 KB: the words before each number are read
+    found = find_amounts(text)  # near it, wherever it is in the text
+    shift = len(text) + 2
+
+    twice = find_amounts(f"{text}, {text}")
+
+    assert len(found) > 600
+    assert twice == found + [
+        (start + shift, end + shift, amount) for start, end, amount in found
+    ]
 
 
 BLOG_SENTENCE = (

@@ -1,3 +1,5 @@
+import random
+
 import pytest
 from django.core.management import CommandError, call_command
 
@@ -75,6 +77,52 @@ def test_anything_but_whitespace_and_quote_marks_is_not_forgiven(quote):
 def test_locate_quote_agrees_with_document_contains_quote(quote):
     document = DocumentFactory.build(text=TEXT)
     assert (locate_quote(TEXT, quote) is not None) == document.contains_quote(quote)
+
+
+def locate_by_folding_each_character(text: str, quote: str):
+    """Return what locate_quote returns, folding one character at a time."""
+
+    def fold(text):
+        folded, origins, in_space = [], [], False
+        for index, char in enumerate(text):
+            if char.isspace():
+                if not in_space:
+                    folded.append(" ")
+                    origins.append(index)
+                in_space = True
+                continue
+            in_space = False
+            folded.append({"\u2019": "'", "\u2018": "'", "\u201c": '"'}.get(char, char))
+            origins.append(index)
+        return "".join(folded), origins
+
+    quote = quote.strip()
+    if not quote or not text:
+        return None
+    if quote in text:
+        return text.index(quote), text.index(quote) + len(quote)
+    folded_text, origins = fold(text)
+    folded_quote, _ = fold(quote)
+    position = folded_text.find(folded_quote)
+    if position < 0:
+        return None
+    return origins[position], origins[position + len(folded_quote) - 1] + 1
+
+
+def test_folded_quotes_map_back_to_the_offsets_of_a_character_by_character_fold():
+    rng = random.Random(14)
+    pieces = ["a", "b", "rose", "5.3", " ", " ", "\n", "\n\n", "\t", "\u00a0", "  \n "]
+    pieces += ["'", "\u2019", '"', "\u201c"]
+    for _ in range(300):
+        text = "".join(rng.choices(pieces, k=rng.randrange(1, 60)))
+        start = rng.randrange(len(text))
+        quote = text[start : rng.randrange(start, len(text) + 1)]
+        # Copying a quote changes its whitespace and quote marks.
+        quote = quote.replace("\u2019", "'").replace("\n", " ").replace("  ", " \n")
+
+        assert locate_quote(text, quote) == locate_by_folding_each_character(
+            text, quote
+        ), (text, quote)
 
 
 def test_anchor_claims_sets_offsets_and_reports_missing_quotes_without_history():
