@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 HOST ?= 127.0.0.1
 
-.PHONY: run test venv lint format migrate fuzz bench bench-all load clean \
+.PHONY: run test venv lint format migrate worker fuzz bench bench-all load clean \
 	cluster cluster-down cluster-status pgbouncer pgbouncer-down
 
 # The environment is rebuilt whenever the lock file changes.
@@ -26,6 +26,16 @@ run: migrate
 
 test: venv
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# A worker of the job queue, in the foreground (PostgreSQL only: on SQLite jobs run
+# inline, with no worker). Start as many as you like, here or on other machines
+# with the same DATABASE_URL; each runs WORKER_CONCURRENCY jobs at once.
+WORKER_CONCURRENCY ?= 1
+worker: venv
+	@case "$${DATABASE_URL:-}" in postgres*|pgsql*) ;; *) \
+		echo "make worker needs PostgreSQL: DATABASE_URL=postgres://... (on SQLite jobs run inline)" >&2; \
+		exit 2;; esac
+	$(BIN)/python manage.py procrastinate worker --concurrency $(WORKER_CONCURRENCY)
 
 # Schema-driven fuzzing of the API on PostgreSQL, with more examples than CI runs.
 PG_URL ?= postgres://postgres@127.0.0.1:5432/factcheck

@@ -17,6 +17,7 @@ from claims.views import (
     metric_page,
 )
 from factcheck.auth import TokenView
+from factcheck.jobs.api import JobDetailView
 from sources.views import DocumentViewSet, PersonViewSet, PublisherViewSet
 
 router = DefaultRouter()
@@ -37,6 +38,7 @@ api_v1 = [
     path("claimreview/", ClaimReviewFeedView.as_view(), name="claimreview-feed"),
     path("conflicts/", ConflictListView.as_view(), name="conflict-list"),
     path("auth/token/", TokenView.as_view(), name="auth-token"),
+    path("jobs/<int:pk>/", JobDetailView.as_view(), name="job-detail"),
     path("", include(router.urls)),
 ]
 

@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "csp",
+    # Before the apps whose tasks it runs (its ready() builds the job queue's app).
+    "procrastinate.contrib.django",
     "sources",
     "claims",
     "factcheck",
@@ -155,6 +157,10 @@ else:
         "database."
     )
 
+# procrastinate's schema is PostgreSQL-only: skipped on SQLite. Routers compose; keep
+# each one answering only for what it knows.
+DATABASE_ROUTERS = ["factcheck.db.routers.JobsRouter"]
+
 # PostgreSQL cancels a statement of a web request that runs longer than this many
 # milliseconds (answered 503 with Retry-After); 0 turns it off. Management commands,
 # migrations and the body of a streamed answer (a CSV export) are not bounded by it.
@@ -197,6 +203,12 @@ LOGGING = {
     "root": {
         "handlers": ["console"],
         "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO"),
+    },
+    # The job queue says at INFO, in every process, that it registered its tasks
+    # and, every tick, that it deferred a periodic one; jobs run and fail above it.
+    "loggers": {
+        name: {"level": "WARNING"}
+        for name in ("procrastinate.blueprints", "procrastinate.periodic")
     },
 }
 
@@ -298,5 +310,61 @@ SPECTACULAR_SETTINGS = {
         "DatePrecisionEnum": "sources.models.DatePrecision",
         "ClaimStatusEnum": "claims.ratings.Status",
         "ComparatorEnum": "claims.models.Comparator",
+        "JobStateEnum": "factcheck.jobs.models.JobState",
     },
+}
+
+# Background jobs (factcheck.jobs; README "Background jobs"). "queue": a deferred job
+# is a row in PostgreSQL, written in the deferring transaction and run by a worker
+# (`make worker`). "inline": no worker; the job runs in the same process right after
+# the deferring transaction commits (SQLite, or PostgreSQL in development and tests).
+_ON_POSTGRESQL = DATABASES["default"]["ENGINE"] == "factcheck.db.postgresql"
+JOBS_MODE = os.environ.get("JOBS_MODE", "").strip() or (
+    "queue" if _ON_POSTGRESQL else "inline"
+)
+if JOBS_MODE not in {"queue", "inline"}:
+    raise ImproperlyConfigured("JOBS_MODE must be 'queue' or 'inline'.")
+if JOBS_MODE == "queue" and not _ON_POSTGRESQL:
+    raise ImproperlyConfigured("JOBS_MODE=queue needs PostgreSQL (DATABASE_URL).")
+# Runs of a job before it is marked failed, and the wait before the first retry; each
+# later retry waits twice as long as the one before (10, 20, 40 s by default).
+JOBS_MAX_ATTEMPTS = int(os.environ.get("JOBS_MAX_ATTEMPTS", "4"))
+JOBS_RETRY_WAIT_SECONDS = float(os.environ.get("JOBS_RETRY_WAIT_SECONDS", "10"))
+# A worker writes a heartbeat this often; one silent for JOBS_STALLED_AFTER_SECONDS is
+# taken for dead (killed, machine lost) and the jobs it was running are run again.
+# Every JOBS_STALLED_CHECK_SECONDS one of the workers looks for such jobs.
+JOBS_HEARTBEAT_SECONDS = float(os.environ.get("JOBS_HEARTBEAT_SECONDS", "10"))
+JOBS_STALLED_AFTER_SECONDS = float(os.environ.get("JOBS_STALLED_AFTER_SECONDS", "60"))
+JOBS_STALLED_CHECK_SECONDS = int(os.environ.get("JOBS_STALLED_CHECK_SECONDS", "60"))
+if JOBS_MAX_ATTEMPTS < 1 or JOBS_RETRY_WAIT_SECONDS < 0:
+    raise ImproperlyConfigured(
+        "JOBS_MAX_ATTEMPTS must be 1 or more and JOBS_RETRY_WAIT_SECONDS 0 or more."
+    )
+if not 0 < 2 * JOBS_HEARTBEAT_SECONDS <= JOBS_STALLED_AFTER_SECONDS:
+    # A live worker must never look dead: its job would run twice at once.
+    raise ImproperlyConfigured(
+        "JOBS_STALLED_AFTER_SECONDS must be at least twice JOBS_HEARTBEAT_SECONDS."
+    )
+if JOBS_STALLED_CHECK_SECONDS < 60 and 60 % JOBS_STALLED_CHECK_SECONDS == 0:
+    JOBS_STALLED_CHECK_CRON = f"* * * * * */{JOBS_STALLED_CHECK_SECONDS}"
+elif (
+    JOBS_STALLED_CHECK_SECONDS % 60 == 0
+    and 60 % (JOBS_STALLED_CHECK_SECONDS // 60) == 0
+):
+    JOBS_STALLED_CHECK_CRON = f"*/{JOBS_STALLED_CHECK_SECONDS // 60} * * * *"
+else:
+    raise ImproperlyConfigured(
+        "JOBS_STALLED_CHECK_SECONDS must divide a minute (1-30) or an hour (60-3600, "
+        "whole minutes)."
+    )
+# Finished jobs of the queue (procrastinate's table, not factcheck.Job rows) are
+# deleted this long after they succeeded; failed ones are kept.
+JOBS_KEEP_SUCCEEDED_HOURS = 7 * 24
+
+# procrastinate.contrib.django: where tasks live beside each app's tasks.py, and the
+# worker's heartbeat.
+PROCRASTINATE_IMPORT_PATHS = ["factcheck.jobs.tasks"]
+PROCRASTINATE_WORKER_DEFAULTS = {
+    "update_heartbeat_interval": JOBS_HEARTBEAT_SECONDS,
+    "stalled_worker_timeout": JOBS_STALLED_AFTER_SECONDS,
 }

@@ -1,7 +1,9 @@
 """Settings for the test suite: fast hashing, a fixed key, no DEBUG."""
 
+import os
+
 from .base import *  # noqa: F403
-from .base import MIDDLEWARE
+from .base import MIDDLEWARE, PROCRASTINATE_IMPORT_PATHS
 
 SECRET_KEY = "test-only-not-secret"
 DEBUG = False
@@ -19,3 +21,10 @@ MIDDLEWARE = [
 # Tests log in with force_login or Client.login (which passes no request); the
 # login rate limit has tests of its own that switch it on.
 AXES_ENABLED = False
+
+# Deferred jobs run right after their transaction commits, on both databases, so a
+# test sees their effect without a worker; the job queue's own tests switch to
+# "queue" and start real workers (tests/factcheck/test_jobs_worker.py).
+JOBS_MODE = os.environ.get("JOBS_MODE", "").strip() or "inline"
+# Tasks that exist only for the tests of the job queue.
+PROCRASTINATE_IMPORT_PATHS = [*PROCRASTINATE_IMPORT_PATHS, "tests.factcheck.jobs_tasks"]

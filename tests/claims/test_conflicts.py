@@ -519,7 +519,7 @@ def test_a_long_detection_refreshes_the_link_statistics_as_links_pile_up(
         detect_all_conflicts()
 
     analyzed = [q["sql"] for q in queries if q["sql"].startswith("ANALYZE")]
-    assert analyzed == ["ANALYZE claims_claimlink"]  # after 2 links, not after 3
+    assert analyzed == ['ANALYZE "claims_claimlink"']  # after 2 links, not after 3
 
 
 @pytest.mark.django_db

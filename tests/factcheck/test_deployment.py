@@ -112,3 +112,33 @@ def test_production_debug_is_on_only_when_asked_for():
         "factcheck.settings.production", DJANGO_SECRET_KEY="x" * 60, DJANGO_DEBUG="1"
     )
     assert result.stdout.strip().splitlines()[-1] == "DEBUG True"
+
+
+def test_compose_worker_runs_the_job_queue_with_the_web_settings(compose):
+    worker = compose["services"]["worker"]
+    assert worker["build"] == compose["services"]["web"]["build"] == "."
+    assert worker["command"] == "python manage.py procrastinate worker"
+    assert worker["depends_on"]["db"]["condition"] == "service_healthy"
+    # The same database and settings as the web service, and nothing published.
+    assert worker["environment"] == compose["services"]["web"]["environment"]
+    assert "ports" not in worker
+    # Until web's migrations have made the queue's tables, it fails and restarts.
+    assert worker["restart"] == "unless-stopped"
+
+
+def test_make_worker_runs_a_procrastinate_worker_and_refuses_sqlite():
+    makefile = (ROOT / "Makefile").read_text()
+    recipe = makefile.split("\nworker:", 1)[1].split("\n\n", 1)[0]
+    assert "manage.py procrastinate worker" in recipe
+    environment = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    # -o: take the virtualenv as installed; only the recipe is under test.
+    result = subprocess.run(
+        ["make", "-o", ".venv/bin/.installed", "worker"],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "make worker needs PostgreSQL" in result.stderr

@@ -1,0 +1,205 @@
+"""Declare tasks and defer jobs: into PostgreSQL inside the caller's transaction
+("queue" mode), or to run in this process right after it commits ("inline").
+"""
+
+import functools
+import inspect
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import connections, transaction
+from procrastinate import exceptions as procrastinate_exceptions
+from procrastinate.contrib.django import app
+from procrastinate.contrib.django.django_connector import DjangoConnector
+from procrastinate.jobs import JobDeferrer
+from procrastinate.manager import JobManager
+from procrastinate.retry import BaseRetryStrategy
+from procrastinate.tasks import Task
+
+from . import runner
+from .retry import Backoff
+
+# The database whose transactions jobs are deferred in (procrastinate's setting).
+DATABASE = getattr(settings, "PROCRASTINATE_DATABASE_ALIAS", "default")
+# Deferring through Django's own connection puts the job's row in the caller's
+# transaction, in the web process and in a worker alike (procrastinate's own app
+# uses a separate pool inside `manage.py procrastinate worker`).
+_job_manager = JobManager(connector=DjangoConnector(alias=DATABASE))
+
+
+@dataclass(frozen=True)
+class DeferredJob:
+    """What defer() did with a job."""
+
+    task_name: str
+    # Its row in procrastinate_jobs; None when it runs inline.
+    queue_job_id: int | None
+    inline: bool
+    # A job with the same queueing lock was still waiting and takes this one's
+    # place: it runs after this transaction commits, so it sees this write.
+    coalesced: bool = False
+
+
+def jobs_mode() -> str:
+    """Return "queue" or "inline" (settings.JOBS_MODE)."""
+    return settings.JOBS_MODE
+
+
+def task(
+    func: Callable[..., Any] | None = None,
+    *,
+    name: str | None = None,
+    retry: bool | BaseRetryStrategy = True,
+    lock: str | None = None,
+    queueing_lock: str | None = None,
+    priority: int = 0,
+    queue: str | None = None,
+) -> Any:
+    """Register a function as a task jobs run, retried with Backoff unless retry=False.
+
+    The function is synchronous, takes keyword arguments that are JSON values, and
+    takes `job_id` if it reports progress (a run started by start_job()). Its name
+    is its dotted path unless `name` is given; renaming it strands waiting jobs.
+    Workers find tasks in each installed app's `tasks` module (procrastinate's
+    autodiscovery) and in PROCRASTINATE_IMPORT_PATHS: declare them there.
+    """
+
+    def register(func: Callable[..., Any]) -> Task:
+        if inspect.iscoroutinefunction(func):
+            raise TypeError(f"{func.__qualname__}: tasks are plain (sync) functions.")
+        takes_job_id = "job_id" in inspect.signature(func).parameters
+
+        # A worker passes its JobContext first; called directly (inline, or by a
+        # test), it runs as an inline job does.
+        @functools.wraps(func)
+        def run(context=None, /, **kwargs):
+            return runner.run(
+                func, context=context, kwargs=kwargs, takes_job_id=takes_job_id
+            )
+
+        options = {"queue": queue} if queue else {}
+        return app.task(
+            run,
+            name=name,
+            pass_context=True,
+            retry=Backoff() if retry is True else retry,
+            lock=lock,
+            queueing_lock=queueing_lock,
+            priority=priority,
+            **options,
+        )
+
+    return register(func) if func is not None else register
+
+
+def defer(
+    task: Task,
+    *,
+    lock: str | None = None,
+    queueing_lock: str | None = None,
+    priority: int | None = None,
+    **kwargs: Any,
+) -> DeferredJob:
+    """Defer a job of `task` with `kwargs`; it exists exactly when the caller commits.
+
+    - lock: no two jobs with the same lock run at the same time (queue mode).
+    - queueing_lock: while a job with this queueing lock is waiting, defer no other:
+      the waiting one runs after the caller commits and so sees its writes.
+    - priority: higher runs first (queue mode); None takes the task's.
+    Unset values take the task's own. `kwargs` must be JSON values.
+    """
+    kwargs = _as_json(task, kwargs)
+    if jobs_mode() == "inline":
+        return _defer_inline(task, kwargs, queueing_lock=queueing_lock)
+    return _defer_queued(
+        task, kwargs, lock=lock, queueing_lock=queueing_lock, priority=priority
+    )
+
+
+def _as_json(task: Task, kwargs: dict[str, Any]) -> dict[str, Any]:
+    """Return a copy of `kwargs` as a worker will be given them, or TypeError."""
+    try:
+        text = json.dumps(kwargs, allow_nan=False)
+    except (TypeError, ValueError) as error:
+        raise TypeError(
+            f"Arguments of {task.name} must be JSON values: {error}"
+        ) from error
+    if json.loads(text) != kwargs:
+        # Tuples, non-string keys: a worker would be given something else.
+        raise TypeError(f"Arguments of {task.name} do not survive JSON: {kwargs!r}")
+    return json.loads(text)
+
+
+def _defer_queued(
+    task: Task,
+    kwargs: dict[str, Any],
+    *,
+    lock: str | None,
+    queueing_lock: str | None,
+    priority: int | None,
+) -> DeferredJob:
+    job = task.configure(lock=lock, queueing_lock=queueing_lock, priority=priority).job
+    deferrer = JobDeferrer(job_manager=_job_manager, job=job)
+    if job.queueing_lock is None:
+        return DeferredJob(task.name, deferrer.defer(**kwargs), inline=False)
+    # A job refused for its queueing lock must not abort the caller's transaction
+    # (PostgreSQL would refuse every later statement): try it in a savepoint.
+    for _ in range(3):
+        try:
+            with transaction.atomic(using=DATABASE):
+                return DeferredJob(task.name, deferrer.defer(**kwargs), inline=False)
+        except procrastinate_exceptions.AlreadyEnqueued:
+            waiting = _hold_waiting_job(job.queueing_lock)
+            if waiting is not None:
+                return DeferredJob(task.name, waiting, inline=False, coalesced=True)
+            # It started meanwhile: this job is needed after all.
+    raise procrastinate_exceptions.AlreadyEnqueued(
+        f"Could not defer {task.name} with queueing lock {job.queueing_lock!r}."
+    )
+
+
+def _hold_waiting_job(queueing_lock: str) -> int | None:
+    """Lock the waiting job with this queueing lock until the caller's transaction
+    ends, and return its id; None if none is waiting any more.
+
+    Workers take jobs with FOR UPDATE SKIP LOCKED, so the job cannot start before
+    the caller commits: it will see the caller's writes.
+    """
+    with connections[DATABASE].cursor() as cursor:
+        cursor.execute(
+            "SELECT id FROM procrastinate_jobs"
+            " WHERE queueing_lock = %s AND status = 'todo' FOR SHARE",
+            [queueing_lock],
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def _defer_inline(
+    task: Task, kwargs: dict[str, Any], *, queueing_lock: str | None
+) -> DeferredJob:
+    queueing_lock = queueing_lock if queueing_lock is not None else task.queueing_lock
+    if queueing_lock is not None and _waiting_inline(queueing_lock):
+        return DeferredJob(task.name, None, inline=True, coalesced=True)
+
+    def run_after_commit():
+        runner.run_inline(task.func, task.name, kwargs)
+
+    run_after_commit.queueing_lock = queueing_lock
+    transaction.on_commit(run_after_commit, using=DATABASE)
+    return DeferredJob(task.name, None, inline=True)
+
+
+def _waiting_inline(queueing_lock: str) -> bool:
+    """Whether a job with this queueing lock waits for the current transaction.
+
+    Django drops the callbacks of a rolled back savepoint from this list, so it
+    holds exactly the jobs that will run when the transaction commits.
+    """
+    return any(
+        getattr(entry[1], "queueing_lock", None) == queueing_lock
+        for entry in connections[DATABASE].run_on_commit
+    )
