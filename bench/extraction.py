@@ -5,7 +5,7 @@
 Builds a throwaway SQLite database (/tmp/extraction_bench.sqlite3, whatever
 DATABASE_URL says), loads the seed fixtures, attaches the seed texts
 (../shared/seeds) to their documents, which anchors every fixture claim's quote, and
-runs the extraction rules (`claims.extraction.propose_candidates`) on each text.
+runs the extraction rules (`claims.extraction.rules.propose_candidates`) on each text.
 
 - Recall: fixture claims with a figure (value set) that some candidate's span
   overlaps, over all fixture claims with a figure.
@@ -36,8 +36,9 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 from django.db import transaction  # noqa: E402
 
-from claims.extraction import MIN_SCORE, extract_candidates, propose_candidates  # noqa: E402
+from claims.extraction.rules import MIN_SCORE, propose_candidates  # noqa: E402
 from claims.models import Metric  # noqa: E402
+from claims.services.candidates import extract_candidates  # noqa: E402
 from sources.ingest import ingest_document  # noqa: E402
 from sources.models import Document  # noqa: E402
 
@@ -137,7 +138,7 @@ def main() -> int:
     for proposal in unmatched:
         print(f"  on no fixture claim: {proposal.score:.2f} {proposal.quote[:70]!r}")
     with transaction.atomic():
-        stored = [extract_candidates(Document.objects.get(pk=pk)) for pk in SEED_FILES]
+        stored = [extract_candidates(document_id=pk) for pk in SEED_FILES]
         print(
             "\nextract_candidates with the fixture claims in place: "
             f"{sum(r.created for r in stored)} created, "

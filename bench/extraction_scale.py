@@ -37,7 +37,8 @@ import django  # noqa: E402
 
 django.setup()
 
-from claims.extraction import propose_candidates, split_sentences  # noqa: E402
+from claims.extraction.rules import propose_candidates  # noqa: E402
+from claims.extraction.sentences import split_sentences  # noqa: E402
 from claims.figures.quantities import find_amounts  # noqa: E402
 
 SEEDS = ROOT.parent / "shared" / "seeds"

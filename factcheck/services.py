@@ -1,5 +1,7 @@
 """The write path shared by simple resources: validate in the model, then store."""
 
+from typing import Any
+
 from django.db import models, transaction
 
 
@@ -18,3 +20,10 @@ def record_save(
     for name, related in (many or {}).items():
         getattr(instance, name).set(related)
     return instance
+
+
+def acting_user(by: Any) -> Any:
+    """Return `by` when it is a signed-in user; None for the system or anonymous."""
+    if by is not None and getattr(by, "is_authenticated", False):
+        return by
+    return None

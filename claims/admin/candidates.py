@@ -7,9 +7,9 @@ from django.urls import reverse
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
-from ..extraction import accept_candidate, candidate_save, candidate_span
-from ..extraction import reject_candidates as reject
 from ..models import Candidate
+from ..services.candidates import accept_candidate, candidate_save, candidate_span
+from ..services.candidates import reject_candidates as reject
 
 
 def _reasons(error: Exception) -> str:

@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 from factcheck.api.exceptions import Conflict
 from sources.models import Document
 
-from ..extraction import extract_candidates
+from ..services.candidates import extract_candidates
 
 
 class ExtractionResultSerializer(serializers.Serializer):
@@ -50,7 +50,7 @@ class DocumentExtractView(APIView):
             raise Conflict(
                 f"Document {document.pk} has no text stored: ingest its text first."
             )
-        report = extract_candidates(document)
+        report = extract_candidates(document_id=document.pk)
         return Response(
             ExtractionResultSerializer(
                 {

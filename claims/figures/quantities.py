@@ -32,6 +32,9 @@ LESS_THAN = "less_than"
 MORE_THAN = "more_than"
 RANGE = "range"
 
+# The longest unit a figure stores (StatedFigure.unit).
+UNIT_MAX_LENGTH = 32
+
 A_LITTLE_MORE = "a little more than"
 A_LITTLE_LESS = "a little less than"
 

@@ -6,6 +6,7 @@ from django.db import models
 
 from ..figures.comparators import Comparator
 from ..figures.formatting import format_figure
+from ..figures.quantities import UNIT_MAX_LENGTH
 
 # Figures stay below 10^21 in size: SQLite keeps decimals as floats and cannot read
 # a larger one back into the column, and ordering by value puts "no value" at -10^21.
@@ -29,7 +30,7 @@ class StatedFigure(models.Model):
         blank=True,
         help_text="Upper end of a range.",
     )
-    unit = models.CharField(max_length=32, blank=True)
+    unit = models.CharField(max_length=UNIT_MAX_LENGTH, blank=True)
     comparator = models.CharField(
         max_length=20, choices=Comparator.choices, default=Comparator.EXACT
     )

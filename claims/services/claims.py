@@ -6,15 +6,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from factcheck.services import acting_user
+
 from ..models import Claim, ClaimLink, Evidence
 from ..ratings import Status
 from ..selectors.claims import judged_content_editors
 from ..workflow import JUDGED_FIELDS, plan_claim_save
 from .conflicts import FIGURE_COLUMNS, figure_row_data, refresh_conflicts
-
-
-def _is_user(by) -> bool:
-    return by is not None and getattr(by, "is_authenticated", False)
 
 
 @transaction.atomic
@@ -60,11 +58,11 @@ def claim_save(
     claim.status, claim.rationale = plan.status, plan.rationale
     if plan.verdict_act:
         claim.reviewed_at = timezone.now()
-        claim.reviewed_by = by if _is_user(by) else None
+        claim.reviewed_by = acting_user(by)
         claim.first_reviewed_at = (
             stored.first_reviewed_at if stored else None
         ) or claim.reviewed_at
-    if _is_user(by):
+    if acting_user(by) is not None:
         if stored is None:
             claim.created_by = by
         claim.updated_by = by
@@ -147,7 +145,7 @@ def refresh_conflicts_after_commit(
 @transaction.atomic
 def claim_delete(*, claim: Claim, by=None) -> None:
     """Delete a claim (its history stays; it can be restored); recheck its metric."""
-    if _is_user(by):
+    if acting_user(by) is not None:
         claim._history_user = by
     claim_id = claim.pk
     claim.delete()
@@ -184,7 +182,7 @@ def claim_restore_deleted(*, claim_id: int, by=None) -> Claim:
     claim = record.instance
     claim.version = record.version + 1
     claim._change_reason = "Restored after deletion"
-    if _is_user(by):
+    if acting_user(by) is not None:
         claim._history_user = by
         claim.updated_by = by
     claim.full_clean(validate_unique=False)

@@ -19,7 +19,7 @@ pair an editor has linked as contradicting either way.
 """
 
 import datetime
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -393,7 +393,10 @@ def detect_metric_conflicts(metric_id: int) -> DetectionSummary:
     return DetectionSummary(created=created, removed=removed, flagged=flagged)
 
 
-def detect_all_conflicts(progress: bool = False) -> DetectionSummary:
+def detect_all_conflicts(
+    progress: bool = False,
+    on_metric: Callable[[int, int], None] | None = None,
+) -> DetectionSummary:
     """Run `detect_metric_conflicts` on every metric that has claims; return totals.
 
     Detected links left between claims of different metrics (or without one), which
@@ -407,9 +410,13 @@ def detect_all_conflicts(progress: bool = False) -> DetectionSummary:
     )
     total = DetectionSummary()
     unanalyzed = 0
-    for metric_id in tqdm(metric_ids, disable=not progress, unit="metric"):
+    for done, metric_id in enumerate(
+        tqdm(metric_ids, disable=not progress, unit="metric"), start=1
+    ):
         summary = detect_metric_conflicts(metric_id)
         total += summary
+        if on_metric is not None:
+            on_metric(done, len(metric_ids))
         unanalyzed += summary.created + summary.removed
         if unanalyzed >= ANALYZE_EVERY_LINKS:
             _analyze_links()

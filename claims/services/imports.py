@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from simple_history.utils import bulk_create_with_history
 
+from factcheck.services import acting_user
 from sources.models import Document, Person
 
 from ..models import Claim, Metric
@@ -128,7 +129,7 @@ def import_claims(
                         claims,
                         Claim,
                         batch_size=INSERT_SIZE,
-                        default_user=by if _is_user(by) else None,
+                        default_user=acting_user(by),
                         default_change_reason=HISTORY_REASON,
                     )
             except IntegrityError as error:
@@ -154,10 +155,6 @@ def detect_import_conflicts(report: ImportReport, metric_ids: Iterable[int]) -> 
     for metric_id in metric_ids:
         detect_metric_conflicts(metric_id)
         report.conflicts_detected_for += 1
-
-
-def _is_user(by) -> bool:
-    return by is not None and getattr(by, "is_authenticated", False)
 
 
 def _numbered(rows: Iterable[dict]) -> Iterator[tuple[int, dict]]:
@@ -242,7 +239,7 @@ def _build_claim(row: dict, documents: dict, people: dict, metrics: dict, *, by)
             errors.update(_by_column(error))
         except PermissionDenied as error:
             errors["status"] = [str(error) or "You may not create this claim."]
-    if _is_user(by):
+    if acting_user(by) is not None:
         claim.created_by = claim.updated_by = by
     # clean() would compare values that did not parse: report those alone.
     if not any(column in errors for column in PLAIN_COLUMNS):

@@ -4,8 +4,8 @@ import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
-from claims.extraction import extract_candidates
 from claims.models import Candidate, Claim
+from claims.services.candidates import extract_candidates
 from tests.factories import CandidateFactory, DocumentFactory, MetricFactory
 
 pytestmark = pytest.mark.django_db
@@ -26,7 +26,7 @@ def messages_of(response) -> list[str]:
 @pytest.fixture
 def document():
     document = DocumentFactory(text=TEXT)
-    extract_candidates(document)
+    extract_candidates(document_id=document.pk)
     return document
 
 
@@ -50,7 +50,7 @@ def test_changelist_shows_document_quote_figure_metric_score_and_state(
 
 def test_changelist_filters_by_state_and_document(admin_client, document):
     other = DocumentFactory(text="Sales doubled to 40,000 cars in 2020, the firm said.")
-    extract_candidates(other)
+    extract_candidates(document_id=other.pk)
     Candidate.objects.filter(unit="percent").update(state="rejected")
 
     by_state = admin_client.get(CHANGELIST, {"state__exact": "rejected"})
@@ -118,7 +118,7 @@ def test_reject_action_rejects_and_reextraction_does_not_propose_them_again(
     rejected = Candidate.objects.filter(state="rejected")
     assert rejected.count() == 3
     assert {c.decided_by for c in rejected} == {superuser}
-    report = extract_candidates(document)
+    report = extract_candidates(document_id=document.pk)
     assert (report.created, report.skipped_rejected) == (0, 3)
     assert Candidate.objects.count() == 3
 

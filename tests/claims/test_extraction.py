@@ -6,19 +6,18 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import CommandError, call_command
 
-from claims import extraction
-from claims.extraction import (
-    MAX_SENTENCE,
-    MIN_SCORE,
-    accept_candidate,
-    extract_candidates,
-    propose_candidates,
-    reject_candidates,
-    split_sentences,
-)
+from claims.extraction import rules
+from claims.extraction import sentences as sentence_rules
+from claims.extraction.rules import MIN_SCORE, propose_candidates
+from claims.extraction.sentences import MAX_SENTENCE, split_sentences
 from claims.figures import quantities
 from claims.models import Candidate, Claim
 from claims.ratings import Status
+from claims.services.candidates import (
+    accept_candidate,
+    extract_candidates,
+    reject_candidates,
+)
 from tests.factories import (
     ClaimFactory,
     DocumentFactory,
@@ -397,7 +396,7 @@ def test_the_third_text_shows_the_rules_hold_on_a_text_they_were_not_written_for
 
 
 def test_splitting_a_text_twice_as_long_reads_twice_as_much(monkeypatch):
-    work = regex_work(monkeypatch, extraction)
+    work = regex_work(monkeypatch, sentence_rules, rules)
     text = news_like(20)
 
     once = regex_characters(work, split_sentences, text)
@@ -408,7 +407,7 @@ def test_splitting_a_text_twice_as_long_reads_twice_as_much(monkeypatch):
 
 
 def test_proposing_from_a_text_twice_as_long_reads_twice_as_much(monkeypatch):
-    work = regex_work(monkeypatch, extraction, quantities)
+    work = regex_work(monkeypatch, sentence_rules, rules, quantities)
     text = news_like(20)
 
     once = regex_characters(work, propose_candidates, text)
@@ -418,7 +417,7 @@ def test_proposing_from_a_text_twice_as_long_reads_twice_as_much(monkeypatch):
 
 
 def test_proposing_from_a_sentence_twice_as_long_reads_twice_as_much(monkeypatch):
-    work = regex_work(monkeypatch, extraction, quantities)
+    work = regex_work(monkeypatch, sentence_rules, rules, quantities)
     # 9 and 18 KB without a full stop: a few pieces of at most MAX_SENTENCE.
     text = figure_clauses(200)
 
@@ -442,8 +441,8 @@ TEXT = (
 def test_extract_candidates_stores_exact_spans_and_a_second_run_creates_none():
     document = DocumentFactory(text=TEXT)
 
-    first = extract_candidates(document)
-    second = extract_candidates(document)
+    first = extract_candidates(document_id=document.pk)
+    second = extract_candidates(document_id=document.pk)
 
     assert first.created == 3
     assert (second.created, second.skipped_existing) == (0, 3)
@@ -458,12 +457,12 @@ def test_extract_candidates_stores_exact_spans_and_a_second_run_creates_none():
 
 def test_a_rejected_candidate_is_not_proposed_again():
     document = DocumentFactory(text=TEXT)
-    extract_candidates(document)
+    extract_candidates(document_id=document.pk)
     percent = Candidate.objects.get(document=document, unit="percent")
     reject_candidates(candidates=[percent], by=None)
     Candidate.objects.filter(state="proposed").delete()
 
-    report = extract_candidates(document)
+    report = extract_candidates(document_id=document.pk)
 
     assert (report.created, report.skipped_rejected) == (2, 1)
     assert Candidate.objects.filter(document=document, unit="percent").get() == percent
@@ -479,7 +478,7 @@ def test_a_sentence_overlapping_a_claims_anchored_quote_is_skipped():
         quote_end=start + len("Imports fell 15 percent"),
     )
 
-    report = extract_candidates(document)
+    report = extract_candidates(document_id=document.pk)
 
     assert (report.created, report.skipped_existing) == (2, 1)
     assert not Candidate.objects.filter(unit="percent").exists()
@@ -489,13 +488,13 @@ def test_a_claim_not_anchored_yet_still_covers_its_sentence():
     document = DocumentFactory(text=TEXT)
     ClaimFactory(document=document, quote="Imports fell 15 percent")
 
-    report = extract_candidates(document)
+    report = extract_candidates(document_id=document.pk)
 
     assert (report.created, report.skipped_existing) == (2, 1)
 
 
 def test_a_document_without_text_gives_an_empty_report():
-    report = extract_candidates(DocumentFactory(text=""))
+    report = extract_candidates(document_id=DocumentFactory(text="").pk)
     assert (report.created, report.skipped_existing, report.skipped_rejected) == (
         0,
         0,
@@ -509,7 +508,7 @@ def test_a_document_without_text_gives_an_empty_report():
 @pytest.fixture
 def candidate():
     document = DocumentFactory(text=TEXT)
-    extract_candidates(document)
+    extract_candidates(document_id=document.pk)
     return Candidate.objects.get(document=document, unit="USD")
 
 

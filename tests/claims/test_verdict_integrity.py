@@ -9,10 +9,10 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from claims.extraction import reject_candidates
 from claims.models import Candidate, Claim, Metric
 from claims.ratings import Status
 from claims.selectors.claims import judged_content_editors
+from claims.services.candidates import reject_candidates
 from claims.services.claims import claim_save, claim_set_status
 from sources.models import Person, PersonAlias, Publisher
 from tests.admin_forms import admin_form_data

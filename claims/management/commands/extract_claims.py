@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from claims.extraction import extract_candidates
+from claims.services.candidates import extract_candidates
 from sources.models import Document
 
 
@@ -25,7 +25,7 @@ class Command(BaseCommand):
                 f"Document {document.pk} has no stored text; ingest it first "
                 f"(manage.py ingest_document FILE --attach-to {document.pk})."
             )
-        report = extract_candidates(document)
+        report = extract_candidates(document_id=document.pk)
         if options["verbosity"] >= 2:
             for candidate in report.candidates:
                 self.stdout.write(

@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from tqdm import tqdm
 
-from claims.extraction import extract_candidates
+from claims.services.candidates import extract_candidates
 from factcheck.services import record_save
 from sources.ingest import (
     ATTACHED,
@@ -154,7 +154,7 @@ class Command(BaseCommand):
         )
         if self.extract and result.status != DUPLICATE:
             # Editors find the new text's checkable sentences waiting in the admin.
-            self.extraction = extract_candidates(result.document)
+            self.extraction = extract_candidates(document_id=result.document.pk)
         return result
 
     def _report(self, file: Path, result: IngestResult) -> None:

@@ -1,0 +1,225 @@
+"""Candidates: propose them from a document's text, edit, accept or reject them."""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from factcheck.services import acting_user
+from sources.anchoring import locate_quote
+from sources.models import Document
+
+from ..extraction.rules import Proposal, propose_candidates
+from ..models import Candidate, Claim, Metric
+from ..ratings import Status
+from .claims import claim_save
+
+
+@dataclass
+class ExtractionReport:
+    created: int = 0
+    skipped_existing: int = 0
+    skipped_rejected: int = 0
+    candidates: list[Candidate] = field(default_factory=list)
+
+    def __str__(self):
+        return (
+            f"{self.created} candidates created, {self.skipped_existing} skipped "
+            f"(already proposed or claimed), {self.skipped_rejected} skipped "
+            "(rejected before)"
+        )
+
+
+class _Spans:
+    """Spans of a text, asked whether any overlaps a given span: O(log n) each."""
+
+    def __init__(self, spans: Iterable[tuple[int, int]]):
+        ordered = sorted(spans)
+        self.starts = [start for start, _ in ordered]
+        self.exact = set(ordered)
+        # The furthest end of the spans up to each one (they may overlap).
+        self.reach: list[int] = []
+        for _, end in ordered:
+            self.reach.append(max(end, self.reach[-1]) if self.reach else end)
+
+    def meets(self, start: int, end: int) -> bool:
+        if (start, end) in self.exact:
+            return True
+        before_end = bisect_left(self.starts, end)
+        return before_end > 0 and self.reach[before_end - 1] > start
+
+
+@transaction.atomic
+def extract_candidates(*, document_id: int) -> ExtractionReport:
+    """Store the document's check-worthy sentences as proposed candidates.
+
+    Skipped: a span overlapping a candidate proposed or accepted before, or a claim's
+    quote (skipped_existing), and one overlapping a rejected candidate
+    (skipped_rejected). Running it twice creates nothing the second time.
+    """
+    # One extraction per document at a time: the lock orders concurrent runs.
+    document = Document.objects.select_for_update().get(pk=document_id)
+    report = ExtractionReport()
+    if not document.text:
+        return report
+    existing = list(
+        document.candidates.values_list("quote_start", "quote_end", "state")
+    )
+    rejected = _Spans(
+        (s, e) for s, e, state in existing if state == Candidate.State.REJECTED
+    )
+    covered = [(s, e) for s, e, state in existing if state != Candidate.State.REJECTED]
+    for start, end, quote in Claim.objects.filter(document=document).values_list(
+        "quote_start", "quote_end", "quote"
+    ):
+        # A claim not anchored yet still covers its quote.
+        span = (start, end) if start is not None else locate_quote(document.text, quote)
+        if span is not None:
+            covered.append(span)
+    claimed_or_proposed = _Spans(covered)
+    new = []
+    for proposal in propose_candidates(document.text, metrics=Metric.objects.all()):
+        if claimed_or_proposed.meets(proposal.start, proposal.end):
+            report.skipped_existing += 1
+        elif rejected.meets(proposal.start, proposal.end):
+            report.skipped_rejected += 1
+        else:
+            new.append(_candidate(document, proposal))
+    report.candidates = bulk_create_with_history(new, Candidate)
+    report.created = len(new)
+    return report
+
+
+def _candidate(document: Document, proposal: Proposal) -> Candidate:
+    amount = proposal.amount
+    reasons = "; ".join(proposal.reasons)
+    max_reasons = Candidate._meta.get_field("reasons").max_length
+    if len(reasons) > max_reasons:
+        reasons = reasons[: max_reasons - 1] + "…"
+    return Candidate(
+        document=document,
+        quote=proposal.quote,
+        quote_start=proposal.start,
+        quote_end=proposal.end,
+        sentence=proposal.sentence,
+        value=amount.value if amount else None,
+        value_upper=amount.value_upper if amount else None,
+        unit=amount.unit if amount else "",
+        comparator=amount.comparator if amount else "exact",
+        suggested_metric=proposal.metric,
+        score=proposal.score,
+        reasons=reasons,
+    )
+
+
+def candidate_span(candidate: Candidate, quote: str) -> tuple[int, int]:
+    """Return where an edited quote sits in the candidate's document, or refuse it."""
+    span = locate_quote(candidate.document.text, quote)
+    if span is None:
+        raise ValidationError({"quote": "The quote does not appear in the document."})
+    clash = Candidate.objects.filter(
+        document_id=candidate.document_id, quote_start=span[0], quote_end=span[1]
+    ).exclude(pk=candidate.pk)
+    if clash.exists():
+        raise ValidationError(
+            {"quote": f"Candidate {clash.first().pk} already has this quote."}
+        )
+    return span
+
+
+@transaction.atomic
+def candidate_save(*, candidate: Candidate) -> Candidate:
+    """Store an edited candidate, re-anchoring its quote in the document's text."""
+    candidate.quote = candidate.quote.strip()
+    candidate.quote_start, candidate.quote_end = candidate_span(
+        candidate, candidate.quote
+    )
+    candidate.full_clean()
+    candidate.save()
+    return candidate
+
+
+@transaction.atomic
+def accept_candidate(
+    *,
+    candidate: Candidate,
+    by=None,
+    text: str | None = None,
+    metric: Metric | None = None,
+    speaker=None,
+    speaker_role: str = "",
+    period_label: str = "",
+) -> Claim:
+    """Make a claim of a candidate (origin extracted, unverified) and mark it accepted.
+
+    The claim takes the candidate's quote, figure and document; its text is the
+    sentence unless `text` is given; its metric is `metric` or else the suggested one.
+    A rejected candidate may still be accepted (an editor changing their mind).
+    Raises ValidationError when the claim breaks a rule (claims.services.claim_save)
+    or the candidate was accepted before, PermissionDenied when `by` may not add
+    claims.
+    """
+    stored = Candidate.objects.select_for_update().get(pk=candidate.pk)
+    if stored.state == Candidate.State.ACCEPTED:
+        raise ValidationError(
+            f"Candidate {candidate.pk} was already accepted as claim {stored.claim_id}."
+        )
+    document = candidate.document
+    span = locate_quote(document.text, candidate.quote)
+    claim = Claim(
+        text=(text or candidate.sentence or candidate.quote).strip(),
+        quote=candidate.quote,
+        document=document,
+        speaker=speaker,
+        speaker_role=speaker_role,
+        status=Status.UNVERIFIED,
+        metric=metric or candidate.suggested_metric,
+        value=candidate.value,
+        value_upper=candidate.value_upper,
+        unit=candidate.unit,
+        comparator=candidate.comparator,
+        period_label=period_label,
+        quote_start=span[0] if span else None,
+        quote_end=span[1] if span else None,
+        origin=Claim.Origin.EXTRACTED,
+    )
+    claim_save(claim=claim, by=by, change_reason="Accepted from an extracted candidate")
+    candidate.state = Candidate.State.ACCEPTED
+    candidate.claim = claim
+    candidate.decided_at = timezone.now()
+    candidate.decided_by = acting_user(by)
+    candidate.save(update_fields=["state", "claim", "decided_at", "decided_by"])
+    return claim
+
+
+@transaction.atomic
+def reject_candidates(*, candidates: Iterable[Candidate], by=None) -> int:
+    """Mark the proposed ones among `candidates` rejected; return how many were."""
+    if isinstance(candidates, QuerySet):
+        pks = candidates.order_by().values("pk")
+    else:
+        pks = [candidate.pk for candidate in candidates]
+    rejected = list(
+        Candidate.objects.select_for_update().filter(
+            pk__in=pks, state=Candidate.State.PROPOSED
+        )
+    )
+    decided_at, decided_by = timezone.now(), acting_user(by)
+    for candidate in rejected:
+        candidate.state = Candidate.State.REJECTED
+        candidate.decided_at, candidate.decided_by = decided_at, decided_by
+    # With a history row each, as every change an editor makes.
+    bulk_update_with_history(
+        rejected,
+        Candidate,
+        ["state", "decided_at", "decided_by"],
+        default_user=decided_by,
+    )
+    return len(rejected)

@@ -1,0 +1,71 @@
+"""The claims app's background jobs (procrastinate tasks; workers import this module).
+
+Each task is small and idempotent (factcheck.jobs): it reads what it works on again
+when it runs and writes what a full computation would, so a retry, a second run or a
+run after later changes leaves the same result.
+"""
+
+from typing import Any
+
+from factcheck.jobs import job_progress, task
+from sources.models import Document
+
+from .services import conflicts
+from .services.anchoring import anchor_claims
+from .services.candidates import extract_candidates
+
+
+def metric_lock(metric_id: int) -> str:
+    """Return the lock that makes the conflict work on one metric take turns."""
+    return f"conflicts:metric:{metric_id}"
+
+
+@task(name="claims.refresh_conflicts")
+def refresh_conflicts(
+    *, metric_id: int, claim_ids: list[int], before: list[dict[str, Any]]
+) -> dict[str, int]:
+    """Bring a metric's links and flags up to date around claims that changed."""
+    summary = conflicts.refresh_conflicts(
+        metric_id=metric_id, claim_ids=claim_ids, before=before
+    )
+    return {"created": summary.created, "removed": summary.removed}
+
+
+@task(name="claims.detect_all_conflicts")
+def detect_all_conflicts(*, job_id: int) -> dict[str, int]:
+    """Run full conflict detection over every metric (repairs, bulk loads)."""
+    summary = conflicts.detect_all_conflicts(
+        on_metric=lambda done, total: job_progress(job_id, done, total)
+    )
+    return {
+        "created": summary.created,
+        "removed": summary.removed,
+        "flagged": summary.flagged,
+    }
+
+
+@task(name="claims.extract_candidates")
+def extract_document(*, job_id: int, document_id: int) -> dict[str, Any]:
+    """Propose candidate claims from a document's stored text."""
+    report = extract_candidates(document_id=document_id)
+    return {
+        "document": document_id,
+        "created": report.created,
+        "skipped_existing": report.skipped_existing,
+        "skipped_rejected": report.skipped_rejected,
+        "candidates": [candidate.pk for candidate in report.candidates],
+    }
+
+
+@task(name="claims.anchor_quotes")
+def anchor_document(*, job_id: int, document_id: int) -> dict[str, Any]:
+    """Find where each claim of a document quotes its newly stored text."""
+    document = Document.objects.filter(pk=document_id).first()
+    if document is None:
+        return {"document": document_id, "anchored": [], "not_found": []}
+    report = anchor_claims(document=document)
+    return {
+        "document": document_id,
+        "anchored": report.anchored,
+        "not_found": [claim_id for claim_id, _ in report.missing],
+    }
