@@ -12,7 +12,6 @@ from sources.models import Document
 
 from .services import conflicts
 from .services.anchoring import anchor_claims
-from .services.candidates import extract_candidates
 
 
 def metric_lock(metric_id: int) -> str:
@@ -47,6 +46,9 @@ def detect_all_conflicts(*, job_id: int) -> dict[str, int]:
 @task(name="claims.extract_candidates")
 def extract_document(*, job_id: int, document_id: int) -> dict[str, Any]:
     """Propose candidate claims from a document's stored text."""
+    # Here, not at the top: candidates write claims, whose service defers tasks.
+    from .services.candidates import extract_candidates
+
     report = extract_candidates(document_id=document_id)
     return {
         "document": document_id,

@@ -5,7 +5,7 @@ from django.views.decorators.cache import cache_control
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from claims.api.extraction import DocumentExtractView
+from claims.api.extraction import DetectConflictsView, DocumentExtractView
 from claims.views import (
     ClaimLinkViewSet,
     ClaimReviewFeedView,
@@ -37,6 +37,11 @@ api_v1 = [
     ),
     path("claimreview/", ClaimReviewFeedView.as_view(), name="claimreview-feed"),
     path("conflicts/", ConflictListView.as_view(), name="conflict-list"),
+    path(
+        "conflicts/detect/",
+        DetectConflictsView.as_view(),
+        name="conflict-detect",
+    ),
     path("auth/token/", TokenView.as_view(), name="auth-token"),
     path("jobs/<int:pk>/", JobDetailView.as_view(), name="job-detail"),
     path("", include(router.urls)),

@@ -24,8 +24,9 @@ import codecs
 import datetime
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import PurePath
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -34,7 +35,6 @@ from django.utils import timezone
 
 from factcheck.services import record_save
 
-from .anchoring import AnchorReport
 from .models import DatePrecision, Document, Person, Publisher, text_sha256
 from .signals import text_attached
 
@@ -75,7 +75,8 @@ class IngestResult:
     document: Document
     status: str
     message: str
-    anchoring: AnchorReport | None = None
+    # Work other apps started on the stored text (factcheck.jobs Jobs).
+    jobs: list[Any] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -438,18 +439,12 @@ def _attach(
                 values["published_precision"] = metadata["published_precision"]
     fill_authors = authors if authors and not document.authors.exists() else []
     _save(document, values, fill_authors, by)
-    responses = text_attached.send(sender=Document, document=document)
-    report = next(
-        (answer for _, answer in responses if isinstance(answer, AnchorReport)),
-        AnchorReport(),
-    )
+    responses = text_attached.send(sender=Document, document=document, by=by)
+    jobs = [answer for _, answer in responses if answer is not None]
     message = f"Text attached to document {document.pk}."
-    if report.anchored or report.missing:
-        message += (
-            f" Quotes anchored: {len(report.anchored)}; "
-            f"not found: {len(report.missing)}."
-        )
-    return IngestResult(document, ATTACHED, message, report)
+    if jobs:
+        message += " Its claims' quotes are anchored in it by a background job."
+    return IngestResult(document, ATTACHED, message, jobs)
 
 
 def _new_version(

@@ -125,8 +125,11 @@ class IngestOutcomeSerializer(serializers.Serializer):
         choices=["created", "new_version", "attached", "duplicate"]
     )
     message = serializers.CharField()
-    anchored = serializers.ListField(child=serializers.IntegerField())
-    not_found = serializers.ListField(child=serializers.IntegerField())
+    jobs = serializers.ListField(
+        child=serializers.URLField(),
+        help_text="Background jobs started on the stored text (anchoring the quotes "
+        "of a document's claims): poll their URLs for the result.",
+    )
 
 
 class DocumentIngestResultSerializer(DocumentSerializer):

@@ -6,6 +6,7 @@ from rest_framework.response import Response
 from factcheck.api.exceptions import PayloadTooLarge
 from factcheck.api.filters import IdFilter, SearchFilter
 from factcheck.api.viewsets import RecordViewSet
+from factcheck.jobs.api import job_url
 
 from .ingest import IngestError, ingest_document, max_bytes
 from .models import Document, Person, Publisher
@@ -140,13 +141,10 @@ class DocumentViewSet(RecordViewSet):
             raise
         document = self.get_queryset().get(pk=result.document.pk)
         body = DocumentSerializer(document, context=self.get_serializer_context()).data
-        anchoring = result.anchoring
+        jobs = [job_url(job, request) for job in result.jobs]
         body["ingest"] = {
             "status": result.status,
             "message": result.message,
-            "anchored": anchoring.anchored if anchoring else [],
-            "not_found": [claim_id for claim_id, _ in anchoring.missing]
-            if anchoring
-            else [],
+            "jobs": jobs,
         }
         return Response(body, status=INGEST_STATUS[result.status])

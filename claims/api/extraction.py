@@ -1,34 +1,41 @@
-"""Propose candidate claims from a document's text, over the API."""
+"""Long operations on claims over the API: each answers 202 with its Job."""
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import permissions, serializers
+from rest_framework import permissions
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from factcheck.api.exceptions import Conflict
+from factcheck.jobs import start_job
+from factcheck.jobs.api import ACCEPTED_RESPONSE, LOCATION_HEADER, accepted
 from sources.models import Document
 
-from ..services.candidates import extract_candidates
+from .. import tasks
 
 
-class ExtractionResultSerializer(serializers.Serializer):
-    created = serializers.IntegerField()
-    skipped_existing = serializers.IntegerField()
-    skipped_rejected = serializers.IntegerField()
-    candidates = serializers.ListField(
-        child=serializers.IntegerField(), help_text="Ids of the new candidates."
-    )
+class _PostOnly(permissions.BasePermission):
+    """Anyone may ask (a GET is answered 405); a POST needs `permission`."""
 
-
-class CanProposeCandidates(permissions.BasePermission):
-    """Extraction writes candidates: editors and reviewers may start it."""
+    permission = ""
 
     def has_permission(self, request: Request, view: APIView) -> bool:
         if request.method in permissions.SAFE_METHODS:
-            return True  # answered 405: the view only takes POST
-        return bool(request.user and request.user.has_perm("claims.add_candidate"))
+            return True
+        return bool(request.user and request.user.has_perm(self.permission))
+
+
+class CanProposeCandidates(_PostOnly):
+    """Extraction writes candidates: editors and reviewers may start it."""
+
+    permission = "claims.add_candidate"
+
+
+class CanRedetectConflicts(_PostOnly):
+    """Detection writes detected links: who may change links may start it."""
+
+    permission = "claims.change_claimlink"
 
 
 class DocumentExtractView(APIView):
@@ -38,26 +45,41 @@ class DocumentExtractView(APIView):
 
     @extend_schema(
         summary="Propose candidate claims from the document's text",
+        description="Runs in the background: the answer is 202 with the Job, whose "
+        "result lists the candidates created and those skipped.",
         request=None,
+        parameters=[LOCATION_HEADER],
         responses={
-            200: ExtractionResultSerializer,
+            202: ACCEPTED_RESPONSE,
             409: OpenApiResponse(description="The document has no text to read."),
         },
     )
     def post(self, request: Request, pk: int) -> Response:
-        document = get_object_or_404(Document, pk=pk)
+        document = get_object_or_404(Document.objects.only("pk", "text"), pk=pk)
         if not document.text:
             raise Conflict(
                 f"Document {document.pk} has no text stored: ingest its text first."
             )
-        report = extract_candidates(document_id=document.pk)
-        return Response(
-            ExtractionResultSerializer(
-                {
-                    "created": report.created,
-                    "skipped_existing": report.skipped_existing,
-                    "skipped_rejected": report.skipped_rejected,
-                    "candidates": [candidate.pk for candidate in report.candidates],
-                }
-            ).data
+        job = start_job(
+            tasks.extract_document, by=request.user, document_id=document.pk
         )
+        return accepted(job, request)
+
+
+class DetectConflictsView(APIView):
+    """POST /api/v1/conflicts/detect/: compare every metric's figures again."""
+
+    permission_classes = [CanRedetectConflicts]
+
+    @extend_schema(
+        summary="Run conflict detection over the whole database",
+        description="For repairs and after bulk loads (the links are kept up to date "
+        "after every write). Runs in the background: 202 with the Job, whose result "
+        "counts the links created and removed.",
+        request=None,
+        parameters=[LOCATION_HEADER],
+        responses={202: ACCEPTED_RESPONSE},
+    )
+    def post(self, request: Request) -> Response:
+        job = start_job(tasks.detect_all_conflicts, by=request.user)
+        return accepted(job, request)

@@ -6,13 +6,15 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from factcheck.jobs import defer
 from factcheck.services import acting_user
 
+from .. import tasks
 from ..models import Claim, ClaimLink, Evidence
 from ..ratings import Status
 from ..selectors.claims import judged_content_editors
 from ..workflow import JUDGED_FIELDS, plan_claim_save
-from .conflicts import FIGURE_COLUMNS, figure_row_data, refresh_conflicts
+from .conflicts import FIGURE_COLUMNS, figure_row_data
 
 
 @transaction.atomic
@@ -121,10 +123,11 @@ def _record_baseline(stored: Claim) -> None:
 def refresh_conflicts_after_commit(
     *, claim_id: int, before: Claim | None, after: Claim | None
 ) -> None:
-    """Bring conflicts up to date around a claim's change, once it has committed.
+    """Bring conflicts up to date around a claim's change, in a job after commit.
 
-    One run per metric the claim was or is on, with its figure as it was (`before`),
-    so that the run finds what compared with the old figure as well as the new.
+    One job per metric the claim was or is on (jobs of one metric take turns), with
+    its figure as it was (`before`), so that the job finds what compared with the
+    old figure as well as the new. The job exists exactly when the write committed.
     """
     old = [figure_row_data(before)] if before is not None and before.metric_id else []
     metric_ids = {
@@ -132,13 +135,12 @@ def refresh_conflicts_after_commit(
         after.metric_id if after is not None else None,
     } - {None}
     for metric_id in sorted(metric_ids):
-        transaction.on_commit(
-            partial(
-                refresh_conflicts,
-                metric_id=metric_id,
-                claim_ids=[claim_id],
-                before=old,
-            )
+        defer(
+            tasks.refresh_conflicts,
+            lock=tasks.metric_lock(metric_id),
+            metric_id=metric_id,
+            claim_ids=[claim_id],
+            before=old,
         )
 
 

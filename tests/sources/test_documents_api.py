@@ -125,17 +125,25 @@ def test_anonymous_cannot_ingest():
     assert Document.objects.count() == 0
 
 
-def test_extract_proposes_candidates_once(api):
+def test_extract_proposes_candidates_once_in_a_job(
+    api, django_capture_on_commit_callbacks
+):
     document = DocumentFactory(text=TEXT)
-    first = api.post(f"/api/v1/documents/{document.pk}/extract/")
-    assert first.status_code == 200
-    assert first.json()["created"] >= 2
-    assert sorted(first.json()["candidates"]) == sorted(
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post(f"/api/v1/documents/{document.pk}/extract/")
+    assert response.status_code == 202
+    assert response.json()["state"] == "queued"
+    job = api.get(response["Location"]).json()
+    assert job["state"] == "succeeded"
+    first = job["result"]
+    assert first["created"] >= 2
+    assert sorted(first["candidates"]) == sorted(
         Candidate.objects.filter(document=document).values_list("pk", flat=True)
     )
-    again = api.post(f"/api/v1/documents/{document.pk}/extract/").json()
-    assert again["created"] == 0
-    assert again["skipped_existing"] == first.json()["created"]
+    with django_capture_on_commit_callbacks(execute=True):
+        again = api.post(f"/api/v1/documents/{document.pk}/extract/")
+    second = api.get(again["Location"]).json()["result"]
+    assert (second["created"], second["skipped_existing"]) == (0, first["created"])
 
 
 def test_extract_without_text_is_409(api):

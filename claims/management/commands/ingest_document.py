@@ -9,7 +9,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from tqdm import tqdm
 
+from claims.models import Claim
 from claims.services.candidates import extract_candidates
+from factcheck.jobs.models import Job
 from factcheck.services import record_save
 from sources.ingest import (
     ATTACHED,
@@ -135,7 +137,7 @@ class Command(BaseCommand):
             counts[result.status] += 1
             if verbosity >= 2:
                 self._report(file, result)
-            elif result.anchoring and result.anchoring.missing:
+            elif _not_found(result):
                 self._report(file, result)
         self.stdout.write(
             f"{len(files)} files: {counts[CREATED]} new, "
@@ -160,10 +162,20 @@ class Command(BaseCommand):
     def _report(self, file: Path, result: IngestResult) -> None:
         label = LABELS[result.status]
         self.stdout.write(f"{file.name}: {label}. {result.message}")
-        report = result.anchoring
-        for claim_id, quote in report.missing if report else []:
-            shown = quote if len(quote) <= 80 else quote[:79] + "…"
-            self.stdout.write(f"  not found: claim {claim_id}: {shown!r}")
+        for job in result.jobs:
+            job.refresh_from_db()
+            if job.state != Job.State.SUCCEEDED:
+                self.stdout.write(f"  {job.kind}: {job.state} (job {job.pk}).")
+                continue
+            quotes = dict(
+                Claim.objects.filter(pk__in=_not_found(result)).values_list(
+                    "pk", "quote"
+                )
+            )
+            self.stdout.write(f"  Quotes anchored: {len(job.result['anchored'])}.")
+            for claim_id, quote in sorted(quotes.items()):
+                shown = quote if len(quote) <= 80 else quote[:79] + "…"
+                self.stdout.write(f"  not found: claim {claim_id}: {shown!r}")
         if self.extraction is not None:
             self.stdout.write(f"  Candidate claims: {self.extraction}.")
 
@@ -193,3 +205,13 @@ class Command(BaseCommand):
             "language": options["language"],
             "attach_to": options["attach_to"],
         }
+
+
+def _not_found(result: IngestResult) -> list[int]:
+    """Return the claims whose quotes anchoring (run already, inline) did not find."""
+    missing: list[int] = []
+    for job in result.jobs:
+        job.refresh_from_db()
+        if job.state == Job.State.SUCCEEDED:
+            missing.extend(job.result.get("not_found", []))
+    return missing
