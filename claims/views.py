@@ -7,7 +7,7 @@ from itertools import islice
 
 import psycopg
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import FloatField, Prefetch, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404, StreamingHttpResponse
@@ -48,6 +48,7 @@ from .serializers import (
     MetricSerializer,
 )
 from .services import claim_delete, claim_save
+from .spreadsheets import formula_safe
 
 # The public metric page lists at most this many figures (the API pages through all).
 METRIC_PAGE_LIMIT = 500
@@ -85,6 +86,22 @@ CSV_COLUMNS = [
     "created_at",
     "updated_at",
 ]
+# Free-text columns, written spreadsheet-safe (claims.spreadsheets). The others are
+# numbers, dates, ids or values of a fixed choice list that no formula starts like.
+CSV_TEXT_COLUMNS = frozenset(
+    {
+        "text",
+        "quote",
+        "document__title",
+        "document__publisher__name",
+        "speaker__name",
+        "speaker_role",
+        "metric__slug",
+        "unit",
+        "period_label",
+        "rationale",
+    }
+)
 
 
 class ClaimOrderingFilter(drf_filters.OrderingFilter):
@@ -149,9 +166,22 @@ class CSVRenderer(BaseRenderer):
         return str(data).encode("utf-8")
 
 
+def csv_rows(queryset):
+    """Return the CSV export's rows, text cells already spreadsheet-safe.
+
+    Both writers read these rows, so COPY and Python's csv module write the same cells.
+    """
+    return queryset.values_list(
+        *(
+            formula_safe(column) if column in CSV_TEXT_COLUMNS else column
+            for column in CSV_COLUMNS
+        )
+    )
+
+
 def stream_claims_csv(queryset):
     """Yield the claims as CSV in chunks, in constant memory."""
-    rows = queryset.values_list(*CSV_COLUMNS)
+    rows = csv_rows(queryset)
     if connection.vendor == "postgresql":
         yield from _copied_csv(rows)
     else:
@@ -164,7 +194,12 @@ def _copied_csv(rows):
     # parameters, so the query's are written into it by psycopg's own quoting.
     sql, params = rows.query.sql_with_params()
     yield (",".join(CSV_COLUMNS) + "\n").encode()
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
+        # The spreadsheet-safe cells make the planner expect enough work per row to
+        # split the scan between parallel workers; merging their rows back into id
+        # order for one client reading a stream made the export slower, not faster
+        # (100,000 claims: 1.5-2.1 s, against 1.3-1.6 s in one process).
+        cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
         database = cursor.connection
         query = psycopg.ClientCursor(database).mogrify(sql, params)
         with (
