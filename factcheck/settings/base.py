@@ -83,6 +83,25 @@ AXES_COOLOFF_TIME = 1  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+# Behind a reverse proxy every client arrives from the proxy's address, so one client's
+# failures would lock an account for all. DJANGO_TRUSTED_PROXY_HEADER names the header
+# the proxies append the client's address to (in request.META form, e.g.
+# HTTP_X_FORWARDED_FOR) and DJANGO_TRUSTED_PROXY_COUNT how many proxies stand in front;
+# unset, only REMOTE_ADDR counts, so a client cannot pick its address by sending the
+# header. django-axes reads the address through factcheck.auth.client_ip_address
+# (its own proxy settings need django-ipware, which is not installed).
+TRUSTED_PROXY_HEADER = (
+    os.environ.get("DJANGO_TRUSTED_PROXY_HEADER", "").strip().upper().replace("-", "_")
+)
+if TRUSTED_PROXY_HEADER and not TRUSTED_PROXY_HEADER.startswith("HTTP_"):
+    TRUSTED_PROXY_HEADER = f"HTTP_{TRUSTED_PROXY_HEADER}"
+proxy_count = os.environ.get("DJANGO_TRUSTED_PROXY_COUNT", "1").strip()
+if not proxy_count.isdecimal() or int(proxy_count) < 1:
+    raise ImproperlyConfigured(
+        "DJANGO_TRUSTED_PROXY_COUNT must be a whole number of proxies, 1 or more."
+    )
+TRUSTED_PROXY_COUNT = int(proxy_count)
+AXES_CLIENT_IP_CALLABLE = "factcheck.auth.client_ip_address"
 
 # Content security policy for the admin, the API pages and the public pages: nothing
 # from other origins; inline style attributes only (the admin uses them).
@@ -236,6 +255,12 @@ REST_FRAMEWORK = {
         "anon": os.environ.get("API_THROTTLE_ANON", "120/minute"),
         "user": os.environ.get("API_THROTTLE_USER", "2000/minute"),
     },
+    # Anonymous clients are told apart by address: X-Forwarded-For only behind
+    # trusted proxies that set it (DRF reads no other header), else REMOTE_ADDR.
+    # Left unset, DRF would key on whatever X-Forwarded-For a client sends.
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT
+    if TRUSTED_PROXY_HEADER == "HTTP_X_FORWARDED_FOR"
+    else 0,
     "EXCEPTION_HANDLER": "factcheck.api.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
