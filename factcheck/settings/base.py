@@ -8,6 +8,11 @@ from pathlib import Path
 
 import dj_database_url
 from csp.constants import NONE, SELF
+from django.core.checks.security.base import (
+    SECRET_KEY_INSECURE_PREFIX,
+    SECRET_KEY_MIN_LENGTH,
+    SECRET_KEY_MIN_UNIQUE_CHARACTERS,
+)
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -28,6 +33,29 @@ def env_list(name: str, default: str = "") -> list[str]:
         for item in os.environ.get(name, default).split(",")
         if item.strip()
     ]
+
+
+# Words of keys written by hand or copied from a tutorial or an example file.
+PLACEHOLDER_WORDS = ("secret", "change", "example", "placeholder", "insecure", "sample")
+
+
+def secret_key_weakness(key: str) -> str | None:
+    """Return why a secret key is unfit for production, or None when it is fit.
+
+    Django's own rule (check security.W009: 50 characters, 5 different ones, not a
+    generated throwaway) and no word of a key written by hand or copied from an
+    example: this repository's throwaway keys (local.py, test.py, the benchmarks')
+    all contain one, and a generated key practically never does.
+    """
+    if len(key) < SECRET_KEY_MIN_LENGTH:
+        return f"fewer than {SECRET_KEY_MIN_LENGTH} characters"
+    if len(set(key)) < SECRET_KEY_MIN_UNIQUE_CHARACTERS:
+        return f"fewer than {SECRET_KEY_MIN_UNIQUE_CHARACTERS} different characters"
+    if key.startswith(SECRET_KEY_INSECURE_PREFIX):
+        return f"it starts with {SECRET_KEY_INSECURE_PREFIX} (a throwaway key)"
+    if any(word in key.lower() for word in PLACEHOLDER_WORDS):
+        return "it looks like a placeholder, not a generated key"
+    return None
 
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
