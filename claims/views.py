@@ -16,7 +16,12 @@ from django.utils.html import _json_script_escapes as JSON_SCRIPT_ESCAPES
 from django.utils.safestring import mark_safe
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import filters as drf_filters
 from rest_framework import generics
 from rest_framework.decorators import action
@@ -232,7 +237,28 @@ def _written_csv(rows):
         "matching claim as CSV with the same filters, without pagination.",
     ),
     create=extend_schema(
-        request=ClaimInputSerializer, responses={201: ClaimSerializer}
+        request=ClaimInputSerializer,
+        responses={201: ClaimSerializer},
+        examples=[
+            OpenApiExample(
+                "A figure from the AVIM blog post",
+                request_only=True,
+                value={
+                    "text": "Iran-Russia trade stood close to $5.3 billion in the "
+                    "Iranian year 1391.",
+                    "quote": "the volume of trade between Tehran and Moscow stood "
+                    "close to 5.3 billion dollars last year",
+                    "document": 2,
+                    "metric": "iran-russia-trade-volume",
+                    "value": "5300000000",
+                    "unit": "USD",
+                    "comparator": "approximately",
+                    "period_start": "2012-03-20",
+                    "period_end": "2013-03-20",
+                    "period_label": "last year",
+                },
+            )
+        ],
     ),
     update=extend_schema(
         request=ClaimInputSerializer, responses={200: ClaimSerializer}
