@@ -9,8 +9,10 @@ COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
 
 COPY . .
-# collectstatic only reads settings; the real secret comes at run time.
-RUN DJANGO_SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput
+# collectstatic only reads settings; the real secret comes at run time. Production
+# settings refuse a made-up key, so the build uses a random one it then forgets.
+RUN DJANGO_SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+    python manage.py collectstatic --noinput
 
 RUN useradd --create-home factcheck
 USER factcheck

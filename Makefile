@@ -37,11 +37,16 @@ worker: venv
 		exit 2;; esac
 	$(BIN)/python manage.py procrastinate worker --concurrency $(WORKER_CONCURRENCY)
 
-# Schema-driven fuzzing of the API on PostgreSQL, with more examples than CI runs.
+# Schema-driven fuzzing of the API (every schemathesis phase) on SQLite, then on
+# PostgreSQL, with more examples and stateful scenarios than CI runs.
 PG_URL ?= postgres://postgres@127.0.0.1:5432/factcheck
 FUZZ_MAX_EXAMPLES ?= 100
+FUZZ_SCENARIOS ?= 200
+FUZZ_ENV = FUZZ_MAX_EXAMPLES=$(FUZZ_MAX_EXAMPLES) FUZZ_SCENARIOS=$(FUZZ_SCENARIOS)
 fuzz: venv
-	FUZZ_MAX_EXAMPLES=$(FUZZ_MAX_EXAMPLES) DATABASE_URL=$${DATABASE_URL:-$(PG_URL)} \
+	env -u DATABASE_URL $(FUZZ_ENV) \
+		$(BIN)/python -m pytest -m fuzz tests/reliability/test_fuzz.py
+	$(FUZZ_ENV) DATABASE_URL=$${DATABASE_URL:-$(PG_URL)} \
 		$(BIN)/python -m pytest -m fuzz tests/reliability/test_fuzz.py
 
 # Benchmarks print their figures; BENCHMARKS.md records them with these commands.

@@ -6,8 +6,10 @@ the peer views (bench/urls.py) beside the service's own.
 """
 
 import os
+import secrets
 
-os.environ.setdefault("DJANGO_SECRET_KEY", "benchmark-only-not-secret")
+# Production settings refuse a made-up key; a benchmark needs no lasting one.
+os.environ.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(50))
 os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "false")
 os.environ.setdefault(

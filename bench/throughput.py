@@ -35,6 +35,7 @@ import argparse
 import http.client
 import os
 import re
+import secrets
 import shutil
 import signal
 import socket
@@ -92,6 +93,8 @@ def server_environment(database_url: str) -> dict[str, str]:
     }
     environment.update(
         DJANGO_SETTINGS_MODULE="bench.settings",
+        # One key for every worker (bench.settings would draw one per process).
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
         DATABASE_URL=database_url,
         PYTHONPATH=str(ROOT),
         # No collectstatic here: WhiteNoise's warning about it is noise for an API.

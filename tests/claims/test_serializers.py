@@ -101,6 +101,7 @@ def test_figure_rows_are_written_exactly_as_the_metric_figure_serializer_writes(
             document=DocumentFactory(publisher=None, published_on=None),
         ),
         FigureClaimFactory(comparator=Comparator.EXACT, value=Decimal("-3")),
+        FigureClaimFactory(value=Decimal("-1.234567")),  # bounds of 7 places
     ]
     ClaimLinkFactory(from_claim=claims[0], to_claim=claims[1])
     ids = [claim.pk for claim in claims]
@@ -115,3 +116,4 @@ def test_figure_rows_are_written_exactly_as_the_metric_figure_serializer_writes(
 
     assert [dict(figure) for figure in stock] == fast
     assert [figure["high"] for figure in fast].count(None) == 1
+    assert (fast[-1]["low"], fast[-1]["high"]) == ("-1.358024", "-1.111110")

@@ -16,7 +16,7 @@ def work(claim_id: int) -> dict:
     from django.test import Client
 
     from claims.models import Claim
-    from claims.services import claim_save
+    from claims.services.claims import claim_save
     from sources.models import Publisher
 
     texts = list(Claim.objects.order_by("pk").values_list("text", flat=True))

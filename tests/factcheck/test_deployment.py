@@ -2,6 +2,7 @@
 
 import os
 import re
+import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -48,6 +49,13 @@ def test_dockerfile_migrates_then_serves_with_gunicorn():
     assert "requirements.txt" in dockerfile
     command = [line for line in dockerfile.splitlines() if line.startswith("CMD")][0]
     assert command.index("migrate") < command.index("gunicorn factcheck.wsgi")
+
+
+def test_dockerfile_writes_no_secret_key_production_would_refuse():
+    # collectstatic runs under production settings at build time: a key written
+    # into the file would be refused (and would be the same in every image).
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert re.findall(r"DJANGO_SECRET_KEY=(?!\"\$\()\S+", dockerfile) == []
 
 
 def test_every_environment_variable_read_by_settings_is_in_env_example():
@@ -99,9 +107,33 @@ def test_production_settings_refuse_to_start_without_a_secret_key():
     assert "DJANGO_SECRET_KEY must be set" in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("key", "reason"),
+    [
+        ("x" * 60, "5 different characters"),
+        ("abcdefghij" * 4, "50 characters"),
+        ("django-insecure-" + "k3v9x2m7p4q8w1z6r5t0y2u8i4o6a1s3d5f7g9h2", "insecure"),
+        # This repository's own throwaway keys, and the usual placeholders, however
+        # long they are made.
+        ("local-development-only-not-secret", "50 characters"),
+        ("test-only-not-secret" * 3, "placeholder"),
+        ("change-me-" * 6, "placeholder"),
+        ("my-super-secret-production-key-nobody-will-ever-guess", "placeholder"),
+        ("benchmark-only-not-secret" * 2, "placeholder"),
+        ("collectstatic-only", "50 characters"),
+    ],
+)
+def test_production_settings_refuse_a_weak_secret_key(key, reason):
+    result = run_settings_check("factcheck.settings.production", DJANGO_SECRET_KEY=key)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert reason in result.stderr
+    assert key not in result.stderr  # a refused key is still never logged
+
+
 def test_production_settings_start_with_a_secret_key_and_debug_off():
     result = run_settings_check(
-        "factcheck.settings.production", DJANGO_SECRET_KEY="x" * 60
+        "factcheck.settings.production", DJANGO_SECRET_KEY=secrets.token_urlsafe(50)
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "DEBUG False"
@@ -109,7 +141,9 @@ def test_production_settings_start_with_a_secret_key_and_debug_off():
 
 def test_production_debug_is_on_only_when_asked_for():
     result = run_settings_check(
-        "factcheck.settings.production", DJANGO_SECRET_KEY="x" * 60, DJANGO_DEBUG="1"
+        "factcheck.settings.production",
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        DJANGO_DEBUG="1",
     )
     assert result.stdout.strip().splitlines()[-1] == "DEBUG True"
 

@@ -9,9 +9,11 @@ from pathlib import Path
 
 import pytest
 from django.contrib import admin
+from django.core.cache import cache
 from django.test import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.test import APIClient
+from rest_framework.throttling import SimpleRateThrottle
 
 from claims.ratings import Status
 from sources.models import Person
@@ -108,6 +110,140 @@ def test_token_endpoint_is_rate_limited_too():
     ]
     assert statuses[0] == 400
     assert statuses[-1] == 429
+
+
+PROXY = "10.0.0.2"  # every request arrives from the reverse proxy's address
+
+
+def token_attempt(client, password, forwarded_for=None):
+    """Ask for a token as `target` through the proxy; return the status code."""
+    headers = {} if forwarded_for is None else {"HTTP_X_FORWARDED_FOR": forwarded_for}
+    return client.post(
+        "/api/v1/auth/token/",
+        {"username": "target", "password": password},
+        format="json",
+        REMOTE_ADDR=PROXY,
+        **headers,
+    ).status_code
+
+
+@pytest.mark.django_db
+@override_settings(
+    AXES_ENABLED=True,
+    AXES_FAILURE_LIMIT=3,
+    TRUSTED_PROXY_HEADER="HTTP_X_FORWARDED_FOR",
+    TRUSTED_PROXY_COUNT=1,
+)
+def test_behind_a_trusted_proxy_one_client_locked_out_leaves_the_others_in():
+    UserFactory(username="target")
+    client = APIClient()
+    # The attacker rotates what it sends itself; the proxy appends its real address.
+    attacker = [
+        token_attempt(client, "wrong", f"192.0.2.{n}, 203.0.113.5") for n in range(4)
+    ]
+    colleague = token_attempt(client, "correct horse battery staple", "198.51.100.7")
+
+    assert attacker[-1] == 429
+    assert colleague == 200
+
+
+@pytest.mark.django_db
+@override_settings(
+    AXES_ENABLED=True,
+    AXES_FAILURE_LIMIT=3,
+    TRUSTED_PROXY_HEADER="HTTP_X_FORWARDED_FOR",
+    TRUSTED_PROXY_COUNT=2,
+)
+def test_the_address_is_read_as_many_proxies_from_the_right_as_are_trusted():
+    UserFactory(username="target")
+    client = APIClient()
+    # Two proxies: the outer one appended the client, the inner one the outer proxy.
+    attacker = [
+        token_attempt(client, "wrong", f"192.0.2.{n}, 203.0.113.5, 10.0.0.1")
+        for n in range(4)
+    ]
+    colleague = token_attempt(
+        client, "correct horse battery staple", "198.51.100.7, 10.0.0.1"
+    )
+
+    assert attacker[-1] == 429
+    assert colleague == 200
+
+
+@pytest.mark.django_db
+@override_settings(AXES_ENABLED=True, AXES_FAILURE_LIMIT=3)
+def test_without_a_trusted_proxy_a_forwarded_for_header_is_ignored():
+    UserFactory(username="target")
+    client = APIClient()
+    statuses = [token_attempt(client, "wrong", f"198.51.100.{n}") for n in range(4)]
+    assert statuses[-1] == 429
+    # Nor does a fresh header let the right password in from the locked address.
+    assert token_attempt(client, "correct horse battery staple", "192.0.2.1") == 429
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("forwarded_for", ["", "unknown", "not-an-ip, "])
+@override_settings(
+    AXES_ENABLED=True,
+    AXES_FAILURE_LIMIT=3,
+    TRUSTED_PROXY_HEADER="HTTP_X_FORWARDED_FOR",
+    TRUSTED_PROXY_COUNT=2,
+)
+def test_a_forwarded_for_that_is_short_or_no_address_counts_the_proxy_address(
+    forwarded_for,
+):
+    UserFactory(username="target")
+    client = APIClient()
+    statuses = [token_attempt(client, "wrong", forwarded_for) for _ in range(4)]
+    assert statuses[0] == 400
+    assert statuses[-1] == 429
+    assert token_attempt(client, "correct horse battery staple") == 429
+
+
+@pytest.mark.django_db
+def test_anonymous_throttling_ignores_a_forwarded_for_no_proxy_was_trusted_with(
+    monkeypatch,
+):
+    monkeypatch.setattr(
+        SimpleRateThrottle, "THROTTLE_RATES", {"anon": "2/minute", "user": "9/minute"}
+    )
+    cache.clear()
+    client = APIClient()
+    statuses = [
+        client.get(
+            "/api/v1/claims/", REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR=f"192.0.2.{n}"
+        ).status_code
+        for n in range(3)
+    ]
+    cache.clear()
+    assert statuses == [200, 200, 429]
+
+
+def test_proxy_settings_come_from_the_environment():
+    result = subprocess.run(
+        [
+            sys.executable,
+            "manage.py",
+            "shell",
+            "-c",
+            "from django.conf import settings as s; "
+            "print(s.TRUSTED_PROXY_HEADER, s.TRUSTED_PROXY_COUNT, "
+            "s.REST_FRAMEWORK['NUM_PROXIES'])",
+        ],
+        cwd=ROOT,
+        env={
+            **{k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")},
+            "DJANGO_SETTINGS_MODULE": "factcheck.settings.test",
+            "DJANGO_TRUSTED_PROXY_HEADER": "X-Forwarded-For",
+            "DJANGO_TRUSTED_PROXY_COUNT": "2",
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    last_line = result.stdout.strip().splitlines()[-1]
+    assert last_line.split() == ["HTTP_X_FORWARDED_FOR", "2", "2"]
 
 
 # The permission walk ------------------------------------------------------------

@@ -27,7 +27,8 @@ OPEN_RATES = {"anon": "1000000/minute", "user": "1000000/minute"}
 def pytest_configure(config):
     # Registered here too so this folder runs before pyproject.toml lists it.
     config.addinivalue_line(
-        "markers", "fuzz: schema-driven fuzzing (FUZZ_MAX_EXAMPLES per operation)"
+        "markers",
+        "fuzz: schema-driven fuzzing (FUZZ_MAX_EXAMPLES, FUZZ_SCENARIOS, FUZZ_STEPS)",
     )
 
 

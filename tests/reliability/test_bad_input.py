@@ -182,6 +182,24 @@ def test_a_document_created_without_text_is_answered_as_documented(root_api, ope
     assert_documented(openapi, "POST", "/api/v1/documents/", response)
 
 
+def test_figure_bounds_have_the_six_decimal_places_the_schema_allows(root_api, openapi):
+    # 1.234567 widened by 10% is 1.1111103 to 1.3580237: rounded outwards, so the
+    # bounds written still hold every value the figure allows.
+    claim = FigureClaimFactory(value=Decimal("1.234567"))
+    response = root_api.get(f"/api/v1/metrics/{claim.metric.slug}/figures/")
+    (figure,) = response.json()["results"]
+    assert (figure["low"], figure["high"]) == ("1.111110", "1.358024")
+    assert_documented(openapi, "GET", "/api/v1/metrics/{slug}/figures/", response)
+
+
+def test_a_version_without_user_or_reason_reads_as_the_schema_says(root_api, openapi):
+    claim = ClaimFactory()  # no user and no change reason on its history row
+    response = root_api.get(f"{CLAIMS}{claim.pk}/history/")
+    (version,) = response.json()
+    assert (version["user"], version["change_reason"]) == (None, None)
+    assert_documented(openapi, "GET", "/api/v1/claims/{id}/history/", response)
+
+
 # Bodies: size, encoding, nesting ----------------------------------------------
 
 

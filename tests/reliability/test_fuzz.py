@@ -1,13 +1,29 @@
 """Schema-driven fuzzing of the whole API against a live server (schemathesis).
 
-Every operation in /api/schema/ gets generated requests, valid and invalid, sent
-over loopback by an editor with a token to a server holding the seed rows. Each
-answer must not be a 5xx and must match what the schema documents: its status
-code, content type and body. Bounded by FUZZ_MAX_EXAMPLES examples per operation
-(10 by default); `make fuzz` runs it alone with more. Derandomized, so a run is
-repeatable; every failure it has found is a plain test in test_bad_input.py.
+Every operation in /api/schema/ gets requests from all four of schemathesis' phases,
+sent over loopback by an editor with a token to a server holding the seed rows:
+
+- examples: the request examples the schema gives (the claim of the README's tour);
+- coverage: for each parameter and body field, the boundary and just-outside values
+  its schema implies (every such case, no sampling);
+- fuzzing: FUZZ_MAX_EXAMPLES generated requests per operation (10 by default), valid
+  and invalid;
+- stateful: FUZZ_SCENARIOS scenarios (25) of up to FUZZ_STEPS calls (10) each, chained
+  by the links schemathesis infers from the schema (a claim created, then read,
+  changed, its history and figures read, deleted ...), so answers about rows the
+  fuzzer made itself are checked too.
+
+Each answer must not be a 5xx and must match what the schema documents: its status
+code, content type and body. Seeded, so a run repeats its requests; every failure it
+has found is a plain test in test_bad_input.py. `make fuzz` runs this file alone with
+more examples and scenarios.
+
+Runs on SQLite and PostgreSQL. On SQLite the live server's threads share the test's
+in-memory database: pytest-django's live_server hands them its connection (Django's
+`connections_override`), so no database file is needed.
 """
 
+import copy
 import json
 import os
 import urllib.request
@@ -17,27 +33,35 @@ import pytest
 import schemathesis
 from schemathesis.checks import not_a_server_error
 from schemathesis.config import SchemathesisConfig
+from schemathesis.core.failures import FailureGroup
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_schema_conformance,
     status_code_conformance,
 )
 
-from tests.reliability.conftest import postgres_only, served_schema
+from tests.reliability.conftest import served_schema
 
 FUZZ_MAX_EXAMPLES = int(os.environ.get("FUZZ_MAX_EXAMPLES", "10"))
+FUZZ_SCENARIOS = int(os.environ.get("FUZZ_SCENARIOS", "25"))
+FUZZ_STEPS = int(os.environ.get("FUZZ_STEPS", "10"))
 FUZZ_SEED = 2013
+# Fresh starts of the stateful run allowed after Hypothesis calls it flaky.
+FUZZ_RESTARTS = 10
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
     content_type_conformance,
     response_schema_conformance,
 ]
+HYPOTHESIS_SETTINGS = {
+    "database": None,
+    "deadline": None,
+    "suppress_health_check": list(hypothesis.HealthCheck),
+}
 
 pytestmark = [
     pytest.mark.fuzz,
-    pytest.mark.postgres,
-    postgres_only,
     # The live server's threads see only committed rows; the rollback restores
     # the groups the migrations made for the transactional tests after this one.
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
@@ -48,14 +72,32 @@ pytestmark = [
 # (Its lazy from_fixture() loader, which could read the live server's schema,
 # fails under pytest 9.2: it sets Node._nodeid, which pytest no longer has.)
 SCHEMA = served_schema()
-# A fixed seed and derandomized Hypothesis: every run sends the same requests.
+# Every phase named, so that reading this says what runs.
 schema = schemathesis.openapi.from_dict(
-    SCHEMA, config=SchemathesisConfig.from_dict({"seed": FUZZ_SEED})
+    # A copy: the stateful phase writes the links it infers into the schema.
+    copy.deepcopy(SCHEMA),
+    config=SchemathesisConfig.from_dict(
+        {
+            "seed": FUZZ_SEED,
+            "phases": {
+                "examples": {"enabled": True},
+                "coverage": {"enabled": True},
+                "fuzzing": {
+                    "enabled": True,
+                    "generation": {"max-examples": FUZZ_MAX_EXAMPLES},
+                },
+                "stateful": {"enabled": True, "max-steps": FUZZ_STEPS},
+            },
+        }
+    ),
 )
 
 
+# The runs -----------------------------------------------------------------------
+
+
 @pytest.fixture
-def base_url(on_postgres, live_server, seeded, unthrottled) -> str:
+def base_url(live_server, seeded, unthrottled) -> str:
     return live_server.url
 
 
@@ -66,11 +108,7 @@ def test_the_fuzzed_schema_is_the_one_the_server_serves(base_url):
 
 @schema.parametrize()
 @hypothesis.settings(
-    max_examples=FUZZ_MAX_EXAMPLES,
-    derandomize=True,
-    database=None,
-    deadline=None,
-    suppress_health_check=list(hypothesis.HealthCheck),
+    max_examples=FUZZ_MAX_EXAMPLES, derandomize=True, **HYPOTHESIS_SETTINGS
 )
 def test_every_operation_answers_as_documented_and_never_5xx(
     case, base_url, editor_token
@@ -80,3 +118,67 @@ def test_every_operation_answers_as_documented_and_never_5xx(
         headers={"Authorization": f"Token {editor_token}"},
         checks=CHECKS,
     )
+
+
+class APIWorkflow(schema.as_state_machine()):
+    """Chains of calls along the schema's links, as an editor on the live server.
+
+    A failed check is recorded, not raised: a scenario replayed to shrink it would
+    meet rows the scenarios after it made, so the replay is not the run that failed.
+    """
+
+    base_url = ""
+    token = ""
+    scenarios = 0
+    failures: dict[tuple[str, str], str] = {}
+
+    def setup(self):
+        type(self).scenarios += 1
+
+    def get_call_kwargs(self, case):
+        return {
+            "base_url": self.base_url,
+            "headers": {"Authorization": f"Token {self.token}"},
+        }
+
+    def validate_response(self, response, case, additional_checks=None, **kwargs):
+        try:
+            case.validate_response(
+                response, checks=CHECKS, transport_kwargs=kwargs, recorder=self.recorder
+            )
+        except FailureGroup as group:
+            for failure in group.exceptions:
+                self.failures.setdefault(
+                    (case.operation.label, failure.title),
+                    f"{failure}\n\n    {case.as_curl_command()}",
+                )
+
+
+def test_chains_of_calls_answer_as_documented_and_never_5xx(
+    base_url, editor_token, monkeypatch
+):
+    assert schema.statistic.transitions.total, "the schema gives no links to follow"
+    monkeypatch.setattr(APIWorkflow, "base_url", base_url)
+    monkeypatch.setattr(APIWorkflow, "token", editor_token)
+    monkeypatch.setattr(APIWorkflow, "scenarios", 0)
+    monkeypatch.setattr(APIWorkflow, "failures", {})
+    attempt = 0
+    while APIWorkflow.scenarios < FUZZ_SCENARIOS and attempt <= FUZZ_RESTARTS:
+        # A scenario's next call depends on what the server answered, and rows
+        # accumulate, so Hypothesis may find the same choices lead elsewhere
+        # (Flaky); schemathesis' own runner goes on then too: with a new seed.
+        hypothesis.seed(FUZZ_SEED + attempt)(APIWorkflow)
+        attempt += 1
+        try:
+            APIWorkflow.run(
+                settings=hypothesis.settings(
+                    max_examples=FUZZ_SCENARIOS - APIWorkflow.scenarios,
+                    stateful_step_count=FUZZ_STEPS,
+                    phases=[hypothesis.Phase.generate],
+                    **HYPOTHESIS_SETTINGS,
+                )
+            )
+        except hypothesis.errors.Flaky:
+            continue
+    assert not APIWorkflow.failures, "\n\n".join(APIWorkflow.failures.values())
+    assert APIWorkflow.scenarios >= FUZZ_SCENARIOS

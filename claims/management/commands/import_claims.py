@@ -15,19 +15,31 @@ from claims.services.imports import (
     detect_import_conflicts,
     import_claims,
 )
+from claims.spreadsheets import formula_unquoted
+from claims.views import CSV_TEXT_COLUMNS
 
 # How many errors are printed; the summary counts them all.
 SHOWN_ERRORS = 50
 
 
 def csv_rows(path: Path) -> Iterator[dict]:
-    """Yield the rows of a CSV file with a header, each with its first line number."""
+    """Yield the rows of a CSV file with a header, each with its first line number.
+
+    Text cells the export wrote spreadsheet-safe lose that apostrophe again.
+    """
     with path.open(newline="", encoding="utf-8-sig") as handle:
         reader = csv.DictReader(handle)
         line = reader.line_num + 1
         for row in reader:
             if None in row:
                 row = {ROW_ERROR_KEY: "More cells than the header has columns."}
+            else:
+                row = {
+                    column: formula_unquoted(cell)
+                    if column in CSV_TEXT_COLUMNS and cell
+                    else cell
+                    for column, cell in row.items()
+                }
             yield {**row, LINE_KEY: line}
             line = reader.line_num + 1
 
