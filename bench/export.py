@@ -16,7 +16,7 @@ Two measurements on the whole claims table, each in a fresh subprocess of its ow
 - copy: the floor, psycopg 3 `COPY (<SELECT>) TO STDOUT (FORMAT csv, HEADER)`,
   iterating the blocks, rows from COPY's command tag. The SELECT is the one the
   export ran (caught with connection.execute_wrapper: same columns, same joins, ORDER
-  BY id), else the one Django builds for claims.views.CSV_COLUMNS.
+  BY id), else the one Django builds for claims.services.exports.CSV_COLUMNS.
 
 Before each timed run the child makes one warm-up request (or query) that matches no
 rows, so imports, URL resolution and the connection are paid already. Memory: growth
@@ -120,7 +120,7 @@ def claim_count() -> int:
 def export_sql() -> str:
     """The SELECT the CSV export runs on an unfiltered list, as Django builds it."""
     from claims.models import Claim
-    from claims.views import CSV_COLUMNS
+    from claims.services.exports import CSV_COLUMNS
 
     queryset = Claim.objects.with_relations().order_by("id").values_list(*CSV_COLUMNS)
     sql, params = queryset.query.sql_with_params()

@@ -61,7 +61,7 @@ def claim_fields(rnd: random.Random, n: int) -> dict:
 
 
 def write_files(folder: Path, count: int, seed: int) -> tuple[Path, Path]:
-    from claims.views import CSV_COLUMNS
+    from claims.services.exports import CSV_COLUMNS
 
     rnd = random.Random(seed)
     fixture, rows = [], []

@@ -11,8 +11,8 @@ from django.http import HttpResponse, JsonResponse
 from rest_framework import generics, serializers
 from rest_framework.pagination import CursorPagination
 
+from claims.api.representations import CLAIM_ROW_FIELDS
 from claims.models import Claim, Metric
-from claims.selectors.claims import CLAIM_ROW_FIELDS
 from sources.models import Document, Person
 
 PAGE_SIZE = 50

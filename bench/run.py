@@ -350,10 +350,10 @@ class Case:
 
 
 def build_cases(raw, client, p: dict) -> dict[str, Case]:
-    from claims.search import search_claims
     from django.db.models import Q
 
     from claims.models import Claim
+    from claims.selectors.search import search_claims
 
     urls = urls_for(p)
     cases: dict[str, Case] = {}

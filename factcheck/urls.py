@@ -6,16 +6,15 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from claims.api.extraction import DetectConflictsView, DocumentExtractView
-from claims.views import (
+from claims.api.views import (
     ClaimLinkViewSet,
     ClaimReviewFeedView,
     ClaimViewSet,
     ConflictListView,
     EvidenceViewSet,
     MetricViewSet,
-    claim_page,
-    metric_page,
 )
+from claims.pages import claim_page, metric_page
 from factcheck.auth import TokenView
 from factcheck.jobs.api import JobDetailView
 from sources.views import DocumentViewSet, PersonViewSet, PublisherViewSet

@@ -210,9 +210,10 @@ class Claim(StatedFigure):
             models.Index(fields=["metric", "period_start", "period_end"]),
             models.Index(fields=["claimed_on", "id"]),
             models.Index(fields=["value"]),
-            # The API list's sort keys (claims.views.SORT_KEYS, the same expressions,
-            # or the planner cannot match them) with id, the tie-breaker: a page and
-            # a cursor position are read off the index instead of sorting every claim.
+            # The API list's sort keys (claims.selectors.claims.CLAIM_SORT_KEYS, the
+            # same expressions, or the planner cannot match them) with id, the
+            # tie-breaker: a page and a cursor position are read off the index
+            # instead of sorting every claim.
             models.Index(
                 models.functions.Coalesce(
                     "claimed_on",

@@ -1,64 +1,17 @@
 """Reads that need more than a queryset method."""
 
-import hashlib
+from datetime import date
+from decimal import Decimal
 
-import orjson
-from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Prefetch, Value
+from django.db.models.functions import Coalesce
 
-from ..models import Claim
+from ..models import Claim, ClaimLink
 from ..ratings import VERDICTS
 from ..workflow import JUDGED_FIELDS
 
 # Bookkeeping that changes with every save; a version's diff leaves it out.
 UNINTERESTING_FIELDS = {"updated_at", "updated_by", "version", "comparison_flag"}
-
-# Every column a claim's API representation shows, its relations' included.
-CLAIM_ROW_FIELDS = (
-    "id",
-    "text",
-    "quote",
-    "document_id",
-    "document__title",
-    "document__url",
-    "document__publisher__name",
-    "document__published_on",
-    "document__published_precision",
-    "speaker_id",
-    "speaker__name",
-    "speaker_role",
-    "claimed_on",
-    "claimed_precision",
-    "metric_id",
-    "metric__slug",
-    "metric__name",
-    "value",
-    "value_upper",
-    "unit",
-    "comparator",
-    "period_start",
-    "period_end",
-    "period_label",
-    "period_resolution",
-    "change_percent",
-    "change_comparator",
-    "status",
-    "rationale",
-    "editor_note",
-    "reviewed_at",
-    "version",
-    "created_at",
-    "updated_at",
-)
-
-
-def claim_rows(queryset: QuerySet) -> QuerySet:
-    """Return the claims as plain rows of CLAIM_ROW_FIELDS, in one joined query.
-
-    The queryset's annotations (sort keys, search rank) stay in the rows, so a cursor
-    paginator can read its position from them.
-    """
-    return queryset.values(*CLAIM_ROW_FIELDS, *queryset.query.annotations)
 
 
 def claim_versions(*, claim_id: int) -> list:
@@ -127,16 +80,25 @@ def _plain(value):
     return None if value is None else str(value)
 
 
-def claim_etag(row: dict, conflicts: dict[int, list[dict]]) -> str:
-    """Return a claim's ETag from its row and conflicts, before any serializing.
+# Nullable sort keys are coalesced so that cursor pagination never skips a NULL row.
+CLAIM_SORT_KEYS = {
+    "claimed_on": Coalesce("claimed_on", Value(date(1, 1, 1))),
+    "period_start": Coalesce("period_start", Value(date(1, 1, 1))),
+    "value": Coalesce("value", Value(Decimal("-1e21"))),
+}
 
-    The representation is made of exactly these values (and times are written in
-    TIME_ZONE), so the hash changes whenever the representation can.
-    """
-    shown = [row[name] for name in CLAIM_ROW_FIELDS]
-    encoded = orjson.dumps(
-        [settings.TIME_ZONE, shown, conflicts[row["id"]]],
-        default=str,
-        option=orjson.OPT_PASSTHROUGH_DATETIME,
+
+def reviewable_claims():
+    """Return claims with what their ClaimReview needs (appearances) loaded in bulk."""
+    return Claim.objects.with_relations().prefetch_related(
+        Prefetch(
+            "links_from",
+            queryset=ClaimLink.objects.select_related("to_claim__document__publisher"),
+        ),
+        Prefetch(
+            "links_to",
+            queryset=ClaimLink.objects.select_related(
+                "from_claim__document__publisher"
+            ),
+        ),
     )
-    return '"' + hashlib.sha256(encoded).hexdigest()[:32] + '"'

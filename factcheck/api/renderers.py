@@ -1,7 +1,7 @@
 """How answers are written: DRF's JSON, encoded by orjson."""
 
 import orjson
-from rest_framework.renderers import JSONRenderer
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 
 
 class ORJSONRenderer(JSONRenderer):
@@ -28,3 +28,13 @@ class ORJSONRenderer(JSONRenderer):
         return body.replace("\u2028".encode(), b"\\u2028").replace(
             "\u2029".encode(), b"\\u2029"
         )
+
+
+class CSVRenderer(BaseRenderer):
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        # Lists stream their own CSV; anything else (errors) is written as one cell.
+        return str(data).encode("utf-8")

@@ -9,7 +9,7 @@ from rest_framework.test import APIClient
 
 from claims.models import Claim, ClaimLink
 from claims.ratings import Status
-from claims.views import CSV_COLUMNS, _written_csv, csv_rows
+from claims.services.exports import CSV_COLUMNS, csv_rows, written_csv
 from tests.factories import (
     ClaimFactory,
     ClaimLinkFactory,
@@ -410,10 +410,10 @@ def test_csv_export_has_every_claim_once_in_id_order(api):
 
 
 def test_python_csv_writer_streams_in_chunks(monkeypatch):
-    monkeypatch.setattr("claims.views.CSV_CHUNK_ROWS", 2)
+    monkeypatch.setattr("claims.services.exports.CSV_CHUNK_ROWS", 2)
     ClaimFactory.create_batch(5)
 
-    chunks = list(_written_csv(Claim.objects.order_by("id").values_list(*CSV_COLUMNS)))
+    chunks = list(written_csv(Claim.objects.order_by("id").values_list(*CSV_COLUMNS)))
 
     assert len(chunks) == 3  # header with rows 1-2, rows 3-4, row 5
     assert len(list(csv.reader(io.StringIO("".join(chunks))))) == 6
@@ -432,7 +432,7 @@ def test_copy_export_has_the_values_pythons_csv_writer_gives(api):
     formula_claim(value=Decimal("-5"), quote="''+1")
     queryset = csv_rows(Claim.objects.order_by("id"))
     written = list(
-        csv.DictReader(io.StringIO("".join(_written_csv(queryset)), newline=""))
+        csv.DictReader(io.StringIO("".join(written_csv(queryset)), newline=""))
     )
 
     copied = b"".join(api.get(CLAIMS, {"format": "csv"}).streaming_content)

@@ -10,8 +10,8 @@ from django.db import connection
 from rest_framework.test import APIClient
 
 from claims.models import Claim
+from claims.services.exports import CSV_COLUMNS
 from claims.services.imports import import_claims
-from claims.views import CSV_COLUMNS
 from tests.factories import (
     DocumentFactory,
     FigureClaimFactory,

@@ -5,16 +5,16 @@ import pytest
 from django.db.models import F
 from django.utils import timezone
 
+from claims.api.representations import (
+    ClaimRowSerializer,
+    ClaimSerializer,
+    MetricFigureRowSerializer,
+    MetricFigureSerializer,
+    claim_rows,
+)
 from claims.models import Claim, Comparator
 from claims.ratings import Status
-from claims.selectors.claims import claim_rows
 from claims.selectors.conflicts import conflicts_of
-from claims.serializers import (
-    ClaimRowsSerializer,
-    ClaimSerializer,
-    MetricFigureRowsSerializer,
-    MetricFigureSerializer,
-)
 from tests.factories import (
     ClaimFactory,
     ClaimLinkFactory,
@@ -73,7 +73,7 @@ def test_rows_are_written_exactly_as_the_claim_serializer_writes_claims(
     rows = list(claim_rows(Claim.objects.filter(pk__in=ids).order_by("id")))
     instances = Claim.objects.with_relations().filter(pk__in=ids).order_by("id")
 
-    fast = ClaimRowsSerializer(rows, conflicts).data
+    fast = ClaimRowSerializer(rows, many=True, context={"conflicts": conflicts}).data
     stock = ClaimSerializer(instances, many=True, context={"conflicts": conflicts}).data
 
     assert [dict(claim) for claim in stock] == fast
@@ -109,7 +109,9 @@ def test_figure_rows_are_written_exactly_as_the_metric_figure_serializer_writes(
     rows = list(claim_rows(Claim.objects.filter(pk__in=ids).order_by("id")))
     instances = Claim.objects.with_relations().filter(pk__in=ids).order_by("id")
 
-    fast = MetricFigureRowsSerializer(rows, conflicts).data
+    fast = MetricFigureRowSerializer(
+        rows, many=True, context={"conflicts": conflicts}
+    ).data
     stock = MetricFigureSerializer(
         instances, many=True, context={"conflicts": conflicts}
     ).data

@@ -3,7 +3,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from claims.models import Claim
-from claims.spreadsheets import FORMULA_STARTS, formula_safe, formula_unquoted
+from claims.services.exports import FORMULA_STARTS, formula_safe, formula_unquoted
 from tests.factories import ClaimFactory
 
 pytestmark = pytest.mark.django_db

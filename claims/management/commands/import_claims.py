@@ -8,6 +8,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+from claims.services.exports import CSV_TEXT_COLUMNS, formula_unquoted
 from claims.services.imports import (
     DEFAULT_BATCH_SIZE,
     LINE_KEY,
@@ -15,8 +16,6 @@ from claims.services.imports import (
     detect_import_conflicts,
     import_claims,
 )
-from claims.spreadsheets import formula_unquoted
-from claims.views import CSV_TEXT_COLUMNS
 
 # How many errors are printed; the summary counts them all.
 SHOWN_ERRORS = 50

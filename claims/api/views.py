@@ -1,19 +1,7 @@
-import csv
-import io
-import json
-from datetime import date
-from decimal import Decimal
-from itertools import islice
+"""The claims REST API: claims, metrics and figures, conflicts, evidence, links."""
 
-import psycopg
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import connection, transaction
-from django.db.models import FloatField, Prefetch, Value
-from django.db.models.functions import Coalesce
 from django.http import Http404, StreamingHttpResponse
-from django.shortcuts import render
-from django.utils.html import _json_script_escapes as JSON_SCRIPT_ESCAPES
-from django.utils.safestring import mark_safe
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -22,214 +10,48 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_view,
 )
-from rest_framework import filters as drf_filters
 from rest_framework import generics
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotAuthenticated, NotFound, ValidationError
 from rest_framework.generics import get_object_or_404
-from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from factcheck.api.filters import FilterBackend
 from factcheck.api.pagination import ClaimCursorPagination
+from factcheck.api.renderers import CSVRenderer
 from factcheck.api.viewsets import RecordViewSet
 
-from .charts import metric_chart
-from .claimreview import claim_review
-from .figures.written import written_figure_fields
-from .filters import ClaimFilter, ClaimLinkFilter, ConflictFilter, EvidenceFilter
-from .models import Claim, ClaimLink, Evidence, Metric
-from .selectors.claims import claim_etag, claim_rows, claim_versions
-from .selectors.conflicts import conflicts_of
+from ..claimreview import claim_review
+from ..figures.written import written_figure_fields
+from ..models import Claim, ClaimLink, Evidence, Metric
+from ..selectors.claims import CLAIM_SORT_KEYS, claim_versions, reviewable_claims
+from ..selectors.conflicts import conflicts_of
+from ..services.claims import claim_delete, claim_save
+from ..services.exports import stream_claims_csv
+from .filters import (
+    ClaimFilter,
+    ClaimLinkFilter,
+    ClaimOrderingFilter,
+    ConflictFilter,
+    EvidenceFilter,
+)
+from .representations import (
+    ClaimRowSerializer,
+    ClaimSerializer,
+    MetricFigureRowSerializer,
+    MetricFigureSerializer,
+    claim_etag,
+    claim_rows,
+)
 from .serializers import (
     ClaimInputSerializer,
     ClaimLinkSerializer,
-    ClaimRowsSerializer,
-    ClaimSerializer,
     ClaimVersionSerializer,
     ConflictSerializer,
     EvidenceSerializer,
-    MetricFigureRowsSerializer,
-    MetricFigureSerializer,
     MetricSerializer,
 )
-from .services.claims import claim_delete, claim_save
-from .spreadsheets import formula_safe
-
-# The public metric page lists at most this many figures (the API pages through all).
-METRIC_PAGE_LIMIT = 500
-
-# Nullable sort keys are coalesced so that cursor pagination never skips a NULL row.
-SORT_KEYS = {
-    "claimed_on": Coalesce("claimed_on", Value(date(1, 1, 1))),
-    "period_start": Coalesce("period_start", Value(date(1, 1, 1))),
-    "value": Coalesce("value", Value(Decimal("-1e21"))),
-}
-# Rows fetched per round trip and written per chunk of a CSV export.
-CSV_CHUNK_ROWS = 5000
-CSV_COLUMNS = [
-    "id",
-    "text",
-    "quote",
-    "document_id",
-    "document__title",
-    "document__publisher__name",
-    "speaker_id",
-    "speaker__name",
-    "speaker_role",
-    "claimed_on",
-    "claimed_precision",
-    "metric__slug",
-    "value",
-    "value_upper",
-    "unit",
-    "comparator",
-    "period_start",
-    "period_end",
-    "period_label",
-    "status",
-    "rationale",
-    "editor_note",
-    "created_at",
-    "updated_at",
-]
-# Free-text columns, written spreadsheet-safe (claims.spreadsheets). The others are
-# numbers, dates, ids or values of a fixed choice list that no formula starts like.
-CSV_TEXT_COLUMNS = frozenset(
-    {
-        "text",
-        "quote",
-        "document__title",
-        "document__publisher__name",
-        "speaker__name",
-        "speaker_role",
-        "metric__slug",
-        "unit",
-        "period_label",
-        "rationale",
-        "editor_note",
-    }
-)
-
-
-class ClaimOrderingFilter(drf_filters.OrderingFilter):
-    """Order by claimed date, period start, updated, value, id or search rank.
-
-    id breaks ties; with `q` and no ordering, the best-ranked matches come first.
-    """
-
-    def get_ordering(self, request, queryset, view):
-        default = ["-rank"] if request.query_params.get("q", "").strip() else ["-id"]
-        ordering = super().get_ordering(request, queryset, view) or default
-        ordering = [self._sort_name(term) for term in ordering]
-        if ordering[-1].lstrip("-") != "id":
-            ordering.append("-id" if ordering[0].startswith("-") else "id")
-        return ordering
-
-    @staticmethod
-    def _sort_name(term: str) -> str:
-        name = term.lstrip("-")
-        return term.replace(name, f"sort_{name}") if name in SORT_KEYS else term
-
-    def filter_queryset(self, request, queryset, view):
-        # Only the sort keys this ordering uses: each is computed for every row.
-        used = {term.lstrip("-") for term in self.get_ordering(request, queryset, view)}
-        queryset = queryset.annotate(
-            **{
-                f"sort_{name}": key
-                for name, key in SORT_KEYS.items()
-                if f"sort_{name}" in used
-            }
-        )
-        if "rank" in used and "rank" not in queryset.query.annotations:
-            queryset = queryset.annotate(rank=Value(0.0, output_field=FloatField()))
-        return super().filter_queryset(request, queryset, view)
-
-    def remove_invalid_fields(self, queryset, fields, view, request):
-        allowed = {
-            name
-            for name, _ in self.get_valid_fields(queryset, view, {"request": request})
-        }
-        allowed.add("rank")
-        invalid = [term for term in fields if term.lstrip("-") not in allowed]
-        if invalid:
-            raise ValidationError(
-                {
-                    "ordering": [
-                        f"Cannot order by {', '.join(invalid)}; "
-                        f"use one of {', '.join(sorted(allowed))}."
-                    ]
-                }
-            )
-        return fields
-
-
-class CSVRenderer(BaseRenderer):
-    media_type = "text/csv"
-    format = "csv"
-    charset = "utf-8"
-
-    def render(self, data, accepted_media_type=None, renderer_context=None):
-        # Lists stream their own CSV; anything else (errors) is written as one cell.
-        return str(data).encode("utf-8")
-
-
-def csv_rows(queryset):
-    """Return the CSV export's rows, text cells already spreadsheet-safe.
-
-    Both writers read these rows, so COPY and Python's csv module write the same cells.
-    """
-    return queryset.values_list(
-        *(
-            formula_safe(column) if column in CSV_TEXT_COLUMNS else column
-            for column in CSV_COLUMNS
-        )
-    )
-
-
-def stream_claims_csv(queryset):
-    """Yield the claims as CSV in chunks, in constant memory."""
-    rows = csv_rows(queryset)
-    if connection.vendor == "postgresql":
-        yield from _copied_csv(rows)
-    else:
-        yield from _written_csv(rows)
-
-
-def _copied_csv(rows):
-    # PostgreSQL writes the CSV itself (COPY ... TO STDOUT), several times faster
-    # than Python's csv module over rows the ORM has converted. COPY takes no bound
-    # parameters, so the query's are written into it by psycopg's own quoting.
-    sql, params = rows.query.sql_with_params()
-    yield (",".join(CSV_COLUMNS) + "\n").encode()
-    with transaction.atomic(), connection.cursor() as cursor:
-        # The spreadsheet-safe cells make the planner expect enough work per row to
-        # split the scan between parallel workers; merging their rows back into id
-        # order for one client reading a stream made the export slower, not faster
-        # (100,000 claims: 1.5-2.1 s, against 1.3-1.6 s in one process).
-        cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
-        database = cursor.connection
-        query = psycopg.ClientCursor(database).mogrify(sql, params)
-        with (
-            database.cursor() as raw,
-            raw.copy(f"COPY ({query}) TO STDOUT (FORMAT csv)") as copy,
-        ):
-            for block in copy:
-                yield bytes(block)
-
-
-def _written_csv(rows):
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(CSV_COLUMNS)
-    rows = rows.iterator(chunk_size=CSV_CHUNK_ROWS)
-    while chunk := list(islice(rows, CSV_CHUNK_ROWS)):
-        writer.writerows(chunk)
-        yield buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-    if buffer.tell():
-        yield buffer.getvalue()  # the header of an empty export
 
 
 @extend_schema_view(
@@ -316,12 +138,13 @@ class ClaimViewSet(RecordViewSet):
         if response := self.not_modified(etag):
             return response
         return Response(
-            ClaimRowsSerializer([row], conflicts).data[0], headers={"ETag": etag}
+            ClaimRowSerializer(row, context={"conflicts": conflicts}).data,
+            headers={"ETag": etag},
         )
 
     def read(self, instance) -> tuple[dict, str]:
         row, conflicts = self.get_row(instance.pk)
-        data = ClaimRowsSerializer([row], conflicts).data[0]
+        data = ClaimRowSerializer(row, context={"conflicts": conflicts}).data
         return data, claim_etag(row, conflicts)
 
     def get_row(self, pk) -> tuple[dict, dict[int, list[dict]]]:
@@ -349,7 +172,9 @@ class ClaimViewSet(RecordViewSet):
         queryset = self.filter_queryset(self.get_queryset())
         rows = self.paginate_queryset(claim_rows(queryset))
         conflicts = conflicts_of([row["id"] for row in rows])
-        return self.get_paginated_response(ClaimRowsSerializer(rows, conflicts).data)
+        return self.get_paginated_response(
+            ClaimRowSerializer(rows, many=True, context={"conflicts": conflicts}).data
+        )
 
     def save_record(self, instance, validated_data):
         values = dict(validated_data)
@@ -423,22 +248,6 @@ class ClaimViewSet(RecordViewSet):
         return Response(claim_review(claim))
 
 
-def reviewable_claims():
-    """Return claims with what their ClaimReview needs (appearances) loaded in bulk."""
-    return Claim.objects.with_relations().prefetch_related(
-        Prefetch(
-            "links_from",
-            queryset=ClaimLink.objects.select_related("to_claim__document__publisher"),
-        ),
-        Prefetch(
-            "links_to",
-            queryset=ClaimLink.objects.select_related(
-                "from_claim__document__publisher"
-            ),
-        ),
-    )
-
-
 class ClaimReviewFeedView(generics.ListAPIView):
     """Every reviewed claim as ClaimReview JSON-LD, newest review first."""
 
@@ -490,12 +299,14 @@ class MetricViewSet(RecordViewSet):
             Claim.objects.about_metric(metric)
             .with_figure()
             .with_relations()
-            .annotate(sort_period_start=SORT_KEYS["period_start"])
+            .annotate(sort_period_start=CLAIM_SORT_KEYS["period_start"])
         )
         rows = self.paginate_queryset(claim_rows(claims))
         conflicts = conflicts_of([row["id"] for row in rows])
         return self.get_paginated_response(
-            MetricFigureRowsSerializer(rows, conflicts).data
+            MetricFigureRowSerializer(
+                rows, many=True, context={"conflicts": conflicts}
+            ).data
         )
 
 
@@ -523,43 +334,3 @@ class ClaimLinkViewSet(RecordViewSet):
     serializer_class = ClaimLinkSerializer
     filter_backends = [filters.DjangoFilterBackend]
     filterset_class = ClaimLinkFilter
-
-
-def claim_page(request, pk: int):
-    """The public page of a claim; a reviewed claim carries its ClaimReview markup."""
-    claim = get_object_or_404(reviewable_claims(), pk=pk)
-    review_json = ""
-    if claim.is_reviewed:
-        # Escape as json_script does, so no text can close the <script> element.
-        review_json = mark_safe(
-            json.dumps(claim_review(claim), ensure_ascii=False).translate(
-                JSON_SCRIPT_ESCAPES
-            )
-        )
-    return render(
-        request,
-        "claims/claim_page.html",
-        {"claim": claim, "review": claim.is_reviewed, "review_json": review_json},
-    )
-
-
-def metric_page(request, slug: str):
-    """The public side-by-side page of a metric: its figures charted and listed."""
-    metric = get_object_or_404(Metric, slug=slug)
-    claims = list(
-        Claim.objects.about_metric(metric)
-        .with_figure()
-        .with_relations()
-        .order_by(SORT_KEYS["period_start"].asc(), "id")[:METRIC_PAGE_LIMIT]
-    )
-    conflicts = conflicts_of([claim.pk for claim in claims])
-    return render(
-        request,
-        "claims/metric_page.html",
-        {
-            "metric": metric,
-            "rows": [(claim, conflicts[claim.pk]) for claim in claims],
-            "chart": mark_safe(metric_chart(metric)),  # built with every text escaped
-            "limit": METRIC_PAGE_LIMIT,
-        },
-    )

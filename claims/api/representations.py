@@ -1,32 +1,45 @@
+"""The read path of claims: how a claim and a metric's figures are written out.
+
+Two ways to write one representation, held equal by tests/claims/test_serializers.py:
+
+- the reference serializers (ClaimSerializer, MetricFigureSerializer): DRF fields
+  over model instances; they define the representation and feed the OpenAPI schema;
+- the row serializers (ClaimRowSerializer, MetricFigureRowSerializer): DRF
+  `BaseSerializer`s whose `to_representation(row)` builds the same output by hand
+  from plain rows (`claim_rows`: one joined query of CLAIM_ROW_FIELDS), as DRF's
+  serializer guide shows for an endpoint that returns lots of data. Every list, the
+  detail and the figures endpoint answer through them.
+
+The rule for when a representation is built from rows: when a page of it is read on
+a hot path (lists, detail, figures) and a benchmark shows DRF's per-field machinery
+costing more than the query (bench/run.py; BENCHMARKS.md). Then the row serializer
+lives here, beside its reference serializer, with a test holding the two equal
+field by field. `claim_etag` hashes the rows (and conflicts) before any serializing.
+"""
+
 import datetime
 import functools
+import hashlib
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from typing import Any
 
+import orjson
+from django.conf import settings
+from django.db.models import QuerySet
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from factcheck.api.serializers import StrictFieldsMixin
 from sources.models import Document, Person
 
-from .conf import tolerance_setting
-from .figures.formatting import format_figure
-from .figures.intervals import INFINITY, figure_interval
-from .filters import metric_lookup
-from .models import Claim, ClaimLink, Comparator, Evidence, Metric
-from .selectors.conflicts import conflicts_of
-from .workflow import public_name
+from ..conf import tolerance_setting
+from ..figures.formatting import format_figure
+from ..figures.intervals import INFINITY, figure_interval
+from ..models import Claim, Comparator, Metric
+from ..selectors.conflicts import conflicts_of
 
 # The decimal places of a figure's value, which its bounds are written with.
 BOUND_PLACES = Decimal("0.000001")
-
-
-class MetricSerializer(StrictFieldsMixin, serializers.ModelSerializer):
-    class Meta:
-        model = Metric
-        fields = ["id", "name", "slug", "unit", "description"]
-        validators = []
-        extra_kwargs = {"name": {"validators": []}, "slug": {"validators": []}}
 
 
 class ClaimDocumentSerializer(serializers.ModelSerializer):
@@ -162,24 +175,23 @@ def _row_formatters():
     )
 
 
-class ClaimRowsSerializer:
-    """Write claim rows (claims.selectors.claim_rows) exactly as ClaimSerializer would.
+class ClaimRowSerializer(serializers.BaseSerializer):
+    """Write a claim row (`claim_rows`) exactly as ClaimSerializer writes the claim.
 
-    Lists use it: model instances and DRF's per-field machinery cost more than the
-    query for a page of 200 claims. Dates and figures are formatted by
-    ClaimSerializer's own fields, times as its DateTimeField writes them, and a test
-    compares the two representations claim by claim in two time zones.
+    Read-only, with many=True for a page: ClaimRowSerializer(rows, many=True,
+    context={"conflicts": conflicts_of(ids)}).data. Dates and figures are formatted
+    by ClaimSerializer's own fields, times as its DateTimeField writes them, and a
+    test compares the two representations claim by claim in two time zones.
     """
 
-    def __init__(self, rows, conflicts: dict[int, list[dict]]):
-        self.rows = rows
-        self.conflicts = conflicts
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        # Looked up once per page: DRF's fields look these up per value.
         self._date, self._value, self._change = _row_formatters()
         self._time_zone = timezone.get_current_timezone()
 
-    @property
-    def data(self) -> list[dict]:
-        return [self._claim(row) for row in self.rows]
+    def to_representation(self, row: dict) -> dict:
+        return self._claim(row)
 
     def _claim(self, row: dict) -> dict:
         return {
@@ -208,7 +220,7 @@ class ClaimRowsSerializer:
                 "name": row["metric__name"],
             },
             "figure": self._figure(row),
-            "conflicts": self.conflicts[row["id"]],
+            "conflicts": self.context["conflicts"][row["id"]],
             "status": row["status"],
             "rationale": row["rationale"],
             "editor_note": row["editor_note"],
@@ -246,153 +258,6 @@ class ClaimRowsSerializer:
     @staticmethod
     def _maybe(to_representation, value):
         return None if value is None else to_representation(value)
-
-
-class ClaimInputSerializer(StrictFieldsMixin, serializers.ModelSerializer):
-    """A claim as clients write it: flat figure fields, related rows by id.
-
-    `metric` takes the metric's id or its slug.
-    """
-
-    metric = serializers.CharField(
-        required=False,
-        allow_null=True,
-        allow_blank=True,
-        help_text="Metric id or slug.",
-    )
-    change_reason = serializers.CharField(
-        write_only=True,
-        required=False,
-        allow_blank=True,
-        max_length=100,
-        help_text="Why you made this change; kept in the claim's history.",
-    )
-    amount_text = serializers.CharField(
-        write_only=True,
-        required=False,
-        allow_blank=True,
-        max_length=200,
-        help_text='The amount as written ("$1.5 billion", "close to 40-percent", '
-        '"more than 12,000 cars"), instead of value/unit/comparator/value_upper; '
-        "the response shows how it was read.",
-    )
-
-    class Meta:
-        model = Claim
-        fields = [
-            "text",
-            "quote",
-            "document",
-            "speaker",
-            "speaker_role",
-            "claimed_on",
-            "claimed_precision",
-            "metric",
-            "value",
-            "value_upper",
-            "unit",
-            "comparator",
-            "period_start",
-            "period_end",
-            "period_label",
-            "status",
-            "rationale",
-            "editor_note",
-            "change_percent",
-            "change_comparator",
-            "change_reason",
-            "amount_text",
-        ]
-        extra_kwargs = {"status": {"required": False}}
-
-    def validate_metric(self, value):
-        if value in (None, ""):
-            return None
-        metric = Metric.objects.filter(metric_lookup(str(value), path="")).first()
-        if metric is None:
-            raise serializers.ValidationError(f"No metric with id or slug {value!r}.")
-        return metric
-
-
-class EvidenceSerializer(StrictFieldsMixin, serializers.ModelSerializer):
-    class Meta:
-        model = Evidence
-        fields = ["id", "claim", "document", "url", "stance", "note", "created_at"]
-        read_only_fields = ["created_at"]
-
-
-class ClaimLinkSerializer(StrictFieldsMixin, serializers.ModelSerializer):
-    class Meta:
-        model = ClaimLink
-        fields = [
-            "id",
-            "from_claim",
-            "to_claim",
-            "relation",
-            "note",
-            "detected",
-            "created_at",
-        ]
-        read_only_fields = ["detected", "created_at"]
-        validators = []
-
-
-class ClaimVersionSerializer(serializers.Serializer):
-    """One version of a claim from its history; never the user's e-mail."""
-
-    history_id = serializers.IntegerField()
-    version = serializers.IntegerField()
-    date = serializers.DateTimeField(source="history_date")
-    type = serializers.SerializerMethodField()
-    user = serializers.SerializerMethodField(
-        help_text="Who made the change: the username for signed-in users; for "
-        "everyone else a role or display name (FACTCHECK_PUBLIC_HISTORY_NAMES); "
-        "null for a change no user made (an import, a fixture, a job)."
-    )
-    status = serializers.CharField()
-    change_reason = serializers.CharField(
-        source="history_change_reason",
-        default=None,
-        allow_null=True,
-        help_text="null when the change was saved without a reason.",
-    )
-    changes = serializers.ListField(
-        child=serializers.DictField(),
-        help_text="Fields changed from the version before: {field, old, new}.",
-    )
-
-    def get_type(self, record) -> str:
-        return {"+": "created", "~": "changed", "-": "deleted"}[record.history_type]
-
-    def get_user(self, record) -> str | None:
-        user = record.history_user
-        if user is None:
-            return None
-        if not self.context.get("public"):
-            return user.username
-        return public_name(user)
-
-
-class ConflictSideSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    figure = serializers.CharField(source="figure_display")
-    period_start = serializers.DateField(allow_null=True)
-    period_end = serializers.DateField(allow_null=True)
-    period_label = serializers.CharField(allow_blank=True)
-    document = serializers.CharField(source="document.title")
-    status = serializers.CharField()
-
-
-class ConflictSerializer(serializers.Serializer):
-    """Two claims on one metric whose figures cannot both hold."""
-
-    id = serializers.IntegerField()
-    metric = serializers.CharField(source="from_claim.metric.slug", default=None)
-    claim = ConflictSideSerializer(source="from_claim")
-    other = ConflictSideSerializer(source="to_claim")
-    reason = serializers.CharField(source="note")
-    detected = serializers.BooleanField()
-    created_at = serializers.DateTimeField()
 
 
 def figure_bounds(
@@ -463,18 +328,18 @@ class MetricFigureSerializer(serializers.Serializer):
         return [conflict["claim"] for conflict in self.context["conflicts"][claim.pk]]
 
 
-class MetricFigureRowsSerializer(ClaimRowsSerializer):
-    """Write claim rows exactly as MetricFigureSerializer would (tested alike)."""
+class MetricFigureRowSerializer(ClaimRowSerializer):
+    """Write a claim row exactly as MetricFigureSerializer writes the claim."""
 
-    def __init__(self, rows, conflicts: dict[int, list[dict]]):
-        super().__init__(rows, conflicts)
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
         self.tolerance = tolerance_setting()
 
-    def _claim(self, row: dict) -> dict:
+    def to_representation(self, row: dict) -> dict:
         low, high = figure_bounds(
             row["value"], row["comparator"], row["value_upper"], self.tolerance
         )
-        claim = super()._claim(row)
+        claim = self._claim(row)
         return {
             "claim": row["id"],
             "period_start": claim["figure"]["period_start"],
@@ -490,3 +355,66 @@ class MetricFigureRowsSerializer(ClaimRowsSerializer):
             "status": row["status"],
             "conflicts": [conflict["claim"] for conflict in claim["conflicts"]],
         }
+
+
+# Every column a claim's API representation shows, its relations' included.
+CLAIM_ROW_FIELDS = (
+    "id",
+    "text",
+    "quote",
+    "document_id",
+    "document__title",
+    "document__url",
+    "document__publisher__name",
+    "document__published_on",
+    "document__published_precision",
+    "speaker_id",
+    "speaker__name",
+    "speaker_role",
+    "claimed_on",
+    "claimed_precision",
+    "metric_id",
+    "metric__slug",
+    "metric__name",
+    "value",
+    "value_upper",
+    "unit",
+    "comparator",
+    "period_start",
+    "period_end",
+    "period_label",
+    "period_resolution",
+    "change_percent",
+    "change_comparator",
+    "status",
+    "rationale",
+    "editor_note",
+    "reviewed_at",
+    "version",
+    "created_at",
+    "updated_at",
+)
+
+
+def claim_rows(queryset: QuerySet) -> QuerySet:
+    """Return the claims as plain rows of CLAIM_ROW_FIELDS, in one joined query.
+
+    The queryset's annotations (sort keys, search rank) stay in the rows, so a cursor
+    paginator can read its position from them.
+    """
+    return queryset.values(*CLAIM_ROW_FIELDS, *queryset.query.annotations)
+
+
+def claim_etag(row: dict, conflicts: dict[int, list[dict]]) -> str:
+    """Return a claim's ETag from its row and conflicts, before any serializing.
+
+    The representation is made of exactly these values (and times are written in
+    TIME_ZONE), so the hash changes whenever the representation can.
+    """
+    shown = [row[name] for name in CLAIM_ROW_FIELDS]
+    encoded = orjson.dumps(
+        [settings.TIME_ZONE, shown, conflicts[row["id"]]],
+        default=str,
+        option=orjson.OPT_PASSTHROUGH_DATETIME,
+    )
+    return '"' + hashlib.sha256(encoded).hexdigest()[:32] + '"'

@@ -2,14 +2,16 @@ import datetime
 
 import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, FloatField, OuterRef, Q, Value
+from rest_framework import filters as drf_filters
 from rest_framework.exceptions import ValidationError
 
 from factcheck.api.filters import LARGEST_ID, IdFilter, validate_search_text
 
-from .models import LARGEST_FIGURE, Claim, ClaimLink, Evidence
-from .ratings import Status
-from .selectors.search import search_claims
+from ..models import LARGEST_FIGURE, Claim, ClaimLink, Evidence
+from ..ratings import Status
+from ..selectors.claims import CLAIM_SORT_KEYS
+from ..selectors.search import search_claims
 
 
 class StatusInFilter(django_filters.BaseInFilter, django_filters.ChoiceFilter):
@@ -181,3 +183,55 @@ class ConflictFilter(django_filters.FilterSet):
 
     def filter_metric(self, queryset, name, value):
         return queryset.filter(metric_lookup(value, "from_claim__metric"))
+
+
+class ClaimOrderingFilter(drf_filters.OrderingFilter):
+    """Order by claimed date, period start, updated, value, id or search rank.
+
+    id breaks ties; with `q` and no ordering, the best-ranked matches come first.
+    """
+
+    def get_ordering(self, request, queryset, view):
+        default = ["-rank"] if request.query_params.get("q", "").strip() else ["-id"]
+        ordering = super().get_ordering(request, queryset, view) or default
+        ordering = [self._sort_name(term) for term in ordering]
+        if ordering[-1].lstrip("-") != "id":
+            ordering.append("-id" if ordering[0].startswith("-") else "id")
+        return ordering
+
+    @staticmethod
+    def _sort_name(term: str) -> str:
+        name = term.lstrip("-")
+        return term.replace(name, f"sort_{name}") if name in CLAIM_SORT_KEYS else term
+
+    def filter_queryset(self, request, queryset, view):
+        # Only the sort keys this ordering uses: each is computed for every row.
+        used = {term.lstrip("-") for term in self.get_ordering(request, queryset, view)}
+        queryset = queryset.annotate(
+            **{
+                f"sort_{name}": key
+                for name, key in CLAIM_SORT_KEYS.items()
+                if f"sort_{name}" in used
+            }
+        )
+        if "rank" in used and "rank" not in queryset.query.annotations:
+            queryset = queryset.annotate(rank=Value(0.0, output_field=FloatField()))
+        return super().filter_queryset(request, queryset, view)
+
+    def remove_invalid_fields(self, queryset, fields, view, request):
+        allowed = {
+            name
+            for name, _ in self.get_valid_fields(queryset, view, {"request": request})
+        }
+        allowed.add("rank")
+        invalid = [term for term in fields if term.lstrip("-") not in allowed]
+        if invalid:
+            raise ValidationError(
+                {
+                    "ordering": [
+                        f"Cannot order by {', '.join(invalid)}; "
+                        f"use one of {', '.join(sorted(allowed))}."
+                    ]
+                }
+            )
+        return fields
