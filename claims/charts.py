@@ -1,5 +1,8 @@
 """Draw the figures stated about one metric on a time line, as a standalone SVG.
 
+(One module of about 650 lines: the chart's layout, marks, labels and legend share
+the scales and the collision bookkeeping of one drawing.)
+
 Hand-built SVG (no scripts, no external files), so it can be served or embedded as it
 is. Time runs along the x axis in years, the value up the y axis in the metric's unit
 ("$ billion", "%", "cars"). Each claim is a bar over its period (a dot when the period

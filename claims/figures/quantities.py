@@ -1,5 +1,8 @@
 """Read the figures news text states: "$5.3 billion", "close to 40-percent", ...
 
+(One module of about 870 lines: the grammar's phrase tables and the scanner that
+reads them are one parser, read and changed together.)
+
 `parse_amount` reads one amount phrase and refuses, with an `AmountParseError`, whatever
 it cannot read without guessing; `find_amounts` finds every amount in a sentence;
 `parse_change` reads "a close to 40-percent drop ... to 2 billion dollars". Values are

@@ -1,5 +1,8 @@
 """Keep the detected `contradicts` links and the comparison flags in step.
 
+(One module of about 560 lines: the incremental and the full run share the reading
+of figures by period and the writing of links and flags, which must stay one code.)
+
 The rules live in claims.figures.comparison (pure). Each detected link records which
 figures hold it (`ClaimLink.holds`, bits of claims.figures.comparison), so that a
 change to a few claims updates only what it can affect:
