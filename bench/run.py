@@ -88,6 +88,7 @@ SELECT c.id, c.text, c.quote, c.document_id,
        c.period_start, c.period_end, c.period_label, c.period_resolution,
        c.change_percent, c.change_comparator,
        c.status, c.rationale, c.editor_note, c.reviewed_at, c.version,
+       c.conflicts_checked_version,
        c.created_at, c.updated_at
   FROM claims_claim c
   JOIN sources_document d ON d.id = c.document_id

@@ -124,6 +124,11 @@ class ClaimSerializer(serializers.ModelSerializer):
     metric = ClaimMetricSerializer(read_only=True, allow_null=True)
     figure = serializers.SerializerMethodField()
     conflicts = serializers.SerializerMethodField()
+    conflicts_checked = serializers.SerializerMethodField(
+        help_text="Whether conflict detection has run since the claim last changed: "
+        "false while a check is pending (conflicts may be out of date for moments "
+        "after a write), true once `conflicts` reflects this version."
+    )
 
     class Meta:
         model = Claim
@@ -139,6 +144,7 @@ class ClaimSerializer(serializers.ModelSerializer):
             "metric",
             "figure",
             "conflicts",
+            "conflicts_checked",
             "status",
             "rationale",
             "editor_note",
@@ -161,6 +167,9 @@ class ClaimSerializer(serializers.ModelSerializer):
         if loaded is None or claim.pk not in loaded:
             loaded = conflicts_of([claim.pk])
         return loaded[claim.pk]
+
+    def get_conflicts_checked(self, claim) -> bool:
+        return claim.conflicts_checked_version == claim.version
 
 
 @functools.cache
@@ -221,6 +230,7 @@ class ClaimRowSerializer(serializers.BaseSerializer):
             },
             "figure": self._figure(row),
             "conflicts": self.context["conflicts"][row["id"]],
+            "conflicts_checked": row["conflicts_checked_version"] == row["version"],
             "status": row["status"],
             "rationale": row["rationale"],
             "editor_note": row["editor_note"],
@@ -391,6 +401,7 @@ CLAIM_ROW_FIELDS = (
     "editor_note",
     "reviewed_at",
     "version",
+    "conflicts_checked_version",
     "created_at",
     "updated_at",
 )

@@ -228,3 +228,44 @@ def test_editors_links_are_never_touched_by_the_incremental_path(
     assert list(ClaimLink.objects.values_list("pk", "detected", "note")) == [
         (editors.pk, False, "An editor's.")
     ]
+
+
+def test_the_api_tells_a_pending_check_from_no_conflicts(
+    django_capture_on_commit_callbacks,
+):
+    from rest_framework.test import APIClient
+
+    from tests.factories import user_in_group
+
+    editor = user_in_group("Editors")
+    api = APIClient()
+    api.force_authenticate(editor)
+    metric = Metric.objects.create(name="M", slug="m", unit="USD")
+    body = {
+        "text": "Trade stood at $5 billion in 2012.",
+        "quote": "trade stood at $5 billion",
+        "document": DocumentFactory(text="").pk,
+        "metric": "m",
+        "value": "5000000000",
+        "unit": "USD",
+        "period_start": "2012-01-01",
+        "period_end": "2012-12-31",
+    }
+    # The check runs after commit: until then the claim says it is not checked.
+    response = api.post("/api/v1/claims/", body, format="json")
+    assert response.status_code == 201, response.json()
+    assert response.json()["conflicts_checked"] is False
+    claim_id = response.json()["id"]
+    with django_capture_on_commit_callbacks(execute=True):
+        edited = api.patch(
+            f"/api/v1/claims/{claim_id}/", {"value": "6000000000"}, format="json"
+        )
+    assert edited.json()["conflicts_checked"] is False  # answered before the job
+    read = api.get(f"/api/v1/claims/{claim_id}/").json()
+    assert (read["conflicts_checked"], read["conflicts"]) == (True, [])
+    listed = api.get("/api/v1/claims/").json()["results"]
+    assert [claim["conflicts_checked"] for claim in listed] == [True]
+    # An edit detection does not read keeps the claim checked.
+    api.patch(f"/api/v1/claims/{claim_id}/", {"editor_note": "ok"}, format="json")
+    assert api.get(f"/api/v1/claims/{claim_id}/").json()["conflicts_checked"]
+    assert metric.claims.count() == 1
