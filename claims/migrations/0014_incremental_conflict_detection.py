@@ -15,9 +15,11 @@ INDEXES = [
         "value IS NOT NULL AND (period_start IS NOT NULL OR period_end IS NOT NULL)",
     ),
     (
+        # In days from 2000-01-01: date arithmetic could leave the date range for
+        # a period near year 1, and fail the insert of such a row.
         "claim_implied_period_gist",
-        "(metric_id, daterange(period_start - (period_end - period_start) - 45, "
-        "period_start, '[]'))",
+        "(metric_id, int8range((period_start - DATE '2000-01-01') "
+        "- (period_end - period_start) - 45, period_start - DATE '2000-01-01', '[]'))",
         "value IS NOT NULL AND change_percent IS NOT NULL "
         "AND period_start IS NOT NULL AND period_end IS NOT NULL",
     ),

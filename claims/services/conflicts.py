@@ -184,19 +184,23 @@ def _meet(span: Window, window: Window) -> bool:
 # The index expressions of migration 0014, written the same way so that PostgreSQL
 # uses them.
 _OWN_RANGE = sql.SQL("daterange(period_start, period_end, '[]')")
+# In days from DAY_ZERO (integers): date arithmetic before year 1 would be out of
+# range for a claim stored with such a period, and fail its insert.
 _IMPLIED_RANGE = sql.SQL(
-    "daterange(period_start - (period_end - period_start) - {margin}, "
-    "period_start, '[]')"
+    "int8range((period_start - DATE '2000-01-01') - (period_end - period_start) "
+    "- {margin}, period_start - DATE '2000-01-01', '[]')"
 ).format(margin=sql.Literal(IMPLIED_MARGIN_DAYS))
+DAY_ZERO = datetime.date(2000, 1, 1)
 
 
 def _rows_near_postgresql(metric_id: int, windows: Sequence[Window]) -> list[FigureRow]:
-    window = sql.SQL("daterange(%s::date, %s::date, '[]')")
+    dates = sql.SQL("daterange(%s::date, %s::date, '[]')")
+    days = sql.SQL("int8range(%s, %s, '[]')")
     own = sql.SQL(" OR ").join(
-        sql.SQL("{} && {}").format(_OWN_RANGE, window) for _ in windows
+        sql.SQL("{} && {}").format(_OWN_RANGE, dates) for _ in windows
     )
     implied = sql.SQL(" OR ").join(
-        sql.SQL("{} && {}").format(_IMPLIED_RANGE, window) for _ in windows
+        sql.SQL("{} && {}").format(_IMPLIED_RANGE, days) for _ in windows
     )
     statement = sql.SQL(
         "SELECT {columns} FROM {table} WHERE metric_id = %s AND ("
@@ -212,8 +216,9 @@ def _rows_near_postgresql(metric_id: int, windows: Sequence[Window]) -> list[Fig
         implied=implied,
     )
     bounds = [day for window_days in windows for day in window_days]
+    offsets = [None if day is None else (day - DAY_ZERO).days for day in bounds]
     with connection.cursor() as cursor:
-        cursor.execute(statement.as_string(), [metric_id, *bounds, *bounds])
+        cursor.execute(statement.as_string(), [metric_id, *bounds, *offsets])
         return [FigureRow(*row) for row in cursor.fetchall()]
 
 

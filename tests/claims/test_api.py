@@ -439,7 +439,8 @@ def test_copy_export_has_the_values_pythons_csv_writer_gives(api):
 
     rows = list(csv.DictReader(io.StringIO(copied.decode(), newline="")))
     assert rows[-1]["text"] == "'" + FORMULA_CELLS["text"]
-    assert rows[-1]["rationale"] == "'\r=1"
+    assert rows[-1]["rationale"] == "'\r=2"
+    assert rows[-1]["editor_note"] == "'\r=1"
     assert rows[-1]["quote"] == "'''+1"
     assert rows[-1]["value"] == "-5.000000"
     times = {"created_at", "updated_at"}

@@ -469,14 +469,14 @@ def test_detection_after_a_web_write_is_not_cut_off_by_the_statement_timeout(
     metric = trade_metric(Metric.Kind.LEVEL)
     FigureClaimFactory(metric=metric)
     edited = FigureClaimFactory(metric=metric)
-    compare = comparison.compare_figures
+    detect = comparison.detect
 
-    def slow_compare(*args, **kwargs):
+    def slow_detect(*args, **kwargs):
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_sleep(0.3)")  # past the request's timeout
-        return compare(*args, **kwargs)
+        return detect(*args, **kwargs)
 
-    monkeypatch.setattr("claims.services.conflicts.compare_figures", slow_compare)
+    monkeypatch.setattr("claims.services.conflicts.detect", slow_detect)
     api = APIClient()
     api.force_authenticate(superuser)
     connection.close()  # opened again inside the request, under its timeout
