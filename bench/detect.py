@@ -46,7 +46,7 @@ DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/factcheck_bench"
 DEFAULT_TEMPLATE = "postgres://postgres@127.0.0.1:5432/factcheck_bench_{size}"
 RATIO_TARGET = 12
 RUNS = ["first", "second"]
-STAGES = ["rows_for_metric", "compare_figures", "_sync_links", "_sync_flags"]
+STAGES = ["rows_for_metric", "detect", "_sync_links", "_sync_flags"]
 RESET_SQL = [
     "DELETE FROM claims_claimlink WHERE detected",
     "DELETE FROM claims_historicalclaimlink WHERE detected",

@@ -49,7 +49,7 @@ from ..figures.comparison import (
     point_of,
     span_of,
 )
-from ..figures.holds import Key, related
+from ..figures.holds import SAME, Key, related
 from ..figures.intervals import FigureRow
 from ..models import Claim, ClaimLink, Metric
 
@@ -293,7 +293,9 @@ def refresh_conflicts(
         seers = _seers_around(metric_id, kind, tolerance, mine, old_rows, new_rows)
         pool = _pool_for(metric_id, kind, tolerance, seers)
         found = detect(pool, kind=kind, tolerance=tolerance, seers=seers.keys)
-        created, removed = _sync_links(found, seers.keys, tolerance)
+        created, removed = _sync_links(
+            found, seers.keys, tolerance, changed_claims=claim_ids
+        )
         flagged = _sync_flags(found.flags)
         _mark_checked(current[claim_id] for claim_id in mine if claim_id in current)
     return DetectionSummary(created=created, removed=removed, flagged=flagged)
@@ -348,7 +350,12 @@ def _seers_around(
         if (
             figure.claim_id in changed
             or any(related(point, changed) for changed in changed_points)
-            or (not figure.implied and _overlaps_any(span_of(figure), spans))
+            # Only a same-span figure is ever flagged (claims.figures.comparison).
+            or (
+                point.klass == SAME
+                and not figure.implied
+                and _overlaps_any(span_of(figure), spans)
+            )
         ):
             keys.add(point.key)
             by_key[point.key] = figure
@@ -458,27 +465,48 @@ def _analyze_links() -> None:
 # Writing -----------------------------------------------------------------------------
 
 
+@dataclass
+class _StoredLink:
+    """A stored contradicts link, as the sync reads it (no model instance)."""
+
+    pk: int
+    pair: Pair
+    holds: int
+    note: str
+    detected: bool
+
+
 def _sync_links(
-    found: Detection, seers: Collection[Key], tolerance: Decimal
+    found: Detection,
+    seers: Collection[Key],
+    tolerance: Decimal,
+    *,
+    changed_claims: Collection[int] | None = None,
 ) -> tuple[int, int]:
-    """Write the holds of `seers`: set their bits, clear the rest of theirs."""
+    """Write the holds of `seers`: set their bits, clear the rest of theirs.
+
+    A link's reason is written again when which figures hold it changed, or when it
+    names a claim of `changed_claims` (None: every claim, as a full run does); the
+    other figures did not change, so neither did their words.
+    """
     seers = set(seers)
     wanted = link_bits(found.holds)
     claim_ids = sorted({claim_id for claim_id, _ in seers})
     existing = _links_of(claim_ids)
-    editors_pairs = {_pair(link) for link in existing if not link.detected}
+    editors_pairs = {link.pair for link in existing if not link.detected}
     seers_of_claim: dict[int, list[Key]] = {}
     for key in seers:
         seers_of_claim.setdefault(key[0], []).append(key)
+    changed_set = None if changed_claims is None else set(changed_claims)
     reasons = Reasons(tolerance)
     stale: list[int] = []
-    changed: list[ClaimLink] = []
-    renoted: list[ClaimLink] = []
+    rebits: list[ClaimLink] = []
+    renoted: dict[int, str] = {}
     linked: set[Pair] = set()
     for link in existing:
         if not link.detected:
             continue
-        pair = _pair(link)
+        pair = link.pair
         linked.add(pair)
         clear = 0
         for claim_id in pair:
@@ -488,17 +516,25 @@ def _sync_links(
         if holds == 0 or pair in editors_pairs:
             stale.append(link.pk)
             continue
-        reason = reasons.reason(pair, holds, found.figures)
         if holds != link.holds:
-            link.holds = holds
-            changed.append(link)
-        if reason is not None and reason != link.note:
-            link.note = reason
-            renoted.append(link)
-    if changed:
-        ClaimLink.objects.bulk_update(changed, ["holds"], batch_size=_BATCH)
+            rebits.append(ClaimLink(pk=link.pk, holds=holds))
+        if (
+            holds != link.holds
+            or changed_set is None
+            or pair[0] in changed_set
+            or pair[1] in changed_set
+        ):
+            reason = reasons.reason(pair, holds, found.figures)
+            if reason is not None and reason != link.note:
+                renoted[link.pk] = reason
+    if rebits:
+        ClaimLink.objects.bulk_update(rebits, ["holds"], batch_size=_BATCH)
     if renoted:
-        bulk_update_with_history(renoted, ClaimLink, ["note"], batch_size=_BATCH)
+        # Reasons are what readers see: changed with a history row each.
+        links = list(ClaimLink.objects.filter(pk__in=list(renoted)).order_by("pk"))
+        for changed_link in links:
+            changed_link.note = renoted[changed_link.pk]
+        bulk_update_with_history(links, ClaimLink, ["note"], batch_size=_BATCH)
     for batch in _batches(stale):
         ClaimLink.objects.filter(pk__in=batch).delete()
     new_links = []
@@ -521,25 +557,25 @@ def _sync_links(
     return len(new_links), len(stale)
 
 
-def _links_of(claim_ids: list[int]) -> list[ClaimLink]:
+def _links_of(claim_ids: list[int]) -> list[_StoredLink]:
     """Return the contradicts links from or to these claims, locked, by id."""
     if not claim_ids:
         return []
-    found: dict[int, ClaimLink] = {}
-    contradicts = ClaimLink.objects.filter(relation=_CONTRADICTS).order_by("id")
+    found: dict[int, _StoredLink] = {}
+    contradicts = (
+        ClaimLink.objects.filter(relation=_CONTRADICTS)
+        .order_by("id")
+        .select_for_update()
+    )
+    columns = ("id", "from_claim_id", "to_claim_id", "holds", "note", "detected")
     for batch in _batches(claim_ids):
         # Each side through its own index (an OR across both scans every link).
         for side in ("from_claim_id__in", "to_claim_id__in"):
-            for link in contradicts.filter(**{side: batch}).select_for_update():
-                found[link.pk] = link
+            rows = contradicts.filter(**{side: batch}).values_list(*columns)
+            for pk, from_id, to_id, holds, note, detected in rows:
+                pair = (min(from_id, to_id), max(from_id, to_id))
+                found[pk] = _StoredLink(pk, pair, holds, note, detected)
     return [found[pk] for pk in sorted(found)]
-
-
-def _pair(link: ClaimLink) -> Pair:
-    return (
-        min(link.from_claim_id, link.to_claim_id),
-        max(link.from_claim_id, link.to_claim_id),
-    )
 
 
 def _sync_flags(flags: dict[int, str]) -> int:
