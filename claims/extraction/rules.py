@@ -287,7 +287,7 @@ def score_sentence(
 
 
 @functools.lru_cache(maxsize=1)
-def _source_in(sentence: str) -> re.Match | None:
+def _source_in(sentence: str) -> re.Match[str] | None:
     # Each clause of a sentence is scored with the same sentence: masked once.
     return _SOURCE.search(_mask(sentence))
 

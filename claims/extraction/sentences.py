@@ -107,7 +107,7 @@ def _blocks(text: str) -> list[tuple[int, int]]:
     return blocks
 
 
-def _is_sentence_end(text: str, match: re.Match, block_end: int) -> bool:
+def _is_sentence_end(text: str, match: re.Match[str], block_end: int) -> bool:
     following = _NEXT_START.match(text, match.end(), block_end)
     if following is None:
         return False

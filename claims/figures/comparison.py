@@ -438,7 +438,9 @@ def _describe(figure: Figure, tolerance: Decimal) -> tuple[str, str]:
             preposition = "on" if figure.start == figure.end else "over"
             period = f"{preposition} {period}"
         return text, period
-    point = implied_interval(row, tolerance)[0]
+    implied = implied_interval(row, tolerance)
+    assert implied is not None  # an implied figure exists only when this is not None
+    point = implied[0]
     stated = format_figure(row.value, row.unit, row.comparator, row.value_upper)
     text = (
         f"implied earlier value of about {format_amount(rounded(point), row.unit)} "
@@ -480,13 +482,14 @@ class _Descriptions:
 
 def _change_words(row: FigureRow) -> str:
     change = row.change_percent
+    assert change is not None  # only implied figures, which have a change, get here
     direction = "drop" if change < 0 else "rise"
     size = f"{_plain(abs(change))}%"
     return {
         Comparator.APPROXIMATELY: f"a {direction} of about {size}",
         Comparator.MORE_THAN: f"a {direction} of more than {size}",
         Comparator.LESS_THAN: f"a {direction} of less than {size}",
-    }.get(row.change_comparator, f"a {size} {direction}")
+    }.get(Comparator(row.change_comparator), f"a {size} {direction}")
 
 
 def _plain(value: Decimal) -> str:

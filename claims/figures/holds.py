@@ -76,13 +76,13 @@ class Point:
     def high_key(self) -> HighKey:
         return (self.high, int(not self.high_open), self.claim_id, self.implied)
 
-    def above_threshold(self) -> tuple:
+    def above_threshold(self) -> tuple[Decimal, int] | tuple[Decimal, int, float]:
         """Low keys greater than this are of points wholly above this one."""
         if self.high_open:
             return (self.high, -1)
         return (self.high, 0, _AFTER_EVERY_KEY)
 
-    def below_threshold(self) -> tuple:
+    def below_threshold(self) -> tuple[Decimal, int]:
         """High keys less than this are of points wholly below this one."""
         return (self.low, 2) if self.low_open else (self.low, 1)
 
@@ -115,7 +115,9 @@ def related(one: Point, other: Point) -> bool:
     return one.first <= other.last and other.first <= one.last
 
 
-def holds_by_brute_force(seers: Iterable[Point], pool: Sequence[Point]) -> dict:
+def holds_by_brute_force(
+    seers: Iterable[Point], pool: Sequence[Point]
+) -> dict[Key, Held]:
     """Return the holds of `seers` by comparing each with every point of `pool`.
 
     The definition, written plainly: the tests hold `holds` to it.
@@ -224,7 +226,9 @@ class _Ask:
     below: list[int] = field(default_factory=list)
 
 
-def _add(ask: _Ask, claims: list[int], count: int, lows: list[int], highs: list[int]):
+def _add(
+    ask: _Ask, claims: list[int], count: int, lows: list[int], highs: list[int]
+) -> None:
     """Add the nearest keys above and below the seer from sorted key lists."""
     claim, out = ask.claim, ask.above
     index, take, size = bisect_left(lows, ask.above_from), MAX_HELD, len(lows)
@@ -260,8 +264,8 @@ def _same_span_candidates(group: _Group, seers: list[Point]) -> None:
     for seer in seers:
         for first_shift in slack:
             for last_shift in slack:
-                lists = by_span.get((seer.first + first_shift, seer.last + last_shift))
-                for implied, (lows, highs) in (lists or {}).items():
+                span = (seer.first + first_shift, seer.last + last_shift)
+                for implied, (lows, highs) in by_span.get(span, {}).items():
                     if not (implied and seer.implied):
                         _add(group.ask(seer), group.claims, group.count, lows, highs)
 

@@ -71,7 +71,7 @@ class Period:
     label: str
     resolution: str = ""
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.end < self.start:
             raise PeriodParseError(
                 f"The period {self.label!r} ends ({self.end}) before it starts "
@@ -115,7 +115,8 @@ def solar_hijri_year(year: int) -> Period:
 
 def solar_hijri_year_of(day: date) -> int:
     """Return the Iranian (Solar Hijri) year `day` falls in."""
-    return jdatetime.date.fromgregorian(date=day).year
+    year: int = jdatetime.date.fromgregorian(date=day).year
+    return year
 
 
 def parse_period(label: str, reference: date | None = None) -> Period:

@@ -26,8 +26,10 @@ import dataclasses
 import functools
 import re
 import warnings
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 APPROXIMATELY = "approximately"
 EXACT = "exact"
@@ -435,7 +437,7 @@ def implied_previous_value(change: ParsedChange) -> Decimal:
 
 
 @functools.cache
-def _quantulum():
+def _quantulum() -> Any:
     # quantulum3's parser warns at import that its optional scikit-learn classifier
     # (which disambiguates units we do not ask it about) is missing. The modules used
     # here do not import the parser today; the guard keeps the warning out if they do.
@@ -480,25 +482,25 @@ def _quantulum_currencies() -> dict[str, str]:
     return currencies
 
 
-def _phrase_pattern(phrases) -> str:
+def _phrase_pattern(phrases: Iterable[str]) -> str:
     ordered = sorted(phrases, key=len, reverse=True)
     return "|".join(re.escape(phrase).replace(r"\ ", r"[ \t]+") for phrase in ordered)
 
 
 @dataclass(frozen=True)
 class _Patterns:
-    number: re.Pattern
-    dates: re.Pattern
-    money_or_percent: re.Pattern
-    range_separator: re.Pattern
-    per: re.Pattern
-    trailing_comparator: re.Pattern
-    comparator: re.Pattern
-    date_word: re.Pattern
-    between_or_from: re.Pattern
-    change_verb_before_from: re.Pattern
-    word: re.Pattern
-    plus: re.Pattern
+    number: re.Pattern[str]
+    dates: re.Pattern[str]
+    money_or_percent: re.Pattern[str]
+    range_separator: re.Pattern[str]
+    per: re.Pattern[str]
+    trailing_comparator: re.Pattern[str]
+    comparator: re.Pattern[str]
+    date_word: re.Pattern[str]
+    between_or_from: re.Pattern[str]
+    change_verb_before_from: re.Pattern[str]
+    word: re.Pattern[str]
+    plus: re.Pattern[str]
 
 
 @functools.cache
@@ -825,7 +827,7 @@ def _pluralise(noun: str) -> str:
 
 
 @functools.cache
-def _inflect_engine(inflect):
+def _inflect_engine(inflect: Any) -> Any:
     return inflect.engine()
 
 
@@ -850,7 +852,7 @@ def _comparator_before(text: str, start: int) -> tuple[int, str, str]:
     return match.start("phrase"), comparator, qualifier
 
 
-def _ends_before(pattern: re.Pattern, text: str, end: int) -> re.Match | None:
+def _ends_before(pattern: re.Pattern[str], text: str, end: int) -> re.Match[str] | None:
     """Return the match of `pattern` (anchored by $) that ends at `end`, if any."""
     return pattern.search(text, max(0, end - _LOOK_BEHIND), end)
 

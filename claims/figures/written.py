@@ -5,6 +5,7 @@ name the field typed into, never a guess.
 """
 
 from datetime import date
+from typing import Any
 
 from django.core.exceptions import ValidationError
 
@@ -14,7 +15,9 @@ from .quantities import AmountParseError, parse_amount
 FIGURE_FIELDS = ("value", "value_upper", "unit", "comparator")
 
 
-def figure_fields_from_text(amount_text: str, *, default_unit: str = "") -> dict:
+def figure_fields_from_text(
+    amount_text: str, *, default_unit: str = ""
+) -> dict[str, Any]:
     """Return value, value_upper, unit and comparator read from an amount as written."""
     try:
         amount = parse_amount(amount_text, default_unit=default_unit)
@@ -28,7 +31,7 @@ def figure_fields_from_text(amount_text: str, *, default_unit: str = "") -> dict
     }
 
 
-def period_fields_from_label(label: str, reference: date | None) -> dict:
+def period_fields_from_label(label: str, reference: date | None) -> dict[str, Any]:
     """Return period_start, period_end and how the label was read, from `label`.
 
     Relative labels ("last year", "past Iranian calendar year") are read against
@@ -53,14 +56,14 @@ def written_figure_fields(
     reference: date | None = None,
     given: set[str] | frozenset[str] = frozenset(),
     default_unit: str = "",
-) -> dict:
+) -> dict[str, Any]:
     """Return the figure and period fields to set from what was typed.
 
     `given` names the fields the editor set directly: an amount as text and as
     value/unit together is refused. A label is read into dates only when no date was
     given; a label that cannot be read keeps its dates empty, and says so.
     """
-    fields: dict = {}
+    fields: dict[str, Any] = {}
     if amount_text.strip():
         clash = sorted(given & set(FIGURE_FIELDS))
         if clash:
