@@ -18,7 +18,11 @@ from hypothesis import strategies as st
 from claims.conf import tolerance_setting
 from claims.figures.comparison import Reasons, detect, link_bits
 from claims.models import Claim, ClaimLink, Comparator, Metric
-from claims.services.claims import claim_delete, claim_save
+from claims.services.claims import (
+    claim_delete,
+    claim_restore_deleted,
+    claim_save,
+)
 from claims.services.conflicts import detect_all_conflicts, rows_for_metric
 from tests.factories import ClaimFactory, ClaimLinkFactory, DocumentFactory
 
@@ -72,6 +76,7 @@ operations = st.tuples(
             st.tuples(st.just("edit"), st.integers(0, 40), figures),
             st.tuples(st.just("create"), figures),
             st.tuples(st.just("delete"), st.integers(0, 40)),
+            st.tuples(st.just("restore"), st.integers(0, 40)),
         ),
         min_size=1,
         max_size=20,
@@ -141,6 +146,7 @@ def test_incremental_links_and_flags_equal_a_full_detection(
     ]
     document = DocumentFactory()
     claims: list[Claim] = []
+    deleted: list[int] = []
     for operation in [("create", figure) for figure in creates] + changes:
         with django_capture_on_commit_callbacks(execute=True):
             if operation[0] == "create":
@@ -154,6 +160,10 @@ def test_incremental_links_and_flags_equal_a_full_detection(
             elif operation[0] == "delete" and claims:
                 claim = claims.pop(operation[1] % len(claims))
                 claim_delete(claim=Claim.objects.get(pk=claim.pk))
+                deleted.append(claim.pk)
+            elif operation[0] == "restore" and deleted:
+                claim_id = deleted.pop(operation[1] % len(deleted))
+                claims.append(claim_restore_deleted(claim_id=claim_id))
 
     for metric in metrics:
         assert _stored(metric) == _full(metric), metric.kind
