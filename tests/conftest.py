@@ -1,4 +1,5 @@
 import pytest
+from django.core.cache import caches
 from django.db import connection
 
 from tests.factories import UserFactory
@@ -20,3 +21,16 @@ def superuser(db):
 def admin_client(client, superuser):
     client.force_login(superuser)
     return client
+
+
+@pytest.fixture(autouse=True)
+def _empty_caches():
+    """Start every test with empty caches.
+
+    Cached representations are keyed by the representation version, which a test's
+    rolled back transaction (or a flush) sets back: the next test could meet an
+    entry of the same version and other rows.
+    """
+    for cache in caches.all(initialized_only=True):
+        cache.clear()
+    yield

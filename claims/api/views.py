@@ -1,6 +1,5 @@
 """The claims REST API: claims, metrics and figures, conflicts, evidence, links."""
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, StreamingHttpResponse
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
@@ -17,6 +16,7 @@ from rest_framework.generics import get_object_or_404
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
+from factcheck.api.exceptions import PreconditionFailed
 from factcheck.api.filters import FilterBackend
 from factcheck.api.pagination import ClaimCursorPagination
 from factcheck.api.renderers import CSVRenderer
@@ -27,6 +27,7 @@ from ..figures.written import written_figure_fields
 from ..models import Claim, ClaimLink, Evidence, Metric
 from ..selectors.claims import CLAIM_SORT_KEYS, claim_versions, reviewable_claims
 from ..selectors.conflicts import conflicts_of
+from ..selectors.versions import claim_stamp
 from ..services.claims import claim_delete, claim_save
 from ..services.exports import stream_claims_csv
 from .filters import (
@@ -41,7 +42,6 @@ from .representations import (
     ClaimSerializer,
     MetricFigureRowSerializer,
     MetricFigureSerializer,
-    claim_etag,
     claim_rows,
 )
 from .serializers import (
@@ -52,6 +52,7 @@ from .serializers import (
     EvidenceSerializer,
     MetricSerializer,
 )
+from .versioned import VersionedReadMixin
 
 
 @extend_schema_view(
@@ -92,7 +93,7 @@ from .serializers import (
         request=ClaimInputSerializer, responses={200: ClaimSerializer}
     ),
 )
-class ClaimViewSet(RecordViewSet):
+class ClaimViewSet(VersionedReadMixin, RecordViewSet):
     queryset = Claim.objects.with_relations()
     serializer_class = ClaimSerializer
     filter_backends = [FilterBackend, ClaimOrderingFilter]
@@ -131,28 +132,52 @@ class ClaimViewSet(RecordViewSet):
         return ClaimSerializer
 
     def retrieve(self, request, *args, **kwargs):
-        # The ETag hashes the rows the representation is made of, so a 304 costs
-        # the two queries and no serializing.
-        row, conflicts = self.get_row(self.kwargs["pk"])
-        etag = claim_etag(row, conflicts)
-        if response := self.not_modified(etag):
-            return response
-        return Response(
-            ClaimRowSerializer(row, context={"conflicts": conflicts}).data,
-            headers={"ETag": etag},
+        claim_id = _claim_id(self.kwargs["pk"])
+        if not self.versioned(request):
+            return Response(self.detail_data(claim_id))
+        # The ETag is the claim's version and the representation version, read in
+        # one query before any row: a 304 costs that query.
+        stamp = claim_stamp(claim_id)
+        if stamp is None:
+            raise NotFound()
+        return self.versioned_response(
+            request,
+            lambda: self.detail_data(claim_id),
+            etag=self.claim_etag(request, claim_id, stamp),
         )
 
+    def claim_etag(self, request, claim_id: int, stamp: tuple[int, int]) -> str:
+        """Return the detail's ETag: "id.claim version.representation version.hash"."""
+        claim_version, version = stamp
+        return self.request_etag(
+            request, version, prefix=f"{claim_id}.{claim_version}."
+        )
+
+    def detail_data(self, claim_id: int) -> dict:
+        row, conflicts = self.get_row(claim_id)
+        return ClaimRowSerializer(row, context={"conflicts": conflicts}).data
+
     def read(self, instance) -> tuple[dict, str]:
-        row, conflicts = self.get_row(instance.pk)
-        data = ClaimRowSerializer(row, context={"conflicts": conflicts}).data
-        return data, claim_etag(row, conflicts)
+        data = self.detail_data(instance.pk)
+        stamp = claim_stamp(instance.pk)
+        return data, self.claim_etag(self.request, instance.pk, stamp)
+
+    def check_if_match(self, instance):
+        # If-Match guards the claim's own fields: it holds while the claim's version
+        # is the one the client read (the ETag's second part), whatever else changed.
+        expected = self.request.headers.get("If-Match")
+        if expected is None:
+            return
+        current = f"{instance.pk}.{instance.version}."
+        for tag in expected.split(","):
+            tag = tag.strip().removeprefix("W/")
+            if tag == "*" or tag.strip('"').startswith(current):
+                return
+        raise PreconditionFailed()
 
     def get_row(self, pk) -> tuple[dict, dict[int, list[dict]]]:
         """Return the claim as a plain row, with its conflicts; or 404."""
-        try:
-            row = claim_rows(self.get_queryset().filter(pk=pk)).first()
-        except (TypeError, ValueError, DjangoValidationError):
-            row = None  # "abc" for an id
+        row = claim_rows(self.get_queryset().filter(pk=pk)).first()
         if row is None:
             raise NotFound()
         return row, conflicts_of([row["id"]])
@@ -168,13 +193,18 @@ class ClaimViewSet(RecordViewSet):
             )
             response["Content-Disposition"] = 'attachment; filename="claims.csv"'
             return response
+        if not self.versioned(request):
+            return Response(self.list_data(request))
+        return self.versioned_response(request, lambda: self.list_data(request))
+
+    def list_data(self, request):
         # A page is one query of plain rows plus one for all their conflicts.
         queryset = self.filter_queryset(self.get_queryset())
         rows = self.paginate_queryset(claim_rows(queryset))
         conflicts = conflicts_of([row["id"] for row in rows])
         return self.get_paginated_response(
             ClaimRowSerializer(rows, many=True, context={"conflicts": conflicts}).data
-        )
+        ).data
 
     def save_record(self, instance, validated_data):
         values = dict(validated_data)
@@ -239,16 +269,21 @@ class ClaimViewSet(RecordViewSet):
         filter_backends=[],
     )
     def claimreview(self, request, pk=None):
+        if not self.versioned(request):
+            return Response(self.claimreview_data(pk))
+        return self.versioned_response(request, lambda: self.claimreview_data(pk))
+
+    def claimreview_data(self, pk) -> dict:
         claim = get_object_or_404(reviewable_claims(), pk=pk)
         if not claim.is_reviewed:
             raise Http404(
                 f"Claim {claim.pk} has no review to publish: its status is "
                 f"'{claim.status}', not a verdict."
             )
-        return Response(claim_review(claim))
+        return claim_review(claim)
 
 
-class ClaimReviewFeedView(generics.ListAPIView):
+class ClaimReviewFeedView(VersionedReadMixin, generics.ListAPIView):
     """Every reviewed claim as ClaimReview JSON-LD, newest review first."""
 
     pagination_class = ClaimCursorPagination
@@ -266,8 +301,13 @@ class ClaimReviewFeedView(generics.ListAPIView):
         },
     )
     def get(self, request, *args, **kwargs):
+        if not self.versioned(request):
+            return Response(self.feed_data())
+        return self.versioned_response(request, self.feed_data)
+
+    def feed_data(self):
         page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response([claim_review(claim) for claim in page])
+        return self.get_paginated_response([claim_review(c) for c in page]).data
 
 
 class FigureCursorPagination(ClaimCursorPagination):
@@ -276,7 +316,7 @@ class FigureCursorPagination(ClaimCursorPagination):
     ordering = ("sort_period_start", "id")
 
 
-class MetricViewSet(RecordViewSet):
+class MetricViewSet(VersionedReadMixin, RecordViewSet):
     queryset = Metric.objects.order_by("id")
     serializer_class = MetricSerializer
     lookup_field = "slug"
@@ -294,6 +334,11 @@ class MetricViewSet(RecordViewSet):
         filter_backends=[],
     )
     def figures(self, request, slug=None):
+        if not self.versioned(request):
+            return Response(self.figures_data(request))
+        return self.versioned_response(request, lambda: self.figures_data(request))
+
+    def figures_data(self, request):
         metric = self.get_object()
         claims = (
             Claim.objects.about_metric(metric)
@@ -307,7 +352,7 @@ class MetricViewSet(RecordViewSet):
             MetricFigureRowSerializer(
                 rows, many=True, context={"conflicts": conflicts}
             ).data
-        )
+        ).data
 
 
 class ConflictListView(generics.ListAPIView):
@@ -334,3 +379,11 @@ class ClaimLinkViewSet(RecordViewSet):
     serializer_class = ClaimLinkSerializer
     filter_backends = [filters.DjangoFilterBackend]
     filterset_class = ClaimLinkFilter
+
+
+def _claim_id(raw) -> int:
+    """Return the claim id of a URL, or 404 ("abc", or past a bigint)."""
+    text = str(raw)
+    if not (text.isascii() and text.isdigit()) or int(text) >= 2**63:
+        raise NotFound()
+    return int(text)

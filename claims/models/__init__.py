@@ -6,6 +6,7 @@ from .claims import Claim, ClaimQuerySet
 from .figures import LARGEST_FIGURE, StatedFigure
 from .links import ClaimLink, Evidence
 from .metrics import Metric
+from .versions import RepresentationVersion
 
 __all__ = [
     "LARGEST_FIGURE",
@@ -16,5 +17,6 @@ __all__ = [
     "Comparator",
     "Evidence",
     "Metric",
+    "RepresentationVersion",
     "StatedFigure",
 ]

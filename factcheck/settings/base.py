@@ -217,6 +217,42 @@ if not 0 <= DATABASE_STATEMENT_TIMEOUT <= 2**31 - 1:
         "DATABASE_STATEMENT_TIMEOUT must be milliseconds from 0 (off) to 2147483647."
     )
 
+# The shared cache: Redis when CACHE_URL names one (redis://host:6379/0), else each
+# process's own memory. Rendered representations are kept there under keys made of
+# their version (factcheck.caching), and throttles count there.
+CACHE_URL = os.environ.get("CACHE_URL", "").strip()
+if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+        }
+    }
+elif CACHE_URL:
+    raise ImproperlyConfigured(
+        "CACHE_URL must name a Redis server (redis://host:6379/0) or be empty."
+    )
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "factcheck",
+            "OPTIONS": {"MAX_ENTRIES": 2000},
+        }
+    }
+REPRESENTATION_CACHE = "default"
+# Seconds an entry is kept; entries of older versions are never read again.
+REPRESENTATION_CACHE_TIMEOUT = int(os.environ.get("CACHE_TIMEOUT", "86400"))
+# Cache-Control of anonymous reads: how long browsers and shared caches may reuse
+# one without asking (max-age) and then serve it while they revalidate.
+CACHE_MAX_AGE = int(os.environ.get("CACHE_MAX_AGE", "30"))
+CACHE_STALE_WHILE_REVALIDATE = int(os.environ.get("CACHE_STALE_WHILE_REVALIDATE", "30"))
+if min(REPRESENTATION_CACHE_TIMEOUT, CACHE_MAX_AGE, CACHE_STALE_WHILE_REVALIDATE) < 0:
+    raise ImproperlyConfigured(
+        "CACHE_TIMEOUT, CACHE_MAX_AGE and CACHE_STALE_WHILE_REVALIDATE are seconds, "
+        "0 or more."
+    )
+
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -1,0 +1,71 @@
+"""Versioned reads: ETags and the shared cache for claims, figures and ClaimReview.
+
+A JSON read computes its ETag from the representation version (one small query,
+claims.selectors.versions) and the request, before reading any row: a matching
+If-None-Match is a 304 at that cost, and otherwise the rendered body comes from the
+shared cache under that ETag or is built, rendered and stored there. Other formats
+(the browsable API, CSV) are answered as before, uncached.
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+from django.http import HttpResponse, HttpResponseNotModified
+from rest_framework.request import Request
+
+from factcheck.caching import (
+    cached_body,
+    if_none_match,
+    patch_caching_headers,
+    representation_etag,
+)
+
+from ..selectors.versions import representation_version
+
+
+class VersionedReadMixin:
+    """Serve JSON reads through the representation version and the shared cache."""
+
+    def versioned(self, request: Request) -> bool:
+        """Return whether this read is answered from the version (JSON only)."""
+        return request.accepted_renderer.format == "json"
+
+    def request_etag(self, request: Request, version: int, prefix: str = "") -> str:
+        """Return the ETag of what this request reads at `version`."""
+        return representation_etag(
+            version,
+            request.path,
+            request.META.get("QUERY_STRING", ""),
+            request.accepted_media_type,
+            prefix=prefix,
+        )
+
+    def versioned_response(
+        self, request: Request, build: Callable[[], Any], *, etag: str | None = None
+    ) -> HttpResponse:
+        """Return a 304, the cached body, or `build()`'s data rendered and cached.
+
+        `etag` defaults to the request's ETag at the current version; `build` reads
+        the rows only when the cache has no body under it.
+        """
+        if etag is None:
+            etag = self.request_etag(request, representation_version())
+        if etag in if_none_match(request):
+            response = HttpResponseNotModified()
+        else:
+            renderer = request.accepted_renderer
+
+            def render() -> bytes:
+                return renderer.render(
+                    build(), request.accepted_media_type, self.get_renderer_context()
+                )
+
+            body = cached_body(f"representation:{request.path}:{etag}", render)
+            content_type = renderer.media_type
+            if renderer.charset:
+                content_type += f"; charset={renderer.charset}"
+            response = HttpResponse(body, content_type=content_type)
+        response["ETag"] = etag
+        return patch_caching_headers(
+            response, authenticated=request.user.is_authenticated
+        )
