@@ -25,10 +25,14 @@ _CLAIM_STAMP_SQL = (
 
 @functools.cache
 def _statement(template: str) -> str:
-    return sql.SQL(template).format(
-        version=sql.Identifier(RepresentationVersion._meta.db_table),
-        claim=sql.Identifier(Claim._meta.db_table),
-    ).as_string()
+    return (
+        sql.SQL(template)
+        .format(
+            version=sql.Identifier(RepresentationVersion._meta.db_table),
+            claim=sql.Identifier(Claim._meta.db_table),
+        )
+        .as_string()
+    )
 
 
 def representation_version() -> int:
