@@ -24,7 +24,7 @@ CREATE OR REPLACE FUNCTION claims_bump_representation_version() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
     INSERT INTO claims_representationversion (share, value)
-    VALUES (pg_backend_pid() % {SHARES}, 1)
+    VALUES (mod(pg_backend_pid(), {SHARES}), 1)
     ON CONFLICT (share) DO UPDATE
     SET value = claims_representationversion.value + 1;
     RETURN NULL;

@@ -1,0 +1,295 @@
+"""The representation version, and reads through the shared cache keyed by it."""
+
+import pytest
+from django.apps import apps
+from django.db import connection, transaction
+from django.test import override_settings
+from rest_framework.test import APIClient
+
+from claims.models import Claim, ClaimLink, Evidence, Metric
+from claims.ratings import Status
+from claims.selectors.versions import claim_stamp, representation_version
+from claims.services.claims import claim_save
+from sources.models import Document, Person, PersonAlias, Publisher
+from tests.factories import (
+    ClaimFactory,
+    ClaimLinkFactory,
+    EvidenceFactory,
+    FigureClaimFactory,
+    PersonAliasFactory,
+    PersonFactory,
+    PublisherFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+CLAIMS = "/api/v1/claims/"
+# Tables no cached representation shows.
+UNSHOWN_TABLES = {"claims_candidate", "claims_representationversion"}
+
+
+@pytest.fixture
+def api():
+    return APIClient()
+
+
+@pytest.fixture
+def editor_api(superuser):
+    client = APIClient()
+    client.force_authenticate(superuser)
+    return client
+
+
+def triggered_tables() -> set[str]:
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT event_object_table FROM information_schema.triggers "
+                "WHERE trigger_name LIKE '%%_representation_version'"
+            )
+        else:
+            cursor.execute(
+                "SELECT tbl_name FROM sqlite_master WHERE type = 'trigger' "
+                "AND name LIKE '%_representation_version_%'"
+            )
+        return {table for (table,) in cursor.fetchall()}
+
+
+def test_every_shown_table_of_claims_and_sources_has_a_version_trigger():
+    tables = {
+        model._meta.db_table
+        for app in ("claims", "sources")
+        for model in apps.get_app_config(app).get_models(include_auto_created=True)
+        if not model._meta.db_table.split("_", 1)[1].startswith("historical")
+    }
+    assert triggered_tables() == tables - UNSHOWN_TABLES
+
+
+def one(model):
+    return model.objects.filter(pk=model.objects.order_by("pk")[0].pk)
+
+
+def bumps(write) -> bool:
+    before = representation_version()
+    write()
+    return representation_version() > before
+
+
+@pytest.mark.parametrize(
+    "write",
+    [
+        pytest.param(lambda: ClaimFactory(), id="claim insert"),
+        pytest.param(
+            lambda: Claim.objects.update(text="Bulk."), id="claim bulk update"
+        ),
+        pytest.param(lambda: Claim.objects.all().delete(), id="claim delete"),
+        pytest.param(
+            lambda: one(Metric).update(name="Renamed"), id="metric bulk update"
+        ),
+        pytest.param(
+            lambda: one(Document).update(title="Renamed"), id="document update"
+        ),
+        pytest.param(
+            lambda: Document.objects.first().authors.add(PersonFactory()),
+            id="document authors",
+        ),
+        pytest.param(lambda: one(Person).update(name="Renamed"), id="person"),
+        pytest.param(
+            lambda: one(PersonAlias).update(name="Renamed"), id="person alias"
+        ),
+        pytest.param(lambda: one(Publisher).update(name="Renamed"), id="publisher"),
+        pytest.param(lambda: Evidence.objects.update(note="New"), id="evidence"),
+        pytest.param(lambda: ClaimLink.objects.update(note="New"), id="link"),
+    ],
+)
+def test_every_write_to_a_shown_table_bumps_the_version(write):
+    FigureClaimFactory(speaker=PersonFactory())
+    EvidenceFactory()
+    ClaimLinkFactory()
+    PersonAliasFactory()
+    PublisherFactory()
+    assert bumps(write)
+
+
+def test_a_read_does_not_bump_the_version():
+    claim = ClaimFactory()
+    assert not bumps(lambda: list(Claim.objects.filter(pk=claim.pk)))
+    assert not bumps(lambda: APIClient().get(f"{CLAIMS}{claim.pk}/"))
+
+
+def test_claim_stamp_is_the_claims_version_and_the_representation_version():
+    claim = ClaimFactory()
+    assert claim_stamp(claim.pk) == (claim.version, representation_version())
+    assert claim_stamp(claim.pk + 1000) is None
+
+
+# Reads through the cache --------------------------------------------------
+
+
+URLS = [
+    "detail",
+    "list",
+    "figures",
+    "claimreview",
+    "feed",
+]
+
+
+def url_of(name: str, claim: Claim) -> str:
+    return {
+        "detail": f"{CLAIMS}{claim.pk}/",
+        "list": CLAIMS,
+        "figures": f"/api/v1/metrics/{claim.metric.slug}/figures/",
+        "claimreview": f"{CLAIMS}{claim.pk}/claimreview/",
+        "feed": "/api/v1/claimreview/",
+    }[name]
+
+
+@pytest.fixture
+def reviewed_claim():
+    return FigureClaimFactory(
+        status=Status.FALSE, rationale="Customs data say otherwise."
+    )
+
+
+@pytest.mark.parametrize("name", URLS)
+def test_a_second_read_is_one_query_and_a_304_too(
+    api, reviewed_claim, name, django_assert_num_queries
+):
+    url = url_of(name, reviewed_claim)
+    first = api.get(url)
+    assert first.status_code == 200
+    with django_assert_num_queries(1):
+        again = api.get(url)
+    assert again.content == first.content
+    assert again["ETag"] == first["ETag"]
+    with django_assert_num_queries(1):
+        not_modified = api.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert not_modified.status_code == 304
+    assert not_modified["ETag"] == first["ETag"]
+
+
+def shown_text(api, name: str, claim: Claim) -> str:
+    return api.get(url_of(name, claim)).content.decode()
+
+
+@pytest.mark.parametrize("name", URLS)
+def test_a_bulk_update_is_seen_on_the_next_read_through_the_cache(
+    api, reviewed_claim, name
+):
+    assert "Renamed by a bulk update" not in shown_text(api, name, reviewed_claim)
+    etag = api.get(url_of(name, reviewed_claim))["ETag"]
+    # QuerySet.update sends no signal and saves no model: only the trigger sees it.
+    Document.objects.filter(pk=reviewed_claim.document_id).update(
+        title="Renamed by a bulk update"
+    )
+    response = api.get(url_of(name, reviewed_claim), HTTP_IF_NONE_MATCH=etag)
+    assert response.status_code == 200
+    assert "Renamed by a bulk update" in response.content.decode()
+
+
+def test_an_api_patch_is_seen_on_the_next_read_through_the_cache(
+    api, editor_api, reviewed_claim
+):
+    detail = f"{CLAIMS}{reviewed_claim.pk}/"
+    assert api.get(detail).json()["editor_note"] == ""
+    assert api.get(CLAIMS).json()["results"][0]["editor_note"] == ""
+    patched = editor_api.patch(detail, {"editor_note": "Checked with customs."})
+    assert patched.status_code == 200
+    assert api.get(detail).json()["editor_note"] == "Checked with customs."
+    assert api.get(CLAIMS).json()["results"][0]["editor_note"] == (
+        "Checked with customs."
+    )
+    # The ETag the PATCH answered with is the one a read then gives.
+    again = editor_api.get(detail, HTTP_IF_NONE_MATCH=patched["ETag"])
+    assert again.status_code == 304
+
+
+def test_a_service_write_is_seen_on_the_next_read_through_the_cache(
+    api, superuser, reviewed_claim
+):
+    detail = f"{CLAIMS}{reviewed_claim.pk}/"
+    assert api.get(detail).json()["text"] != "Rewritten in the admin."
+    assert api.get(f"{detail}claimreview/").status_code == 200
+    reviewed_claim.text = "Rewritten in the admin."
+    claim_save(claim=reviewed_claim, by=superuser)
+    assert api.get(detail).json()["text"] == "Rewritten in the admin."
+    assert api.get(CLAIMS).json()["results"][0]["text"] == "Rewritten in the admin."
+    # Changing what was judged reopens the claim: its review is withdrawn at once.
+    assert api.get(detail).json()["status"] != Status.FALSE
+    assert api.get(f"{detail}claimreview/").status_code == 404
+
+
+def test_a_new_conflict_link_is_seen_on_the_next_read_through_the_cache(api):
+    claim, other = FigureClaimFactory(), FigureClaimFactory()
+    assert api.get(f"{CLAIMS}{claim.pk}/").json()["conflicts"] == []
+    ClaimLinkFactory(from_claim=claim, to_claim=other)
+    conflicts = api.get(f"{CLAIMS}{claim.pk}/").json()["conflicts"]
+    assert [conflict["claim"] for conflict in conflicts] == [other.pk]
+
+
+def test_reads_inside_a_transaction_are_not_cached(api, django_assert_num_queries):
+    claim = ClaimFactory()
+    url = f"{CLAIMS}{claim.pk}/"
+    with transaction.atomic():
+        Claim.objects.filter(pk=claim.pk).update(text="Never committed.")
+        assert api.get(url).json()["text"] == "Never committed."
+        transaction.set_rollback(True)
+    # Rolled back, the version is what it was: the body must be read again.
+    with django_assert_num_queries(3):
+        assert api.get(url).json()["text"] == claim.text
+
+
+def test_an_unknown_claim_is_a_404_in_one_query(api, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        assert api.get(f"{CLAIMS}999999/").status_code == 404
+    assert api.get(f"{CLAIMS}abc/").status_code == 404
+    assert api.get(f"{CLAIMS}{2**64}/").status_code == 404
+
+
+def test_a_bad_filter_is_still_a_400_naming_it(api):
+    ClaimFactory()
+    for _ in range(2):
+        response = api.get(CLAIMS, {"claimed_after": "not a date"})
+        assert response.status_code == 400
+        assert "claimed_after" in response.json()
+
+
+def test_anonymous_reads_are_public_and_signed_in_ones_private(
+    api, editor_api, reviewed_claim
+):
+    with override_settings(CACHE_MAX_AGE=45, CACHE_STALE_WHILE_REVALIDATE=90):
+        anonymous = api.get(f"{CLAIMS}{reviewed_claim.pk}/")
+        signed_in = editor_api.get(f"{CLAIMS}{reviewed_claim.pk}/")
+    assert set(anonymous["Cache-Control"].split(", ")) == {
+        "public",
+        "max-age=45",
+        "stale-while-revalidate=90",
+    }
+    assert "private" in signed_in["Cache-Control"]
+    assert "public" not in signed_in["Cache-Control"]
+    for response in (anonymous, signed_in):
+        vary = {name.strip().lower() for name in response["Vary"].split(",")}
+        assert {"accept", "authorization", "cookie"} <= vary
+
+
+def test_if_match_holds_while_the_claims_own_version_does(editor_api):
+    claim, other = ClaimFactory(), ClaimFactory()
+    etag = editor_api.get(f"{CLAIMS}{claim.pk}/")["ETag"]
+    # Another claim's write changes the representation version, not this claim.
+    other.text = "Another claim changed."
+    claim_save(claim=other)
+    assert editor_api.get(f"{CLAIMS}{claim.pk}/")["ETag"] != etag
+    first = editor_api.patch(
+        f"{CLAIMS}{claim.pk}/", {"text": "First."}, HTTP_IF_MATCH=etag
+    )
+    assert first.status_code == 200
+    second = editor_api.patch(
+        f"{CLAIMS}{claim.pk}/", {"text": "Second."}, HTTP_IF_MATCH=etag
+    )
+    assert second.status_code == 412
+    other_claims_etag = editor_api.get(f"{CLAIMS}{other.pk}/")["ETag"]
+    refused = editor_api.patch(
+        f"{CLAIMS}{claim.pk}/", {"text": "Third."}, HTTP_IF_MATCH=other_claims_etag
+    )
+    assert refused.status_code == 412
