@@ -1,0 +1,99 @@
+"""The shared cache of representations on locmem and on a real Redis server."""
+
+import os
+
+import pytest
+from django.conf import settings
+from django.core.cache import caches
+from django.test import override_settings
+from rest_framework.test import APIClient
+
+from claims.models import Claim
+from factcheck.caching import cached_body, deployment, representation_etag
+from tests.factories import FigureClaimFactory
+
+pytestmark = pytest.mark.django_db
+
+REDIS_TEST_URL = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/3")
+CLAIMS = "/api/v1/claims/"
+
+
+def redis_reachable() -> bool:
+    try:
+        import redis
+    except ImportError:
+        return False
+    try:
+        return bool(redis.Redis.from_url(REDIS_TEST_URL, socket_timeout=1).ping())
+    except redis.RedisError:
+        return False
+
+
+@pytest.fixture(params=["locmem", pytest.param("redis", marks=pytest.mark.redis)])
+def cache_backend(request):
+    """Run the test on each process's memory, then on the Redis server."""
+    if request.param == "locmem":
+        backend = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    else:
+        if not redis_reachable():
+            pytest.skip(f"no Redis server at {REDIS_TEST_URL}")
+        backend = {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_TEST_URL,
+            "KEY_PREFIX": "factcheck-tests",
+        }
+    with override_settings(CACHES={"default": backend}):
+        caches["default"].clear()
+        yield request.param
+        caches["default"].clear()
+
+
+def test_the_backend_under_test_is_the_one_configured(cache_backend):
+    name = type(caches[settings.REPRESENTATION_CACHE]).__name__
+    assert name == {"locmem": "LocMemCache", "redis": "RedisCache"}[cache_backend]
+
+
+def test_a_body_is_built_once_then_read_from_the_cache(cache_backend):
+    built = []
+
+    def build() -> bytes:
+        built.append(1)
+        return b'{"ok": true}'
+
+    assert cached_body("test:key", build) == b'{"ok": true}'
+    assert cached_body("test:key", build) == b'{"ok": true}'
+    assert len(built) == 1
+
+
+def test_reads_through_the_cache_see_a_bulk_update_at_once(
+    cache_backend, django_assert_num_queries
+):
+    api = APIClient()
+    claim = FigureClaimFactory()
+    url = f"{CLAIMS}{claim.pk}/"
+    first = api.get(url)
+    with django_assert_num_queries(1):  # the version; the body is the cached one
+        assert api.get(url).content == first.content
+    Claim.objects.filter(pk=claim.pk).update(text="Changed by QuerySet.update.")
+    assert api.get(url).json()["text"] == "Changed by QuerySet.update."
+    assert api.get(CLAIMS).json()["results"][0]["text"] == (
+        "Changed by QuerySet.update."
+    )
+
+
+def test_etags_differ_by_version_and_by_request():
+    assert representation_etag(1, "/a/", "") != representation_etag(2, "/a/", "")
+    assert representation_etag(1, "/a/", "") != representation_etag(1, "/a/", "q=x")
+    assert representation_etag(1, "/a/", "", prefix="7.3.").startswith('"7.3.1.')
+
+
+def test_the_deployment_digest_follows_the_settings_representations_show():
+    before = deployment()
+    deployment.cache_clear()
+    try:
+        with override_settings(TIME_ZONE="Asia/Tehran"):
+            assert deployment() != before
+        deployment.cache_clear()
+        assert deployment() == before
+    finally:
+        deployment.cache_clear()
