@@ -14,17 +14,15 @@ The rule for when a representation is built from rows: when a page of it is read
 a hot path (lists, detail, figures) and a benchmark shows DRF's per-field machinery
 costing more than the query (bench/run.py; BENCHMARKS.md). Then the row serializer
 lives here, beside its reference serializer, with a test holding the two equal
-field by field. `claim_etag` hashes the rows (and conflicts) before any serializing.
+field by field. ETags and the shared cache come before any of this: see
+claims/api/versioned.py.
 """
 
 import datetime
 import functools
-import hashlib
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Any
 
-import orjson
-from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
@@ -112,6 +110,19 @@ class ClaimConflictSerializer(serializers.Serializer):
     )
 
 
+class ClaimConflictReferenceSerializer(serializers.Serializer):
+    """Another claim this one contradicts, in short: what a list carries."""
+
+    claim = serializers.IntegerField(help_text="The other claim's id.")
+    figure = serializers.CharField(help_text="The other claim's figure in words.")
+    period_label = serializers.CharField(allow_blank=True)
+
+
+# How many of a claim's conflicts a list page or the figures endpoint names; the
+# count says how many there are, the detail (or ?expand=conflicts) describes all.
+CONFLICT_REFERENCES = 5
+
+
 class ClaimSerializer(serializers.ModelSerializer):
     """A claim as clients read it: its source, speaker, figure, verdict, conflicts.
 
@@ -124,6 +135,9 @@ class ClaimSerializer(serializers.ModelSerializer):
     metric = ClaimMetricSerializer(read_only=True, allow_null=True)
     figure = serializers.SerializerMethodField()
     conflicts = serializers.SerializerMethodField()
+    conflict_count = serializers.SerializerMethodField(
+        help_text="How many claims this one contradicts."
+    )
     conflicts_checked = serializers.SerializerMethodField(
         help_text="Whether conflict detection has run since the claim last changed: "
         "false while a check is pending (conflicts may be out of date for moments "
@@ -144,6 +158,7 @@ class ClaimSerializer(serializers.ModelSerializer):
             "metric",
             "figure",
             "conflicts",
+            "conflict_count",
             "conflicts_checked",
             "status",
             "rationale",
@@ -168,8 +183,22 @@ class ClaimSerializer(serializers.ModelSerializer):
             loaded = conflicts_of([claim.pk])
         return loaded[claim.pk]
 
+    def get_conflict_count(self, claim) -> int:
+        counts = self.context.get("conflict_counts")
+        if counts is None:
+            return len(self.get_conflicts(claim))
+        return counts[claim.pk]
+
     def get_conflicts_checked(self, claim) -> bool:
         return claim.conflicts_checked_version == claim.version
+
+
+class ClaimListItemSerializer(ClaimSerializer):
+    """A claim as a list page writes it (for the schema): conflicts in short."""
+
+    @extend_schema_field(ClaimConflictReferenceSerializer(many=True))
+    def get_conflicts(self, claim):
+        return super().get_conflicts(claim)
 
 
 @functools.cache
@@ -230,6 +259,7 @@ class ClaimRowSerializer(serializers.BaseSerializer):
             },
             "figure": self._figure(row),
             "conflicts": self.context["conflicts"][row["id"]],
+            "conflict_count": self._conflict_count(row["id"]),
             "conflicts_checked": row["conflicts_checked_version"] == row["version"],
             "status": row["status"],
             "rationale": row["rationale"],
@@ -239,6 +269,12 @@ class ClaimRowSerializer(serializers.BaseSerializer):
             "created_at": self._datetime(row["created_at"]),
             "updated_at": self._datetime(row["updated_at"]),
         }
+
+    def _conflict_count(self, claim_id: int) -> int:
+        counts = self.context.get("conflict_counts")
+        if counts is None:
+            return len(self.context["conflicts"][claim_id])
+        return counts[claim_id]
 
     def _figure(self, row: dict) -> dict | None:
         value = row["value"]
@@ -304,6 +340,10 @@ class MetricFigureSerializer(serializers.Serializer):
     speaker = ClaimSpeakerSerializer(allow_null=True)
     status = serializers.CharField()
     conflicts = serializers.SerializerMethodField()
+    conflict_count = serializers.SerializerMethodField(
+        help_text="How many claims this one contradicts; `conflicts` names the "
+        f"first {CONFLICT_REFERENCES}."
+    )
 
     def _interval(self, claim):
         return figure_bounds(
@@ -337,6 +377,12 @@ class MetricFigureSerializer(serializers.Serializer):
     def get_conflicts(self, claim):
         return [conflict["claim"] for conflict in self.context["conflicts"][claim.pk]]
 
+    def get_conflict_count(self, claim) -> int:
+        counts = self.context.get("conflict_counts")
+        if counts is None:
+            return len(self.context["conflicts"][claim.pk])
+        return counts[claim.pk]
+
 
 class MetricFigureRowSerializer(ClaimRowSerializer):
     """Write a claim row exactly as MetricFigureSerializer writes the claim."""
@@ -364,6 +410,7 @@ class MetricFigureRowSerializer(ClaimRowSerializer):
             "speaker": claim["speaker"],
             "status": row["status"],
             "conflicts": [conflict["claim"] for conflict in claim["conflicts"]],
+            "conflict_count": claim["conflict_count"],
         }
 
 
@@ -414,18 +461,3 @@ def claim_rows(queryset: QuerySet) -> QuerySet:
     paginator can read its position from them.
     """
     return queryset.values(*CLAIM_ROW_FIELDS, *queryset.query.annotations)
-
-
-def claim_etag(row: dict, conflicts: dict[int, list[dict]]) -> str:
-    """Return a claim's ETag from its row and conflicts, before any serializing.
-
-    The representation is made of exactly these values (and times are written in
-    TIME_ZONE), so the hash changes whenever the representation can.
-    """
-    shown = [row[name] for name in CLAIM_ROW_FIELDS]
-    encoded = orjson.dumps(
-        [settings.TIME_ZONE, shown, conflicts[row["id"]]],
-        default=str,
-        option=orjson.OPT_PASSTHROUGH_DATETIME,
-    )
-    return '"' + hashlib.sha256(encoded).hexdigest()[:32] + '"'

@@ -5,6 +5,7 @@ from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
+    OpenApiParameter,
     OpenApiResponse,
     extend_schema,
     extend_schema_view,
@@ -26,7 +27,7 @@ from ..claimreview import claim_review
 from ..figures.written import written_figure_fields
 from ..models import Claim, ClaimLink, Evidence, Metric
 from ..selectors.claims import CLAIM_SORT_KEYS, claim_versions, reviewable_claims
-from ..selectors.conflicts import conflicts_of
+from ..selectors.conflicts import conflict_references, conflicts_of
 from ..selectors.versions import claim_stamp
 from ..services.claims import claim_delete, claim_save
 from ..services.exports import stream_claims_csv
@@ -38,6 +39,8 @@ from .filters import (
     EvidenceFilter,
 )
 from .representations import (
+    CONFLICT_REFERENCES,
+    ClaimListItemSerializer,
     ClaimRowSerializer,
     ClaimSerializer,
     MetricFigureRowSerializer,
@@ -58,9 +61,24 @@ from .versioned import VersionedReadMixin
 @extend_schema_view(
     list=extend_schema(
         summary="List claims",
-        description="Cursor-paginated. `?format=csv` (or `Accept: text/csv`) streams "
-        "every "
-        "matching claim as CSV with the same filters, without pagination.",
+        description="Cursor-paginated. Each claim carries its conflicts in short "
+        f"(the first {CONFLICT_REFERENCES}: the other claim's id, figure and period) "
+        "and `conflict_count`, how many there are; the detail describes them all, "
+        "as `?expand=conflicts` does here. `?format=csv` (or `Accept: text/csv`) "
+        "streams every matching claim as CSV with the same filters, without "
+        "pagination.",
+        parameters=[
+            OpenApiParameter(
+                "expand",
+                OpenApiTypes.STR,
+                enum=["conflicts"],
+                description="`conflicts`: describe every conflict of each claim in "
+                "full (also its document, the reason and whether detection found "
+                "it), as the detail does, instead of the first "
+                f"{CONFLICT_REFERENCES} in short.",
+            )
+        ],
+        responses={200: ClaimListItemSerializer(many=True)},
     ),
     create=extend_schema(
         request=ClaimInputSerializer,
@@ -198,12 +216,19 @@ class ClaimViewSet(VersionedReadMixin, RecordViewSet):
         return self.versioned_response(request, lambda: self.list_data(request))
 
     def list_data(self, request):
-        # A page is one query of plain rows plus one for all their conflicts.
+        # A page is one query of plain rows plus one for all their conflicts: in
+        # short and counted, or described in full under ?expand=conflicts.
+        expand = _expand(request)
         queryset = self.filter_queryset(self.get_queryset())
         rows = self.paginate_queryset(claim_rows(queryset))
-        conflicts = conflicts_of([row["id"] for row in rows])
+        ids = [row["id"] for row in rows]
+        if "conflicts" in expand:
+            context = {"conflicts": conflicts_of(ids)}
+        else:
+            references, counts = conflict_references(ids, CONFLICT_REFERENCES)
+            context = {"conflicts": references, "conflict_counts": counts}
         return self.get_paginated_response(
-            ClaimRowSerializer(rows, many=True, context={"conflicts": conflicts}).data
+            ClaimRowSerializer(rows, many=True, context=context).data
         ).data
 
     def save_record(self, instance, validated_data):
@@ -347,11 +372,12 @@ class MetricViewSet(VersionedReadMixin, RecordViewSet):
             .annotate(sort_period_start=CLAIM_SORT_KEYS["period_start"])
         )
         rows = self.paginate_queryset(claim_rows(claims))
-        conflicts = conflicts_of([row["id"] for row in rows])
+        references, counts = conflict_references(
+            [row["id"] for row in rows], CONFLICT_REFERENCES
+        )
+        context = {"conflicts": references, "conflict_counts": counts}
         return self.get_paginated_response(
-            MetricFigureRowSerializer(
-                rows, many=True, context={"conflicts": conflicts}
-            ).data
+            MetricFigureRowSerializer(rows, many=True, context=context).data
         ).data
 
 
@@ -387,3 +413,26 @@ def _claim_id(raw) -> int:
     if not (text.isascii() and text.isdigit()) or int(text) >= 2**63:
         raise NotFound()
     return int(text)
+
+
+EXPANSIONS = {"conflicts"}
+
+
+def _expand(request) -> set[str]:
+    """Return what ?expand= asks for (comma separated or repeated); 400 if unknown."""
+    asked = {
+        name.strip()
+        for value in request.query_params.getlist("expand")
+        for name in value.split(",")
+        if name.strip()
+    }
+    if unknown := asked - EXPANSIONS:
+        raise ValidationError(
+            {
+                "expand": [
+                    f"Unknown expansion {', '.join(sorted(unknown))!r}; use "
+                    f"{', '.join(sorted(EXPANSIONS))}."
+                ]
+            }
+        )
+    return asked

@@ -95,3 +95,74 @@ def _decimal(value) -> Decimal | None:
     if value is None or isinstance(value, Decimal):
         return value
     return Decimal(str(value))
+
+
+def conflict_references(
+    claim_ids: list[int], limit: int
+) -> tuple[dict[int, list[dict]], dict[int, int]]:
+    """Return each claim's first `limit` conflicts in short, and how many it has.
+
+    A short reference names the other claim, its figure and its period label; the
+    database counts and cuts, so a claim with thousands of conflicts costs a page
+    `limit` rows. Both dicts have every id asked for as a key.
+    """
+    references: dict[int, list[dict]] = {claim_id: [] for claim_id in claim_ids}
+    counts: dict[int, int] = dict.fromkeys(claim_ids, 0)
+    if not claim_ids:
+        return references, counts
+    members = _conflicts_params(sorted(set(claim_ids)))[1]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            references_sql(connection.vendor),
+            [_CONTRADICTS, members, _CONTRADICTS, members, limit],
+        )
+        rows = cursor.fetchall()
+    for this_id, total, other_id, value, unit, comparator, upper, label in rows:
+        counts[this_id] = total
+        references[this_id].append(
+            {
+                "claim": other_id,
+                "figure": format_figure(
+                    _decimal(value), unit, comparator, _decimal(upper)
+                ),
+                "period_label": label,
+            }
+        )
+    return references, counts
+
+
+# Both directions of a link, numbered per claim in link order; rows past the limit
+# are counted, not sent.
+_REFERENCES_SQL = sql.SQL("""
+WITH sides AS (
+    SELECT link.id AS link_id, link.from_claim_id AS this_id,
+           link.to_claim_id AS other_id
+    FROM {link} link
+    WHERE link.relation = %s AND link.from_claim_id {members}
+    UNION ALL
+    SELECT link.id, link.to_claim_id, link.from_claim_id
+    FROM {link} link
+    WHERE link.relation = %s AND link.to_claim_id {members}
+), ranked AS (
+    SELECT this_id, other_id, link_id,
+           ROW_NUMBER() OVER (PARTITION BY this_id ORDER BY link_id) AS position,
+           COUNT(*) OVER (PARTITION BY this_id) AS total
+    FROM sides
+)
+SELECT ranked.this_id, ranked.total, other.id, other.value, other.unit,
+       other.comparator, other.value_upper, other.period_label
+FROM ranked
+JOIN {claim} other ON other.id = ranked.other_id
+WHERE ranked.position <= %s
+ORDER BY ranked.this_id, ranked.link_id
+""")
+
+
+@functools.cache
+def references_sql(vendor: str) -> str:
+    """Return the statement of conflict_references for a database vendor."""
+    return _REFERENCES_SQL.format(
+        link=sql.Identifier(ClaimLink._meta.db_table),
+        claim=sql.Identifier(Claim._meta.db_table),
+        members=_MEMBERS[vendor],
+    ).as_string()

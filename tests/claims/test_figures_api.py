@@ -69,6 +69,18 @@ def test_claims_show_their_conflicts_in_list_and_detail(api, seeded):
         "/api/v1/claims/", {"metric": seeded.slug, "page_size": 200}
     ).json()
     by_id = {claim["id"]: claim for claim in listed["results"]}
+    # The list names them in short; ?expand=conflicts describes them as the detail.
+    short = [
+        {key: c[key] for key in ("claim", "figure", "period_label")}
+        for c in detail["conflicts"]
+    ]
+    assert by_id[53]["conflicts"] == short[:5]
+    assert by_id[53]["conflict_count"] == detail["conflict_count"] == len(short)
+    expanded = api.get(
+        "/api/v1/claims/",
+        {"metric": seeded.slug, "page_size": 200, "expand": "conflicts"},
+    ).json()
+    by_id = {claim["id"]: claim for claim in expanded["results"]}
     assert by_id[53]["conflicts"] == detail["conflicts"]
 
 
