@@ -21,6 +21,9 @@ from datetime import date
 from decimal import Decimal
 from xml.sax.saxutils import escape, quoteattr
 
+from django.db.models import Count, Max, Min
+from django.db.models.functions import Coalesce, ExtractYear
+
 from .conf import tolerance_setting
 from .figures.formatting import CURRENCY_SYMBOLS, SCALES, format_amount
 from .figures.intervals import (
@@ -60,6 +63,8 @@ TAIL = 40  # length of the dashed arrow that marks an open period end
 ARROW = 26  # length of the arrow of a "more than" or "less than" figure
 MAX_NOTES = 12
 MAX_TEXT = 110
+# Past this many claims on a metric the chart draws bins, not one mark per claim.
+CHART_MAX_MARKS = 300
 
 
 @dataclass(frozen=True)
@@ -106,10 +111,17 @@ def metric_chart_svg(
 
 
 def metric_chart(metric: Metric) -> str:
-    """Return `metric_chart_svg` for every claim about `metric`, in two queries."""
-    claims = list(
-        Claim.objects.filter(metric=metric).select_related("document").order_by("id")
-    )
+    """Return the chart of every claim about `metric`, in a bounded number of marks.
+
+    Up to CHART_MAX_MARKS claims each get their mark (`metric_chart_svg`, two
+    queries); past that the figures are binned in the database by the year their
+    period starts (or ends), each bin drawn as one bar from its lowest to its
+    highest figure with its count, and conflicts are counted, not drawn.
+    """
+    claims = Claim.objects.filter(metric=metric)
+    if claims.count() > CHART_MAX_MARKS:
+        return binned_chart_svg(metric, *_binned(metric))
+    claims = list(claims.select_related("document").order_by("id"))
     ids = [claim.pk for claim in claims]
     pairs = ClaimLink.objects.filter(
         relation=ClaimLink.Relation.CONTRADICTS,
@@ -117,6 +129,155 @@ def metric_chart(metric: Metric) -> str:
         to_claim_id__in=ids,
     ).values_list("from_claim_id", "to_claim_id")
     return metric_chart_svg(metric, claims, list(pairs))
+
+
+@dataclass(frozen=True)
+class Bin:
+    first_year: int
+    last_year: int
+    low: Decimal
+    high: Decimal
+    count: int
+
+
+def _binned(metric: Metric) -> tuple[list[Bin], int, int]:
+    """Return the metric's figures binned by year, the undrawn count, the conflicts."""
+    drawable = Claim.objects.filter(metric=metric, value__isnull=False).exclude(
+        period_start__isnull=True, period_end__isnull=True
+    )
+    years = list(
+        drawable.annotate(year=ExtractYear(Coalesce("period_start", "period_end")))
+        .values("year")
+        .annotate(low=Min("value"), high=Max("value"), count=Count("id"))
+        .order_by("year")
+    )
+    drawn = sum(year["count"] for year in years)
+    undrawn = Claim.objects.filter(metric=metric).count() - drawn
+    conflicts = ClaimLink.objects.filter(
+        relation=ClaimLink.Relation.CONTRADICTS, from_claim__metric=metric
+    ).count()
+    return merge_bins(years, CHART_MAX_MARKS), undrawn, conflicts
+
+
+def merge_bins(years: list[dict], most: int) -> list[Bin]:
+    """Return bins of whole years, as many years to a bin as keeps them to `most`."""
+    if not years:
+        return []
+    first, last = years[0]["year"], years[-1]["year"]
+    width = max(1, math.ceil((last - first + 1) / most))
+    bins: dict[int, Bin] = {}
+    for year in years:
+        start = first + (year["year"] - first) // width * width
+        low, high = _decimal(year["low"]), _decimal(year["high"])
+        if start in bins:
+            known = bins[start]
+            low, high = min(low, known.low), max(high, known.high)
+            count = known.count + year["count"]
+        else:
+            count = year["count"]
+        bins[start] = Bin(start, min(start + width - 1, last), low, high, count)
+    return list(bins.values())
+
+
+def _decimal(value) -> Decimal:
+    # SQLite hands back a decimal column's MIN and MAX as a float or an int.
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+def binned_chart_svg(metric: Metric, bins: list[Bin], undrawn: int, conflicts: int):
+    """Return an SVG of binned figures: one bar per bin, its count above it."""
+    first = bins[0].first_year if bins else 2000
+    last = bins[-1].last_year if bins else 2000
+    origin = _new_year(first)
+    days = _new_year(last + 1) - origin
+    values = [v for b in bins for v in (b.low, b.high)]
+    low = min(min(values, default=Decimal(0)), Decimal(0))
+    high = max(values, default=Decimal(1))
+    high += ((high - low) or abs(high) or Decimal(1)) * Decimal("0.12")
+    unit_label, divisor = axis_unit(metric.unit, max(abs(low), abs(high)))
+    step = _nice_step((high - low) / 7)
+    y_low = (low / step).to_integral_value("ROUND_FLOOR") * step
+    y_high = (high / step).to_integral_value("ROUND_CEILING") * step
+    if y_high == y_low:
+        y_high = y_low + step
+
+    def x(ordinal: int) -> float:
+        return LEFT + (ordinal - origin) / days * PLOT_WIDTH
+
+    def y(value: Decimal) -> float:
+        return BOTTOM - float((value - y_low) / (y_high - y_low)) * PLOT_HEIGHT
+
+    total = sum(b.count for b in bins)
+    subtitle = (
+        f"{total:,} figures, too many to draw one by one: each bar spans the lowest "
+        "to the highest figure of the periods starting in its years."
+    )
+    height = BOTTOM + 100
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" '
+        f'viewBox="0 0 {WIDTH} {height}" role="img" '
+        f'font-family={quoteattr(FONT_FAMILY)} font-size="11">',
+        f"<title>{escape(metric.name)}: figures over time, binned</title>",
+        f'<rect width="{WIDTH}" height="{height}" fill="#ffffff"/>',
+        f'<text x="{LEFT}" y="30" font-size="18" font-weight="bold" '
+        f'fill="{TEXT_COLOUR}">{escape(metric.name)}</text>',
+        f'<text x="{LEFT}" y="52" fill="#555555">{escape(subtitle)}</text>',
+        f'<rect x="{LEFT}" y="{TOP}" width="{PLOT_WIDTH}" height="{PLOT_HEIGHT}" '
+        'fill="#fafafa" stroke="#bbbbbb"/>',
+    ]
+    tick = max(1, math.ceil((last - first + 1) / 12))
+    for year in range(first, last + 2, tick):
+        at = _n(x(_new_year(year)))
+        parts.append(
+            f'<text x="{at}" y="{BOTTOM + 16}" text-anchor="middle" '
+            f'fill="{TEXT_COLOUR}">{year}</text>'
+        )
+    value = y_low
+    while value <= y_high:
+        parts.append(
+            f'<text x="{LEFT - 8}" y="{_n(y(value) + 4)}" text-anchor="end" '
+            f'fill="{TEXT_COLOUR}">{escape(_tick(value / divisor))}</text>'
+        )
+        value += step
+    middle = _n(TOP + PLOT_HEIGHT / 2)
+    parts.append(
+        f'<text class="axis-label" x="26" y="{middle}" text-anchor="middle" '
+        f'font-size="12" fill="{TEXT_COLOUR}" transform="rotate(-90 26 {middle})">'
+        f"{escape(unit_label)}</text>"
+    )
+    colour = PALETTE[0]
+    for each in bins:
+        left, right = x(_new_year(each.first_year)), x(_new_year(each.last_year + 1))
+        top, bottom = y(each.high), y(each.low)
+        years = (
+            str(each.first_year)
+            if each.first_year == each.last_year
+            else f"{each.first_year}-{each.last_year}"
+        )
+        tooltip = (
+            f"{years}: {each.count:,} figures from "
+            f"{format_amount(each.low, metric.unit)} to "
+            f"{format_amount(each.high, metric.unit)}"
+        )
+        parts += [
+            f'<g class="bin-mark" data-years="{years}" data-count="{each.count}">',
+            f"<title>{escape(tooltip)}</title>",
+            f'<rect x="{_n(left)}" y="{_n(top - 1)}" '
+            f'width="{_n(max(right - left - 1, 1))}" '
+            f'height="{_n(max(bottom - top, 0) + 2)}" fill="{colour}" '
+            'fill-opacity="0.55"/>',
+            "</g>",
+        ]
+    notes = [f"{conflicts:,} pairs of these figures conflict; the table lists them."]
+    if undrawn:
+        notes.append(f"{undrawn:,} claims have no figure or no period: not drawn.")
+    for index, note in enumerate(notes):
+        parts.append(
+            f'<text class="chart-note" x="{LEFT}" y="{BOTTOM + 44 + index * LINE}" '
+            f'fill="{TEXT_COLOUR}">{escape(note)}</text>'
+        )
+    parts.append("</svg>")
+    return "\n".join(parts) + "\n"
 
 
 def axis_unit(unit: str, magnitude: Decimal) -> tuple[str, Decimal]:

@@ -1,22 +1,110 @@
-"""Public pages: a claim with its ClaimReview markup, a metric's figures charted."""
+"""Public pages: home, a claim with its ClaimReview markup, a metric's figures.
 
+Every page is answered through the representation version: its ETag is computed
+from the version before any row is read (a 304 costs one query), and its HTML is
+kept in the shared cache under that ETag (`versioned_page`).
+"""
+
+import functools
 import json
 
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.db.models import Count
+from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseNotModified
 from django.shortcuts import render
 from django.utils.html import _json_script_escapes as JSON_SCRIPT_ESCAPES
 from django.utils.safestring import mark_safe
 from rest_framework.generics import get_object_or_404
 
+from factcheck.caching import (
+    get_cached,
+    if_none_match,
+    patch_caching_headers,
+    representation_etag,
+    set_cached,
+)
+
 from .charts import metric_chart
 from .claimreview import claim_review
-from .models import Claim, Metric
+from .models import Claim, ClaimLink, Metric
 from .selectors.claims import CLAIM_SORT_KEYS, reviewable_claims
-from .selectors.conflicts import conflicts_of
+from .selectors.conflicts import conflict_references
+from .selectors.versions import representation_version
 
-# The public metric page lists at most this many figures (the API pages through all).
-METRIC_PAGE_LIMIT = 500
+# The metric page's table lists this many figures a page (?page=2, ...).
+METRIC_PAGE_SIZE = 50
+# How many conflicts of a figure the table names; it says how many more there are.
+METRIC_PAGE_CONFLICTS = 5
+# What the home page lists.
+HOME_VERDICTS = 10
+HOME_METRICS = 10
 
 
+def versioned_page(view):
+    """Answer a page from the representation version: 304, cached HTML or built."""
+
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        etag = representation_etag(
+            representation_version(),
+            request.path,
+            request.META.get("QUERY_STRING", ""),
+            "text/html",
+        )
+        if etag in if_none_match(request):
+            response = HttpResponseNotModified()
+        else:
+            key = f"page:{request.path}:{etag}"
+            body = get_cached(key)
+            if body is None:
+                built = view(request, *args, **kwargs)
+                if built.status_code != 200:
+                    return built  # errors are neither cached nor public
+                body = built.content
+                set_cached(key, body)
+            response = HttpResponse(body, content_type="text/html; charset=utf-8")
+        response["ETag"] = etag
+        return patch_caching_headers(
+            response, authenticated=request.user.is_authenticated
+        )
+
+    return wrapped
+
+
+@versioned_page
+def home_page(request):
+    """The home page: search, the latest verdicts, the most contested metrics."""
+    verdicts = (
+        Claim.objects.reviewed()
+        .select_related("document", "metric")
+        .order_by("-reviewed_at", "-id")[:HOME_VERDICTS]
+    )
+    contested = (
+        ClaimLink.objects.filter(
+            relation=ClaimLink.Relation.CONTRADICTS, from_claim__metric__isnull=False
+        )
+        .values("from_claim__metric__slug", "from_claim__metric__name")
+        .annotate(conflicts=Count("id"))
+        .order_by("-conflicts", "from_claim__metric__name")[:HOME_METRICS]
+    )
+    return render(
+        request,
+        "claims/home.html",
+        {
+            "verdicts": list(verdicts),
+            "metrics": [
+                {
+                    "slug": row["from_claim__metric__slug"],
+                    "name": row["from_claim__metric__name"],
+                    "conflicts": row["conflicts"],
+                }
+                for row in contested
+            ],
+        },
+    )
+
+
+@versioned_page
 def claim_page(request, pk: int):
     """The public page of a claim; a reviewed claim carries its ClaimReview markup."""
     claim = get_object_or_404(reviewable_claims(), pk=pk)
@@ -35,23 +123,46 @@ def claim_page(request, pk: int):
     )
 
 
+@versioned_page
 def metric_page(request, slug: str):
-    """The public side-by-side page of a metric: its figures charted and listed."""
+    """The public side-by-side page of a metric: its figures charted and listed.
+
+    Bounded whatever the metric's size: the chart draws at most a few hundred marks
+    (charts.metric_chart bins the rest) and the table is paged.
+    """
     metric = get_object_or_404(Metric, slug=slug)
-    claims = list(
+    claims = (
         Claim.objects.about_metric(metric)
         .with_figure()
         .with_relations()
-        .order_by(CLAIM_SORT_KEYS["period_start"].asc(), "id")[:METRIC_PAGE_LIMIT]
+        .order_by(CLAIM_SORT_KEYS["period_start"].asc(), "id")
     )
-    conflicts = conflicts_of([claim.pk for claim in claims])
+    paginator = Paginator(claims, METRIC_PAGE_SIZE, allow_empty_first_page=True)
+    try:
+        page = paginator.page(request.GET.get("page", 1))
+    except (PageNotAnInteger, EmptyPage):
+        return HttpResponseBadRequest(
+            f"page: use a whole number from 1 to {paginator.num_pages}.",
+            content_type="text/plain; charset=utf-8",
+        )
+    rows = list(page.object_list)
+    references, counts = conflict_references(
+        [claim.pk for claim in rows], METRIC_PAGE_CONFLICTS
+    )
     return render(
         request,
         "claims/metric_page.html",
         {
             "metric": metric,
-            "rows": [(claim, conflicts[claim.pk]) for claim in claims],
+            "rows": [
+                (
+                    claim,
+                    references[claim.pk],
+                    counts[claim.pk] - len(references[claim.pk]),
+                )
+                for claim in rows
+            ],
+            "page": page,
             "chart": mark_safe(metric_chart(metric)),  # built with every text escaped
-            "limit": METRIC_PAGE_LIMIT,
         },
     )

@@ -68,13 +68,24 @@ def in_transaction() -> bool:
 
 def cached_body(key: str, build: Callable[[], bytes]) -> bytes:
     """Return the cached body under `key`, building and storing it when missing."""
-    cache = caches[settings.REPRESENTATION_CACHE]
-    body = cache.get(key)
+    body = get_cached(key)
     if body is None:
         body = build()
-        if not in_transaction():
-            cache.set(key, body, settings.REPRESENTATION_CACHE_TIMEOUT)
+        set_cached(key, body)
     return body
+
+
+def get_cached(key: str) -> bytes | None:
+    """Return the body cached under `key`, or None."""
+    return caches[settings.REPRESENTATION_CACHE].get(key)
+
+
+def set_cached(key: str, body: bytes) -> None:
+    """Keep `body` under `key`, unless read inside a transaction of the request's."""
+    if not in_transaction():
+        caches[settings.REPRESENTATION_CACHE].set(
+            key, body, settings.REPRESENTATION_CACHE_TIMEOUT
+        )
 
 
 def patch_caching_headers(response, *, authenticated: bool):

@@ -14,7 +14,7 @@ from claims.api.views import (
     EvidenceViewSet,
     MetricViewSet,
 )
-from claims.pages import claim_page, metric_page
+from claims.pages import claim_page, home_page, metric_page
 from factcheck.auth import TokenView
 from factcheck.jobs.api import JobDetailView
 from sources.views import DocumentViewSet, PersonViewSet, PublisherViewSet
@@ -59,6 +59,7 @@ def favicon(request):
 
 
 urlpatterns = [
+    path("", home_page, name="home"),
     path("favicon.ico", favicon, name="favicon"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
