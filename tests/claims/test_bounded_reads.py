@@ -1,11 +1,22 @@
 """Pages stay bounded whatever a metric's size: conflicts in short, charts binned."""
 
+import datetime
+from decimal import Decimal
+
 import pytest
 from rest_framework.test import APIClient
 
 from claims.api.representations import CONFLICT_REFERENCES
+from claims.charts import CHART_MAX_MARKS, merge_bins
+from claims.models import Claim, ClaimLink, Comparator
+from claims.ratings import Status
 from claims.selectors.conflicts import conflict_references, conflicts_of
-from tests.factories import ClaimLinkFactory, FigureClaimFactory, MetricFactory
+from tests.factories import (
+    ClaimLinkFactory,
+    DocumentFactory,
+    FigureClaimFactory,
+    MetricFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -100,3 +111,135 @@ def test_the_schema_documents_expand_and_the_short_conflicts(api):
     assert expand["schema"]["enum"] == ["conflicts"]
     reference = schema["components"]["schemas"]["ClaimConflictReference"]
     assert set(reference["properties"]) == {"claim", "figure", "period_label"}
+
+
+# Public pages -------------------------------------------------------------
+
+
+def big_metric(claims: int, documents: int = 3):
+    """Return a metric with `claims` figures over 40 years, and 200 conflicts."""
+    metric = MetricFactory(name="Trade <b>volume</b>")
+    sources = [DocumentFactory() for _ in range(documents)]
+    Claim.objects.bulk_create(
+        Claim(
+            text=f"Trade stood at {index} dollars.",
+            quote=f"trade stood at {index}",
+            document=sources[index % documents],
+            metric=metric,
+            value=Decimal(1_000_000 + index * 1000),
+            unit="USD",
+            comparator=Comparator.EXACT,
+            period_start=datetime.date(1980 + index % 40, 1, 1),
+            period_end=datetime.date(1980 + index % 40, 12, 31),
+            period_label=f"year {1980 + index % 40}",
+        )
+        for index in range(claims)
+    )
+    ids = list(
+        Claim.objects.filter(metric=metric).order_by("pk").values_list("pk", flat=True)
+    )
+    ClaimLink.objects.bulk_create(
+        ClaimLink(
+            from_claim_id=ids[0],
+            to_claim_id=other,
+            relation=ClaimLink.Relation.CONTRADICTS,
+        )
+        for other in ids[1:201]
+    )
+    return metric, ids
+
+
+def test_a_12000_claim_metric_page_is_bounded(client, django_assert_max_num_queries):
+    metric, ids = big_metric(12_000)
+    with django_assert_max_num_queries(12):
+        page = client.get(f"/metrics/{metric.slug}/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert len(page.content) < 300_000
+    assert html.count('class="bin-mark"') == 40  # one bar a year
+    assert 'class="claim-mark"' not in html
+    assert "12,000 figures" in html
+    assert "200 pairs of these figures conflict" in html
+    assert html.count('<a href="/claims/') <= 50 + 50 * 6  # claims, conflicts, more
+    assert "and 195 more" in html
+    assert "<b>volume</b>" not in html  # escaped in the chart and the page
+    last = client.get(f"/metrics/{metric.slug}/", {"page": 240})
+    assert last.status_code == 200
+    assert f'href="/claims/{ids[-1]}/"' in last.content.decode()
+
+
+@pytest.mark.parametrize("page", ["0", "abc", "241", "-1"])
+def test_a_bad_metric_page_number_is_a_400_naming_page(client, page):
+    metric, _ = big_metric(12_000 // 50 * 50 // 24)  # 500 claims: 10 pages
+    response = client.get(f"/metrics/{metric.slug}/", {"page": page})
+    if page == "241":
+        assert response.status_code == 400
+        response = client.get(f"/metrics/{metric.slug}/", {"page": "11"})
+    assert response.status_code == 400
+    assert response.content.decode().startswith("page:")
+
+
+def test_a_small_metric_still_draws_one_mark_per_claim(client):
+    metric, ids = big_metric(CHART_MAX_MARKS)
+    html = client.get(f"/metrics/{metric.slug}/").content.decode()
+    assert html.count('class="claim-mark"') == CHART_MAX_MARKS
+    assert 'class="bin-mark"' not in html
+
+
+def test_merge_bins_keeps_to_the_most_bins_asked_for():
+    years = [
+        {"year": year, "low": Decimal(year), "high": Decimal(year + 1), "count": 2}
+        for year in range(1, 10_000, 7)
+    ]
+    bins = merge_bins(years, 300)
+    assert len(bins) <= 300
+    assert sum(b.count for b in bins) == 2 * len(years)
+    assert bins[0].low == 1 and bins[-1].high == years[-1]["high"]
+
+
+def test_home_page_shows_search_verdicts_contested_metrics_and_links(client):
+    contested = FigureClaimFactory(
+        metric=MetricFactory(name="<i>Contested</i>"), status=Status.FALSE
+    )
+    ClaimLinkFactory(
+        from_claim=contested, to_claim=FigureClaimFactory(metric=contested.metric)
+    )
+    FigureClaimFactory(metric=MetricFactory(name="Quiet"))
+    response = client.get("/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert '<form class="search" method="get" action="/api/v1/claims/"' in html
+    assert 'name="q"' in html
+    assert f'href="/claims/{contested.pk}/"' in html
+    assert "&lt;i&gt;Contested&lt;/i&gt;</a> · 1 conflict<" in html
+    assert "Quiet" not in html
+    for link in ('href="/api/docs/"', 'href="/admin/"'):
+        assert link in html
+    assert "<script" not in html
+    assert "script-src 'self'" in response["Content-Security-Policy"]
+
+
+def test_home_page_is_cached_by_version_and_sees_a_write_at_once(
+    client, django_assert_num_queries
+):
+    first = client.get("/")
+    with django_assert_num_queries(1):
+        again = client.get("/", HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 304
+    with django_assert_num_queries(1):
+        assert client.get("/").content == first.content
+    claim = FigureClaimFactory(status=Status.FALSE, text="A fresh verdict.")
+    Claim.objects.filter(pk=claim.pk).update(text="A fresh verdict, edited.")
+    fresh = client.get("/", HTTP_IF_NONE_MATCH=first["ETag"])
+    assert fresh.status_code == 200
+    assert "A fresh verdict, edited." in fresh.content.decode()
+    assert "public" in fresh["Cache-Control"]
+
+
+def test_public_claim_page_is_cached_and_sees_a_bulk_update(client):
+    claim = FigureClaimFactory()
+    url = f"/claims/{claim.pk}/"
+    assert "Bulk edited." not in client.get(url).content.decode()
+    Claim.objects.filter(pk=claim.pk).update(text="Bulk edited.")
+    assert "Bulk edited." in client.get(url).content.decode()
+    assert client.get("/claims/999999/").status_code == 404
