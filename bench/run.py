@@ -36,14 +36,20 @@ process) unless said otherwise:
     c_figures           /api/v1/metrics/<busiest>/figures/
     c_detail / c_detail_304     a claim (one with conflicts if any), then the same
                         GET with If-None-Match: its ETag
+    c_list_304          the first page with If-None-Match: its ETag
+    c_detail_cached / c_list_cached     the same GETs answered from the shared
+                        cache (a hit: the version query, then the cached body)
+
+Every other c_* case empties the shared cache (locmem unless CACHE_URL is set)
+before its GET, so it times the full read, as before the cache.
 
 Each of --iterations rounds runs every case once in a shuffled order (after
 --warmup rounds), so drift hits all cases alike; p50 and p95 per case. Before the
 rounds it prints the queries per request at page sizes 10, 50 and 200 and whether
 each case's SQL is served by an index or scans claims_claim (EXPLAIN); after, the
 table and the targets: C/A <= 5 and D/C >= 3 on the first page, deep/first <= 1.5,
-contains/FTS >= 20 per word, 304/detail <= 1/3. Any answer but the expected 200 or
-304 stops the run.
+contains/FTS >= 20 per word, 304/detail and 304/list <= 1/3. Any answer but the
+expected 200 or 304 stops the run.
 """
 
 import argparse
@@ -381,8 +387,12 @@ def build_cases(raw, client, p: dict) -> dict[str, Case]:
         "a_sql_full", full_page_sql, url="(raw SQL for claims + conflicts + orjson)"
     )
 
-    def getter(url: str, status: int = 200, headers: dict | None = None):
+    from django.core.cache import caches
+
+    def getter(url: str, status: int = 200, headers: dict | None = None, fresh=False):
         def get():
+            if fresh:
+                caches["default"].clear()  # time the full read, not a cache hit
             response = client.get(url, headers=headers)
             if response.status_code != status:
                 raise BenchError(
@@ -398,15 +408,20 @@ def build_cases(raw, client, p: dict) -> dict[str, Case]:
             # A ranked search for a common word ranks every match: seconds at 1M,
             # so it is timed in the scan rounds only.
             slow = name == "c_search_common"
-            cases[name] = Case(name, getter(url), url=url, scan=slow)
-    etag = cases["c_detail"].run()["ETag"]
-    if not etag:
-        raise BenchError(f"GET {urls['c_detail']} sent no ETag")
-    cases["c_detail_304"] = Case(
-        "c_detail_304",
-        getter(urls["c_detail"], 304, {"If-None-Match": etag}),
-        url=f"{urls['c_detail']} (If-None-Match: {etag})",
-    )
+            fresh = name.startswith("c_")
+            cases[name] = Case(name, getter(url, fresh=fresh), url=url, scan=slow)
+    for name in ("c_detail", "c_list"):
+        etag = cases[name].run()["ETag"]
+        if not etag:
+            raise BenchError(f"GET {urls[name]} sent no ETag")
+        cases[f"{name}_304"] = Case(
+            f"{name}_304",
+            getter(urls[name], 304, {"If-None-Match": etag}),
+            url=f"{urls[name]} (If-None-Match: {etag})",
+        )
+        cases[f"{name}_cached"] = Case(
+            f"{name}_cached", getter(urls[name]), url=f"{urls[name]} (cached)"
+        )
 
     for kind, (word, _) in p["words"].items():
 
@@ -448,7 +463,10 @@ def build_cases(raw, client, p: dict) -> dict[str, Case]:
         "contains_none",
         "c_figures",
         "c_detail",
+        "c_detail_cached",
         "c_detail_304",
+        "c_list_cached",
+        "c_list_304",
     ]
     return {name: cases[name] for name in order}
 
@@ -667,6 +685,9 @@ RATIOS = [
     ("contains_rare", "fts_rare", "contains/FTS", 20.0, "min"),
     ("contains_none", "fts_none", "contains/FTS", 20.0, "min"),
     ("c_detail_304", "c_detail", "304/detail", 1 / 3, "max"),
+    ("c_detail_cached", "c_detail", "cached/detail", None, ""),
+    ("c_list_304", "c_list", "304/list", 1 / 3, "max"),
+    ("c_list_cached", "c_list", "cached/list", None, ""),
 ]
 
 
