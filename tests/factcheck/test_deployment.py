@@ -27,6 +27,44 @@ def test_compose_has_a_postgres_service_with_named_volume_and_healthcheck(compos
     assert "pg_isready" in " ".join(db["healthcheck"]["test"])
 
 
+def test_compose_has_a_redis_cache_that_web_and_worker_use(compose):
+    redis = compose["services"]["redis"]
+    assert redis["image"] == "redis:7"
+    assert "redis-cli" in redis["healthcheck"]["test"]
+    assert "allkeys-lru" in redis["command"]  # a full cache evicts, never refuses
+    for name in ("web", "worker"):
+        service = compose["services"][name]
+        assert service["environment"]["CACHE_URL"] == "redis://redis:6379/0"
+        assert service["depends_on"]["redis"]["condition"] == "service_healthy"
+
+
+def test_cache_url_chooses_redis_or_locmem_and_refuses_anything_else():
+    def backend(url: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "import django; django.setup(); from django.conf import settings; "
+                "print(settings.CACHES['default']['BACKEND'])",
+            ],
+            cwd=ROOT,
+            env={
+                **os.environ,
+                "DJANGO_SETTINGS_MODULE": "factcheck.settings.test",
+                "CACHE_URL": url,
+            },
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    assert backend("redis://127.0.0.1:6379/3").stdout.strip().endswith("RedisCache")
+    assert backend("").stdout.strip().endswith("LocMemCache")
+    refused = backend("memcached://127.0.0.1:11211")
+    assert refused.returncode != 0
+    assert "CACHE_URL must name a Redis server" in refused.stderr
+
+
 def test_compose_web_service_is_built_here_waits_for_db_and_publishes_8000(compose):
     web = compose["services"]["web"]
     assert web["build"] == "."
