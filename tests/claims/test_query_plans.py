@@ -178,7 +178,8 @@ def _page(api, url: str, params: dict) -> tuple[dict, list[str]]:
 
 # Queries per page ------------------------------------------------------------
 #
-# One query for the page, one for its claims' conflicts, whatever the page size.
+# The representation version (claims.selectors.versions), one query for the page,
+# one for its claims' conflicts, whatever the page size.
 
 COUNTED_CLAIM_LISTS: dict[str, Callable[[SimpleNamespace], dict]] = {
     "first-page": lambda c: {},
@@ -209,19 +210,19 @@ COUNTED_CLAIM_LISTS: dict[str, Callable[[SimpleNamespace], dict]] = {
 
 
 @pytest.mark.parametrize("name", COUNTED_CLAIM_LISTS)
-def test_a_claim_list_page_takes_two_queries_at_any_page_size(api, catalogue, name):
+def test_a_claim_list_page_takes_three_queries_at_any_page_size(api, catalogue, name):
     params = COUNTED_CLAIM_LISTS[name](catalogue)
     counts = {}
     for size in PAGE_SIZES:
         page, queries = _page(api, CLAIMS, params | {"page_size": size})
         assert len(page["results"]) == size
         counts[size] = len(queries)
-    assert counts == dict.fromkeys(PAGE_SIZES, 2), queries
+    assert counts == dict.fromkeys(PAGE_SIZES, 3), queries
     assert any(claim["conflicts"] for claim in page["results"])
 
 
 @pytest.mark.parametrize("params", [{}, {"q": "reached"}], ids=["plain", "search"])
-def test_a_later_claim_page_takes_two_queries_at_any_page_size(api, catalogue, params):
+def test_a_later_claim_page_takes_three_queries_at_any_page_size(api, catalogue, params):
     counts = {}
     for size in PAGE_SIZES:
         first = api.get(CLAIMS, params | {"page_size": size}).json()
@@ -231,18 +232,18 @@ def test_a_later_claim_page_takes_two_queries_at_any_page_size(api, catalogue, p
             c["id"] for c in second["results"]
         }
         counts[size] = len(queries)
-    assert counts == dict.fromkeys(PAGE_SIZES, 2), queries
+    assert counts == dict.fromkeys(PAGE_SIZES, 3), queries
 
 
-def test_a_metric_figures_page_takes_three_queries_at_any_page_size(api, catalogue):
-    # The metric, the page, the page's conflicts.
+def test_a_metric_figures_page_takes_four_queries_at_any_page_size(api, catalogue):
+    # The version, the metric, the page, the page's conflicts.
     url = f"/api/v1/metrics/{catalogue.metric.slug}/figures/"
     counts = {}
     for size in PAGE_SIZES:
         page, queries = _page(api, url, {"page_size": size})
         assert len(page["results"]) == size
         counts[size] = len(queries)
-    assert counts == dict.fromkeys(PAGE_SIZES, 3), queries
+    assert counts == dict.fromkeys(PAGE_SIZES, 4), queries
     assert any(figure["conflicts"] for figure in page["results"])
 
 
