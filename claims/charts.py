@@ -118,10 +118,10 @@ def metric_chart(metric: Metric) -> str:
     period starts (or ends), each bin drawn as one bar from its lowest to its
     highest figure with its count, and conflicts are counted, not drawn.
     """
-    claims = Claim.objects.filter(metric=metric)
-    if claims.count() > CHART_MAX_MARKS:
+    about = Claim.objects.filter(metric=metric)
+    if about.count() > CHART_MAX_MARKS:
         return binned_chart_svg(metric, *_binned(metric))
-    claims = list(claims.select_related("document").order_by("id"))
+    claims = list(about.select_related("document").order_by("id"))
     ids = [claim.pk for claim in claims]
     pairs = ClaimLink.objects.filter(
         relation=ClaimLink.Relation.CONTRADICTS,

@@ -51,6 +51,7 @@ def versioned_page(view):
             request.META.get("QUERY_STRING", ""),
             "text/html",
         )
+        response: HttpResponse
         if etag in if_none_match(request):
             response = HttpResponseNotModified()
         else:

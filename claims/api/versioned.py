@@ -24,7 +24,12 @@ from ..selectors.versions import representation_version
 
 
 class VersionedReadMixin:
-    """Serve JSON reads through the representation version and the shared cache."""
+    """Serve JSON reads through the representation version and the shared cache.
+
+    For DRF views: it uses the view's get_renderer_context().
+    """
+
+    get_renderer_context: Callable[[], dict[str, Any]]
 
     def versioned(self, request: Request) -> bool:
         """Return whether this read is answered from the version (JSON only)."""
@@ -50,6 +55,7 @@ class VersionedReadMixin:
         """
         if etag is None:
             etag = self.request_etag(request, representation_version())
+        response: HttpResponse
         if etag in if_none_match(request):
             response = HttpResponseNotModified()
         else:

@@ -222,7 +222,9 @@ def test_a_claim_list_page_takes_three_queries_at_any_page_size(api, catalogue, 
 
 
 @pytest.mark.parametrize("params", [{}, {"q": "reached"}], ids=["plain", "search"])
-def test_a_later_claim_page_takes_three_queries_at_any_page_size(api, catalogue, params):
+def test_a_later_claim_page_takes_three_queries_at_any_page_size(
+    api, catalogue, params
+):
     counts = {}
     for size in PAGE_SIZES:
         first = api.get(CLAIMS, params | {"page_size": size}).json()
