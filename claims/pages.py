@@ -46,10 +46,7 @@ def versioned_page(view):
     @functools.wraps(view)
     def wrapped(request, *args, **kwargs):
         etag = representation_etag(
-            representation_version(),
-            request.path,
-            request.META.get("QUERY_STRING", ""),
-            "text/html",
+            representation_version(), request.build_absolute_uri(), "text/html"
         )
         response: HttpResponse
         if etag in if_none_match(request):

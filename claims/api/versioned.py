@@ -37,10 +37,10 @@ class VersionedReadMixin:
 
     def request_etag(self, request: Request, version: int, prefix: str = "") -> str:
         """Return the ETag of what this request reads at `version`."""
+        # The full URL: pagination links carry the scheme and host it was asked by.
         return representation_etag(
             version,
-            request.path,
-            request.META.get("QUERY_STRING", ""),
+            request.build_absolute_uri(),
             request.accepted_media_type,
             prefix=prefix,
         )

@@ -293,3 +293,10 @@ def test_if_match_holds_while_the_claims_own_version_does(editor_api):
         f"{CLAIMS}{claim.pk}/", {"text": "Third."}, HTTP_IF_MATCH=other_claims_etag
     )
     assert refused.status_code == 412
+
+
+def test_pagination_links_follow_the_host_asked_by(api):
+    ClaimFactory.create_batch(3)
+    for host in ("testserver", "localhost", "testserver"):
+        page = api.get(CLAIMS, {"page_size": 1}, HTTP_HOST=host).json()
+        assert page["next"].startswith(f"http://{host}/")
