@@ -38,6 +38,8 @@ METRIC_PAGE_CONFLICTS = 5
 # What the home page lists.
 HOME_VERDICTS = 10
 HOME_METRICS = 10
+# The most contested metrics are those with the most of this many latest conflicts.
+HOME_CONFLICT_WINDOW = 10_000
 
 
 def versioned_page(view):
@@ -74,12 +76,18 @@ def home_page(request):
     """The home page: search, the latest verdicts, the most contested metrics."""
     verdicts = (
         Claim.objects.reviewed()
+        .filter(reviewed_at__isnull=False)
         .select_related("document", "metric")
-        .order_by("-reviewed_at", "-id")[:HOME_VERDICTS]
+        .order_by("-reviewed_at")[:HOME_VERDICTS]
     )
+    # Counted over the latest conflicts only, so the page costs the same however
+    # many links the database holds.
+    latest = ClaimLink.objects.filter(relation=ClaimLink.Relation.CONTRADICTS).order_by(
+        "-id"
+    )[:HOME_CONFLICT_WINDOW]
     contested = (
         ClaimLink.objects.filter(
-            relation=ClaimLink.Relation.CONTRADICTS, from_claim__metric__isnull=False
+            id__in=latest.values("id"), from_claim__metric__isnull=False
         )
         .values("from_claim__metric__slug", "from_claim__metric__name")
         .annotate(conflicts=Count("id"))
@@ -90,6 +98,7 @@ def home_page(request):
         "claims/home.html",
         {
             "verdicts": list(verdicts),
+            "window": f"{HOME_CONFLICT_WINDOW:,}",
             "metrics": [
                 {
                     "slug": row["from_claim__metric__slug"],

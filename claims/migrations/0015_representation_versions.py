@@ -98,4 +98,9 @@ class Migration(migrations.Migration):
             options={"db_table": "claims_representationversion"},
         ),
         migrations.RunPython(create_triggers, drop_triggers),
+        # The home page's latest verdicts.
+        migrations.AddIndex(
+            model_name="claim",
+            index=models.Index(fields=["reviewed_at"], name="claim_reviewed_at_idx"),
+        ),
     ]

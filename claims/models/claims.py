@@ -244,6 +244,8 @@ class Claim(StatedFigure):
             models.Index(
                 fields=["document", "claimed_on"], name="claim_document_claimed_idx"
             ),
+            # The home page's latest verdicts: read off the index, newest first.
+            models.Index(fields=["reviewed_at"], name="claim_reviewed_at_idx"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -1,9 +1,11 @@
 """Pages stay bounded whatever a metric's size: conflicts in short, charts binned."""
 
 import datetime
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from claims.api.representations import CONFLICT_REFERENCES
@@ -199,7 +201,9 @@ def test_merge_bins_keeps_to_the_most_bins_asked_for():
 
 def test_home_page_shows_search_verdicts_contested_metrics_and_links(client):
     contested = FigureClaimFactory(
-        metric=MetricFactory(name="<i>Contested</i>"), status=Status.FALSE
+        metric=MetricFactory(name="<i>Contested</i>"),
+        status=Status.FALSE,
+        reviewed_at=timezone.now(),
     )
     ClaimLinkFactory(
         from_claim=contested, to_claim=FigureClaimFactory(metric=contested.metric)
@@ -228,7 +232,9 @@ def test_home_page_is_cached_by_version_and_sees_a_write_at_once(
     assert again.status_code == 304
     with django_assert_num_queries(1):
         assert client.get("/").content == first.content
-    claim = FigureClaimFactory(status=Status.FALSE, text="A fresh verdict.")
+    claim = FigureClaimFactory(
+        status=Status.FALSE, text="A fresh verdict.", reviewed_at=timezone.now()
+    )
     Claim.objects.filter(pk=claim.pk).update(text="A fresh verdict, edited.")
     fresh = client.get("/", HTTP_IF_NONE_MATCH=first["ETag"])
     assert fresh.status_code == 200
@@ -243,3 +249,30 @@ def test_public_claim_page_is_cached_and_sees_a_bulk_update(client):
     Claim.objects.filter(pk=claim.pk).update(text="Bulk edited.")
     assert "Bulk edited." in client.get(url).content.decode()
     assert client.get("/claims/999999/").status_code == 404
+
+
+def test_home_page_counts_conflicts_over_the_latest_ones_only(client, monkeypatch):
+    monkeypatch.setattr("claims.pages.HOME_CONFLICT_WINDOW", 2)
+    old, new = MetricFactory(name="Old quarrel"), MetricFactory(name="New quarrel")
+    for metric in (old, old, new, new):
+        ClaimLinkFactory(
+            from_claim=FigureClaimFactory(metric=metric),
+            to_claim=FigureClaimFactory(metric=metric),
+        )
+    html = client.get("/").content.decode()
+    assert "New quarrel</a> · 2 conflicts" in html
+    assert "Old quarrel" not in html
+    assert "Among the latest 2 conflicts found." in html
+
+
+def test_home_page_lists_the_latest_verdicts_newest_first(client):
+    now = timezone.now()
+    for days, text in ((3, "Oldest verdict."), (1, "Newest verdict."), (2, "Middle.")):
+        FigureClaimFactory(
+            status=Status.FALSE, text=text, reviewed_at=now - timedelta(days=days)
+        )
+    FigureClaimFactory(text="Not reviewed.")
+    html = client.get("/").content.decode()
+    positions = [html.index(text) for text in ("Newest", "Middle", "Oldest")]
+    assert positions == sorted(positions)
+    assert "Not reviewed." not in html
