@@ -300,3 +300,11 @@ def test_pagination_links_follow_the_host_asked_by(api):
     for host in ("testserver", "localhost", "testserver"):
         page = api.get(CLAIMS, {"page_size": 1}, HTTP_HOST=host).json()
         assert page["next"].startswith(f"http://{host}/")
+
+
+def test_the_version_is_not_in_a_backup_so_a_restore_never_sets_it_back():
+    from claims.models import RepresentationVersion
+    from factcheck.management.commands.export_all import backed_up_models
+
+    assert RepresentationVersion not in backed_up_models(with_tokens=True)
+    assert Claim in backed_up_models()
