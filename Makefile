@@ -8,11 +8,13 @@ HOST ?= 127.0.0.1
 .PHONY: run test venv lint format migrate worker fuzz bench bench-all load clean \
 	cluster cluster-down cluster-status pgbouncer pgbouncer-down
 
-# The environment is rebuilt whenever the lock file changes.
-$(BIN)/.installed: requirements.txt
+# The environment is rebuilt whenever a requirements file changes. Development gets
+# requirements/dev.txt (the service's own requirements/base.txt, plus tests and tools);
+# the Docker image installs base.txt only.
+$(BIN)/.installed: requirements/base.txt requirements/dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet -r requirements/dev.txt
 	touch $@
 
 venv: $(BIN)/.installed

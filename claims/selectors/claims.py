@@ -1,5 +1,6 @@
 """Reads that need more than a queryset method."""
 
+import itertools
 from datetime import date
 from decimal import Decimal
 
@@ -70,7 +71,7 @@ def judged_content_editors(*, claim_id: int | None) -> set[int]:
     editors = set()
     if last_verdict is None and records and records[0]["history_type"] == "+":
         editors.add(records[0]["history_user_id"])
-    for before, after in zip(records, records[1:], strict=False):
+    for before, after in itertools.pairwise(records):
         if any(before[name] != after[name] for name in judged):
             editors.add(after["history_user_id"])
     return editors - {None}

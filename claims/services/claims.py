@@ -36,15 +36,18 @@ def claim_save(
     stored = None
     if claim.pk is not None:
         stored = Claim.objects.select_for_update().filter(pk=claim.pk).first()
-    if stored is not None and expected_version is not None:
-        if stored.version != expected_version:
-            raise ValidationError(
-                {
-                    "version": f"Someone else saved this claim after you opened it "
-                    f"(your version {expected_version}, now {stored.version}). "
-                    "Reload it and reapply your change."
-                }
-            )
+    if (
+        stored is not None
+        and expected_version is not None
+        and stored.version != expected_version
+    ):
+        raise ValidationError(
+            {
+                "version": f"Someone else saved this claim after you opened it "
+                f"(your version {expected_version}, now {stored.version}). "
+                "Reload it and reapply your change."
+            }
+        )
     claim.default_claimed_on()
     judged = judged_changes(stored, claim) if stored is not None else []
     plan = plan_claim_save(
