@@ -90,9 +90,13 @@ pgbouncer:
 pgbouncer-down:
 	bin/pgbouncer-local stop
 
+# What CI checks before the tests: ruff's rules and format, mypy (strict on the pure
+# packages, the services and the selectors) and that the migrations match the models.
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	env -u DATABASE_URL $(BIN)/python manage.py makemigrations --check --dry-run
 
 format: venv
 	$(BIN)/ruff check --fix .
