@@ -81,7 +81,7 @@ def task(
                 func, context=context, kwargs=kwargs, takes_job_id=takes_job_id
             )
 
-        # No `queue`: procrastinate's default one, as app.task() takes it.
+        # No `queue` given: procrastinate's default queue, as app.task() has it.
         return app.task(
             name=name,
             pass_context=True,
