@@ -33,4 +33,3 @@ def _empty_caches():
     """
     for cache in caches.all(initialized_only=True):
         cache.clear()
-    yield

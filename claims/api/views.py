@@ -178,6 +178,8 @@ class ClaimViewSet(VersionedReadMixin, RecordViewSet):
     def read(self, instance) -> tuple[dict, str]:
         data = self.detail_data(instance.pk)
         stamp = claim_stamp(instance.pk)
+        if stamp is None:
+            raise NotFound()
         return data, self.claim_etag(self.request, instance.pk, stamp)
 
     def check_if_match(self, instance):
@@ -220,8 +222,9 @@ class ClaimViewSet(VersionedReadMixin, RecordViewSet):
         # short and counted, or described in full under ?expand=conflicts.
         expand = _expand(request)
         queryset = self.filter_queryset(self.get_queryset())
-        rows = self.paginate_queryset(claim_rows(queryset))
+        rows = self.paginate_queryset(claim_rows(queryset)) or []
         ids = [row["id"] for row in rows]
+        context: dict[str, object]
         if "conflicts" in expand:
             context = {"conflicts": conflicts_of(ids)}
         else:
@@ -331,7 +334,7 @@ class ClaimReviewFeedView(VersionedReadMixin, generics.ListAPIView):
         return self.versioned_response(request, self.feed_data)
 
     def feed_data(self):
-        page = self.paginate_queryset(self.get_queryset())
+        page = self.paginate_queryset(self.get_queryset()) or []
         return self.get_paginated_response([claim_review(c) for c in page]).data
 
 
@@ -371,7 +374,7 @@ class MetricViewSet(VersionedReadMixin, RecordViewSet):
             .with_relations()
             .annotate(sort_period_start=CLAIM_SORT_KEYS["period_start"])
         )
-        rows = self.paginate_queryset(claim_rows(claims))
+        rows = self.paginate_queryset(claim_rows(claims)) or []
         references, counts = conflict_references(
             [row["id"] for row in rows], CONFLICT_REFERENCES
         )

@@ -182,7 +182,7 @@ def test_a_bad_metric_page_number_is_a_400_naming_page(client, page):
 
 
 def test_a_small_metric_still_draws_one_mark_per_claim(client):
-    metric, ids = big_metric(CHART_MAX_MARKS)
+    metric, _ = big_metric(CHART_MAX_MARKS)
     html = client.get(f"/metrics/{metric.slug}/").content.decode()
     assert html.count('class="claim-mark"') == CHART_MAX_MARKS
     assert 'class="bin-mark"' not in html
@@ -196,7 +196,8 @@ def test_merge_bins_keeps_to_the_most_bins_asked_for():
     bins = merge_bins(years, 300)
     assert len(bins) <= 300
     assert sum(b.count for b in bins) == 2 * len(years)
-    assert bins[0].low == 1 and bins[-1].high == years[-1]["high"]
+    assert bins[0].low == 1
+    assert bins[-1].high == years[-1]["high"]
 
 
 def test_home_page_shows_search_verdicts_contested_metrics_and_links(client):
