@@ -13,7 +13,6 @@ from claims.services.imports import (
     DEFAULT_BATCH_SIZE,
     LINE_KEY,
     ROW_ERROR_KEY,
-    detect_import_conflicts,
     import_claims,
 )
 
@@ -80,7 +79,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-detect",
             action="store_true",
-            help="do not run conflict detection on the metrics that got claims",
+            help="do not defer conflict detection (the incremental job) for the "
+            "metrics that got claims",
         )
 
     def handle(self, *args, **options):
@@ -98,15 +98,9 @@ class Command(BaseCommand):
                 progress,
                 batch_size=options["batch_size"],
                 stop_on_error=options["stop_on_error"],
-                detect=False,
+                # Deferred per batch: workers run it (inline on SQLite).
+                detect=not options["no_detect"],
             )
-        if not options["no_detect"] and report.metric_ids:
-            # Detection can take a while on large metrics: show it its own bar.
-            metric_ids = sorted(report.metric_ids)
-            with tqdm(
-                metric_ids, unit=" metrics", desc="conflicts", disable=None
-            ) as bar:
-                detect_import_conflicts(report, bar)
         for error in report.errors[:SHOWN_ERRORS]:
             self.stderr.write(str(error))
         if len(report.errors) > SHOWN_ERRORS:
