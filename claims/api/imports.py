@@ -96,7 +96,7 @@ class ClaimImportRowsSerializer(serializers.Serializer):
                         "text": "Trade reached 5.3 billion dollars.",
                         "quote": "trade reached 5.3 billion dollars",
                         "document_id": 1,
-                        "metric__slug": "iran-russia-trade",
+                        "metric__slug": "iran-russia-trade-volume",
                         "value": "5300000000",
                         "unit": "USD",
                         "comparator": "approximately",
