@@ -117,7 +117,7 @@ def store_references() -> None:
     )
 
 
-def run(count: int, seed: int, folder: Path) -> None:
+def run(count: int, seed: int, folder: Path, *, without_rum: bool = False) -> None:
     import django
     from django.core.management import call_command
     from django.db import connection
@@ -126,6 +126,17 @@ def run(count: int, seed: int, folder: Path) -> None:
     from claims.models import Claim
 
     call_command("migrate", verbosity=0)
+    if without_rum and connection.vendor == "postgresql":
+        from claims.selectors.search import RUM_INDEX
+
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP INDEX IF EXISTS {RUM_INDEX}")
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT count(*) FROM pg_indexes WHERE indexdef LIKE '%% USING rum %%'"
+            )
+            print(f"RUM indexes: {cursor.fetchone()[0]}")
     store_references()
     fixture_path, csv_path = write_files(folder, count, seed)
     print(f"database: {connection.vendor}, claims: {count:,}")
@@ -157,6 +168,11 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=2013)
     parser.add_argument("--postgres", action="store_true")
     parser.add_argument(
+        "--without-rum",
+        action="store_true",
+        help="drop the RUM search index after migrating, to time imports without it",
+    )
+    parser.add_argument(
         "--database",
         default=f"factcheck_import_bench_{os.getpid()}",
         help="name of the throwaway PostgreSQL database for --postgres",
@@ -184,7 +200,7 @@ def main() -> None:
         with psycopg.connect(admin_url, autocommit=True) as admin:
             admin.execute(f'CREATE DATABASE "{name}"')
         try:
-            run(options.claims, options.seed, folder)
+            run(options.claims, options.seed, folder, without_rum=options.without_rum)
         finally:
             from django.db import connections
 

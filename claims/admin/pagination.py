@@ -7,6 +7,7 @@ up to COUNT_CAP rows (the page then says "10,000+").
 """
 
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.utils.functional import cached_property
 
 from ..selectors.estimates import estimated_rows
@@ -25,9 +26,9 @@ class EstimatedCountPaginator(Paginator):
     @cached_property
     def count(self) -> int:
         queryset = self.object_list
-        query = getattr(queryset, "query", None)
-        if query is None:
+        if not isinstance(queryset, QuerySet):
             return super().count
+        query = queryset.query
         if not query.where:
             estimate = estimated_rows(queryset.model)
             if estimate is not None:

@@ -8,11 +8,13 @@ index holds, without reading the table; elsewhere ts_rank orders them as before.
 """
 
 import functools
+from typing import Any
 
 import psycopg.sql
 from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection, connections
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import (
     Exists,
     F,
@@ -37,14 +39,16 @@ RUM_INDEX = "claims_claim_search_vector_rum"
 DISTANCE = "rank_distance"
 
 
-class RealField(FloatField):
+class RealField(FloatField):  # type: ignore[type-arg]
     """A float4 value, compared with float4 parameters.
 
     RUM's distance is a float4: a cursor's position compared as float8 would not
     equal the row it was read from, and the row would be shown again.
     """
 
-    def get_db_prep_value(self, value, connection, prepared=False):
+    def get_db_prep_value(
+        self, value: Any, connection: BaseDatabaseWrapper, prepared: bool = False
+    ) -> Any:
         value = super().get_db_prep_value(value, connection, prepared)
         return None if value is None else Float4(value)
 
@@ -73,7 +77,7 @@ def rum_search_ready() -> bool:
     return connection.vendor == "postgresql" and _rum_index_exists(connection.alias)
 
 
-def rank_ordering(queryset: QuerySet) -> list[str]:
+def rank_ordering(queryset: QuerySet[Any]) -> list[str]:
     """Return the ordering by relevance, best first, for search_claims' result.
 
     On the RUM path only the distance: a second key (the id, to break ties) would
@@ -171,7 +175,9 @@ def search_claims(queryset: QuerySet, q: str) -> QuerySet:
     return queryset.annotate(rank=Value(0.0, output_field=FloatField()))
 
 
-def _search_with_rum(queryset: QuerySet, query: SearchQuery, words: list[str]):
+def _search_with_rum(
+    queryset: QuerySet[Any], query: SearchQuery, words: list[str]
+) -> QuerySet[Any]:
     """Search as search_claims does, in a form the RUM index can order.
 
     An index gives its order only to a query whose condition it holds alone: the
@@ -194,14 +200,15 @@ def _search_with_rum(queryset: QuerySet, query: SearchQuery, words: list[str]):
         matches |= Q(speaker_id__in=speaker_ids)
     if document_ids:
         matches |= Q(document_id__in=document_ids)
-    return queryset.filter(matches).annotate(
+    found: QuerySet[Any] = queryset.filter(matches).annotate(
         rank=SearchRank(F("search_vector"), query),
         **{DISTANCE: Distance(F("search_vector"), query)},
     )
+    return found
 
 
 def _matching_ids(
-    speakers: QuerySet, documents: QuerySet
+    speakers: QuerySet[Any], documents: QuerySet[Any]
 ) -> tuple[list[int], list[int]]:
     """Return the ids of the speakers and documents that match, in one query.
 

@@ -9,15 +9,20 @@ import csv
 import io
 import json
 from collections.abc import Iterable, Iterator
-from typing import IO
+from typing import IO, TYPE_CHECKING, Any
 
 from django.db import transaction
 
 from .exports import CSV_TEXT_COLUMNS, formula_unquoted
 from .imports import LINE_KEY, ROW_ERROR_KEY
 
+if TYPE_CHECKING:
+    from factcheck.jobs.models import Job
 
-def csv_rows(handle: IO[str]) -> Iterator[dict]:
+    from ..models import ClaimImport
+
+
+def csv_rows(handle: IO[str]) -> Iterator[dict[str, Any]]:
     """Yield the rows of a CSV text with a header, each with its first line number.
 
     Text cells the export wrote spreadsheet-safe lose that apostrophe again.
@@ -38,7 +43,7 @@ def csv_rows(handle: IO[str]) -> Iterator[dict]:
         line = reader.line_num + 1
 
 
-def jsonl_rows(lines: Iterable[str]) -> Iterator[dict]:
+def jsonl_rows(lines: Iterable[str]) -> Iterator[dict[str, Any]]:
     """Yield the objects of JSON Lines, each with its line number."""
     for line, text in enumerate(lines, start=1):
         if not text.strip():
@@ -52,7 +57,9 @@ def jsonl_rows(lines: Iterable[str]) -> Iterator[dict]:
         yield {**row, LINE_KEY: line}
 
 
-def claim_import_start(*, by, format: str, content: str, filename: str = ""):
+def claim_import_start(
+    *, by: Any, format: str, content: str, filename: str = ""
+) -> "Job":
     """Keep an uploaded file of claims and start the job that imports it.
 
     One transaction: the upload exists exactly when its job does. The job
@@ -76,7 +83,7 @@ def claim_import_start(*, by, format: str, content: str, filename: str = ""):
         return start_job(tasks.import_upload, by=by, import_id=upload.pk)
 
 
-def upload_rows(upload) -> Iterator[dict]:
+def upload_rows(upload: "ClaimImport") -> Iterator[dict[str, Any]]:
     """Yield the rows of a ClaimImport's file."""
     if upload.format == upload.Format.CSV:
         return csv_rows(io.StringIO(upload.content.lstrip("\ufeff"), newline=""))

@@ -14,6 +14,7 @@ per metric, deferred in the batch's transaction.
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
@@ -156,7 +157,7 @@ def import_claims(
 
 
 def _store_all_or_nothing(
-    batches: list[list[Claim]], report: ImportReport, *, by, detect: bool
+    batches: list[list[Claim]], report: ImportReport, *, by: Any, detect: bool
 ) -> None:
     """Store every validated batch in one transaction, or none if a row was bad."""
     if report.errors:
@@ -178,7 +179,12 @@ def _store_all_or_nothing(
 
 
 def _store_batch(
-    claims: list[Claim], first_line: int, report: ImportReport, *, by, detect: bool
+    claims: list[Claim],
+    first_line: int,
+    report: ImportReport,
+    *,
+    by: Any,
+    detect: bool,
 ) -> list[RowError]:
     """Store one batch of valid claims in a transaction; return its errors if any."""
     try:
@@ -204,7 +210,7 @@ def _store_batch(
     return []
 
 
-def _copy_claims(claims: list[Claim], *, by) -> None:
+def _copy_claims(claims: list[Claim], *, by: Any) -> None:
     """Insert the claims and their "created" history rows with COPY (PostgreSQL)."""
     for claim, pk in zip(claims, reserve_ids(Claim, len(claims)), strict=True):
         claim.pk = pk
