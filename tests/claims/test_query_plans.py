@@ -210,7 +210,7 @@ COUNTED_CLAIM_LISTS: dict[str, Callable[[SimpleNamespace], dict]] = {
 
 
 def _expected_queries(params: dict) -> int:
-    """Two; a search on the RUM path first finds matching speakers and documents."""
+    """Two; a search on the RUM path first asks whether speakers or titles match."""
     return 3 if params.get("q") and rum_search_ready() else 2
 
 
@@ -491,7 +491,7 @@ def test_search_reads_document_titles_through_their_index(api, catalogue, word):
     if rum_search_ready():
         # The RUM path finds the matching titles first, in a query of their own.
         _, queries = _page(api, CLAIMS, {"q": word, "page_size": 20})
-        (sql,) = [sql for sql in queries if sql.startswith("SELECT ARRAY(")]
+        (sql,) = [sql for sql in queries if sql.startswith("SELECT cardinality(")]
     else:
         sql = _claims_query(api, CLAIMS, {"q": word, "page_size": 20}, 1)
 
