@@ -75,6 +75,8 @@ DEFAULT_BATCH_SIZE = 2000
 # Rows per INSERT statement (one run on PostgreSQL: 250 a little faster than 2,000).
 INSERT_SIZE = 250
 HISTORY_REASON = "Imported"
+# Status.values builds its list on every use: a sixth of a row's validation.
+STATUS_VALUES = frozenset(Status.values)
 
 
 @dataclass(frozen=True)
@@ -325,7 +327,7 @@ def _build_claim(row: dict, documents: dict, people: dict, metrics: dict, *, by)
             claim.metric = metrics[slug]
         else:
             errors["metric__slug"] = [f"No metric with slug '{slug}'."]
-    if claim.status in Status.values:
+    if claim.status in STATUS_VALUES:
         try:
             plan_claim_save(
                 old_status=None,
