@@ -201,3 +201,19 @@ def test_the_claim_change_page_renders_its_relations_as_autocomplete(admin_clien
     assert response.status_code == 200
     assert page.count("admin-autocomplete") >= 4
     assert Evidence.objects.count() == 1 and ClaimLink.objects.count() == 1
+
+
+def test_links_count_only_up_to_the_cap_and_say_so(admin_client, monkeypatch):
+    monkeypatch.setattr(pagination, "COUNT_CAP", 2)
+    for _ in range(3):
+        ClaimLinkFactory(relation=ClaimLink.Relation.CONTRADICTS)
+    response = admin_client.get(
+        reverse("admin:claims_claimlink_changelist"), {"relation__exact": "contradicts"}
+    )
+    assert "2+ claim links" in response.content.decode()
+
+
+def test_a_metric_changelist_keeps_the_plain_count(admin_client):
+    response = admin_client.get(reverse("admin:claims_metric_changelist"))
+    assert response.status_code == 200
+    assert "0 metrics" in response.content.decode()
