@@ -1,5 +1,8 @@
 """Ranked search from the RUM index where it exists, and ts_rank where it does not."""
 
+import importlib
+from types import SimpleNamespace
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -139,3 +142,42 @@ def test_rum_search_pages_through_every_match_once(rum_index, ranked_claims):
         url, params = page["next"], {}
     assert sorted(seen) == sorted(claim.pk for claim in ranked_claims)
     assert seen == _ranked_ids(api, "tariff")
+
+
+def _index_exists() -> bool:
+    if connection.vendor != "postgresql":
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [RUM_INDEX])
+        return bool(cursor.fetchone()[0])
+
+
+def _editor() -> SimpleNamespace:
+    """What the migration's functions use of a schema editor (SQLite's refuses to
+    open inside a test's transaction)."""
+
+    def execute(sql: str) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(sql)
+
+    return SimpleNamespace(connection=connection, execute=execute)
+
+
+def test_the_migration_makes_the_index_only_where_rum_is_available(monkeypatch):
+    migration = importlib.import_module("claims.migrations.0016_rum_search")
+    available = migration.rum_available(_editor())
+    try:
+        migration.drop_rum_index(None, _editor())
+        monkeypatch.setattr(migration, "rum_available", lambda editor: False)
+        migration.create_rum_index(None, _editor())
+        assert not _index_exists()
+        search._rum_index_exists.cache_clear()
+        assert not search.rum_search_ready()
+
+        monkeypatch.undo()
+        migration.create_rum_index(None, _editor())
+        assert _index_exists() == available
+        if connection.vendor != "postgresql":
+            assert not available  # SQLite: a no-op both ways
+    finally:
+        search._rum_index_exists.cache_clear()
