@@ -27,6 +27,7 @@ from ..services.claims import (
     claim_set_status,
 )
 from ..workflow import JUDGED_FIELDS, VERDICT_PERMISSION, allowed_moves, plan_claim_save
+from .filters import MetricFilter, PublisherFilter
 from .pagination import EstimatedCountPaginator
 
 
@@ -294,8 +295,8 @@ class ClaimAdmin(SimpleHistoryAdmin):
     list_filter = [
         ReviewQueueFilter,
         StatusCountFilter,
-        "metric",
-        "document__publisher",
+        MetricFilter,
+        PublisherFilter,
         "document__type",
         ("claimed_on", admin.DateFieldListFilter),
     ]

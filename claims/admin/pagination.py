@@ -35,8 +35,9 @@ class EstimatedCountPaginator(Paginator):
                 self.estimated = True
                 return estimate
             return super().count
-        # COUNT over a LIMIT: at most COUNT_CAP + 1 matches are read.
-        counted = queryset.order_by()[: COUNT_CAP + 1].count()
+        # COUNT over a LIMIT: at most COUNT_CAP + 1 matches are read, and only
+        # their ids (not the annotations, such as a search's rank, per row).
+        counted = queryset.order_by().values("pk")[: COUNT_CAP + 1].count()
         if counted > COUNT_CAP:
             self.capped = True
             return COUNT_CAP

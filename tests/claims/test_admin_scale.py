@@ -14,7 +14,15 @@ from claims.models import Claim, ClaimLink, Evidence, Metric
 from claims.ratings import Status
 from claims.selectors import estimates
 from sources.models import Document, Person
-from tests.factories import ClaimFactory, ClaimLinkFactory, EvidenceFactory
+from tests.factories import (
+    ClaimFactory,
+    ClaimLinkFactory,
+    DocumentFactory,
+    EvidenceFactory,
+    FigureClaimFactory,
+    MetricFactory,
+    PublisherFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -115,6 +123,9 @@ def test_changelist_search_goes_through_the_text_index_on_postgres(
         response = admin_client.get(reverse(CHANGELIST), {"q": "exporting"})
     assert list(response.context["cl"].result_list) == [wanted]
     assert any("websearch_to_tsquery" in q["sql"] for q in queries.captured_queries)
+    # The capped count reads ids only, not a rank per match.
+    counts = [q["sql"] for q in queries.captured_queries if "COUNT(*)" in q["sql"]]
+    assert counts and not any("ts_rank" in sql or "<=>" in sql for sql in counts)
     # Not the admin's own search: UPPER(text) LIKE, a scan of every claim.
     assert not any(
         'UPPER("claims_claim"."text"' in q["sql"] for q in queries.captured_queries
@@ -217,3 +228,36 @@ def test_a_metric_changelist_keeps_the_plain_count(admin_client):
     response = admin_client.get(reverse("admin:claims_metric_changelist"))
     assert response.status_code == 200
     assert "0 metrics" in response.content.decode()
+
+
+def test_metric_and_publisher_filters_take_a_typed_value(admin_client):
+    metric = MetricFactory(slug="caspian-trade")
+    on_metric = FigureClaimFactory(metric=metric, status=Status.IN_REVIEW)
+    FigureClaimFactory(status=Status.IN_REVIEW)
+    by_publisher = ClaimFactory(
+        document=DocumentFactory(publisher=PublisherFactory(name="Tehran Times"))
+    )
+    url = reverse(CHANGELIST)
+
+    by_slug = admin_client.get(
+        url, {"metric": "caspian-trade", "status__exact": "in_review"}
+    )
+    by_id = admin_client.get(url, {"metric": str(metric.pk)})
+    by_name = admin_client.get(url, {"publisher": "tehran"})
+
+    assert list(by_slug.context["cl"].result_list) == [on_metric]
+    assert list(by_id.context["cl"].result_list) == [on_metric]
+    assert list(by_name.context["cl"].result_list) == [by_publisher]
+    page = by_slug.content.decode()
+    # A text box keeping the other filters, not a link per metric.
+    assert 'name="metric" value="caspian-trade"' in page
+    assert 'type="hidden" name="status__exact" value="in_review"' in page
+    assert f"?metric__id__exact={metric.pk}" not in page
+
+
+def test_the_metric_and_publisher_boxes_render_links_for_no_rows(admin_client):
+    MetricFactory.create_batch(3)
+    response = admin_client.get(reverse(CHANGELIST))
+    page = response.content.decode()
+    assert 'name="metric"' in page and 'name="publisher"' in page
+    assert "metric__id__exact" not in page
