@@ -213,7 +213,8 @@ def _any_rows(*querysets: QuerySet[Any]) -> bool:
     ms on 10,000 documents). The statements are the ORM's own, parameters bound
     (the search text is in them as a quoted literal, see _quoted).
     """
-    statements, params = [], []
+    statements: list[str] = []
+    params: list[Any] = []
     for queryset in querysets:
         sql, sql_params = queryset.query.sql_with_params()
         statements.append(f"cardinality(ARRAY({sql})) > 0")
