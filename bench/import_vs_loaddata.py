@@ -10,7 +10,8 @@ metrics, generates --claims claims (seeded), writes them as a loaddata fixture (
 and as a CSV with the export's columns, then in one run times `loaddata` of the fixture,
 empties the claims table, and times `import_claims --no-detect` of the CSV. loaddata
 saves row by row without validation or history; import_claims validates every row
-with full_clean and writes history rows. Prints rows/s of each and the ratio.
+with full_clean and writes history rows (with COPY on PostgreSQL, bulk_create on
+SQLite). Prints rows/s of each and the ratio.
 """
 
 import argparse
@@ -116,7 +117,7 @@ def store_references() -> None:
     )
 
 
-def run(count: int, seed: int, folder: Path) -> None:
+def run(count: int, seed: int, folder: Path, *, without_rum: bool = False) -> None:
     import django
     from django.core.management import call_command
     from django.db import connection
@@ -125,6 +126,17 @@ def run(count: int, seed: int, folder: Path) -> None:
     from claims.models import Claim
 
     call_command("migrate", verbosity=0)
+    if without_rum and connection.vendor == "postgresql":
+        from claims.selectors.search import RUM_INDEX
+
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP INDEX IF EXISTS {RUM_INDEX}")
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT count(*) FROM pg_indexes WHERE indexdef LIKE '%% USING rum %%'"
+            )
+            print(f"RUM indexes: {cursor.fetchone()[0]}")
     store_references()
     fixture_path, csv_path = write_files(folder, count, seed)
     print(f"database: {connection.vendor}, claims: {count:,}")
@@ -156,6 +168,16 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=2013)
     parser.add_argument("--postgres", action="store_true")
     parser.add_argument(
+        "--without-rum",
+        action="store_true",
+        help="drop the RUM search index after migrating, to time imports without it",
+    )
+    parser.add_argument(
+        "--database",
+        default=f"factcheck_import_bench_{os.getpid()}",
+        help="name of the throwaway PostgreSQL database for --postgres",
+    )
+    parser.add_argument(
         "--server",
         default="postgres://postgres@127.0.0.1:5432",
         help="PostgreSQL server for --postgres",
@@ -170,7 +192,7 @@ def main() -> None:
             return
         import psycopg
 
-        name = f"factcheck_import_bench_{os.getpid()}"
+        name = options.database
         server = urlsplit(options.server)
         admin_url = urlunsplit(server._replace(path="/postgres"))
         os.environ["DATABASE_URL"] = urlunsplit(server._replace(path=f"/{name}"))
@@ -178,7 +200,7 @@ def main() -> None:
         with psycopg.connect(admin_url, autocommit=True) as admin:
             admin.execute(f'CREATE DATABASE "{name}"')
         try:
-            run(options.claims, options.seed, folder)
+            run(options.claims, options.seed, folder, without_rum=options.without_rum)
         finally:
             from django.db import connections
 

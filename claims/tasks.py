@@ -7,7 +7,8 @@ run after later changes leaves the same result.
 
 from typing import Any
 
-from factcheck.jobs import job_progress, task
+from factcheck.jobs import JobFailed, job_progress, task
+from factcheck.jobs.models import Job
 from sources.models import Document
 
 from .services import conflicts
@@ -71,3 +72,52 @@ def anchor_document(*, job_id: int, document_id: int) -> dict[str, Any]:
         "anchored": report.anchored,
         "not_found": [claim_id for claim_id, _ in report.missing],
     }
+
+
+# How many bad rows an import job's result lists; the count covers them all.
+IMPORT_ERRORS_SHOWN = 200
+
+
+@task(name="claims.import_upload")
+def import_upload(*, job_id: int, import_id: int) -> dict[str, Any]:
+    """Import an uploaded file of claims: every row valid and stored, or none.
+
+    Progress counts the rows validated. Bad rows fail the job, naming the first
+    bad row's line and field; the result lists each bad row (line, field,
+    messages), and nothing is stored.
+    """
+    from .models import ClaimImport
+    from .services.import_files import upload_rows
+    from .services.imports import import_claims
+
+    upload = ClaimImport.objects.filter(pk=import_id).first()
+    if upload is None:
+        raise JobFailed(f"Import {import_id} no longer exists.")
+    rows = list(upload_rows(upload))
+    total = len(rows)
+    job_progress(job_id, 0, total)
+    report = import_claims(
+        rows,
+        by=upload.created_by,
+        all_or_nothing=True,
+        on_batch=lambda done: job_progress(job_id, done, total),
+    )
+    result = {
+        "rows_read": report.rows_read,
+        "created": report.created,
+        "failed": report.failed,
+        "errors": [
+            {"line": error.line, "fields": error.errors}
+            for error in report.errors[:IMPORT_ERRORS_SHOWN]
+        ],
+        "conflict_detection_deferred_for_metrics": report.conflicts_detected_for,
+    }
+    if not report.ok:
+        Job.objects.filter(pk=job_id).update(result=result)
+        first = report.errors[0]
+        raise JobFailed(
+            f"{report.failed} of {report.rows_read} rows are bad; nothing was "
+            f"stored. First: {first}",
+            input=f"line {first.line}",
+        )
+    return result

@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from claims.api.extraction import DetectConflictsView, DocumentExtractView
+from claims.api.imports import ClaimImportView
 from claims.api.views import (
     ClaimLinkViewSet,
     ClaimReviewFeedView,
@@ -43,6 +44,7 @@ api_v1 = [
     ),
     path("auth/token/", TokenView.as_view(), name="auth-token"),
     path("jobs/<int:pk>/", JobDetailView.as_view(), name="job-detail"),
+    path("imports/", ClaimImportView.as_view(), name="claim-import"),
     path("", include(router.urls)),
 ]
 

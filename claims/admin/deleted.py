@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 
 from ..models import Claim
 from ..services.claims import claim_restore_deleted
+from .pagination import EstimatedCountPaginator
 
 
 class DeletedClaim(Claim.history.model):
@@ -19,6 +20,9 @@ class DeletedClaim(Claim.history.model):
 class DeletedClaimAdmin(admin.ModelAdmin):
     list_display = ["id", "text", "status", "history_date", "history_user"]
     list_select_related = ["history_user"]
+    # The history holds a row per change of every claim: count up to a cap.
+    paginator = EstimatedCountPaginator
+    show_full_result_count = False
     search_fields = ["text", "quote"]
     actions = ["restore"]
 

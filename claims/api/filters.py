@@ -11,7 +11,7 @@ from factcheck.api.filters import LARGEST_ID, IdFilter, validate_search_text
 from ..models import LARGEST_FIGURE, Claim, ClaimLink, Evidence
 from ..ratings import Status
 from ..selectors.claims import CLAIM_SORT_KEYS
-from ..selectors.search import search_claims
+from ..selectors.search import DISTANCE, rank_ordering, search_claims
 
 
 class StatusInFilter(django_filters.BaseInFilter, django_filters.ChoiceFilter):
@@ -194,6 +194,9 @@ class ClaimOrderingFilter(drf_filters.OrderingFilter):
     def get_ordering(self, request, queryset, view):
         default = ["-rank"] if request.query_params.get("q", "").strip() else ["-id"]
         ordering = super().get_ordering(request, queryset, view) or default
+        if ordering[0] == "-rank" and DISTANCE in queryset.query.annotations:
+            # Relevance from the RUM index, in its own order (rank_ordering).
+            return rank_ordering(queryset)
         ordering = [self._sort_name(term) for term in ordering]
         if ordering[-1].lstrip("-") != "id":
             ordering.append("-id" if ordering[0].startswith("-") else "id")

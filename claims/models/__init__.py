@@ -4,6 +4,7 @@ from ..figures.comparators import Comparator
 from .candidates import Candidate
 from .claims import Claim, ClaimQuerySet
 from .figures import LARGEST_FIGURE, StatedFigure
+from .imports import ClaimImport
 from .links import ClaimLink, Evidence
 from .metrics import Metric
 from .versions import RepresentationVersion
@@ -12,6 +13,7 @@ __all__ = [
     "LARGEST_FIGURE",
     "Candidate",
     "Claim",
+    "ClaimImport",
     "ClaimLink",
     "ClaimQuerySet",
     "Comparator",

@@ -20,7 +20,8 @@ def compose():
 
 def test_compose_has_a_postgres_service_with_named_volume_and_healthcheck(compose):
     db = compose["services"]["db"]
-    assert db["image"].startswith("postgres:")
+    dockerfile = (ROOT / db["build"] / "Dockerfile").read_text()
+    assert re.search(r"^FROM postgres:\d+$", dockerfile, re.MULTILINE)
     volume_name, mount = db["volumes"][0].split(":", 1)
     assert mount == "/var/lib/postgresql/data"
     assert volume_name in compose["volumes"]
@@ -63,6 +64,13 @@ def test_cache_url_chooses_redis_or_locmem_and_refuses_anything_else():
     refused = backend("memcached://127.0.0.1:11211")
     assert refused.returncode != 0
     assert "CACHE_URL must name a Redis server" in refused.stderr
+
+
+def test_compose_postgres_image_carries_the_rum_extension(compose):
+    db = compose["services"]["db"]
+    dockerfile = (ROOT / db["build"] / "Dockerfile").read_text()
+    version = re.search(r"^FROM postgres:(\d+)$", dockerfile, re.MULTILINE)[1]
+    assert f"postgresql-{version}-rum" in dockerfile
 
 
 def test_compose_web_service_is_built_here_waits_for_db_and_publishes_8000(compose):

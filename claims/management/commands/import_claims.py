@@ -1,61 +1,28 @@
 """Import claims from a CSV or JSON Lines file shaped like the API's CSV export."""
 
-import csv
-import json
 from collections.abc import Iterator
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from claims.services.exports import CSV_TEXT_COLUMNS, formula_unquoted
-from claims.services.imports import (
-    DEFAULT_BATCH_SIZE,
-    LINE_KEY,
-    ROW_ERROR_KEY,
-    detect_import_conflicts,
-    import_claims,
-)
+from claims.services import import_files
+from claims.services.imports import DEFAULT_BATCH_SIZE, import_claims
 
 # How many errors are printed; the summary counts them all.
 SHOWN_ERRORS = 50
 
 
 def csv_rows(path: Path) -> Iterator[dict]:
-    """Yield the rows of a CSV file with a header, each with its first line number.
-
-    Text cells the export wrote spreadsheet-safe lose that apostrophe again.
-    """
+    """Yield the rows of a CSV file with a header, each with its first line number."""
     with path.open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.DictReader(handle)
-        line = reader.line_num + 1
-        for row in reader:
-            if None in row:
-                row = {ROW_ERROR_KEY: "More cells than the header has columns."}
-            else:
-                row = {
-                    column: formula_unquoted(cell)
-                    if column in CSV_TEXT_COLUMNS and cell
-                    else cell
-                    for column, cell in row.items()
-                }
-            yield {**row, LINE_KEY: line}
-            line = reader.line_num + 1
+        yield from import_files.csv_rows(handle)
 
 
 def jsonl_rows(path: Path) -> Iterator[dict]:
     """Yield the objects of a JSON Lines file, each with its line number."""
     with path.open(encoding="utf-8") as handle:
-        for line, text in enumerate(handle, start=1):
-            if not text.strip():
-                continue
-            try:
-                row = json.loads(text)
-            except json.JSONDecodeError as error:
-                row = {ROW_ERROR_KEY: f"Not JSON: {error}"}
-            if not isinstance(row, dict):
-                row = {ROW_ERROR_KEY: "Not a JSON object."}
-            yield {**row, LINE_KEY: line}
+        yield from import_files.jsonl_rows(handle)
 
 
 class Command(BaseCommand):
@@ -80,7 +47,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-detect",
             action="store_true",
-            help="do not run conflict detection on the metrics that got claims",
+            help="do not defer conflict detection (the incremental job) for the "
+            "metrics that got claims",
         )
 
     def handle(self, *args, **options):
@@ -98,15 +66,9 @@ class Command(BaseCommand):
                 progress,
                 batch_size=options["batch_size"],
                 stop_on_error=options["stop_on_error"],
-                detect=False,
+                # Deferred per batch: workers run it (inline on SQLite).
+                detect=not options["no_detect"],
             )
-        if not options["no_detect"] and report.metric_ids:
-            # Detection can take a while on large metrics: show it its own bar.
-            metric_ids = sorted(report.metric_ids)
-            with tqdm(
-                metric_ids, unit=" metrics", desc="conflicts", disable=None
-            ) as bar:
-                detect_import_conflicts(report, bar)
         for error in report.errors[:SHOWN_ERRORS]:
             self.stderr.write(str(error))
         if len(report.errors) > SHOWN_ERRORS:

@@ -1,0 +1,90 @@
+"""Read the rows of an import file (CSV with a header, or JSON Lines).
+
+The rows are dicts keyed by the CSV export's columns, each with its line in the
+file under imports.LINE_KEY; a line that cannot be a row carries why under
+imports.ROW_ERROR_KEY, for import_claims to report with the line.
+"""
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Iterator
+from typing import IO, TYPE_CHECKING, Any
+
+from django.db import transaction
+
+from .exports import CSV_TEXT_COLUMNS, formula_unquoted
+from .imports import LINE_KEY, ROW_ERROR_KEY
+
+if TYPE_CHECKING:
+    from factcheck.jobs.models import Job
+
+    from ..models import ClaimImport
+
+
+def csv_rows(handle: IO[str]) -> Iterator[dict[str, Any]]:
+    """Yield the rows of a CSV text with a header, each with its first line number.
+
+    Text cells the export wrote spreadsheet-safe lose that apostrophe again.
+    """
+    reader = csv.DictReader(handle)
+    line = reader.line_num + 1
+    for row in reader:
+        if None in row:
+            row = {ROW_ERROR_KEY: "More cells than the header has columns."}
+        else:
+            row = {
+                column: formula_unquoted(cell)
+                if column in CSV_TEXT_COLUMNS and cell
+                else cell
+                for column, cell in row.items()
+            }
+        yield {**row, LINE_KEY: line}
+        line = reader.line_num + 1
+
+
+def jsonl_rows(lines: Iterable[str]) -> Iterator[dict[str, Any]]:
+    """Yield the objects of JSON Lines, each with its line number."""
+    for line, text in enumerate(lines, start=1):
+        if not text.strip():
+            continue
+        try:
+            row = json.loads(text)
+        except json.JSONDecodeError as error:
+            row = {ROW_ERROR_KEY: f"Not JSON: {error}"}
+        if not isinstance(row, dict):
+            row = {ROW_ERROR_KEY: "Not a JSON object."}
+        yield {**row, LINE_KEY: line}
+
+
+def claim_import_start(
+    *, by: Any, format: str, content: str, filename: str = ""
+) -> "Job":
+    """Keep an uploaded file of claims and start the job that imports it.
+
+    One transaction: the upload exists exactly when its job does. The job
+    (tasks.import_upload) validates every row, then stores all of them in one
+    transaction or none.
+    """
+    from factcheck.jobs import start_job
+
+    from .. import tasks
+    from ..models import ClaimImport
+
+    with transaction.atomic():
+        upload = ClaimImport(
+            format=format,
+            content=content,
+            filename=filename[:255],
+            created_by=by if by is not None and by.is_authenticated else None,
+        )
+        upload.full_clean()
+        upload.save()
+        return start_job(tasks.import_upload, by=by, import_id=upload.pk)
+
+
+def upload_rows(upload: "ClaimImport") -> Iterator[dict[str, Any]]:
+    """Yield the rows of a ClaimImport's file."""
+    if upload.format == upload.Format.CSV:
+        return csv_rows(io.StringIO(upload.content.lstrip("\ufeff"), newline=""))
+    return jsonl_rows(io.StringIO(upload.content))
