@@ -173,8 +173,13 @@ class ReplicaHealth:
 
     def connect(self, alias: str) -> str:
         """Open the replica's connection if needed; return why it failed, if it did."""
+        wrapper = connections[alias]
         try:
-            connections[alias].ensure_connection()
+            # With CONN_HEALTH_CHECKS, a connection kept from an earlier request is
+            # pinged once per request: a replica stopped since is noticed here,
+            # before a query of the request fails on it.
+            wrapper.close_if_health_check_failed()
+            wrapper.ensure_connection()
         except DatabaseError as error:
             _close_quietly(alias)
             return f"cannot be reached ({_first_line(error)})"
