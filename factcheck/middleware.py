@@ -119,8 +119,10 @@ class ReplicaReadsMiddleware:
                 return self.get_response(request)
         with replicas.replica_reads() as reads:
             response = self.get_response(request)
+        if response.status_code < 500 or not reads.used_replicas:
+            return response
         failed = [alias for alias in reads.used_replicas if _replica_failed(alias)]
-        if not failed or response.status_code < 500:
+        if not failed:
             return response
         for alias in failed:
             replicas.health.mark_down(alias, "failed during a request")
