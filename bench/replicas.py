@@ -211,6 +211,7 @@ def cpu_per_request(options, ids: list[int]) -> None:
     from rest_framework.test import APIClient
 
     from claims.models import Claim
+    from factcheck.db import replicas
 
     user, _ = get_user_model().objects.get_or_create(
         username="bench-replicas", defaults={"is_staff": True, "is_superuser": True}
@@ -252,17 +253,22 @@ def cpu_per_request(options, ids: list[int]) -> None:
             HTTP_IF_MATCH=current["ETag"],
         )
 
+    configured = replicas.replica_aliases
     paths = [
-        ("GET list (50 claims)", read_list, (200,)),
-        ("GET detail", read_detail, (200,)),
-        ("POST claim", write_create, (201,)),
-        ("PATCH claim (If-Match; its GET included)", write_update, (200,)),
+        ("GET list (50 claims), primary alone", read_list, (200,), "alone"),
+        ("GET list (50 claims), with the replica", read_list, (200,), None),
+        ("GET detail, primary alone", read_detail, (200,), "alone"),
+        ("GET detail, with the replica", read_detail, (200,), None),
+        ("POST claim", write_create, (201,), None),
+        ("PATCH claim (If-Match; its GET included)", write_update, (200,), None),
     ]
     print(
         f"\nCPU per request, one at a time, {options.samples} samples "
         "(ms: web process | primary | replica):"
     )
-    for label, call, expected in paths:
+    for label, call, expected, setup in paths:
+        # "primary alone": no replica configured for these requests.
+        replicas.replica_aliases = list if setup == "alone" else configured
         for _ in range(5):  # warm up: the connections are open after it
             call()
         primary_pids = cluster_pids(_port(options.primary_url))
@@ -283,9 +289,10 @@ def cpu_per_request(options, ids: list[int]) -> None:
         replica = cpu_seconds(replica_pids) - replica
         per = 1000 / options.samples
         print(
-            f"  {label:42} {web * per:6.2f} | {primary * per:6.2f} | "
+            f"  {label:45} {web * per:6.2f} | {primary * per:6.2f} | "
             f"{replica * per:6.2f}   (wall {wall * per:6.2f})"
         )
+    replicas.replica_aliases = configured
     Claim.objects.filter(pk__in=[i for i in created if i]).delete()
     connections.close_all()
 
