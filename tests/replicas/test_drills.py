@@ -55,6 +55,7 @@ ENABLED = (
 
 pytestmark = [
     pytest.mark.postgres,
+    pytest.mark.replicas,
     pytest.mark.skipif(
         not ENABLED,
         reason="needs the cluster: FACTCHECK_CLUSTER_TESTS=1, DATABASE_URL at its "
