@@ -280,6 +280,26 @@ def test_a_replica_behind_is_skipped_and_used_again_once_it_catches_up(
     assert "Replica replica_0 serves reads again" in caplog.text
 
 
+def test_a_replica_that_fails_after_its_check_is_read_again_on_the_primary(
+    served, caplog, monkeypatch, reader_token
+):
+    claim = ClaimFactory()
+    replicated()
+    reader = token_client(reader_token)
+    assert (
+        request_on(served, reader, "get", f"{CLAIMS}{claim.pk}/")[0].status_code == 200
+    )
+    # The replica passed its check and then died before the request's queries.
+    monkeypatch.setattr(replicas.health, "usable", lambda alias: True)
+    cluster("stop-replica")
+    caplog.set_level(logging.WARNING, logger="factcheck.replicas")
+    response, aliases = request_on(served, reader, "get", f"{CLAIMS}{claim.pk}/")
+    assert response.status_code == 200, response.content
+    assert response.json()["id"] == claim.pk
+    assert aliases[0] == REPLICA and aliases[-1] == "default"
+    assert "again from the primary after replica_0 failed" in caplog.text
+
+
 def run_load(worker, threads: int, seconds: float, during) -> list:
     """Run worker(results) in threads for `seconds` while `during()` runs; gather."""
     results: list = []
