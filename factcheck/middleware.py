@@ -70,9 +70,15 @@ class DatabaseGuardMiddleware:
     def process_exception(self, request, exception):
         if not isinstance(exception, OperationalError):
             return None
-        logger.warning(
-            "Answered 503 for %s: %s", request.path, exception, exc_info=exception
-        )
+        reads = replicas.current_reads()
+        if reads is not None and reads.used_replicas:
+            # ReplicaReadsMiddleware runs the request again on the primary if the
+            # replica failed, and logs it; this 503 is then never sent.
+            logger.info("Database error reading %s: %s", request.path, exception)
+        else:
+            logger.warning(
+                "Answered 503 for %s: %s", request.path, exception, exc_info=exception
+            )
         if isinstance(exception.__cause__, psycopg.errors.QueryCanceled):
             detail = (
                 "The database took too long to answer and the query was cancelled. "
@@ -126,7 +132,7 @@ class ReplicaReadsMiddleware:
             return response
         for alias in failed:
             replicas.health.mark_down(alias, "failed during a request")
-            connections[alias].close()
+            replicas.close_quietly(alias)
         replicas.logger.warning(
             "Reading %s again from the primary after %s failed",
             request.path,
@@ -152,7 +158,8 @@ class ReplicaReadsMiddleware:
 
     def remember_write(self, request, response) -> None:
         seconds = settings.DATABASE_READ_YOUR_WRITES_SECONDS
-        if seconds <= 0:
+        # A 4xx changed nothing; a 5xx may have come after its commit.
+        if seconds <= 0 or 400 <= response.status_code < 500:
             return
         response.set_signed_cookie(
             self.COOKIE,

@@ -160,7 +160,7 @@ class ReplicaHealth:
                 cursor.execute(LAG_QUERY)
                 in_recovery, pause_state, lag = cursor.fetchone()
         except DatabaseError as error:
-            _close_quietly(alias)
+            close_quietly(alias)
             return f"cannot be reached ({_first_line(error)})"
         if not in_recovery:
             return "is not a standby (promoted, or not a replica)"
@@ -181,7 +181,7 @@ class ReplicaHealth:
             wrapper.close_if_health_check_failed()
             wrapper.ensure_connection()
         except DatabaseError as error:
-            _close_quietly(alias)
+            close_quietly(alias)
             return f"cannot be reached ({_first_line(error)})"
         return ""
 
@@ -202,7 +202,7 @@ class ReplicaHealth:
 health = ReplicaHealth()
 
 
-def _close_quietly(alias: str) -> None:
+def close_quietly(alias: str) -> None:
     try:
         connections[alias].close()
     except DatabaseError:

@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from django.core.cache import cache
 from django.db import DatabaseError
 from django.http import HttpResponse
 from django.test import RequestFactory
@@ -234,6 +235,7 @@ rf = RequestFactory()
 @pytest.fixture
 def seen(two_replicas):
     """Run ReplicaReadsMiddleware around a view that records where it reads."""
+    cache.clear()  # writes remembered by earlier tests
     where = []
 
     def view(request):
@@ -259,6 +261,20 @@ def test_a_write_reads_from_the_primary_and_its_client_then_does_too(seen, setti
     middleware(rf.get("/api/v1/claims/", HTTP_AUTHORIZATION="Token other"))
     assert where[1:3] == ["default", "default"]
     assert where[3].startswith("replica_")
+
+
+def test_a_refused_write_is_not_remembered(seen):
+    middleware, where = seen
+
+    def refused(request):
+        return HttpResponse(status=403)
+
+    response = ReplicaReadsMiddleware(refused)(
+        rf.post("/api/v1/claims/", HTTP_AUTHORIZATION="Token abc")
+    )
+    assert ReplicaReadsMiddleware.COOKIE not in response.cookies
+    middleware(rf.get("/api/v1/claims/", HTTP_AUTHORIZATION="Token abc"))
+    assert where[0].startswith("replica_")
 
 
 def test_a_forged_write_cookie_is_ignored(seen):
@@ -312,10 +328,7 @@ def test_a_safe_request_whose_replica_failed_is_run_again_on_the_primary(
     monkeypatch.setattr(
         replicas.health, "mark_down", lambda alias, why: marked.append(alias)
     )
-    monkeypatch.setattr(
-        "factcheck.middleware.connections",
-        {"replica_0": FakeWrapper(None), "replica_1": FakeWrapper(None)},
-    )
+    monkeypatch.setattr(replicas, "close_quietly", lambda alias: None)
     response = ReplicaReadsMiddleware(view)(rf.get("/api/v1/claims/"))
     assert response.status_code == 200
     assert attempts[-1] == "default" and attempts[0].startswith("replica_")
