@@ -5,6 +5,7 @@ Everything that differs between machines comes from the environment.
 
 import os
 from pathlib import Path
+from typing import Any, cast
 
 import dj_database_url
 from csp.constants import NONE, SELF
@@ -214,7 +215,7 @@ else:
 # In tests a replica mirrors the test database of "default", so the suite is the same.
 DATABASE_REPLICA_URLS = env_list("DATABASE_REPLICA_URLS")
 for index, replica_url in enumerate(DATABASE_REPLICA_URLS):
-    replica = {
+    replica: dict[str, Any] = {
         **DATABASES["default"],
         **dj_database_url.parse(
             replica_url,
@@ -236,7 +237,7 @@ for index, replica_url in enumerate(DATABASE_REPLICA_URLS):
         "connect_timeout": 2,
     }
     replica["TEST"] = {"MIRROR": "default"}
-    DATABASES[f"replica_{index}"] = replica
+    DATABASES[f"replica_{index}"] = cast(Any, replica)  # a DBConfig, keys and all
 # Seconds after a write during which that client (session, token or user) reads
 # from the primary, so it sees its own write whatever the replicas' lag.
 DATABASE_READ_YOUR_WRITES_SECONDS = float(
