@@ -5,8 +5,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     DJANGO_SETTINGS_MODULE=factcheck.settings.production
 
 WORKDIR /app
-COPY requirements.txt .
-RUN pip install --no-cache-dir -r requirements.txt
+# The service's own requirements only: tests, fuzzers and linters stay out of the image.
+COPY requirements/base.txt requirements/base.txt
+RUN pip install --no-cache-dir -r requirements/base.txt
 
 COPY . .
 # collectstatic only reads settings; the real secret comes at run time. Production

@@ -8,11 +8,13 @@ HOST ?= 127.0.0.1
 .PHONY: run test venv lint format migrate worker fuzz bench bench-all load clean \
 	cluster cluster-down cluster-status pgbouncer pgbouncer-down
 
-# The environment is rebuilt whenever the lock file changes.
-$(BIN)/.installed: requirements.txt
+# The environment is rebuilt whenever a requirements file changes. Development gets
+# requirements/dev.txt (the service's own requirements/base.txt, plus tests and tools);
+# the Docker image installs base.txt only.
+$(BIN)/.installed: requirements/base.txt requirements/dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet -r requirements/dev.txt
 	touch $@
 
 venv: $(BIN)/.installed
@@ -88,9 +90,13 @@ pgbouncer:
 pgbouncer-down:
 	bin/pgbouncer-local stop
 
+# What CI checks before the tests: ruff's rules and format, mypy (strict on the pure
+# packages, the services and the selectors) and that the migrations match the models.
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	env -u DATABASE_URL $(BIN)/python manage.py makemigrations --check --dry-run
 
 format: venv
 	$(BIN)/ruff check --fix .

@@ -79,7 +79,7 @@ def write_files(folder: Path, count: int, seed: int) -> tuple[Path, Path]:
                 },
             }
         )
-        row = {column: "" for column in CSV_COLUMNS}
+        row = dict.fromkeys(CSV_COLUMNS, "")
         row.update({k: "" if v is None else v for k, v in fields.items()})
         row["document_id"] = row.pop("document")
         row["speaker_id"] = row.pop("speaker")

@@ -312,13 +312,16 @@ def agreement(options, metric) -> None:
     from claims.services.conflicts import detect_metric_conflicts, rows_for_metric
 
     rnd = random.Random(options.seed)
-    metric_ids = [metric.pk] + list(
-        Metric.objects.exclude(pk=metric.pk)
-        .filter(claims__isnull=False)
-        .distinct()
-        .order_by("?")
-        .values_list("pk", flat=True)[: options.metrics]
-    )
+    metric_ids = [
+        metric.pk,
+        *list(
+            Metric.objects.exclude(pk=metric.pk)
+            .filter(claims__isnull=False)
+            .distinct()
+            .order_by("?")
+            .values_list("pk", flat=True)[: options.metrics]
+        ),
+    ]
     print(f"\n3. Agreement: full detection of {len(metric_ids)} metrics first ...")
     for metric_id in metric_ids:
         detect_metric_conflicts(metric_id)

@@ -420,11 +420,13 @@ SEARCH_VECTOR = (
 
 def copy_rows(connection, table: str, columns: str, rows) -> int:
     count = 0
-    with connection.cursor() as cursor:
-        with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-                count += 1
+    with (
+        connection.cursor() as cursor,
+        cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
+    ):
+        for row in rows:
+            copy.write_row(row)
+            count += 1
     return count
 
 

@@ -19,6 +19,6 @@ os.environ.setdefault("API_THROTTLE_ANON", "100000000/minute")
 os.environ.setdefault("API_THROTTLE_USER", "100000000/minute")
 os.environ.setdefault("DJANGO_LOG_LEVEL", "WARNING")
 
-from factcheck.settings.production import *  # noqa: E402, F403
+from factcheck.settings.production import *  # noqa: F403
 
 ROOT_URLCONF = "bench.urls"

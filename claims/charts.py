@@ -436,7 +436,7 @@ class _Chart:
     def _label(self, text: str, mark: _Mark) -> list[str]:
         """Return the label beside a mark, where it covers no mark or earlier label."""
         width = len(text) * CHAR_WIDTH
-        left, top, right, bottom = mark.box
+        left, _top, right, _bottom = mark.box
         candidates = []
         for shift in (0, 1, -1, 2, -2, 3, -3, 4, -4):
             baseline = mark.y + 4 + shift * LABEL_HEIGHT
@@ -470,10 +470,11 @@ class _Chart:
                 f'x2="{_n(end_x)}" y2="{_n(mark.y)}" stroke="#999999" '
                 'stroke-width="0.7"/>'
             )
-        return parts + [
+        return [
+            *parts,
             f'<text class="claim-label" x="{_n(x)}" y="{_n(baseline)}" '
             f'text-anchor="{anchor}" fill="{TEXT_COLOUR}" stroke="#fafafa" '
-            f'stroke-width="3" paint-order="stroke">{escape(text)}</text>'
+            f'stroke-width="3" paint-order="stroke">{escape(text)}</text>',
         ]
 
     def _legend_and_notes(self) -> tuple[list[str], int]:

@@ -13,13 +13,13 @@ def claim_page_url(claim: Claim) -> str:
     return f"{settings.FACTCHECK_SITE_URL}/claims/{claim.pk}/"
 
 
-def _appearance(document: Document) -> dict:
-    work = {"@type": "CreativeWork", "headline": document.title}
+def _appearance(document: Document) -> dict[str, object]:
+    work: dict[str, object] = {"@type": "CreativeWork", "headline": document.title}
     if document.url:
         work["url"] = document.url
     if document.published_on:
         work["datePublished"] = document.published_display
-    if document.publisher_id:
+    if document.publisher is not None:
         work["publisher"] = {"@type": "Organization", "name": document.publisher.name}
     return work
 
@@ -61,11 +61,11 @@ def claim_review(claim: Claim) -> dict:
     if rating.rating_value is not None:
         review_rating["ratingValue"] = rating.rating_value
 
-    if claim.speaker_id:
+    if claim.speaker is not None:
         claimant = {"@type": "Person", "name": claim.speaker.name}
         if claim.speaker_role:
             claimant["jobTitle"] = claim.speaker_role
-    elif claim.document.publisher_id:
+    elif claim.document.publisher is not None:
         claimant = {"@type": "Organization", "name": claim.document.publisher.name}
     else:
         claimant = {"@type": "Organization", "name": claim.document.title}

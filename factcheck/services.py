@@ -1,8 +1,14 @@
 """The write path shared by simple resources: validate in the model, then store."""
 
-from typing import Any
+from typing import TYPE_CHECKING, TypeAlias
 
 from django.db import models, transaction
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
+
+# Who makes a change: a request's user (perhaps anonymous), or None for the system.
+Actor: TypeAlias = "User | AnonymousUser | None"
 
 
 @transaction.atomic
@@ -22,8 +28,8 @@ def record_save(
     return instance
 
 
-def acting_user(by: Any) -> Any:
+def acting_user(by: Actor) -> "User | None":
     """Return `by` when it is a signed-in user; None for the system or anonymous."""
-    if by is not None and getattr(by, "is_authenticated", False):
+    if by is not None and by.is_authenticated:
         return by
     return None

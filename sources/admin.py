@@ -43,7 +43,7 @@ class PersonAdmin(SimpleHistoryAdmin):
 
 class DocumentClaimInline(admin.TabularInline):
     model = Claim
-    fields = ["text", "status", "metric", "value", "unit", "comparator"]
+    fields = ("text", "status", "metric", "value", "unit", "comparator")
     readonly_fields = fields
     extra = 0
     show_change_link = True

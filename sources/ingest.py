@@ -26,7 +26,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import PurePath
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -37,6 +37,11 @@ from factcheck.services import record_save
 
 from .models import DatePrecision, Document, Person, Publisher, text_sha256
 from .signals import text_attached
+
+if TYPE_CHECKING:
+    from trafilatura.settings import Document as Extraction
+
+    from factcheck.services import Actor
 
 CREATED = "created"
 DUPLICATE = "duplicate"
@@ -59,6 +64,8 @@ class IngestError(ValidationError, ValueError):
     `code` says which refusal it is: empty, too_large, binary, encoding, no_text,
     date, no_document, has_text.
     """
+
+    code: str  # always given, unlike a plain ValidationError's
 
     def __init__(self, reason: str, *, field: str = "file", code: str = "invalid"):
         super().__init__({field: [ValidationError(reason, code=code)]})
@@ -104,7 +111,7 @@ def ingest_document(
     type: str = "",
     language: str = "",
     attach_to: Document | int | None = None,
-    by=None,
+    by: Actor = None,
 ) -> IngestResult:
     """Store the text in `content` as a document, a new version, or not at all.
 
@@ -241,6 +248,7 @@ def _decode(content: bytes, *, filename: str, content_type: str) -> tuple[str, b
 
 def _declared_charset(content_type: str, html: bytes) -> str:
     """Return a charset named by the content type or an HTML meta tag, if it exists."""
+    match: re.Match[str] | re.Match[bytes] | None
     match = re.search(r"charset=[\"']?([\w.:-]+)", content_type, re.IGNORECASE)
     if match is None and html:
         match = re.search(rb"<meta[^>]+charset=[\"']?([\w.:-]+)", html[:4096], re.I)
@@ -271,19 +279,24 @@ def _extract_html(html: str) -> _Extracted:
     """Return the main text of an HTML page, with the title and date it gives."""
     import trafilatura
 
-    extracted = trafilatura.bare_extraction(
-        html,
-        with_metadata=True,
-        include_comments=False,
-        include_tables=True,
-        include_images=False,
-        favor_precision=True,
+    # A trafilatura Document: a dict only with as_dict=True.
+    extracted = cast(
+        "Extraction | None",
+        trafilatura.bare_extraction(
+            html,
+            with_metadata=True,
+            include_comments=False,
+            include_tables=True,
+            include_images=False,
+            favor_precision=True,
+        ),
     )
     if extracted is None or not (extracted.text or "").strip():
         raise IngestError("No main text found in the HTML page.", code="no_text")
     # trafilatura separates paragraphs with one line break; a blank line keeps
     # headings and paragraphs apart for reading and for sentence splitting.
-    lines = [line.strip() for line in extracted.text.splitlines() if line.strip()]
+    text = extracted.text or ""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
     return _Extracted(
         text="\n\n".join(lines),
         title=" ".join((extracted.title or "").split()),
@@ -393,15 +406,16 @@ def _given(metadata: dict) -> dict:
     return values
 
 
-def _save(document: Document, values: dict, authors: list[Person], by) -> None:
+def _save(document: Document, values: dict, authors: list[Person], by: Actor) -> None:
     if by is not None and getattr(by, "is_authenticated", False):
-        document._history_user = by
+        # Read by django-simple-history on save; the stubs do not know it.
+        document._history_user = by  # type: ignore[attr-defined]
     many = {"authors": authors} if authors else None
     record_save(instance=document, values=values, many=many)
 
 
 def _attach_to(
-    target: Document | int, text: str, metadata: dict, authors: list[Person], by
+    target: Document | int, text: str, metadata: dict, authors: list[Person], by: Actor
 ) -> IngestResult:
     pk = target.pk if isinstance(target, Document) else target
     document = Document.objects.select_for_update().filter(pk=pk).first()
@@ -426,7 +440,7 @@ def _attach_to(
 
 
 def _attach(
-    document: Document, text: str, metadata: dict, authors: list[Person], by
+    document: Document, text: str, metadata: dict, authors: list[Person], by: Actor
 ) -> IngestResult:
     """Store `text` on a document that had none, filling only its empty fields."""
     values = {"text": text}
@@ -448,7 +462,7 @@ def _attach(
 
 
 def _new_version(
-    current: Document, text: str, metadata: dict, authors: list[Person], by
+    current: Document, text: str, metadata: dict, authors: list[Person], by: Actor
 ) -> IngestResult:
     """Store `text` as the next version of `current`, copying what was not given."""
     copied = {

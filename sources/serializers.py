@@ -1,3 +1,6 @@
+from collections.abc import Callable
+from typing import Any
+
 from rest_framework import serializers
 
 from factcheck.api.serializers import StrictFieldsMixin
@@ -59,8 +62,11 @@ class DocumentSerializer(StrictFieldsMixin, serializers.ModelSerializer):
         ]
         read_only_fields = ["text_sha256", "created_at", "updated_at"]
         # Uniqueness is checked once, by the model's constraints in full_clean().
-        validators = []
-        extra_kwargs = {"url": {"validators": []}, "text": {"write_only": False}}
+        validators: list[Callable[..., None]] = []
+        extra_kwargs: dict[str, dict[str, Any]] = {
+            "url": {"validators": []},
+            "text": {"write_only": False},
+        }
 
     def validate_text(self, value):
         if self.instance is not None and value != self.instance.text:

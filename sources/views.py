@@ -59,7 +59,7 @@ class DocumentFilter(filters.FilterSet):
 
     class Meta:
         model = Document
-        fields = []
+        fields: list[str] = []
 
 
 class DocumentViewSet(RecordViewSet):

@@ -114,7 +114,7 @@ class ClaimFilter(django_filters.FilterSet):
 
     class Meta:
         model = Claim
-        fields = []
+        fields: list[str] = []
 
     def filter_metric(self, queryset, name, value):
         return queryset.filter(metric_lookup(value))
@@ -147,7 +147,7 @@ class EvidenceFilter(django_filters.FilterSet):
 
     class Meta:
         model = Evidence
-        fields = []
+        fields: list[str] = []
 
 
 class ClaimLinkFilter(django_filters.FilterSet):
@@ -158,7 +158,7 @@ class ClaimLinkFilter(django_filters.FilterSet):
 
     class Meta:
         model = ClaimLink
-        fields = []
+        fields: list[str] = []
 
     def filter_claim(self, queryset, name, value):
         return queryset.filter(Q(from_claim_id=value) | Q(to_claim_id=value))
@@ -179,7 +179,7 @@ class ConflictFilter(django_filters.FilterSet):
 
     class Meta:
         model = ClaimLink
-        fields = []
+        fields: list[str] = []
 
     def filter_metric(self, queryset, name, value):
         return queryset.filter(metric_lookup(value, "from_claim__metric"))

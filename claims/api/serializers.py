@@ -1,5 +1,8 @@
 """What clients write, and the smaller resources they read."""
 
+from collections.abc import Callable
+from typing import Any
+
 from rest_framework import serializers
 
 from factcheck.api.serializers import StrictFieldsMixin
@@ -13,8 +16,11 @@ class MetricSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     class Meta:
         model = Metric
         fields = ["id", "name", "slug", "unit", "description"]
-        validators = []
-        extra_kwargs = {"name": {"validators": []}, "slug": {"validators": []}}
+        validators: list[Callable[..., None]] = []
+        extra_kwargs: dict[str, dict[str, Any]] = {
+            "name": {"validators": []},
+            "slug": {"validators": []},
+        }
 
 
 class ClaimInputSerializer(StrictFieldsMixin, serializers.ModelSerializer):
@@ -103,7 +109,7 @@ class ClaimLinkSerializer(StrictFieldsMixin, serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = ["detected", "created_at"]
-        validators = []
+        validators: list[Callable[..., None]] = []
 
 
 class ClaimVersionSerializer(serializers.Serializer):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -297,9 +298,7 @@ def _clauses(
 ) -> list[tuple[int, int]]:
     """Return the sentence cut between its figures at the strongest boundaries."""
     cuts = []
-    for (_, first_end, _), (second_start, _, _) in zip(
-        figures, figures[1:], strict=False
-    ):
+    for (_, first_end, _), (second_start, _, _) in itertools.pairwise(figures):
         for boundary in _CLAUSE_BOUNDARIES:
             found = list(boundary.finditer(sentence, first_end, second_start))
             if found:

@@ -193,7 +193,7 @@ def link_bits(held: dict[Key, Held]) -> dict[Pair, int]:
     """Return, for every pair of claims some seer holds, which figures hold it."""
     bits: dict[Pair, int] = defaultdict(int)
     for seer, hold in held.items():
-        for other in hold.keys():
+        for other in hold.keys():  # noqa: SIM118 - Held is a mapping view, not iterable
             pair, bit = _bit(seer, other)
             bits[pair] |= bit
     return dict(bits)
@@ -265,7 +265,8 @@ def compare_figures(
     conflicts = []
     for pair, bits in sorted(link_bits(found.holds).items()):
         reason = reasons.reason(pair, bits, found.figures)
-        assert reason is not None  # every held figure is in the pool
+        if reason is None:  # every held figure is in the pool
+            raise LookupError(f"no reason for the held pair {pair}")
         conflicts.append(Conflict(pair[0], pair[1], reason))
     flags = {claim_id: flag for claim_id, flag in found.flags.items() if flag}
     return Comparison(conflicts=conflicts, flags=flags)
@@ -439,7 +440,8 @@ def _describe(figure: Figure, tolerance: Decimal) -> tuple[str, str]:
             period = f"{preposition} {period}"
         return text, period
     implied = implied_interval(row, tolerance)
-    assert implied is not None  # an implied figure exists only when this is not None
+    if implied is None:  # an implied figure exists only when this is not None
+        raise ValueError(f"claim {row.claim_id} has no implied interval")
     point = implied[0]
     stated = format_figure(row.value, row.unit, row.comparator, row.value_upper)
     text = (
@@ -482,7 +484,8 @@ class _Descriptions:
 
 def _change_words(row: FigureRow) -> str:
     change = row.change_percent
-    assert change is not None  # only implied figures, which have a change, get here
+    if change is None:  # only implied figures, which have a change, get here
+        raise ValueError(f"claim {row.claim_id} states no change")
     direction = "drop" if change < 0 else "rise"
     size = f"{_plain(abs(change))}%"
     return {

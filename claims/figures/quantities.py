@@ -179,8 +179,15 @@ _ISO_CODES = frozenset(
 )
 _CURRENCY_WORDS = {
     **dict.fromkeys(
-        ["us dollars", "us dollar", "u.s. dollars", "u.s. dollar", "american dollars"]
-        + ["dollars", "dollar"],
+        [
+            "us dollars",
+            "us dollar",
+            "u.s. dollars",
+            "u.s. dollar",
+            "american dollars",
+            "dollars",
+            "dollar",
+        ],
         "USD",
     ),
     **dict.fromkeys(["euros", "euro"], "EUR"),
@@ -349,7 +356,8 @@ def parse_amount(text: str, *, default_unit: str = "") -> ParsedAmount:
     item = amounts[0]
     if item.problem:
         raise AmountParseError(item.problem)
-    assert item.amount is not None
+    if item.amount is None:  # a parsed item has an amount or a problem
+        raise AmountParseError("No amount found.")
     if item.amount.unit:
         return item.amount
     if default_unit:

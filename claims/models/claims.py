@@ -1,12 +1,14 @@
 """Claims: the statement, its source and speaker, its figure and its verdict."""
 
 from decimal import Decimal
+from typing import Self
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 from simple_history.models import HistoricalRecords
 
 from sources.models import (
@@ -26,19 +28,19 @@ from .metrics import Metric
 
 
 class ClaimQuerySet(models.QuerySet):
-    def reviewed(self):
+    def reviewed(self) -> Self:
         """Return the claims that carry a verdict."""
         return self.filter(status__in=VERDICTS)
 
-    def about_metric(self, metric):
+    def about_metric(self, metric: Metric | int | None) -> Self:
         """Return the claims whose figure measures `metric`."""
         return self.filter(metric=metric)
 
-    def with_figure(self):
+    def with_figure(self) -> Self:
         """Return the claims that state a figure (a value)."""
         return self.filter(value__isnull=False)
 
-    def with_relations(self):
+    def with_relations(self) -> Self:
         """Load what a claim list shows in the same query."""
         return self.select_related("document__publisher", "speaker", "metric")
 
@@ -215,7 +217,7 @@ class Claim(StatedFigure):
             # tie-breaker: a page and a cursor position are read off the index
             # instead of sorting every claim.
             models.Index(
-                models.functions.Coalesce(
+                Coalesce(
                     "claimed_on",
                     models.Value("0001-01-01", output_field=models.DateField()),
                 ),
@@ -223,7 +225,7 @@ class Claim(StatedFigure):
                 name="claim_sort_claimed_on_idx",
             ),
             models.Index(
-                models.functions.Coalesce(
+                Coalesce(
                     "period_start",
                     models.Value("0001-01-01", output_field=models.DateField()),
                 ),
@@ -231,7 +233,7 @@ class Claim(StatedFigure):
                 name="claim_sort_period_start_idx",
             ),
             models.Index(
-                models.functions.Coalesce("value", models.Value(Decimal("-1e21"))),
+                Coalesce("value", models.Value(Decimal("-1e21"))),
                 "id",
                 name="claim_sort_value_idx",
             ),

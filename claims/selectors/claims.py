@@ -1,12 +1,14 @@
 """Reads that need more than a queryset method."""
 
+import itertools
 from datetime import date
 from decimal import Decimal
+from typing import Any, cast
 
-from django.db.models import Prefetch, Value
+from django.db.models import Field, Prefetch, Value
 from django.db.models.functions import Coalesce
 
-from ..models import Claim, ClaimLink
+from ..models import Claim, ClaimLink, ClaimQuerySet
 from ..ratings import VERDICTS
 from ..workflow import JUDGED_FIELDS
 
@@ -14,7 +16,15 @@ from ..workflow import JUDGED_FIELDS
 UNINTERESTING_FIELDS = {"updated_at", "updated_by", "version", "comparison_flag"}
 
 
-def claim_versions(*, claim_id: int) -> list:
+def claim_attname(name: str) -> str:
+    """Return the attribute that holds the Claim field `name` (metric: metric_id).
+
+    `name` is a concrete field (JUDGED_FIELDS are), not a reverse relation.
+    """
+    return cast("Field[Any, Any]", Claim._meta.get_field(name)).attname
+
+
+def claim_versions(*, claim_id: int) -> list[Any]:
     """Return a claim's history rows, newest first, each with `.changes` set.
 
     `.changes` lists {field, old, new} against the version before it, from one query.
@@ -27,7 +37,7 @@ def claim_versions(*, claim_id: int) -> list:
     )
     previous = None
     for record in records:
-        changes = []
+        changes: list[dict[str, str | None]] = []
         if previous is not None:
             delta = record.diff_against(previous, excluded_fields=UNINTERESTING_FIELDS)
             changes = [
@@ -52,7 +62,7 @@ def judged_content_editors(*, claim_id: int | None) -> set[int]:
     """
     if claim_id is None:
         return set()
-    judged = [Claim._meta.get_field(name).attname for name in JUDGED_FIELDS]
+    judged = [claim_attname(name) for name in JUDGED_FIELDS]
     history = Claim.history.filter(id=claim_id)
     last_verdict = (
         history.filter(status__in=VERDICTS)
@@ -70,13 +80,13 @@ def judged_content_editors(*, claim_id: int | None) -> set[int]:
     editors = set()
     if last_verdict is None and records and records[0]["history_type"] == "+":
         editors.add(records[0]["history_user_id"])
-    for before, after in zip(records, records[1:], strict=False):
+    for before, after in itertools.pairwise(records):
         if any(before[name] != after[name] for name in judged):
             editors.add(after["history_user_id"])
     return editors - {None}
 
 
-def _plain(value):
+def _plain(value: object) -> str | None:
     return None if value is None else str(value)
 
 
@@ -88,7 +98,7 @@ CLAIM_SORT_KEYS = {
 }
 
 
-def reviewable_claims():
+def reviewable_claims() -> ClaimQuerySet:
     """Return claims with what their ClaimReview needs (appearances) loaded in bulk."""
     return Claim.objects.with_relations().prefetch_related(
         Prefetch(

@@ -3,6 +3,7 @@
 import functools
 import json
 from decimal import Decimal
+from typing import Any
 
 from django.db import connection, connections, router
 from psycopg import sql
@@ -15,7 +16,7 @@ from ..models import Claim, ClaimLink
 _CONTRADICTS = ClaimLink.Relation.CONTRADICTS
 
 
-def conflicts_of(claim_ids: list[int]) -> dict[int, list[dict]]:
+def conflicts_of(claim_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
     """Return each claim's `contradicts` links, both ways, in one query.
 
     Every id asked for is a key; each link is described from that claim's side:
@@ -23,7 +24,7 @@ def conflicts_of(claim_ids: list[int]) -> dict[int, list[dict]]:
     note as the reason and whether detection made it.
     """
     ids = set(claim_ids)
-    result: dict[int, list[dict]] = {claim_id: [] for claim_id in claim_ids}
+    result: dict[int, list[dict[str, Any]]] = {claim_id: [] for claim_id in claim_ids}
     if not ids:
         return result
     # Raw SQL is routed as the ORM's reads are (a replica inside a safe request).
@@ -87,12 +88,12 @@ def conflicts_sql(vendor: str) -> str:
     ).as_string()
 
 
-def _conflicts_params(ids: list[int]) -> list:
+def _conflicts_params(ids: list[int]) -> list[str | list[int]]:
     members = ids if connection.vendor == "postgresql" else json.dumps(ids)
     return [_CONTRADICTS, members, members]
 
 
-def _decimal(value) -> Decimal | None:
+def _decimal(value: Decimal | float | None) -> Decimal | None:
     # SQLite hands back a decimal column as a float or an int.
     if value is None or isinstance(value, Decimal):
         return value

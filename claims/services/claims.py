@@ -1,5 +1,6 @@
 """Writes with rules: every change to a claim goes through here."""
 
+import datetime
 from functools import partial
 
 from django.core.exceptions import ValidationError
@@ -7,12 +8,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from factcheck.jobs import defer
-from factcheck.services import acting_user
+from factcheck.services import Actor, acting_user
 
 from .. import tasks
 from ..models import Claim, ClaimLink, Evidence
 from ..ratings import Status
-from ..selectors.claims import judged_content_editors
+from ..selectors.claims import claim_attname, judged_content_editors
 from ..workflow import JUDGED_FIELDS, plan_claim_save
 from .conflicts import FIGURE_COLUMNS, figure_row_data
 
@@ -21,7 +22,7 @@ from .conflicts import FIGURE_COLUMNS, figure_row_data
 def claim_save(
     *,
     claim: Claim,
-    by=None,
+    by: Actor = None,
     expected_version: int | None = None,
     change_reason: str = "",
 ) -> Claim:
@@ -36,15 +37,18 @@ def claim_save(
     stored = None
     if claim.pk is not None:
         stored = Claim.objects.select_for_update().filter(pk=claim.pk).first()
-    if stored is not None and expected_version is not None:
-        if stored.version != expected_version:
-            raise ValidationError(
-                {
-                    "version": f"Someone else saved this claim after you opened it "
-                    f"(your version {expected_version}, now {stored.version}). "
-                    "Reload it and reapply your change."
-                }
-            )
+    if (
+        stored is not None
+        and expected_version is not None
+        and stored.version != expected_version
+    ):
+        raise ValidationError(
+            {
+                "version": f"Someone else saved this claim after you opened it "
+                f"(your version {expected_version}, now {stored.version}). "
+                "Reload it and reapply your change."
+            }
+        )
     claim.default_claimed_on()
     judged = judged_changes(stored, claim) if stored is not None else []
     plan = plan_claim_save(
@@ -58,26 +62,34 @@ def claim_save(
         content_editor_ids=partial(judged_content_editors, claim_id=claim.pk),
     )
     claim.status, claim.rationale = plan.status, plan.rationale
+    user = acting_user(by)
     if plan.verdict_act:
         claim.reviewed_at = timezone.now()
-        claim.reviewed_by = acting_user(by)
+        claim.reviewed_by = user
         claim.first_reviewed_at = (
             stored.first_reviewed_at if stored else None
         ) or claim.reviewed_at
-    if acting_user(by) is not None:
+    # _history_user and _change_reason are read by django-simple-history on save;
+    # the stubs do not know them.
+    if user is not None:
         if stored is None:
-            claim.created_by = by
-        claim.updated_by = by
-        claim._history_user = by
+            claim.created_by = user
+        claim.updated_by = user
+        claim._history_user = user  # type: ignore[attr-defined]
     claim.version = stored.version + 1 if stored else 1
     if change_reason:
-        claim._change_reason = change_reason
+        claim._change_reason = change_reason  # type: ignore[attr-defined]
     elif plan.reopened:
-        claim._change_reason = "Reopened: what the verdict judged was changed"
+        reason = "Reopened: what the verdict judged was changed"
+        claim._change_reason = reason  # type: ignore[attr-defined]
     if stored is not None:
         _record_baseline(stored)
     figure_changed = stored is None or _figure_changed(stored, claim)
-    if not figure_changed and stored.conflicts_checked_version == stored.version:
+    if (
+        stored is not None
+        and not figure_changed
+        and stored.conflicts_checked_version == stored.version
+    ):
         # Nothing detection reads changed: the last check still holds.
         claim.conflicts_checked_version = claim.version
     claim.full_clean()
@@ -99,7 +111,7 @@ def judged_changes(stored: Claim, claim: Claim) -> list[str]:
     """Return the fields a verdict judges whose value `claim` changes from `stored`."""
     changed = []
     for name in JUDGED_FIELDS:
-        attname = Claim._meta.get_field(name).attname
+        attname = claim_attname(name)
         if getattr(stored, attname) != getattr(claim, attname):
             changed.append(name)
     return changed
@@ -112,7 +124,8 @@ def _record_baseline(stored: Claim) -> None:
     the state before the first recorded change, that change could not be told.
     """
     if not Claim.history.filter(id=stored.pk).exists():
-        stored._history_user = None  # not the user of the request: nobody recorded
+        # Not the user of the request: nobody recorded (django-simple-history).
+        stored._history_user = None  # type: ignore[attr-defined]
         Claim.history.bulk_history_create(
             [stored],
             default_change_reason="State before the first recorded change",
@@ -131,9 +144,10 @@ def refresh_conflicts_after_commit(
     """
     old = [figure_row_data(before)] if before is not None and before.metric_id else []
     metric_ids = {
-        before.metric_id if before is not None else None,
-        after.metric_id if after is not None else None,
-    } - {None}
+        claim.metric_id
+        for claim in (before, after)
+        if claim is not None and claim.metric_id is not None
+    }
     for metric_id in sorted(metric_ids):
         defer(
             tasks.refresh_conflicts,
@@ -145,10 +159,11 @@ def refresh_conflicts_after_commit(
 
 
 @transaction.atomic
-def claim_delete(*, claim: Claim, by=None) -> None:
+def claim_delete(*, claim: Claim, by: Actor = None) -> None:
     """Delete a claim (its history stays; it can be restored); recheck its metric."""
-    if acting_user(by) is not None:
-        claim._history_user = by
+    user = acting_user(by)
+    if user is not None:
+        claim._history_user = user  # type: ignore[attr-defined]  # simple_history
     claim_id = claim.pk
     claim.delete()
     refresh_conflicts_after_commit(claim_id=claim_id, before=claim, after=None)
@@ -158,7 +173,7 @@ def claim_set_status(
     *,
     claim: Claim,
     status: str,
-    by=None,
+    by: Actor = None,
     rationale: str = "",
     change_reason: str = "",
 ) -> Claim:
@@ -170,7 +185,7 @@ def claim_set_status(
 
 
 @transaction.atomic
-def claim_restore_deleted(*, claim_id: int, by=None) -> Claim:
+def claim_restore_deleted(*, claim_id: int, by: Actor = None) -> Claim:
     """Bring back a deleted claim as it was, with its evidence and links."""
     if Claim.objects.filter(pk=claim_id).exists():
         raise ValidationError(f"Claim {claim_id} exists; there is nothing to restore.")
@@ -181,12 +196,14 @@ def claim_restore_deleted(*, claim_id: int, by=None) -> Claim:
     )
     if record is None:
         raise ValidationError(f"No deleted claim {claim_id} in the history.")
-    claim = record.instance
+    claim: Claim = record.instance
     claim.version = record.version + 1
-    claim._change_reason = "Restored after deletion"
-    if acting_user(by) is not None:
-        claim._history_user = by
-        claim.updated_by = by
+    # For django-simple-history's record of the save.
+    claim._change_reason = "Restored after deletion"  # type: ignore[attr-defined]
+    user = acting_user(by)
+    if user is not None:
+        claim._history_user = user  # type: ignore[attr-defined]
+        claim.updated_by = user
     claim.full_clean(validate_unique=False)
     claim.save(force_insert=True)
     _restore_deleted_rows(claim, record.history_date, by)
@@ -194,9 +211,11 @@ def claim_restore_deleted(*, claim_id: int, by=None) -> Claim:
     return claim
 
 
-def _restore_deleted_rows(claim: Claim, deleted_at, by) -> None:
+def _restore_deleted_rows(
+    claim: Claim, deleted_at: datetime.datetime, by: Actor
+) -> None:
     """Restore the evidence and links deleted together with the claim."""
-    window = (deleted_at - timezone.timedelta(seconds=5), deleted_at)
+    window = (deleted_at - datetime.timedelta(seconds=5), deleted_at)
     for record in Evidence.history.filter(
         claim_id=claim.pk, history_type="-", history_date__range=window
     ):

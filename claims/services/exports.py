@@ -16,7 +16,9 @@ those characters. Other texts, `'quoted'` for one, are written as they are.
 import csv
 import io
 import re
+from collections.abc import Iterator
 from itertools import islice
+from typing import Any
 
 import psycopg
 from django.db import connection, transaction
@@ -25,6 +27,7 @@ from django.db.models import (
     F,
     Func,
     Q,
+    QuerySet,
     TextField,
     Value,
     When,
@@ -32,6 +35,8 @@ from django.db.models import (
 from django.db.models.functions import Concat, Left, Ord
 from django.db.models.lookups import In
 from psycopg import sql
+
+from ..models import Claim
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 FORMULA_CODES = [ord(start) for start in FORMULA_STARTS]
@@ -113,7 +118,7 @@ CSV_TEXT_COLUMNS = frozenset(
 )
 
 
-def csv_rows(queryset):
+def csv_rows(queryset: QuerySet[Claim]) -> QuerySet[Claim, tuple[Any, ...]]:
     """Return the CSV export's rows, text cells already spreadsheet-safe.
 
     Both writers read these rows, so COPY and Python's csv module write the same cells.
@@ -126,7 +131,7 @@ def csv_rows(queryset):
     )
 
 
-def stream_claims_csv(queryset):
+def stream_claims_csv(queryset: QuerySet[Claim]) -> Iterator[bytes | str]:
     """Yield the claims as CSV in chunks, in constant memory."""
     rows = csv_rows(queryset)
     if connection.vendor == "postgresql":
@@ -135,7 +140,7 @@ def stream_claims_csv(queryset):
         yield from written_csv(rows)
 
 
-def copied_csv(rows):
+def copied_csv(rows: QuerySet[Claim, tuple[Any, ...]]) -> Iterator[bytes]:
     # PostgreSQL writes the CSV itself (COPY ... TO STDOUT), several times faster
     # than Python's csv module over rows the ORM has converted. COPY takes no bound
     # parameters, so the query's are written into it by psycopg's own quoting.
@@ -151,19 +156,19 @@ def copied_csv(rows):
         # The ORM's own statement, its parameters quoted by psycopg, inside COPY.
         query = psycopg.ClientCursor(database).mogrify(select, params)
         copy_statement = sql.SQL("COPY ({}) TO STDOUT (FORMAT csv)").format(
-            sql.SQL(query)  # type: ignore[arg-type]  # built by the ORM, not typed
+            sql.SQL(query)  # built by the ORM
         )
         with database.cursor() as raw, raw.copy(copy_statement) as copy:
             for block in copy:
                 yield bytes(block)
 
 
-def written_csv(rows):
+def written_csv(rows: QuerySet[Claim, tuple[Any, ...]]) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(CSV_COLUMNS)
-    rows = rows.iterator(chunk_size=CSV_CHUNK_ROWS)
-    while chunk := list(islice(rows, CSV_CHUNK_ROWS)):
+    stream = rows.iterator(chunk_size=CSV_CHUNK_ROWS)
+    while chunk := list(islice(stream, CSV_CHUNK_ROWS)):
         writer.writerows(chunk)
         yield buffer.getvalue()
         buffer.seek(0)

@@ -1,12 +1,20 @@
 """What every input serializer shares."""
 
+from typing import TYPE_CHECKING, Any
+
 from rest_framework import serializers
 
+if TYPE_CHECKING:
+    # For the type checker, the serializer the mixin is mixed into.
+    _SerializerBase = serializers.Serializer[Any]
+else:
+    _SerializerBase = object
 
-class StrictFieldsMixin:
+
+class StrictFieldsMixin(_SerializerBase):
     """Refuse request fields the serializer does not know, instead of dropping them."""
 
-    def to_internal_value(self, data):
+    def to_internal_value(self, data: Any) -> Any:
         if isinstance(data, dict):
             known = {name for name, field in self.fields.items() if not field.read_only}
             unknown = sorted(set(data) - known)

@@ -26,7 +26,7 @@ class JobAdmin(admin.ModelAdmin):
     list_filter = ["state", "kind"]
     list_select_related = ["created_by"]
     search_fields = ["kind", "created_by__username"]
-    fields = [
+    fields = (
         "kind",
         "arguments",
         "state",
@@ -40,7 +40,7 @@ class JobAdmin(admin.ModelAdmin):
         "started_at",
         "finished_at",
         "queue_job_id",
-    ]
+    )
     readonly_fields = fields
     # The tables grow with use: no COUNT(*) of all rows on every page.
     show_full_result_count = False

@@ -6,6 +6,7 @@ Anonymous clients get 401; other users 404, as for a job that does not exist, so
 ids of others' jobs are not confirmed.
 """
 
+from django.contrib.auth.models import User
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
@@ -48,7 +49,7 @@ class JobSerializer(serializers.ModelSerializer):
         help_text="Why the last attempt failed (while retrying, or failed); null "
         "otherwise.",
     )
-    created_by = serializers.SlugRelatedField(
+    created_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
         slug_field="username", read_only=True, allow_null=True
     )
 

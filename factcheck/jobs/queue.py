@@ -14,7 +14,8 @@ from django.db import connections, transaction
 from procrastinate import exceptions as procrastinate_exceptions
 from procrastinate.contrib.django import app
 from procrastinate.contrib.django.django_connector import DjangoConnector
-from procrastinate.jobs import JobDeferrer
+from procrastinate.job_context import JobContext
+from procrastinate.jobs import DEFAULT_QUEUE, JobDeferrer
 from procrastinate.manager import JobManager
 from procrastinate.retry import BaseRetryStrategy
 from procrastinate.tasks import Task
@@ -75,22 +76,21 @@ def task(
         # A worker passes its JobContext first; called directly (inline, or by a
         # test), it runs as an inline job does.
         @functools.wraps(func)
-        def run(context=None, /, **kwargs):
+        def run(context: JobContext | None = None, /, **kwargs: Any) -> Any:
             return runner.run(
                 func, context=context, kwargs=kwargs, takes_job_id=takes_job_id
             )
 
-        options = {"queue": queue} if queue else {}
+        # No `queue` given: procrastinate's default queue, as app.task() has it.
         return app.task(
-            run,
             name=name,
             pass_context=True,
             retry=Backoff() if retry is True else retry,
             lock=lock,
             queueing_lock=queueing_lock,
             priority=priority,
-            **options,
-        )
+            queue=queue or DEFAULT_QUEUE,
+        )(run)
 
     return register(func) if func is not None else register
 
@@ -185,12 +185,23 @@ def _defer_inline(
     if queueing_lock is not None and _waiting_inline(queueing_lock):
         return DeferredJob(task.name, None, inline=True, coalesced=True)
 
-    def run_after_commit():
-        runner.run_inline(task.func, task.name, kwargs)
-
-    run_after_commit.queueing_lock = queueing_lock
-    transaction.on_commit(run_after_commit, using=DATABASE)
+    transaction.on_commit(_InlineRun(task, kwargs, queueing_lock), using=DATABASE)
     return DeferredJob(task.name, None, inline=True)
+
+
+@dataclass(frozen=True, eq=False)
+class _InlineRun:
+    """A job run inline once the transaction commits (an on_commit callback).
+
+    Its `queueing_lock` lets _waiting_inline() find it among the callbacks.
+    """
+
+    task: Task
+    kwargs: dict[str, Any]
+    queueing_lock: str | None
+
+    def __call__(self) -> None:
+        runner.run_inline(self.task.func, self.task.name, self.kwargs)
 
 
 def _waiting_inline(queueing_lock: str) -> bool:

@@ -2,9 +2,10 @@
 
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from procrastinate.tasks import Task
+
+from factcheck.services import Actor, acting_user
 
 from .models import Job
 from .queue import DATABASE, defer
@@ -13,7 +14,7 @@ from .queue import DATABASE, defer
 def start_job(
     task: Task,
     *,
-    by: AbstractBaseUser | None,
+    by: Actor,
     lock: str | None = None,
     priority: int | None = None,
     **kwargs: Any,
@@ -24,10 +25,11 @@ def start_job(
     job_progress); its return value, a JSON value, becomes the Job's result. No
     queueing lock: every started Job must run.
     """
-    if by is not None and not by.is_authenticated:
-        by = None
+    created_by = acting_user(by)  # None for anonymous
     with transaction.atomic(using=DATABASE):
-        job = Job.objects.create(kind=task.name, arguments=kwargs, created_by=by)
+        job = Job.objects.create(
+            kind=task.name, arguments=kwargs, created_by=created_by
+        )
         deferred = defer(task, lock=lock, priority=priority, job_id=job.pk, **kwargs)
         if deferred.queue_job_id is not None:
             job.queue_job_id = deferred.queue_job_id

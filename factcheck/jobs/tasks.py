@@ -5,6 +5,7 @@ and one of them runs it.
 """
 
 import logging
+from typing import cast
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
@@ -37,8 +38,10 @@ async def retry_stalled_jobs(context: JobContext, timestamp: int) -> int:
     every worker it runs on ends failed rather than looping. Return the count.
     """
     manager = context.app.job_manager
-    stalled = await manager.get_stalled_jobs(
-        seconds_since_heartbeat=settings.JOBS_STALLED_AFTER_SECONDS
+    stalled = list(
+        await manager.get_stalled_jobs(
+            seconds_since_heartbeat=settings.JOBS_STALLED_AFTER_SECONDS
+        )
     )
     for job in stalled:
         lost = WorkerLost(
@@ -65,7 +68,10 @@ async def retry_stalled_jobs(context: JobContext, timestamp: int) -> int:
         )
         job_id = job.task_kwargs.get("job_id")
         if job_id is not None:
-            await sync_to_async(record_failure)(job_id, lost, retrying=bool(retry))
+            # start_job() passes the Job's id, an int, as `job_id`.
+            await sync_to_async(record_failure)(
+                cast(int, job_id), lost, retrying=bool(retry)
+            )
     return len(stalled)
 
 

@@ -5,7 +5,7 @@ import os
 from .base import *  # noqa: F403
 from .base import MIDDLEWARE, PROCRASTINATE_IMPORT_PATHS
 
-SECRET_KEY = "test-only-not-secret"
+SECRET_KEY = "test-only-not-secret"  # noqa: S105 - the tests' own, never deployed
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {

@@ -64,4 +64,6 @@ def test_validator_reports_bad_labels(tmp_path):
 def test_main_prints_counts(capsys):
     assert matching_data.main([]) == 0
     out = capsys.readouterr().out
-    assert "conflicting" in out and "fa" in out and out.rstrip().endswith("OK")
+    assert "conflicting" in out
+    assert "fa" in out
+    assert out.rstrip().endswith("OK")

@@ -77,9 +77,8 @@ class Browser:
 
     def goto(self, path: str):
         response = self.page.goto(self.base_url + path)
-        assert response is not None and response.ok, (
-            f"GET {path}: {response and response.status}"
-        )
+        assert response is not None, f"GET {path}: no response"
+        assert response.ok, f"GET {path}: {response.status}"
         return response
 
     def screenshot(self, name: str) -> Path:

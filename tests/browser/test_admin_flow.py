@@ -77,7 +77,8 @@ def test_editor_adds_a_claim_and_a_reviewer_sets_its_verdict(browser):
 
     messages = message_texts(page)
     assert "“close to 5.3 billion dollars” was read as $5.3 billion" in messages
-    assert "value 5300000000" in messages and "unit USD" in messages
+    assert "value 5300000000" in messages
+    assert "unit USD" in messages
     claim_id = int(re.search(r"/claim/(\d+)/change/", page.url).group(1))
     browser.screenshot("editor-saved-amount-read")
     claim = Claim.objects.get(pk=claim_id)
@@ -90,7 +91,8 @@ def test_editor_adds_a_claim_and_a_reviewer_sets_its_verdict(browser):
         datetime.date(2012, 3, 20),
         datetime.date(2013, 3, 20),
     )
-    assert claim.status == Status.UNVERIFIED and claim.created_by == editor
+    assert claim.status == Status.UNVERIFIED
+    assert claim.created_by == editor
 
     # The editor sends it to review: from unverified that is the only move offered.
     options = page.locator("#id_status option")
@@ -117,14 +119,16 @@ def test_editor_adds_a_claim_and_a_reviewer_sets_its_verdict(browser):
     assert not page.locator(".errornote").count()
     claim.refresh_from_db()
     assert claim.status == Status.DISPUTED
-    assert claim.reviewed_by == reviewer and claim.reviewed_at is not None
+    assert claim.reviewed_by == reviewer
+    assert claim.reviewed_at is not None
 
     # Its history lists every version, by whom.
     browser.goto(f"/admin/claims/claim/{claim_id}/history/")
     rows = page.locator("#change-history tbody tr")
     assert rows.count() >= 3
     history = page.inner_text("#change-history")
-    assert editor.username in history and reviewer.username in history
+    assert editor.username in history
+    assert reviewer.username in history
     browser.screenshot("reviewer-history")
     browser.assert_no_console_errors()
 

@@ -192,7 +192,8 @@ def test_patch_that_breaks_a_rule_is_a_400_and_changes_nothing(editor):
     assert response.status_code == 400
     assert "unit" in response.json()
     claim.refresh_from_db()
-    assert claim.unit == "USD" and claim.text != "New"
+    assert claim.unit == "USD"
+    assert claim.text != "New"
 
 
 def test_put_replaces_the_claim(editor):

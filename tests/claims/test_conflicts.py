@@ -1,5 +1,6 @@
 import datetime
 import io
+import itertools
 from decimal import Decimal
 
 import pytest
@@ -88,7 +89,7 @@ def test_approximate_figures_conflict_beyond_the_tolerance_only():
 
 
 @pytest.mark.parametrize(
-    "other, conflicts",
+    ("other", "conflicts"),
     [("11000", True), ("12000", True), ("13000", False)],
 )
 def test_more_than_is_open_above_and_excludes_its_own_value(other, conflicts):
@@ -218,7 +219,8 @@ def test_implied_value_is_widened_by_both_approximations():
     )
     _, low, _, high, _ = implied_interval(both, TEN_PERCENT)
     assert (low, high) == (D("1800000000") / D("0.64"), D("2200000000") / D("0.56"))
-    assert not low_open and not high_open
+    assert not low_open
+    assert not high_open
 
 
 def test_previous_period_follows_the_calendar_the_period_is_in():
@@ -244,7 +246,7 @@ def test_previous_period_reaches_to_the_first_day_of_the_calendar():
         (datetime.date.min,) * 2
     )
     for before_year_1 in [year(1), (datetime.date.min, datetime.date.max)]:
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match="begins before year 1"):
             previous_period(*before_year_1)
 
 
@@ -576,7 +578,8 @@ def test_the_seed_figures_conflict_within_the_blog_and_with_the_ap_article():
     assert set(reasons) <= linked
     # AP's $1.5 billion for 2012 (the last of "the four years leading up to 2013")
     # conflicts with the blog's figures for the Iranian year 1391, which overlaps it.
-    assert (17, 53) in across and (17, 56) in across
+    assert (17, 53) in across
+    assert (17, 56) in across
 
 
 @pytest.mark.django_db
@@ -624,11 +627,12 @@ def test_conflicts_of_query_count_does_not_grow_with_claims(
     claims = [
         FigureClaimFactory(metric=metric, value=D(i * 10**9)) for i in range(1, 13)
     ]
-    for first, second in zip(claims, claims[1:], strict=False):
+    for first, second in itertools.pairwise(claims):
         ClaimLinkFactory(from_claim=first, to_claim=second)
     with django_assert_max_num_queries(1):
         few = conflicts_of([claims[0].pk, claims[1].pk])
     with django_assert_max_num_queries(1):
         many = conflicts_of([claim.pk for claim in claims])
-    assert len(few) == 2 and len(many) == 12
+    assert len(few) == 2
+    assert len(many) == 12
     assert sum(len(links) for links in many.values()) == 2 * 11

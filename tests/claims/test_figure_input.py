@@ -119,7 +119,8 @@ def test_unreadable_period_label_keeps_empty_dates_and_says_so(api):
     response = api.post("/api/v1/claims/", body)
     assert response.status_code == 201
     figure = response.json()["figure"]
-    assert figure["period_start"] is None and figure["period_end"] is None
+    assert figure["period_start"] is None
+    assert figure["period_end"] is None
     assert "Enter the dates by hand" in figure["period_resolution"]
     assert figure["period_label"] == "in recent years"
 

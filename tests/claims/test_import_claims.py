@@ -115,7 +115,8 @@ def test_jsonl_import_creates_claims(tmp_path, references):
     assert "created: 2" in out
     second = Claim.objects.get(text=rows[1]["text"])
     assert second.value == Decimal("12.5")
-    assert second.speaker is None and second.metric is None
+    assert second.speaker is None
+    assert second.metric is None
     assert Claim.history.count() == 2
 
 
@@ -213,7 +214,8 @@ def test_export_then_import_gives_the_same_claims(references):
 
     report = import_claims(csv.DictReader(io.StringIO(exported)), batch_size=100)
 
-    assert report.ok and report.created == 4
+    assert report.ok
+    assert report.created == 4
     assert sorted(Claim.objects.values_list(*fields)) == before
 
 
@@ -237,11 +239,12 @@ def test_exported_formula_cells_import_as_the_texts_they_were(tmp_path, referenc
     path.write_bytes(b"".join(response.streaming_content))
     Claim.objects.all().delete()
 
-    out, err, failure = run_import(path, "--no-detect")
+    _out, err, failure = run_import(path, "--no-detect")
 
     assert failure is None, err
     exported = path.read_text()
-    assert "'=HYPERLINK" in exported and "'-trade" in exported
+    assert "'=HYPERLINK" in exported
+    assert "'-trade" in exported
     assert list(Claim.objects.values_list(*fields)) == before
 
 
@@ -273,7 +276,8 @@ def test_quote_missing_from_the_document_text_is_refused(
     with django_assert_max_num_queries(3):
         report = import_claims(rows, batch_size=10, detect=False)
 
-    assert report.created == 0 and report.not_stored == 1
+    assert report.created == 0
+    assert report.not_stored == 1
     assert [(error.line, list(error.errors)) for error in report.errors] == [
         (2, ["quote"])
     ]

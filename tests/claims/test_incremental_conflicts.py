@@ -202,9 +202,11 @@ def test_a_figure_edit_refreshes_only_the_figures_around_it(
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    with CaptureQueriesContext(connection) as queries:
-        with django_capture_on_commit_callbacks(execute=True):
-            claim_save(claim=edited)
+    with (
+        CaptureQueriesContext(connection) as queries,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        claim_save(claim=edited)
     read = [
         query["sql"]
         for query in queries.captured_queries

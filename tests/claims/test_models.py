@@ -159,7 +159,8 @@ def test_claims_queryset_reviewed_returns_only_verdicts():
     false = ClaimFactory(status=Status.FALSE)
     reviewed = set(Claim.objects.reviewed())
     assert reviewed == {disputed, false}
-    assert unverified not in reviewed and in_review not in reviewed
+    assert unverified not in reviewed
+    assert in_review not in reviewed
 
 
 def test_every_status_has_one_rating_and_verdicts_are_publishable():
@@ -168,7 +169,8 @@ def test_every_status_has_one_rating_and_verdicts_are_publishable():
     assert rating_for("verified").rating_value == 5
     assert rating_for("verified").claimskg_label == "TRUE"
     assert rating_for("misleading").claimskg_label == "MIXTURE"
-    assert Status.UNVERIFIED not in VERDICTS and Status.IN_REVIEW not in VERDICTS
+    assert Status.UNVERIFIED not in VERDICTS
+    assert Status.IN_REVIEW not in VERDICTS
     for rating in RATINGS.values():
         assert rating.rating_value is None or 1 <= rating.rating_value <= 5
 

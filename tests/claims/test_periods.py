@@ -167,5 +167,5 @@ def test_relative_label_without_a_claim_date_is_refused(label):
 
 
 def test_period_parse_error_is_a_value_error():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="Could not read the period 'lately'"):
         parse_period("lately")

@@ -233,7 +233,7 @@ def test_unreadable_amount_is_refused_with_a_reason(text, message):
 
 
 def test_amount_parse_error_is_a_value_error():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="Could not find a number"):
         parse_amount("lots of money")
 
 
@@ -403,7 +403,8 @@ def test_implied_previous_value_undoes_a_drop():
 def test_change_phrases(text, percent, direction, to_value, previous):
     change = parse_change(text)
     assert (change.percent, change.direction) == (percent, direction)
-    assert change.to_amount is not None and change.to_amount.value == to_value
+    assert change.to_amount is not None
+    assert change.to_amount.value == to_value
     assert implied_previous_value(change).quantize(D("1")) == previous
 
 

@@ -449,7 +449,8 @@ def test_detected_cannot_be_flipped_in_the_link_admin(admin_client):
     data = admin_form_data(form, note="Checked.", detected="")
     admin_client.post(url, data)
     link.refresh_from_db()
-    assert link.note == "Checked." and link.detected is True
+    assert link.note == "Checked."
+    assert link.detected is True
 
 
 def test_deleting_an_author_is_refused_with_409(editor, reviewer):

@@ -347,7 +347,8 @@ def test_api_history_lists_versions_with_user_status_and_changes(editor, reviewe
     assert versions[2]["changes"] == [
         {"field": "text", "old": "First.", "new": "Second."}
     ]
-    assert versions[3]["type"] == "created" and versions[3]["changes"] == []
+    assert versions[3]["type"] == "created"
+    assert versions[3]["changes"] == []
     fields_changed = {change["field"] for change in versions[0]["changes"]}
     assert {"status", "rationale"} <= fields_changed
 
@@ -361,7 +362,8 @@ def test_api_history_never_shows_emails_or_password_hashes(editor):
     client.force_authenticate(editor)
     body = client.get(f"/api/v1/claims/{claim.pk}/history/").content.decode()
     assert editor.email not in body
-    assert "md5$" not in body and "password" not in body
+    assert "md5$" not in body
+    assert "password" not in body
     assert '"user":"ed"' in body.replace(" ", "")
 
 
@@ -400,7 +402,8 @@ def test_admin_restores_an_earlier_version_and_the_restore_is_recorded(client, e
     assert claim.text == "Original wording."
     assert claim.version == 3
     latest = Claim.history.filter(id=claim.pk).latest("history_date")
-    assert latest.history_type == "~" and latest.history_user == editor
+    assert latest.history_type == "~"
+    assert latest.history_user == editor
 
 
 def test_deleted_claim_is_restored_with_its_evidence_and_links(reviewer):
@@ -410,7 +413,8 @@ def test_deleted_claim_is_restored_with_its_evidence_and_links(reviewer):
     ClaimLinkFactory(from_claim=claim, to_claim=other)
     pk = claim.pk
     claim.delete()
-    assert not Evidence.objects.exists() and not ClaimLink.objects.exists()
+    assert not Evidence.objects.exists()
+    assert not ClaimLink.objects.exists()
 
     restored = claim_restore_deleted(claim_id=pk, by=reviewer)
 
@@ -521,7 +525,8 @@ def test_admin_claim_page_shows_the_quote_in_context_and_other_figures(admin_cli
 
     html = page.content.decode()
     assert "<mark>trade stood close to 5.3 billion dollars</mark>" in html
-    assert "Relations improved." in html and "Banks were wary." in html
+    assert "Relations improved." in html
+    assert "Banks were wary." in html
     assert "Nothing else." not in html.split("<mark>")[1].split("</div>")[0]
     assert "$2 billion" in html
     assert f"#{other.pk}" in html

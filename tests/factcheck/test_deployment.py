@@ -46,9 +46,39 @@ def test_compose_web_service_is_configured_through_the_environment(compose):
 
 def test_dockerfile_migrates_then_serves_with_gunicorn():
     dockerfile = (ROOT / "Dockerfile").read_text()
-    assert "requirements.txt" in dockerfile
-    command = [line for line in dockerfile.splitlines() if line.startswith("CMD")][0]
+    assert "-r requirements/base.txt" in dockerfile
+    command = next(line for line in dockerfile.splitlines() if line.startswith("CMD"))
     assert command.index("migrate") < command.index("gunicorn factcheck.wsgi")
+
+
+def test_image_requirements_hold_no_test_or_lint_tools():
+    base = (ROOT / "requirements" / "base.txt").read_text().lower()
+    pinned = {
+        line.split("==")[0].strip()
+        for line in base.splitlines()
+        if line and not line.startswith(("#", "-r"))
+    }
+    assert "django" in pinned
+    assert pinned.isdisjoint(
+        {
+            "pytest",
+            "pytest-django",
+            "schemathesis",
+            "playwright",
+            "hypothesis",
+            "ruff",
+            "mypy",
+            "factory_boy",
+            "django-stubs",
+        }
+    )
+    dev = (ROOT / "requirements" / "dev.txt").read_text()
+    assert "-r base.txt" in dev
+    assert all(
+        line.count("==") == 1
+        for line in (base + dev.lower()).splitlines()
+        if line and not line.startswith(("#", "-r"))
+    )
 
 
 def test_dockerfile_writes_no_secret_key_production_would_refuse():

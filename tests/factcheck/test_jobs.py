@@ -52,17 +52,18 @@ def test_a_deferred_job_runs_once_its_transaction_commits():
         deferred = defer(jobs_tasks.make_group, name="after-commit")
         assert not group_exists("after-commit")  # not while the write is open
     assert group_exists("after-commit")
-    assert deferred.inline and deferred.queue_job_id is None
+    assert deferred.inline
+    assert deferred.queue_job_id is None
 
 
 @committing
 def test_a_job_deferred_in_a_rolled_back_transaction_never_runs():
-    with pytest.raises(RuntimeError), transaction.atomic():
+    with pytest.raises(RuntimeError), transaction.atomic():  # noqa: PT012 - the rolled-back block
         defer(jobs_tasks.make_group, name="rolled-back")
         raise RuntimeError("the write fails")
     with transaction.atomic():
         defer(jobs_tasks.make_group, name="outer")
-        with pytest.raises(RuntimeError), transaction.atomic():
+        with pytest.raises(RuntimeError), transaction.atomic():  # noqa: PT012 - the rolled-back block
             defer(jobs_tasks.make_group, name="inner-savepoint")
             raise RuntimeError("a savepoint rolls back")
 
@@ -79,7 +80,8 @@ def test_inline_jobs_with_one_queueing_lock_in_a_transaction_run_once():
         other = defer(jobs_tasks.make_group, name="other", queueing_lock="two")
     # The waiting job runs after the commit, so it sees every write of it.
     assert (first.coalesced, second.coalesced, other.coalesced) == (False, True, False)
-    assert group_exists("first") and group_exists("other")
+    assert group_exists("first")
+    assert group_exists("other")
     assert not group_exists("second")
 
 
@@ -108,7 +110,8 @@ def test_an_inline_job_gets_its_arguments_as_they_were_when_deferred(
     with django_capture_on_commit_callbacks(execute=True):
         defer(jobs_tasks.make_group, **names)
         names["name"] = "changed later"
-    assert group_exists("snapshot") and not group_exists("changed later")
+    assert group_exists("snapshot")
+    assert not group_exists("changed later")
 
 
 # Job rows: state, progress, result, error -----------------------------------
@@ -131,7 +134,8 @@ def test_a_started_job_records_its_progress_and_result(
     assert job.kind == "tests.factcheck.jobs_tasks.count_to"
     assert job.created_by == user
     assert job.created_at <= job.started_at <= job.finished_at
-    assert job.error == "" and job.queue_job_id is None
+    assert job.error == ""
+    assert job.queue_job_id is None
 
 
 def test_a_failing_inline_job_is_failed_at_once_with_its_error(
@@ -143,7 +147,8 @@ def test_a_failing_inline_job_is_failed_at_once_with_its_error(
     job.refresh_from_db()
     assert job.state == Job.State.FAILED  # no retries inline: nothing would wait
     assert job.error == "RuntimeError: no such metric"
-    assert job.attempts == 1 and job.finished_at is not None
+    assert job.attempts == 1
+    assert job.finished_at is not None
     assert "Inline job tests.factcheck.jobs_tasks.fail" in caplog.text
 
 
@@ -176,7 +181,7 @@ def test_a_job_that_already_succeeded_is_not_run_again():
 def test_job_progress_refuses_impossible_counts():
     job = Job.objects.create(kind="k")
     for done, total in [(-1, None), (4, 3)]:
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match="is not possible"):
             job_progress(job.pk, done, total)
     job_progress(job.pk, 2, None)
     job.refresh_from_db()
@@ -255,7 +260,8 @@ def test_the_endpoint_shows_progress_result_and_error(
     assert body["progress"] == {"done": 2, "total": 2}
     assert body["result"] == {"counted": 2}
     assert body["error"] is None
-    assert body["started_at"] and body["finished_at"]
+    assert body["started_at"]
+    assert body["finished_at"]
 
     body = api_as(user).get(f"/api/v1/jobs/{failed.pk}/").json()
     assert body["state"] == "failed"
@@ -371,7 +377,8 @@ def test_the_admin_lists_jobs_read_only(admin_client):
     )
     changelist = admin_client.get(reverse("admin:factcheck_job_changelist"))
     assert changelist.status_code == 200
-    assert b"claims.import" in changelist.content and b"Bad unit" in changelist.content
+    assert b"claims.import" in changelist.content
+    assert b"Bad unit" in changelist.content
 
     page = admin_client.get(reverse("admin:factcheck_job_change", args=[job.pk]))
     assert page.status_code == 200
@@ -402,7 +409,8 @@ def test_the_job_queue_admin_is_there_only_on_postgresql(db):
 def test_jobs_arguments_and_results_round_trip_as_json():
     job = Job.objects.create(kind="k", arguments={"ids": [1, 2]}, result={"n": 1})
     job.refresh_from_db()
-    assert json.dumps(job.arguments) == '{"ids": [1, 2]}' and job.result == {"n": 1}
+    assert json.dumps(job.arguments) == '{"ids": [1, 2]}'
+    assert job.result == {"n": 1}
 
 
 # The job queue's schema ------------------------------------------------------------

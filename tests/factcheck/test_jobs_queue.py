@@ -27,12 +27,13 @@ def queue_mode(settings):
 def test_a_job_is_a_row_of_the_transaction_that_deferred_it():
     with transaction.atomic():
         kept = defer(jobs_tasks.make_group, name="kept", priority=3, lock="metric-1")
-    with pytest.raises(RuntimeError), transaction.atomic():
+    with pytest.raises(RuntimeError), transaction.atomic():  # noqa: PT012 - rolled back
         dropped = defer(jobs_tasks.make_group, name="dropped")
         assert ProcrastinateJob.objects.filter(pk=dropped.queue_job_id).exists()
         raise RuntimeError("the write fails")
 
-    assert not kept.inline and not kept.coalesced
+    assert not kept.inline
+    assert not kept.coalesced
     job = ProcrastinateJob.objects.get(pk=kept.queue_job_id)
     assert (job.task_name, job.args, job.status) == (
         "tests.factcheck.jobs_tasks.make_group",
@@ -52,7 +53,8 @@ def test_a_second_job_with_a_waiting_queueing_lock_is_coalesced_into_the_first()
         # The refused insert was rolled back to a savepoint: the transaction goes on.
         Group.objects.create(name="after the refused insert")
 
-    assert second.coalesced and second.queue_job_id == first.queue_job_id
+    assert second.coalesced
+    assert second.queue_job_id == first.queue_job_id
     assert not other.coalesced
     assert ProcrastinateJob.objects.filter(queueing_lock="metric-1").count() == 1
 
@@ -88,7 +90,8 @@ def test_a_coalesced_job_cannot_start_before_the_transaction_that_relied_on_it()
             with transaction.atomic():
                 Group.objects.create(name="the write the job must see")
                 again = defer(jobs_tasks.make_group, name="b", queueing_lock="metric-1")
-                assert again.coalesced and again.queue_job_id == waiting.queue_job_id
+                assert again.coalesced
+                assert again.queue_job_id == waiting.queue_job_id
                 seen_inside = run_in_thread(take)
             seen_after = run_in_thread(take)
     finally:

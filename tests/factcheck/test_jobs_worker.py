@@ -7,6 +7,7 @@ for every second; retries after 0.5 s, then 1 s, three runs in all. Each wait is
 bounded (WAIT), and every worker is killed when its test ends.
 """
 
+import itertools
 import os
 import signal
 import subprocess
@@ -127,7 +128,7 @@ def finished(job: Job) -> Job | None:
 def test_a_worker_runs_the_jobs_of_committed_transactions_only(workers):
     workers.start()
 
-    with pytest.raises(RuntimeError), transaction.atomic():
+    with pytest.raises(RuntimeError), transaction.atomic():  # noqa: PT012 - rolled back
         defer(jobs_tasks.make_group, name="rolled back")
         raise RuntimeError("the write fails")
     with transaction.atomic():
@@ -172,7 +173,8 @@ def test_failed_runs_are_retried_with_backoff_then_failed_with_their_error(
     wait_until(broken_finished, "the failing job to be failed")
     wait_until(lambda: finished(flaky) and finished(bad_input), "the other jobs")
 
-    assert broken.state == "failed" and broken.attempts == 3
+    assert broken.state == "failed"
+    assert broken.attempts == 3
     assert broken.error == "RuntimeError: still broken"
     assert "retrying" in states  # between attempts, with the error of the last
     assert queue_status(broken.queue_job_id) == "failed"
@@ -235,7 +237,7 @@ def test_jobs_with_the_same_lock_never_run_at_the_same_time(workers):
 
     assert {job.state for job in locked + free} == {"succeeded"}
     runs = sorted((job.started_at, job.finished_at) for job in locked)
-    for (_, ended), (started, _) in zip(runs, runs[1:], strict=False):
+    for (_, ended), (started, _) in itertools.pairwise(runs):
         assert ended <= started  # one after the other
     # The workers did run jobs side by side: the unlocked ones beside the others.
     everything = [(job.started_at, job.finished_at) for job in locked + free]

@@ -751,7 +751,7 @@ def test_hostile_text_is_stored_exactly_in_every_field(editor_api, hostile_claim
 
 
 def test_hostile_text_is_escaped_on_the_public_claim_page(client, hostile_claim):
-    claim, fields = hostile_claim
+    claim, _fields = hostile_claim
     Claim.objects.filter(pk=claim.pk).update(
         status=Status.FALSE, rationale=hostile("rationale")
     )

@@ -486,7 +486,7 @@ def calendar_wide_claims():
 
 
 def test_stored_calendar_wide_periods_are_compared(calendar_wide_claims):
-    metric, (ordinary, wide, *_) = calendar_wide_claims
+    _metric, (ordinary, wide, *_) = calendar_wide_claims
 
     linked = ClaimLink.objects.filter(relation="contradicts", detected=True)
 

@@ -242,9 +242,11 @@ def test_text_given_as_a_string_is_stored_and_its_errors_name_the_text_field():
 
 
 def test_a_file_over_the_size_limit_is_refused():
-    with override_settings(INGEST_MAX_BYTES=10):
-        with pytest.raises(IngestError, match="limit is 10 bytes") as refusal:
-            ingest_document(content=b"This text is longer than ten bytes.")
+    with (
+        override_settings(INGEST_MAX_BYTES=10),
+        pytest.raises(IngestError, match="limit is 10 bytes") as refusal,
+    ):
+        ingest_document(content=b"This text is longer than ten bytes.")
     assert refusal.value.code == "too_large"
     assert Document.objects.count() == 0
 
@@ -428,7 +430,8 @@ def test_attaching_the_seed_texts_anchors_every_fixture_claim_of_both_documents(
     for pk, pattern in [(1, "000_*.txt"), (2, "004_*.txt")]:
         (path,) = SEEDS.glob(pattern)
         out = run("ingest_document", str(path), f"--attach-to={pk}")
-        assert "Quotes anchored:" in out and "not found: claim" not in out
+        assert "Quotes anchored:" in out
+        assert "not found: claim" not in out
 
     claims = Claim.objects.filter(document__in=[1, 2])
     assert claims.count() > 30

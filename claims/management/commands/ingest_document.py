@@ -135,9 +135,7 @@ class Command(BaseCommand):
                 failed.append((file, describe_error(error)))
                 continue
             counts[result.status] += 1
-            if verbosity >= 2:
-                self._report(file, result)
-            elif _not_found(result):
+            if verbosity >= 2 or _not_found(result):
                 self._report(file, result)
         self.stdout.write(
             f"{len(files)} files: {counts[CREATED]} new, "

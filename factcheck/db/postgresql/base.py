@@ -50,6 +50,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
             return
         if self.in_atomic_block or not self.autocommit:
             return  # the next cursor outside the transaction catches up
+        statement: sql.Composable
         if wanted is None:
             statement = sql.SQL("RESET statement_timeout")
         else:
