@@ -184,11 +184,10 @@ class ReplicaReadsMiddleware:
             secrets.append("token:" + authorization[1])
         if session := request.COOKIES.get(settings.SESSION_COOKIE_NAME):
             secrets.append("session:" + session)
-        if response is not None and (
-            morsel := response.cookies.get(settings.SESSION_COOKIE_NAME)
-        ):
-            if morsel.value:  # a login: the new session is this client too
-                secrets.append("session:" + morsel.value)
+        cookies = response.cookies if response is not None else {}
+        morsel = cookies.get(settings.SESSION_COOKIE_NAME)
+        if morsel is not None and morsel.value:  # a login: its new session, too
+            secrets.append("session:" + morsel.value)
         return [
             "factcheck:wrote:" + hashlib.sha256(secret.encode()).hexdigest()
             for secret in secrets

@@ -15,6 +15,7 @@ DATABASE_REPLICA_CHECK_SECONDS per process, and otherwise its connection is open
 logged on the logger `factcheck.replicas`.
 """
 
+import contextlib
 import itertools
 import logging
 import threading
@@ -203,10 +204,8 @@ health = ReplicaHealth()
 
 
 def close_quietly(alias: str) -> None:
-    try:
+    with contextlib.suppress(DatabaseError):
         connections[alias].close()
-    except DatabaseError:
-        pass
 
 
 def _first_line(error: Exception) -> str:

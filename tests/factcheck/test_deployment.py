@@ -220,7 +220,8 @@ def test_compose_up_starts_the_simple_setup_and_the_replica_only_when_scaled(com
     assert replica["depends_on"]["db"]["condition"] == "service_healthy"
     volume_name, mount = replica["volumes"][0].split(":", 1)
     assert mount == "/var/lib/postgresql/data"
-    assert volume_name in compose["volumes"] and volume_name != "postgres-data"
+    assert volume_name in compose["volumes"]
+    assert volume_name != "postgres-data"
     assert "pg_isready" in " ".join(replica["healthcheck"]["test"])
     # The web service reads from the replica only when told to; empty by default.
     web = services["web"]["environment"]
@@ -233,11 +234,10 @@ def test_compose_replica_is_a_base_backup_of_db_streaming_through_a_slot(compose
     script = ROOT / script_mount.split(":")[0]
     entrypoint = script.read_text()
     assert replica["entrypoint"] == [script_mount.split(":")[1]]
-    assert "pg_basebackup" in entrypoint and " -R " in entrypoint
-    assert (
-        '-S "$SLOT"' in entrypoint
-        and "exec docker-entrypoint.sh postgres" in entrypoint
-    )
+    assert "pg_basebackup" in entrypoint
+    assert " -R " in entrypoint
+    assert '-S "$SLOT"' in entrypoint
+    assert "exec docker-entrypoint.sh postgres" in entrypoint
     assert replica["environment"]["PRIMARY_HOST"] == "db"
     # The primary gets its replication role and pg_hba.conf line on a new volume.
     init = next(v for v in compose["services"]["db"]["volumes"] if "initdb.d" in v)

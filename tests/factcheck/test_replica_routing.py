@@ -252,7 +252,8 @@ def test_a_write_reads_from_the_primary_and_its_client_then_does_too(seen, setti
     response = middleware(rf.post("/api/v1/claims/", **token))
     assert where == ["default"]
     cookie = response.cookies[ReplicaReadsMiddleware.COOKIE]
-    assert cookie["max-age"] == 10 and cookie["httponly"]
+    assert cookie["max-age"] == 10
+    assert cookie["httponly"]
 
     middleware(rf.get("/api/v1/claims/", **token))  # the same token, no cookie
     browser = rf.get("/api/v1/claims/")
@@ -311,9 +312,8 @@ def test_conditional_requests_are_decided_on_the_primary(seen, header):
 
 
 def test_a_safe_request_whose_replica_failed_is_run_again_on_the_primary(
-    seen, monkeypatch
+    two_replicas, monkeypatch
 ):
-    _, where = seen
     attempts = []
 
     def view(request):
@@ -331,5 +331,6 @@ def test_a_safe_request_whose_replica_failed_is_run_again_on_the_primary(
     monkeypatch.setattr(replicas, "close_quietly", lambda alias: None)
     response = ReplicaReadsMiddleware(view)(rf.get("/api/v1/claims/"))
     assert response.status_code == 200
-    assert attempts[-1] == "default" and attempts[0].startswith("replica_")
+    assert attempts[-1] == "default"
+    assert attempts[0].startswith("replica_")
     assert marked == [attempts[0]]

@@ -236,7 +236,8 @@ def test_a_writer_reads_its_write_at_once_while_others_may_read_the_replica(
 
     # The writer, with no cookie (a fresh client, the token alone), sees it at once.
     mine, aliases = request_on(served, token_client(writer_token), "get", detail)
-    assert mine.status_code == 200 and set(aliases) == {"default"}
+    assert mine.status_code == 200
+    assert set(aliases) == {"default"}
     # A browser that wrote is known by its signed cookie.
     browser = APIClient()
     browser.force_login(UserFactory(is_staff=True, is_superuser=True))
@@ -246,12 +247,14 @@ def test_a_writer_reads_its_write_at_once_while_others_may_read_the_replica(
     assert browser.get(f"{CLAIMS}{posted.json()['id']}/").status_code == 200
     # Anyone else reads the replica, which has not applied the write yet.
     theirs, aliases = request_on(served, reader, "get", detail)
-    assert set(aliases) == {REPLICA} and theirs.status_code == 404
+    assert set(aliases) == {REPLICA}
+    assert theirs.status_code == 404
     # A conditional request is decided on the primary: a current ETag is a 304.
     conditional, aliases = request_on(
         served, reader, "get", detail, HTTP_IF_NONE_MATCH=created["ETag"]
     )
-    assert conditional.status_code == 304 and set(aliases) == {"default"}
+    assert conditional.status_code == 304
+    assert set(aliases) == {"default"}
 
 
 def test_a_replica_behind_is_skipped_and_used_again_once_it_catches_up(
@@ -269,14 +272,16 @@ def test_a_replica_behind_is_skipped_and_used_again_once_it_catches_up(
     newer = ClaimFactory()  # committed on the primary, not applied on the replica
     time.sleep(0.3)  # past DATABASE_REPLICA_CHECK_SECONDS: checked again
     response, aliases = request_on(served, reader, "get", f"{CLAIMS}{newer.pk}/")
-    assert response.status_code == 200 and set(aliases) == {"default"}
+    assert response.status_code == 200
+    assert set(aliases) == {"default"}
     assert "replica_0 has its replay paused" in caplog.text
 
     cluster("resume-replay")
     replicated()
     time.sleep(0.6)  # past DATABASE_REPLICA_RETRY_SECONDS
     response, aliases = request_on(served, reader, "get", f"{CLAIMS}{newer.pk}/")
-    assert response.status_code == 200 and set(aliases) == {REPLICA}
+    assert response.status_code == 200
+    assert set(aliases) == {REPLICA}
     assert "Replica replica_0 serves reads again" in caplog.text
 
 
@@ -296,7 +301,8 @@ def test_a_replica_that_fails_after_its_check_is_read_again_on_the_primary(
     response, aliases = request_on(served, reader, "get", f"{CLAIMS}{claim.pk}/")
     assert response.status_code == 200, response.content
     assert response.json()["id"] == claim.pk
-    assert aliases[0] == REPLICA and aliases[-1] == "default"
+    assert aliases[0] == REPLICA
+    assert aliases[-1] == "default"
     assert "again from the primary after replica_0 failed" in caplog.text
 
 
