@@ -91,10 +91,21 @@ def quick_health(settings):
     replicas.health.reset()
     cache.clear()  # throttles and remembered writes of earlier tests
     yield
-    cluster("start-replica")
-    cluster("resume-replay")
+    heal_replica()
     connections.close_all()
     replicas.health.reset()
+
+
+def heal_replica() -> None:
+    """Start the replica if a drill stopped it; resume replay if one paused it."""
+    try:
+        with psycopg.connect(server_url(REPLICA), connect_timeout=2) as replica:
+            state = replica.execute("SELECT pg_get_wal_replay_pause_state()").fetchone()
+    except psycopg.OperationalError:
+        cluster("start-replica")
+        return
+    if state[0] != "not paused":
+        cluster("resume-replay")
 
 
 @pytest.fixture
