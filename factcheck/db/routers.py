@@ -48,7 +48,10 @@ class ReplicaRouter:
         return replicas.PRIMARY
 
     def allow_relation(self, obj1, obj2, **hints):
-        aliases = {replicas.PRIMARY, *replicas.replica_aliases()}
+        copies = replicas.replica_aliases()
+        if not copies:
+            return None
+        aliases = {replicas.PRIMARY, *copies}
         if obj1._state.db in aliases and obj2._state.db in aliases:
             return True
         return None
