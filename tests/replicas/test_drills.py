@@ -296,6 +296,54 @@ def test_a_replica_behind_is_skipped_and_used_again_once_it_catches_up(
     assert "Replica replica_0 serves reads again" in caplog.text
 
 
+def set_apply_delay(delay: str) -> None:
+    """Make the replica apply WAL `delay` late: a delayed standby, replay not paused."""
+    with psycopg.connect(server_url(REPLICA), autocommit=True) as replica:
+        if delay:
+            replica.execute(f"ALTER SYSTEM SET recovery_min_apply_delay = '{delay}'")
+        else:
+            replica.execute("ALTER SYSTEM RESET recovery_min_apply_delay")
+        replica.execute("SELECT pg_reload_conf()")
+
+
+def test_a_replica_lagging_past_the_threshold_is_skipped_until_it_catches_up(
+    served, caplog, settings, reader_token
+):
+    # A margin over the time the steps before the first check take on a busy machine.
+    settings.DATABASE_REPLICA_MAX_LAG_SECONDS = 4
+    claim = ClaimFactory()
+    replicated()
+    reader = token_client(reader_token)
+    caplog.set_level(logging.INFO, logger="factcheck.replicas")
+    assert set(request_on(served, reader, "get", f"{CLAIMS}{claim.pk}/")[1]) == {
+        REPLICA
+    }
+    # Replay goes on, 9 s late: past DATABASE_REPLICA_MAX_LAG_SECONDS.
+    set_apply_delay("9s")
+    try:
+        time.sleep(0.3)  # the reload
+        newer = ClaimFactory()
+        time.sleep(0.3)  # past DATABASE_REPLICA_CHECK_SECONDS: checked again
+        # Under the threshold a reader other than the writer may still read the
+        # replica and miss the newest write: the lag allowed is the staleness allowed.
+        response, aliases = request_on(served, reader, "get", f"{CLAIMS}{newer.pk}/")
+        assert response.status_code == 404
+        assert set(aliases) == {REPLICA}
+        time.sleep(4.5)  # the newest write applied is now more than 4 s old
+        response, aliases = request_on(served, reader, "get", f"{CLAIMS}{newer.pk}/")
+        assert response.status_code == 200
+        assert set(aliases) == {"default"}
+        assert "Replica replica_0 lags" in caplog.text
+        assert "has its replay" not in caplog.text  # lagging, not paused
+    finally:
+        set_apply_delay("")
+    replicated()
+    time.sleep(0.6)  # past DATABASE_REPLICA_RETRY_SECONDS
+    response, aliases = request_on(served, reader, "get", f"{CLAIMS}{newer.pk}/")
+    assert response.status_code == 200
+    assert set(aliases) == {REPLICA}
+
+
 def test_a_replica_that_fails_after_its_check_is_read_again_on_the_primary(
     served, caplog, monkeypatch, reader_token
 ):
