@@ -176,9 +176,12 @@ class ReplicaHealth:
         """Open the replica's connection if needed; return why it failed, if it did."""
         wrapper = connections[alias]
         try:
-            # With CONN_HEALTH_CHECKS, a connection kept from an earlier request is
-            # pinged once per request: a replica stopped since is noticed here,
-            # before a query of the request fails on it.
+            # A connection kept from an earlier request is pinged (once per request:
+            # this runs at the request's first read): a replica stopped since is
+            # noticed here, before a query of the request fails on it. Django's own
+            # CONN_HEALTH_CHECKS would ping at the first query anyway, but only
+            # where its request signals ran (not under the test client).
+            wrapper.health_check_done = False
             wrapper.close_if_health_check_failed()
             wrapper.ensure_connection()
         except DatabaseError as error:
