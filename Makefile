@@ -6,7 +6,7 @@ PORT ?= 8000
 HOST ?= 127.0.0.1
 
 .PHONY: run test venv lint format migrate worker fuzz bench bench-all load clean \
-	cluster cluster-down cluster-status pgbouncer pgbouncer-down
+	cluster cluster-down cluster-status cluster-drills bench-replicas pgbouncer pgbouncer-down
 
 # The environment is rebuilt whenever a requirements file changes. Development gets
 # requirements/dev.txt (the service's own requirements/base.txt, plus tests and tools);
@@ -81,6 +81,20 @@ cluster-down:
 
 cluster-status:
 	bin/cluster status
+
+# The read-replica drills (tests/replicas/test_drills.py) with Django pointed at the
+# cluster, which they bring up if it is down (and then drop); about 100 s.
+CLUSTER_ENV = FACTCHECK_CLUSTER_TESTS=1 \
+	DATABASE_URL=postgres://postgres@127.0.0.1:55432/factcheck \
+	DATABASE_REPLICA_URLS=postgres://postgres@127.0.0.1:55433/factcheck
+cluster-drills: venv
+	$(CLUSTER_ENV) $(BIN)/python -m pytest tests/replicas/test_drills.py
+
+# Read req/s with and without the replica, and CPU per request (BENCHMARKS.md).
+bench-replicas: venv cluster
+	$(BIN)/python bench/make_data.py --claims 20000 --reset \
+		--database-url postgres://postgres@127.0.0.1:55432/factcheck_replicas_bench
+	$(BIN)/python bench/replicas.py
 
 # Debian's PgBouncer on 127.0.0.1:6432 in transaction mode, in front of 127.0.0.1:5432
 # (PGBOUNCER_TARGET_PORT=55432 for the cluster's primary); installed if missing.

@@ -1,15 +1,21 @@
-"""Guards every request needs before any view runs: body size and database time."""
+"""Guards every request needs before any view runs: body size, database time and
+which database a request reads from."""
 
+import hashlib
 import logging
 
 import psycopg
 from django.conf import settings
-from django.db import OperationalError
+from django.core.cache import cache
+from django.db import OperationalError, connections
 from django.http import JsonResponse
 
-from factcheck.db import statement_timeout
+from factcheck.api.conditional import VALIDATOR_HEADERS
+from factcheck.db import replicas, statement_timeout
 
 logger = logging.getLogger(__name__)
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
 # Seconds a client is asked to wait after a 503.
 RETRY_AFTER_SECONDS = 10
@@ -64,9 +70,15 @@ class DatabaseGuardMiddleware:
     def process_exception(self, request, exception):
         if not isinstance(exception, OperationalError):
             return None
-        logger.warning(
-            "Answered 503 for %s: %s", request.path, exception, exc_info=exception
-        )
+        reads = replicas.current_reads()
+        if reads is not None and reads.used_replicas:
+            # ReplicaReadsMiddleware runs the request again on the primary if the
+            # replica failed, and logs it; this 503 is then never sent.
+            logger.info("Database error reading %s: %s", request.path, exception)
+        else:
+            logger.warning(
+                "Answered 503 for %s: %s", request.path, exception, exc_info=exception
+            )
         if isinstance(exception.__cause__, psycopg.errors.QueryCanceled):
             detail = (
                 "The database took too long to answer and the query was cancelled. "
@@ -80,3 +92,115 @@ class DatabaseGuardMiddleware:
             status=503,
             headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
         )
+
+
+class ReplicaReadsMiddleware:
+    """Decide whether a request may read from a replica; retry it on the primary.
+
+    Without replicas configured it does nothing. Otherwise the request reads from
+    the primary when it writes (an unsafe method: its reads too), when its client
+    wrote less than DATABASE_READ_YOUR_WRITES_SECONDS ago (a signed cookie, and a
+    cache entry per API token and per session, for clients that drop cookies), or
+    when it carries a validator (If-None-Match, If-Modified-Since, ...), so the 304
+    and 412 decisions are made on current data. Any other request may read from a
+    replica (factcheck.db.replicas); if one fails under it with a database error,
+    the replica is skipped and the request, being safe, is run again on the primary.
+    """
+
+    COOKIE = "factcheck_wrote"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not replicas.replica_aliases():
+            return self.get_response(request)
+        if request.method not in SAFE_METHODS:
+            with replicas.primary_reads():
+                response = self.get_response(request)
+            self.remember_write(request, response)
+            return response
+        if self.reads_from_primary(request):
+            with replicas.primary_reads():
+                return self.get_response(request)
+        with replicas.replica_reads() as reads:
+            response = self.get_response(request)
+        if response.status_code < 500 or not reads.used_replicas:
+            return response
+        failed = [alias for alias in reads.used_replicas if _replica_failed(alias)]
+        if not failed:
+            return response
+        for alias in failed:
+            replicas.health.mark_down(alias, "failed during a request")
+            replicas.close_quietly(alias)
+        replicas.logger.warning(
+            "Reading %s again from the primary after %s failed",
+            request.path,
+            ", ".join(sorted(failed)),
+        )
+        with replicas.primary_reads():
+            return self.get_response(request)
+
+    def reads_from_primary(self, request) -> bool:
+        if any(request.META.get(header) for header in VALIDATOR_HEADERS):
+            return True
+        seconds = settings.DATABASE_READ_YOUR_WRITES_SECONDS
+        if request.get_signed_cookie(self.COOKIE, default=None, max_age=seconds):
+            return True
+        keys = self.client_keys(request, None)
+        if not keys:
+            return False
+        try:
+            return bool(cache.get_many(keys))
+        except Exception:  # a cache that is down must not fail reads: primary
+            replicas.logger.warning("Cache unavailable: reading from the primary")
+            return True
+
+    def remember_write(self, request, response) -> None:
+        seconds = settings.DATABASE_READ_YOUR_WRITES_SECONDS
+        # A 4xx changed nothing; a 5xx may have come after its commit.
+        if seconds <= 0 or 400 <= response.status_code < 500:
+            return
+        response.set_signed_cookie(
+            self.COOKIE,
+            "1",
+            max_age=seconds,
+            httponly=True,
+            samesite="Lax",
+            secure=settings.SESSION_COOKIE_SECURE,
+        )
+        keys = self.client_keys(request, response)
+        if keys:
+            try:
+                cache.set_many(dict.fromkeys(keys, 1), timeout=seconds)
+            except Exception:  # the cookie still covers browsers
+                replicas.logger.warning("Cache unavailable: write not remembered")
+
+    def client_keys(self, request, response) -> list[str]:
+        """Return cache keys naming the client: its API token, its session(s)."""
+        secrets = []
+        authorization = request.META.get("HTTP_AUTHORIZATION", "").split()
+        if len(authorization) == 2 and authorization[0].lower() in {"token", "bearer"}:
+            secrets.append("token:" + authorization[1])
+        if session := request.COOKIES.get(settings.SESSION_COOKIE_NAME):
+            secrets.append("session:" + session)
+        cookies = response.cookies if response is not None else {}
+        morsel = cookies.get(settings.SESSION_COOKIE_NAME)
+        if morsel is not None and morsel.value:  # a login: its new session, too
+            secrets.append("session:" + morsel.value)
+        return [
+            "factcheck:wrote:" + hashlib.sha256(secret.encode()).hexdigest()
+            for secret in secrets
+        ]
+
+
+def _replica_failed(alias: str) -> bool:
+    """Return whether a database error of this request was the replica failing.
+
+    An error the replica's connection survives (a statement timeout, a query
+    cancelled by a conflict with recovery) is the query's, not the replica's.
+    """
+    wrapper = connections[alias]
+    if not wrapper.errors_occurred:
+        return False
+    return wrapper.connection is None or not wrapper.is_usable()

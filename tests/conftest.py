@@ -2,7 +2,21 @@ import pytest
 from django.core.cache import caches
 from django.db import connection
 
+from factcheck.db import replicas
 from tests.factories import UserFactory
+
+
+@pytest.fixture(autouse=True)
+def reads_from_the_primary(request, monkeypatch):
+    """Read from "default" in every test but those marked `replicas`.
+
+    With DATABASE_REPLICA_URLS set, each replica is a test mirror of "default": no
+    database of its own, but a connection of its own, which would neither see a
+    TestCase's uncommitted rows nor be allowed to a test asking for "default" only.
+    So the suite runs as without replicas; the drills (tests/replicas) use them.
+    """
+    if request.node.get_closest_marker("replicas") is None:
+        monkeypatch.setattr(replicas, "replica_aliases", list)
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ import json
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection
+from django.db import connection, connections, router
 from psycopg import sql
 
 from sources.models import Document
@@ -27,8 +27,10 @@ def conflicts_of(claim_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
     result: dict[int, list[dict[str, Any]]] = {claim_id: [] for claim_id in claim_ids}
     if not ids:
         return result
-    with connection.cursor() as cursor:
-        cursor.execute(conflicts_sql(connection.vendor), _conflicts_params(sorted(ids)))
+    # Raw SQL is routed as the ORM's reads are (a replica inside a safe request).
+    database = connections[router.db_for_read(ClaimLink)]
+    with database.cursor() as cursor:
+        cursor.execute(conflicts_sql(database.vendor), _conflicts_params(sorted(ids)))
         links = cursor.fetchall()
     for note, detected, *sides in links:
         width = len(sides) // 2

@@ -8,7 +8,17 @@ from django.db import transaction
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
+from factcheck.db.replicas import primary_reads
+
 from .exceptions import PreconditionFailed
+
+# Request headers (request.META keys) that make a request conditional.
+VALIDATOR_HEADERS = (
+    "HTTP_IF_NONE_MATCH",
+    "HTTP_IF_MODIFIED_SINCE",
+    "HTTP_IF_MATCH",
+    "HTTP_IF_UNMODIFIED_SINCE",
+)
 
 
 def etag_for(data) -> str:
@@ -22,7 +32,20 @@ class ConditionalDetailMixin:
 
     The ETag is a hash of the resource's representation, so any change to what a
     client sees changes it. The check and the write happen under a row lock.
+
+    With read replicas, a conditional request and every write read from the
+    primary: a replica a little behind would answer 304 or 412 for a version the
+    primary has replaced (factcheck.middleware.ReplicaReadsMiddleware decides the
+    same for every view; this keeps it true of these views wherever they run).
     """
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.method in {"GET", "HEAD", "OPTIONS"} and not any(
+            request.META.get(header) for header in VALIDATOR_HEADERS
+        ):
+            return super().dispatch(request, *args, **kwargs)
+        with primary_reads():
+            return super().dispatch(request, *args, **kwargs)
 
     def read(self, instance) -> tuple[dict, str]:
         """Return the instance's representation and its ETag."""

@@ -5,6 +5,7 @@ Everything that differs between machines comes from the environment.
 
 import os
 from pathlib import Path
+from typing import Any, cast
 
 import dj_database_url
 from csp.constants import NONE, SELF
@@ -92,6 +93,9 @@ MIDDLEWARE = [
     # the statement timeout (and its 503) around everything else.
     "factcheck.middleware.RequestBodyLimitMiddleware",
     "factcheck.middleware.DatabaseGuardMiddleware",
+    # Which database the request reads from (with read replicas); inside the guard,
+    # so a request it runs again on the primary is still bounded and answered 503.
+    "factcheck.middleware.ReplicaReadsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -204,9 +208,70 @@ else:
         "database."
     )
 
+# Read replicas (PostgreSQL streaming standbys): each URL becomes an alias
+# replica_0, replica_1, ... with the primary's options. factcheck.db.routers.
+# ReplicaRouter sends reads there and writes to "default"; a client that has just
+# written, jobs and management commands read from the primary (factcheck.db.replicas).
+# In tests a replica mirrors the test database of "default", so the suite is the same.
+DATABASE_REPLICA_URLS = env_list("DATABASE_REPLICA_URLS")
+for index, replica_url in enumerate(DATABASE_REPLICA_URLS):
+    replica: dict[str, Any] = {
+        **DATABASES["default"],
+        **dj_database_url.parse(
+            replica_url,
+            conn_max_age=DATABASES["default"]["CONN_MAX_AGE"],
+            conn_health_checks=True,
+        ),
+    }
+    if not replica["ENGINE"].endswith("postgresql"):
+        raise ImproperlyConfigured(
+            "DATABASE_REPLICA_URLS must name PostgreSQL (postgres://) databases."
+        )
+    if DATABASES["default"]["ENGINE"] != "factcheck.db.postgresql":
+        raise ImproperlyConfigured("DATABASE_REPLICA_URLS needs a PostgreSQL primary.")
+    replica["ENGINE"] = DATABASES["default"]["ENGINE"]
+    replica["OPTIONS"] = {
+        **DATABASES["default"].get("OPTIONS", {}),
+        # A replica that is down must not hold a request for long: the router
+        # then reads from another one or the primary.
+        "connect_timeout": 2,
+    }
+    replica["TEST"] = {"MIRROR": "default"}
+    DATABASES[f"replica_{index}"] = cast(Any, replica)  # a DBConfig, keys and all
+# Seconds after a write during which that client (session, token or user) reads
+# from the primary, so it sees its own write whatever the replicas' lag.
+DATABASE_READ_YOUR_WRITES_SECONDS = float(
+    os.environ.get("DATABASE_READ_YOUR_WRITES_SECONDS", "10")
+)
+# A replica whose replay is further behind than this is skipped; its lag is checked
+# at most every DATABASE_REPLICA_CHECK_SECONDS per process, and a replica found
+# down or lagging is skipped for DATABASE_REPLICA_RETRY_SECONDS.
+DATABASE_REPLICA_MAX_LAG_SECONDS = float(
+    os.environ.get("DATABASE_REPLICA_MAX_LAG_SECONDS", "5")
+)
+DATABASE_REPLICA_CHECK_SECONDS = float(
+    os.environ.get("DATABASE_REPLICA_CHECK_SECONDS", "1")
+)
+DATABASE_REPLICA_RETRY_SECONDS = float(
+    os.environ.get("DATABASE_REPLICA_RETRY_SECONDS", "5")
+)
+
+if DATABASE_REPLICA_URLS and not (
+    0 < DATABASE_REPLICA_MAX_LAG_SECONDS <= DATABASE_READ_YOUR_WRITES_SECONDS
+):
+    # A writer reads from the primary for DATABASE_READ_YOUR_WRITES_SECONDS and then
+    # from a replica at most DATABASE_REPLICA_MAX_LAG_SECONDS behind: it sees its write.
+    raise ImproperlyConfigured(
+        "DATABASE_REPLICA_MAX_LAG_SECONDS must be above 0 and at most "
+        "DATABASE_READ_YOUR_WRITES_SECONDS."
+    )
+
 # procrastinate's schema is PostgreSQL-only: skipped on SQLite. Routers compose; keep
 # each one answering only for what it knows.
-DATABASE_ROUTERS = ["factcheck.db.routers.JobsRouter"]
+DATABASE_ROUTERS = [
+    "factcheck.db.routers.JobsRouter",
+    "factcheck.db.routers.ReplicaRouter",
+]
 
 # PostgreSQL cancels a statement of a web request that runs longer than this many
 # milliseconds (answered 503 with Retry-After); 0 turns it off. Management commands,

@@ -252,3 +252,49 @@ def test_make_worker_runs_a_procrastinate_worker_and_refuses_sqlite():
     )
     assert result.returncode != 0
     assert "make worker needs PostgreSQL" in result.stderr
+
+
+def test_compose_up_starts_the_simple_setup_and_the_replica_only_when_scaled(compose):
+    services = compose["services"]
+    unprofiled = {
+        name for name, service in services.items() if "profiles" not in service
+    }
+    assert unprofiled == {"db", "redis", "web", "worker"}
+    replica = services["db-replica"]
+    assert replica["profiles"] == ["scaled"]
+    # The primary's own image (PostgreSQL 15 with rum): a replica replays its indexes.
+    assert replica["image"] == services["db"]["image"]
+    assert replica["build"] == services["db"]["build"]
+    assert replica["depends_on"]["db"]["condition"] == "service_healthy"
+    volume_name, mount = replica["volumes"][0].split(":", 1)
+    assert mount == "/var/lib/postgresql/data"
+    assert volume_name in compose["volumes"]
+    assert volume_name != "postgres-data"
+    assert "pg_isready" in " ".join(replica["healthcheck"]["test"])
+    # The web service reads from the replica only when told to; empty by default.
+    web = services["web"]["environment"]
+    assert web["DATABASE_REPLICA_URLS"] == "${DATABASE_REPLICA_URLS:-}"
+
+
+def test_compose_replica_is_a_base_backup_of_db_streaming_through_a_slot(compose):
+    replica = compose["services"]["db-replica"]
+    script_mount = next(v for v in replica["volumes"] if v.startswith("./docker/"))
+    script = ROOT / script_mount.split(":")[0]
+    entrypoint = script.read_text()
+    assert replica["entrypoint"] == [script_mount.split(":")[1]]
+    assert "pg_basebackup" in entrypoint
+    assert " -R " in entrypoint
+    assert '-S "$SLOT"' in entrypoint
+    assert "exec docker-entrypoint.sh postgres" in entrypoint
+    assert replica["environment"]["PRIMARY_HOST"] == "db"
+    # The primary gets its replication role and pg_hba.conf line on a new volume.
+    init = next(v for v in compose["services"]["db"]["volumes"] if "initdb.d" in v)
+    init_script = (ROOT / init.split(":")[0]).read_text()
+    assert "REPLICATION LOGIN" in init_script
+    assert "host replication" in init_script
+    for path in (script, ROOT / init.split(":")[0]):
+        assert os.access(path, os.X_OK), f"{path} is not executable"
+        check = subprocess.run(
+            ["bash", "-n", str(path)], capture_output=True, text=True
+        )
+        assert check.returncode == 0, check.stderr
