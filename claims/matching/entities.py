@@ -39,6 +39,18 @@ COUNTRIES: dict[str, tuple[str, ...]] = {
     "pakistan": ("pakistan", "пакистан", "پاکستان"),
     "united states": ("united states", "u.s.", "американ", "сша", "آمریکا"),
     "ukraine": ("ukrain", "crimea", "украин", "крым", "اوکراین"),
+    "iraq": ("iraq", "ирак", "عراق"),
+    "kazakhstan": ("kazakhstan", "казахстан", "قزاقستان"),
+    "azerbaijan": ("azerbaijan", "азербайджан", "آذربایجان"),
+    "saudi arabia": ("saudi", "саудовск", "عربستان"),
+    "france": ("france", "french", "франци", "فرانسه"),
+    "united kingdom": ("britain", "british", "united kingdom", "британи", "انگلیس"),
+    "vietnam": ("vietnam", "вьетнам", "ویتنام"),
+    "colombia": ("colombia", "колумби", "کلمبیا"),
+    "indonesia": ("indonesia", "индонези", "اندونزی"),
+    "australia": ("australia", "австрали", "استرالیا"),
+    "peru": ("peru", "перу", "پرو"),
+    "sri lanka": ("sri lanka", "шри-ланк", "سریلانکا"),
     "spain": ("spain", "spanish", "madrid", "barcelona", "испани", "اسپانیا"),
     "south korea": ("south korea", "южн корея", "کره جنوبی"),
 }
@@ -69,7 +81,20 @@ TOPICS: dict[str, tuple[str, ...]] = {
     "export": ("export", "shipment", "экспорт", "постав", "صادر", "صادرات"),
     "car": ("car", "cars", "vehicle", "автомоб", "машин", "خودرو"),
     "sold": ("sold", "sale", "продан", "продал", "продаж", "فروش"),
-    "harvest": ("harvest", "crop", "урожай", "برداشت"),
+    # Output and harvest are one measure: "India's wheat output" is its harvest.
+    "production": (
+        "harvest",
+        "crop",
+        "output",
+        "produc",
+        "mined",
+        "pump",
+        "урожай",
+        "добыч",
+        "производ",
+        "برداشت",
+        "تولید",
+    ),
     "coffee": ("coffee", "кофе", "قهوه"),
     "tea": ("tea", "чай", "чая", "چای"),
     "copper": ("copper", "медь", "меди", "مس"),
@@ -101,6 +126,11 @@ TOPICS: dict[str, tuple[str, ...]] = {
     "football": ("football", "футбол", "فوتبال"),
     "hockey": ("hockey", "хоккей", "хоккею", "هاکی"),
 }
+# What a figure measures: a metric and a query that name two different ones are two
+# subjects (Brazil's coffee harvest is not its coffee exports).
+MEASURES = frozenset(
+    {"trade", "export", "sold", "production", "revenue", "price", "visitor"}
+)
 # Names written in Russian or Persian letters, with the English spelling a claim
 # uses: the people of the seed data.
 NAMES: dict[str, tuple[str, ...]] = {
