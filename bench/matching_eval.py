@@ -194,7 +194,7 @@ def pure_outcomes(limit: int = 10, only: str = "") -> list[Outcome]:
     import time
 
     from claims.matching.query import read_facts
-    from claims.matching.scoring import MIN_SCORE, read_claim, score_match
+    from claims.matching.scoring import rank_matches, read_claim, score_match
 
     sides = [read_claim(claim) for claim in stored_claims()]
     outcomes = []
@@ -214,8 +214,7 @@ def pure_outcomes(limit: int = 10, only: str = "") -> list[Outcome]:
             for side in sides
             if isinstance(side.claim.id, str) == synthetic
         ]
-        matches = [m for m in matches if m.score >= MIN_SCORE]
-        matches.sort(key=lambda m: -m.score)
+        matches = rank_matches(matches, limit)
         outcomes.append(
             Outcome(
                 query,

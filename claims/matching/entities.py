@@ -39,6 +39,8 @@ COUNTRIES: dict[str, tuple[str, ...]] = {
     "pakistan": ("pakistan", "пакистан", "پاکستان"),
     "united states": ("united states", "u.s.", "американ", "сша", "آمریکا"),
     "ukraine": ("ukrain", "crimea", "украин", "крым", "اوکراین"),
+    "dagestan": ("dagestan", "дагестан", "داغستان"),
+    "tatarstan": ("tatarstan", "татарстан", "تاتارستان"),
     "iraq": ("iraq", "ирак", "عراق"),
     "kazakhstan": ("kazakhstan", "казахстан", "قزاقستان"),
     "azerbaijan": ("azerbaijan", "азербайджан", "آذربایجان"),

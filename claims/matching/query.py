@@ -85,6 +85,34 @@ _PERIOD_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("month", re.compile(rf"\b({_MONTH})\.? (\d{{4}})\b")),
     ("year", re.compile(r"\b(19\d\d|20\d\d)\b")),
 ]
+_NUMBER_WORDS = {
+    word: str(number)
+    for number, words in enumerate(
+        [
+            ("zero",),
+            ("one", "first", "once"),
+            ("two", "second", "twice"),
+            ("three", "third"),
+            ("four", "fourth"),
+            ("five", "fifth"),
+            ("six", "sixth"),
+            ("seven", "seventh"),
+            ("eight", "eighth"),
+            ("nine", "ninth"),
+            ("ten", "tenth"),
+            ("eleven", "eleventh"),
+            ("twelve", "twelfth"),
+        ]
+    )
+    for word in words
+}
+_NUMBER = re.compile(
+    r"(?<![\w.,])(\d+)(?:st|nd|rd|th|-й|-го|-м)?(?![\w.,]*\d)|\b("
+    + "|".join(_NUMBER_WORDS)
+    + r")\b",
+    re.IGNORECASE,
+)
+_PROPER = re.compile(r"(?<=[\w,;:)] )[A-Z][a-z]+(?:-[A-Z][a-z]+)?")
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 _STOPWORDS = frozenset(
     """a an the of in on at to for from by with and or but as is was were be been
@@ -112,6 +140,8 @@ class Facts:
     topics: frozenset[str]
     names: frozenset[str]
     words: frozenset[str]
+    numbers: frozenset[str] = frozenset()
+    proper_names: frozenset[str] = frozenset()
 
     @property
     def subjects(self) -> frozenset[str]:
@@ -175,6 +205,12 @@ def read_facts(
             change_comparator = change.comparator
     period, open_start = read_period(english, claimed_on)
     entities = entities_in(text)
+    numbers = set()
+    for digits, word in _NUMBER.findall(english):
+        if digits and not 1000 <= int(digits) <= 2200:
+            numbers.add(str(int(digits)))
+        elif word:
+            numbers.add(_NUMBER_WORDS[word.lower()])
     return Facts(
         text=text,
         language=language,
@@ -188,6 +224,12 @@ def read_facts(
         topics=entities["topic"],
         names=entities["name"],
         words=words_of(english) | entities["topic"] | entities["name"],
+        numbers=frozenset(numbers),
+        proper_names=frozenset(
+            name.lower()
+            for name in _PROPER.findall(text)
+            if name.lower() not in _STOPWORDS
+        ),
     )
 
 

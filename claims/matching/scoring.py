@@ -29,14 +29,17 @@ from ..figures.comparison import (
 )
 from ..figures.intervals import figure_interval
 from .entities import MEASURES, entities_in
-from .query import Facts, read_facts, unit_key, words_of
+from .query import Facts, read_facts, stem, unit_key, words_of
 
 SAME = "same"
 CONFLICTING = "conflicting"
 RELATED = "related"
 RELATIONS = (SAME, CONFLICTING, RELATED)
 # Texts without figures are the same statement from this similarity up.
-SAME_TEXT_SIMILARITY = 0.5
+SAME_TEXT_SIMILARITY = 0.45
+SAME_TEXT_MARGIN = 0.02
+# A text restates a claim without figures only with this many words of its own.
+SAME_TEXT_MIN_WORDS = 4
 # Below this a candidate with no subject in common is not shown at all.
 MIN_SCORE = 0.05
 
@@ -67,6 +70,10 @@ class Match:
     score: float
     relation: str
     reasons: list[str] = field(default_factory=list)
+    # Set for `same` between two texts without figures: only the most similar of a
+    # query's answers keeps it (rank_matches).
+    text_similarity: float = 0.0
+    by_text: bool = False
 
 
 @dataclass(frozen=True)
@@ -127,13 +134,41 @@ def score_match(
     else:
         relation = _text_relation(query, side, subject, text_similarity, reasons)
     reasons.append(f"text similarity {text_similarity:.2f}")
+    by_text = stored.value is None and not query.has_figure
     if relation is None:
         relation = RELATED
         score = 0.25 * text_similarity
     else:
         base = {SAME: 0.75, CONFLICTING: 0.5, RELATED: 0.25}[relation]
         score = base + 0.25 * text_similarity
-    return Match(stored.id, round(min(max(score, 0.0), 1.0), 4), relation, reasons)
+    score = round(min(max(score, 0.0), 1.0), 4)
+    return Match(stored.id, score, relation, reasons, text_similarity, by_text)
+
+
+def rank_matches(matches: list[Match], limit: int) -> list[Match]:
+    """Return the best `limit` matches, best first, dropping the weakest.
+
+    Two claims without figures are the same statement only for the query's most
+    similar one: a paraphrase restates one claim, and its neighbours on the same
+    topic are related (the rules for figures need no such help).
+    """
+    kept = [match for match in matches if match.score >= MIN_SCORE]
+    best_text = max(
+        (match.text_similarity for match in kept if match.by_text), default=0.0
+    )
+    ranked = []
+    for match in kept:
+        if (
+            match.relation == SAME
+            and match.by_text
+            and match.text_similarity < best_text - SAME_TEXT_MARGIN
+        ):
+            reasons = [*match.reasons, "a closer statement matches"]
+            score = round(0.25 + 0.25 * match.text_similarity, 4)
+            match = Match(match.claim_id, score, RELATED, reasons, 0.0, True)
+        ranked.append(match)
+    ranked.sort(key=lambda match: (-match.score, str(match.claim_id)))
+    return ranked[:limit]
 
 
 def _same_subject(query: Facts, side: _Side, metric: str, reasons: list[str]) -> bool:
@@ -252,10 +287,29 @@ def _text_relation(
     ):
         reasons.append("another date")
         return RELATED
-    if subject and text_similarity >= SAME_TEXT_SIMILARITY:
-        reasons.append("same statement in other words")
-        return SAME
-    return RELATED
+    if not subject or text_similarity < SAME_TEXT_SIMILARITY:
+        return RELATED
+    if len(query.words - query.subjects) < SAME_TEXT_MIN_WORDS:
+        reasons.append("query too short to restate a claim")
+        return RELATED
+    stored_words = side.facts.words | side.facts.proper_names
+    if query.numbers - side.facts.numbers and side.facts.numbers - query.numbers:
+        reasons.append("other numbers")
+        return RELATED
+    other_people = query.names - side.facts.names
+    if other_people and side.facts.names:
+        reasons.append("another person (" + ", ".join(sorted(other_people)) + ")")
+        return RELATED
+    unknown = {
+        name
+        for name in query.proper_names - stored_words
+        if not any(stem(name) in word or word in name for word in stored_words)
+    }
+    if unknown - {stem(w) for w in side.facts.text.lower().split()}:
+        reasons.append("names what the claim does not: " + ", ".join(sorted(unknown)))
+        return RELATED
+    reasons.append("same statement in other words")
+    return SAME
 
 
 def figures_agree(
@@ -358,6 +412,7 @@ __all__ = [
     "StoredClaim",
     "figures_agree",
     "figures_disjoint",
+    "rank_matches",
     "read_claim",
     "score_match",
     "similarity",
