@@ -37,7 +37,7 @@ COUNTRIES: dict[str, tuple[str, ...]] = {
     "syria": ("syria", "сири", "سوریه"),
     "afghanistan": ("afghanistan", "афганистан", "افغانستان"),
     "pakistan": ("pakistan", "пакистан", "پاکستان"),
-    "united states": ("united states", "u.s.", "американ", "сша", "آمریکا"),
+    "united states": ("united states", "american", "американ", "сша", "آمریکا"),
     "ukraine": ("ukrain", "crimea", "украин", "крым", "اوکراین"),
     "dagestan": ("dagestan", "дагестан", "داغستان"),
     "tatarstan": ("tatarstan", "татарстан", "تاتارستان"),
@@ -57,7 +57,13 @@ COUNTRIES: dict[str, tuple[str, ...]] = {
     "south korea": ("south korea", "южн корея", "کره جنوبی"),
 }
 ORGANISATIONS: dict[str, tuple[str, ...]] = {
-    "iran-khodro": ("iran-khodro", "iran khodro", "иран ходро", "ایران خودرو"),
+    "iran-khodro": (
+        "iran-khodro",
+        "iran khodro",
+        "ikco",
+        "иран ходро",
+        "ایران خودرو",
+    ),
     "suez canal": ("suez", "суэцк", "سوئز"),
     "joint economic commission": (
         "joint economic commission",
@@ -68,6 +74,15 @@ ORGANISATIONS: dict[str, tuple[str, ...]] = {
     "zarubezhneft": ("zarubezhneft", "зарубежнефть"),
     "iaea": ("iaea", "магатэ", "آژانس بین‌المللی انرژی اتمی"),
 }
+# An organisation's country is named with it: IKCO's exports are Iran's.
+ORGANISATION_COUNTRIES = {
+    "iran-khodro": "iran",
+    "suez canal": "egypt",
+    "state duma": "russia",
+    "zarubezhneft": "russia",
+}
+# Upper-case abbreviations, matched as written.
+_ABBREVIATIONS = re.compile(r"\b(?:US|USA|U\.S\.)(?!\w)")
 # Topics are words, not subjects: they add to the words two texts share.
 TOPICS: dict[str, tuple[str, ...]] = {
     "trade": (
@@ -194,4 +209,9 @@ def entities_in(text: str) -> dict[str, frozenset[str]]:
     for kind, name, pattern in _compiled():
         if pattern.search(lowered):
             found[kind].add(name)
+    if _ABBREVIATIONS.search(text):
+        found["country"].add("united states")
+    for organisation in found["organisation"]:
+        if organisation in ORGANISATION_COUNTRIES:
+            found["country"].add(ORGANISATION_COUNTRIES[organisation])
     return {kind: frozenset(names) for kind, names in found.items()}

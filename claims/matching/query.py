@@ -188,11 +188,19 @@ def read_facts(
     """Return the facts `text` states; relative periods are read against claimed_on."""
     language = language or detect_language(text)
     english = to_english_figures(text, language)
-    figures = []
-    for _, _, amount in find_amounts(english):
-        figures.append(
-            (amount.value, unit_key(amount.unit), amount.comparator, amount.value_upper)
-        )
+    amounts = find_amounts(english)
+    if amounts:
+        # "from four billion dollars to 1.5 billion": the second shares the unit.
+        spans = {(start, end) for start, end, _ in amounts}
+        amounts += [
+            found
+            for found in find_amounts(english, default_unit=amounts[0][2].unit)
+            if found[:2] not in spans
+        ]
+    figures = [
+        (amount.value, unit_key(amount.unit), amount.comparator, amount.value_upper)
+        for _, _, amount in amounts
+    ]
     change_percent, change_comparator = None, "exact"
     if any(unit == "percent" for _, unit, _, _ in figures):
         try:

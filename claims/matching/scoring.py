@@ -182,6 +182,14 @@ def _same_subject(query: Facts, side: _Side, metric: str, reasons: list[str]) ->
         reasons.append("query names no subject")
         return False
     stored_subjects = side.facts.subjects | side.metric_subjects
+    if not side.claim.metric:
+        # A claim without a metric: the query's subjects are among the claim's.
+        if query.subjects <= stored_subjects:
+            reasons.append("same subject (" + ", ".join(sorted(query.subjects)) + ")")
+            return True
+        extra = ", ".join(sorted(query.subjects - stored_subjects))
+        reasons.append(f"claim does not name {extra}")
+        return False
     if not side.metric_subjects <= query.subjects:
         missing = ", ".join(sorted(side.metric_subjects - query.subjects))
         reasons.append(f"query does not name {missing}")
@@ -281,8 +289,8 @@ def _text_relation(
         and stored.period_start is not None
         and stored.period_end is not None
         and (
-            query.period.end < stored.period_start
-            or stored.period_end < query.period.start
+            query.period.end.year < stored.period_start.year
+            or stored.period_end.year < query.period.start.year
         )
     ):
         reasons.append("another date")
@@ -292,7 +300,8 @@ def _text_relation(
     if len(query.words - query.subjects) < SAME_TEXT_MIN_WORDS:
         reasons.append("query too short to restate a claim")
         return RELATED
-    stored_words = side.facts.words | side.facts.proper_names
+    speakers = {stem(word) for name in stored.speaker_names for word in name.split()}
+    stored_words = side.facts.words | side.facts.proper_names | speakers
     if query.numbers - side.facts.numbers and side.facts.numbers - query.numbers:
         reasons.append("other numbers")
         return RELATED
