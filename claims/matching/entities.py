@@ -82,7 +82,7 @@ ORGANISATION_COUNTRIES = {
     "zarubezhneft": "russia",
 }
 # Upper-case abbreviations, matched as written.
-_ABBREVIATIONS = re.compile(r"\b(?:US|USA|U\.S\.)(?!\w)")
+_ABBREVIATIONS = re.compile(r"\b(?:US|USA|U\.S\.)(?!\w)(?! ?dollar| ?\$)")
 # Topics are words, not subjects: they add to the words two texts share.
 TOPICS: dict[str, tuple[str, ...]] = {
     "trade": (

@@ -78,7 +78,11 @@ _PERSIAN: list[tuple[str, str]] = [
     (r"\bده\s+(?=thousand)", "10 "),
     (r"(?<=\d)\s*%", " percent"),
 ]
+_ENGLISH: list[tuple[str, str]] = [
+    (r"\bbpd\b", "barrels per day"),
+]
 _COMPILED = {
+    "en": [(re.compile(p), r) for p, r in _ENGLISH],
     "ru": [(re.compile(p, re.IGNORECASE), r) for p, r in _RUSSIAN],
     "fa": [(re.compile(p), r) for p, r in _PERSIAN],
 }

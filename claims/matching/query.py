@@ -172,14 +172,23 @@ def words_of(text: str) -> frozenset[str]:
     )
 
 
+_UNIT_SYNONYMS = {
+    "vehicles": "cars",
+    "vehicle": "cars",
+    "car": "cars",
+    "tourists": "visitors",
+    "bpd": "barrels",
+    "tons": "tonnes",
+}
+# A count of "units" may count any thing (cars, tonnes are not units of money).
+ANY_COUNT = "units"
+
+
 def unit_key(unit: str, per: str = "") -> str:
     """Return a unit in the form two figures are compared by."""
     unit = unit.strip().lower()
-    unit = {"vehicles": "cars", "vehicle": "cars", "car": "cars", "bpd": "barrels"}.get(
-        unit, unit
-    )
-    unit = unit.removesuffix(" per day").removesuffix(" a day")
-    return unit
+    unit = unit.removesuffix(" per day").removesuffix(" a day").split(" ")[-1]
+    return _UNIT_SYNONYMS.get(unit, unit)
 
 
 def read_facts(
@@ -189,8 +198,8 @@ def read_facts(
     language = language or detect_language(text)
     english = to_english_figures(text, language)
     amounts = find_amounts(english)
-    if amounts:
-        # "from four billion dollars to 1.5 billion": the second shares the unit.
+    if amounts and re.fullmatch(r"[A-Z]{3}", amounts[0][2].unit):
+        # "from four billion dollars to 1.5 billion": the second shares the currency.
         spans = {(start, end) for start, end, _ in amounts}
         amounts += [
             found
@@ -215,7 +224,7 @@ def read_facts(
     entities = entities_in(text)
     numbers = set()
     for digits, word in _NUMBER.findall(english):
-        if digits and not 1000 <= int(digits) <= 2200:
+        if digits:
             numbers.add(str(int(digits)))
         elif word:
             numbers.add(_NUMBER_WORDS[word.lower()])
@@ -236,7 +245,7 @@ def read_facts(
         proper_names=frozenset(
             name.lower()
             for name in _PROPER.findall(text)
-            if name.lower() not in _STOPWORDS
+            if name.lower() not in _STOPWORDS and not any(entities_in(name).values())
         ),
     )
 

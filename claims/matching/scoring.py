@@ -29,7 +29,7 @@ from ..figures.comparison import (
 )
 from ..figures.intervals import figure_interval
 from .entities import MEASURES, entities_in
-from .query import Facts, read_facts, stem, unit_key, words_of
+from .query import ANY_COUNT, Facts, read_facts, stem, unit_key, words_of
 
 SAME = "same"
 CONFLICTING = "conflicting"
@@ -179,6 +179,9 @@ def _same_subject(query: Facts, side: _Side, metric: str, reasons: list[str]) ->
         reasons.append("another metric")
         return False
     if not query.subjects:
+        if not side.claim.metric and _names_found(query, side):
+            reasons.append("same names")
+            return True
         reasons.append("query names no subject")
         return False
     stored_subjects = side.facts.subjects | side.metric_subjects
@@ -209,6 +212,13 @@ def _same_subject(query: Facts, side: _Side, metric: str, reasons: list[str]) ->
     return True
 
 
+def _names_found(query: Facts, side: _Side) -> bool:
+    """Return whether the query names people or places and the claim has all."""
+    names = query.names | query.proper_names
+    text = side.facts.text.lower()
+    return len(names) >= 2 and all(stem(name) in text for name in names)
+
+
 def _figure_relation(
     query: Facts,
     side: _Side,
@@ -222,7 +232,8 @@ def _figure_relation(
     values = [
         (value, comparator, upper)
         for value, figure_unit, comparator, upper in query.figures
-        if figure_unit == unit and not (unit == "percent" and query.change_percent)
+        if (figure_unit == unit or _any_count(figure_unit, unit))
+        and not (unit == "percent" and query.change_percent)
     ]
     if unit == "percent" and query.change_percent is not None:
         values.insert(0, (query.change_percent, query.change_comparator, None))
@@ -267,6 +278,14 @@ def _figure_relation(
     return RELATED
 
 
+def _any_count(first: str, second: str) -> bool:
+    """Return whether one unit is "units", the other a count (not money or percent)."""
+    if ANY_COUNT not in (first, second):
+        return False
+    other = second if first == ANY_COUNT else first
+    return other != "percent" and not (len(other) == 3 and other.isupper())
+
+
 def _agreement(first: str, second: str, tolerance: Decimal) -> str:
     approximate = Comparator.APPROXIMATELY in (first, second)
     if approximate:
@@ -302,7 +321,7 @@ def _text_relation(
         return RELATED
     speakers = {stem(word) for name in stored.speaker_names for word in name.split()}
     stored_words = side.facts.words | side.facts.proper_names | speakers
-    if query.numbers - side.facts.numbers and side.facts.numbers - query.numbers:
+    if query.numbers - side.facts.numbers:
         reasons.append("other numbers")
         return RELATED
     other_people = query.names - side.facts.names
