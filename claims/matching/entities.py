@@ -184,7 +184,7 @@ def _pattern(stems: tuple[str, ...]) -> re.Pattern[str]:
 
 
 @lru_cache(maxsize=1)
-def _compiled() -> list[tuple[str, str, re.Pattern[str]]]:
+def _compiled() -> list[tuple[str, str, tuple[str, ...], re.Pattern[str]]]:
     compiled = []
     for kind, table in (
         ("country", COUNTRIES),
@@ -193,8 +193,14 @@ def _compiled() -> list[tuple[str, str, re.Pattern[str]]]:
         ("name", NAMES),
     ):
         for name, stems in table.items():
-            compiled.append((kind, name, _pattern(stems)))
+            compiled.append((kind, name, stems, _pattern(stems)))
     return compiled
+
+
+@lru_cache(maxsize=4096)
+def is_entity(word: str) -> bool:
+    """Return whether `word` names a country, organisation, topic or known person."""
+    return any(entities_in(word).values())
 
 
 def entities_in(text: str) -> dict[str, frozenset[str]]:
@@ -206,8 +212,9 @@ def entities_in(text: str) -> dict[str, frozenset[str]]:
         "topic": set(),
         "name": set(),
     }
-    for kind, name, pattern in _compiled():
-        if pattern.search(lowered):
+    for kind, name, stems, pattern in _compiled():
+        # A substring test first: most entries are in no text, and it is cheap.
+        if any(stem in lowered for stem in stems) and pattern.search(lowered):
             found[kind].add(name)
     if _ABBREVIATIONS.search(text):
         found["country"].add("united states")

@@ -19,7 +19,7 @@ from ..figures.periods import (
     solar_hijri_year_of,
 )
 from ..figures.quantities import AmountParseError, find_amounts, parse_change
-from .entities import entities_in
+from .entities import entities_in, is_entity
 from .languages import detect_language, to_english_figures
 
 _MONTHS = {
@@ -245,7 +245,7 @@ def read_facts(
         proper_names=frozenset(
             name.lower()
             for name in _PROPER.findall(text)
-            if name.lower() not in _STOPWORDS and not any(entities_in(name).values())
+            if name.lower() not in _STOPWORDS and not is_entity(name)
         ),
     )
 

@@ -19,6 +19,7 @@ import math
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 
 from ..figures.comparators import Comparator, MetricKind
 from ..figures.comparison import (
@@ -86,6 +87,7 @@ class _Side:
     metric_measures: frozenset[str]
 
 
+@lru_cache(maxsize=8192)
 def read_claim(claim: StoredClaim) -> _Side:
     """Return a stored claim's facts, its text read with its metric's name."""
     facts = read_facts(f"{claim.text} {claim.metric_name}", claimed_on=claim.claimed_on)
@@ -289,7 +291,7 @@ def _any_count(first: str, second: str) -> bool:
 def _agreement(first: str, second: str, tolerance: Decimal) -> str:
     approximate = Comparator.APPROXIMATELY in (first, second)
     if approximate:
-        return f"figure agrees within {tolerance * 100:g}%"
+        return f"figure agrees within {(tolerance * 100).normalize():f}%"
     return "figure agrees"
 
 

@@ -1,0 +1,317 @@
+"""Find the stored claims a text (or a stored claim) matches: "checked before?" (#17).
+
+Two steps, each bounded whatever the number of claims:
+
+1. Retrieval, a few index scans of at most CANDIDATES_PER_SOURCE rows each:
+   - PostgreSQL: the text by trigrams (pg_trgm word similarity, `query <% text`,
+     GIN index of migration 0017, the threshold set for the one statement with
+     SET LOCAL), the full-text index (search_vector) with the subjects and topics
+     the query names, in English whatever the query's language; claims with a
+     figure in the same unit next to the query's value (the (unit, value) index);
+     and claims on the metric given or on the metrics of the best text hits, nearest
+     the query's period.
+   - SQLite (no trigrams, no text search): the newest claims holding the query's
+     longest words or its subjects' English names (`LIKE`), plus the same figure and
+     metric scans. The API and the scoring are the same; only recall of paraphrases
+     that share few words differs.
+2. Re-ranking in Python by claims.matching.scoring: figure, period, metric and named
+   entities, giving the score, the relation and the reasons.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Q, QuerySet
+
+from sources.models import Document
+
+from ..matching.query import Facts, read_facts, unit_key
+from ..matching.scoring import (
+    Match,
+    StoredClaim,
+    rank_matches,
+    read_claim,
+    score_match,
+)
+from ..models import Candidate, Claim, Metric
+
+MAX_LIMIT = 50
+MAX_TEXT_LENGTH = 2000
+CANDIDATES_PER_SOURCE = 40
+# pg_trgm word similarity a claim's text needs to be a candidate (0..1).
+TRIGRAM_THRESHOLD = 0.3
+# Words used for the SQLite fallback's LIKE scans.
+FALLBACK_WORDS = 6
+
+
+@dataclass(frozen=True)
+class ClaimMatch:
+    """A stored claim that answers a query, with how and why."""
+
+    claim: Claim
+    score: float
+    relation: str
+    reasons: list[str]
+
+
+def tolerance() -> Decimal:
+    return Decimal(str(settings.FACTCHECK_APPROXIMATE_TOLERANCE))
+
+
+def match_text(
+    *,
+    text: str,
+    limit: int = 10,
+    metric: Metric | None = None,
+    language: str = "",
+    document: Document | None = None,
+) -> list[ClaimMatch]:
+    """Return the stored claims that best match `text`, best first (at most limit).
+
+    A document gives the query's date, for relative periods ("last year").
+    """
+    claimed_on = document.published_on if document else None
+    facts = read_facts(text, claimed_on=claimed_on, language=language)
+    return _matches(facts, limit=limit, metric=metric, exclude=None)
+
+
+def similar_claims(*, claim: Claim, limit: int = 10) -> list[ClaimMatch]:
+    """Return the stored claims that best match `claim` (not itself), best first."""
+    facts = facts_of_claim(claim)
+    return _matches(facts, limit=limit, metric=claim.metric, exclude=claim.pk)
+
+
+def best_match_of_candidate(candidate: Candidate) -> ClaimMatch | None:
+    """Return the stored claim a candidate most likely repeats, if any."""
+    matches = candidate_matches(candidate, limit=1)
+    return matches[0] if matches else None
+
+
+def candidate_matches(candidate: Candidate, limit: int = 5) -> list[ClaimMatch]:
+    """Return the stored claims that best match a candidate, its own claim excluded."""
+    document = candidate.document
+    facts = read_facts(
+        candidate.sentence or candidate.quote,
+        claimed_on=document.published_on if document else None,
+    )
+    if candidate.value is not None:
+        figure = (
+            candidate.value,
+            unit_key(candidate.unit),
+            candidate.comparator,
+            candidate.value_upper,
+        )
+        facts = dataclasses.replace(facts, figures=(figure,))
+    return _matches(
+        facts,
+        limit=limit,
+        metric=candidate.suggested_metric,
+        exclude=candidate.claim_id,
+    )
+
+
+def facts_of_claim(claim: Claim) -> Facts:
+    """Return a stored claim read as a query: its text, with its stored figure."""
+    side = read_claim(stored_claim(claim))
+    facts = side.facts
+    if claim.value is not None:
+        figure = (
+            claim.value,
+            unit_key(claim.unit),
+            claim.comparator,
+            claim.value_upper,
+        )
+        facts = dataclasses.replace(
+            facts,
+            figures=(figure,),
+            change_percent=claim.value if claim.unit == "percent" else None,
+            change_comparator=claim.comparator,
+        )
+    if claim.period_start and claim.period_end:
+        from ..figures.periods import Period
+
+        period = Period(claim.period_start, claim.period_end, claim.period_label)
+        facts = dataclasses.replace(facts, period=period)
+    return facts
+
+
+def stored_claim(claim: Claim) -> StoredClaim:
+    """Return what the scoring needs of a Claim (metric and speaker loaded)."""
+    metric = claim.metric
+    speaker = claim.speaker
+    return StoredClaim(
+        id=claim.pk,
+        text=claim.text,
+        value=claim.value,
+        value_upper=claim.value_upper,
+        unit=claim.unit,
+        comparator=claim.comparator,
+        period_start=claim.period_start,
+        period_end=claim.period_end,
+        change_percent=claim.change_percent,
+        metric=metric.slug if metric else "",
+        metric_name=metric.name if metric else "",
+        metric_kind=metric.kind if metric else "",
+        speaker_names=(speaker.name,) if speaker else (),
+        claimed_on=claim.claimed_on,
+    )
+
+
+def _matches(
+    facts: Facts, *, limit: int, metric: Metric | None, exclude: int | None
+) -> list[ClaimMatch]:
+    limit = max(1, min(limit, MAX_LIMIT))
+    ids = candidate_ids(facts, metric=metric)
+    ids.discard(exclude)
+    if not ids:
+        return []
+    claims = {
+        claim.pk: claim
+        for claim in Claim.objects.filter(pk__in=ids)
+        .select_related("document", "metric", "speaker")
+        .defer("document__text", "search_vector")
+    }
+    metric_slug = metric.slug if metric else ""
+    scored: list[Match] = [
+        score_match(
+            facts, stored_claim(claim), tolerance=tolerance(), metric=metric_slug
+        )
+        for claim in claims.values()
+    ]
+    return [
+        ClaimMatch(claims[m.claim_id], m.score, m.relation, m.reasons)
+        for m in rank_matches(scored, limit)
+    ]
+
+
+def candidate_ids(facts: Facts, *, metric: Metric | None = None) -> set[int]:
+    """Return the ids of the claims worth scoring for `facts` (a bounded set)."""
+    ids: set[int] = set()
+    if connection.vendor == "postgresql":
+        text_ids = _trigram_ids(facts.text) + _full_text_ids(facts)
+    else:
+        text_ids = _word_overlap_ids(facts)
+    ids.update(text_ids)
+    ids.update(_figure_ids(facts))
+    metric_ids = {metric.pk} if metric else set()
+    if text_ids:
+        metric_ids.update(
+            Claim.objects.filter(pk__in=text_ids[:10], metric__isnull=False)
+            .values_list("metric_id", flat=True)
+            .distinct()
+        )
+    for metric_id in list(metric_ids)[:5]:
+        ids.update(_metric_ids(metric_id, facts))
+    return ids
+
+
+def _trigram_ids(text: str) -> list[int]:
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config('pg_trgm.word_similarity_threshold', %s, true)",
+            [str(TRIGRAM_THRESHOLD)],
+        )
+        cursor.execute(
+            "SELECT id FROM claims_claim WHERE %s <%% text "
+            "ORDER BY word_similarity(%s, text) DESC, id DESC LIMIT %s",
+            [text, text, CANDIDATES_PER_SOURCE],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _english_terms(facts: Facts) -> list[str]:
+    """Return the subjects and topics the query names, as English words."""
+    terms = []
+    for name in sorted(facts.subjects | facts.topics):
+        terms.extend(word for word in name.replace("-", " ").split() if len(word) > 2)
+    return terms
+
+
+def _full_text_ids(facts: Facts) -> list[int]:
+    terms = _english_terms(facts)
+    if not terms:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id FROM claims_claim WHERE search_vector @@ "
+            "plainto_tsquery('english', %s) ORDER BY id DESC LIMIT %s",
+            [" ".join(terms), CANDIDATES_PER_SOURCE],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _word_overlap_ids(facts: Facts) -> list[int]:
+    words = sorted(
+        {w for w in facts.words if len(w) > 3} | set(_english_terms(facts)),
+        key=lambda word: (-len(word), word),
+    )[:FALLBACK_WORDS]
+    if not words:
+        return []
+    condition = Q()
+    for word in words:
+        condition |= Q(text__icontains=word)
+    ranked = list(
+        Claim.objects.filter(condition)
+        .order_by("-id")
+        .values_list("id", "text")[: CANDIDATES_PER_SOURCE * 5]
+    )
+    # The claims holding most of the words first.
+    ranked.sort(key=lambda row: -sum(word in row[1].lower() for word in words))
+    return [pk for pk, _ in ranked[:CANDIDATES_PER_SOURCE]]
+
+
+def _figure_ids(facts: Facts) -> list[int]:
+    ids: list[int] = []
+    per_side = CANDIDATES_PER_SOURCE // 4
+    for value, unit, _, _ in facts.figures[:3]:
+        units = _stored_units(unit)
+        around = Claim.objects.filter(unit__in=units)
+        ids.extend(
+            around.filter(value__gte=value)
+            .order_by("value")
+            .values_list("id", flat=True)[:per_side]
+        )
+        ids.extend(
+            around.filter(value__lt=value)
+            .order_by("-value")
+            .values_list("id", flat=True)[:per_side]
+        )
+    return ids
+
+
+def _stored_units(unit: str) -> list[str]:
+    """Return how a compared unit may be stored ("usd" is stored "USD")."""
+    units = {unit, unit.upper(), unit.capitalize()}
+    if unit == "cars":
+        units |= {"vehicles", "car models"}
+    return sorted(units)
+
+
+def _metric_ids(metric_id: int, facts: Facts) -> list[int]:
+    on_metric = Claim.objects.filter(metric_id=metric_id)
+    per_side = CANDIDATES_PER_SOURCE // 4
+    if facts.period is None:
+        return list(on_metric.order_by("-id").values_list("id", flat=True)[:per_side])
+    day: date = facts.period.start
+    before = on_metric.filter(period_start__lte=day).order_by("-period_start")
+    after = on_metric.filter(period_start__gt=day).order_by("period_start")
+    return [
+        *before.values_list("id", flat=True)[:per_side],
+        *after.values_list("id", flat=True)[:per_side],
+    ]
+
+
+def candidates_best_matches(candidates: QuerySet | list) -> dict[int, ClaimMatch]:
+    """Return each candidate's best match by candidate id (for a page of them)."""
+    found = {}
+    for candidate in candidates:
+        match = best_match_of_candidate(candidate)
+        if match is not None:
+            found[candidate.pk] = match
+    return found
