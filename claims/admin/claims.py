@@ -24,6 +24,7 @@ from ..services.claims import (
     claim_set_status,
 )
 from ..workflow import JUDGED_FIELDS, VERDICT_PERMISSION, allowed_moves, plan_claim_save
+from .matching import ClaimMatchesMixin
 
 
 class EvidenceInline(admin.TabularInline):
@@ -264,7 +265,7 @@ def _status_action(status: Status):
 
 
 @admin.register(Claim)
-class ClaimAdmin(SimpleHistoryAdmin):
+class ClaimAdmin(ClaimMatchesMixin, SimpleHistoryAdmin):
     form = ClaimAdminForm
     list_display = [
         "id",
