@@ -18,6 +18,7 @@ from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiParameter,
     extend_schema,
+    extend_schema_field,
     extend_schema_view,
 )
 from rest_framework import mixins, permissions, serializers, viewsets
@@ -51,6 +52,10 @@ from ..services.candidates import (
 )
 
 LANGUAGES = [("en", "English"), ("ru", "Russian"), ("fa", "Persian")]
+# Named in the schema (SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]).
+MATCH_RELATIONS = [(relation, relation) for relation in RELATIONS]
+CANDIDATE_STATES = Candidate.State.choices
+LINK_RELATIONS = ClaimLink.Relation.choices
 
 
 class MatchInputSerializer(StrictFieldsMixin, serializers.Serializer):
@@ -97,7 +102,7 @@ class MatchedClaimSerializer(serializers.Serializer):
 class MatchResultSerializer(serializers.Serializer):
     claim = MatchedClaimSerializer()
     score = serializers.FloatField(min_value=0, max_value=1)
-    relation = serializers.ChoiceField(choices=RELATIONS)
+    relation = serializers.ChoiceField(choices=MATCH_RELATIONS)
     reasons = serializers.ListField(child=serializers.CharField())
 
 
@@ -273,7 +278,8 @@ class CandidateDetailSerializer(CandidateSerializer):
         fields = [*CandidateSerializer.Meta.fields, "best_match"]
         read_only_fields = fields
 
-    def get_best_match(self, candidate) -> MatchResultSerializer(allow_null=True):  # type: ignore[valid-type]
+    @extend_schema_field(MatchResultSerializer(allow_null=True))
+    def get_best_match(self, candidate):
         matches = candidate_matches(candidate, limit=1)
         if not matches:
             return None
