@@ -71,12 +71,15 @@ def match_text(
     metric: Metric | None = None,
     language: str = "",
     document: Document | None = None,
+    claimed_on: date | None = None,
 ) -> list[ClaimMatch]:
     """Return the stored claims that best match `text`, best first (at most limit).
 
-    A document gives the query's date, for relative periods ("last year").
+    `claimed_on`, or else the document's date, is when the text was said: relative
+    periods ("last year") are read against it.
     """
-    claimed_on = document.published_on if document else None
+    if claimed_on is None and document is not None:
+        claimed_on = document.published_on
     facts = read_facts(text, claimed_on=claimed_on, language=language)
     return _matches(facts, limit=limit, metric=metric, exclude=None)
 
