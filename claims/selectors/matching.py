@@ -28,6 +28,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Q, QuerySet
+from psycopg import sql
 
 from sources.models import Document
 
@@ -48,6 +49,29 @@ CANDIDATES_PER_SOURCE = 40
 TRIGRAM_THRESHOLD = 0.3
 # Words used for the SQLite fallback's LIKE scans.
 FALLBACK_WORDS = 6
+
+
+# What scoring and the short claim of an answer read: nothing more is fetched.
+MATCH_FIELDS = [
+    "text",
+    "value",
+    "value_upper",
+    "unit",
+    "comparator",
+    "period_start",
+    "period_end",
+    "period_label",
+    "change_percent",
+    "claimed_on",
+    "status",
+    "document__id",
+    "document__title",
+    "document__url",
+    "metric__slug",
+    "metric__name",
+    "metric__kind",
+    "speaker__name",
+]
 
 
 @dataclass(frozen=True)
@@ -178,7 +202,7 @@ def _matches(
         claim.pk: claim
         for claim in Claim.objects.filter(pk__in=ids)
         .select_related("document", "metric", "speaker")
-        .defer("document__text", "search_vector")
+        .only(*MATCH_FIELDS)
     }
     metric_slug = metric.slug if metric else ""
     scored: list[Match] = [
@@ -195,11 +219,10 @@ def _matches(
 
 def candidate_ids(facts: Facts, *, metric: Metric | None = None) -> set[int]:
     """Return the ids of the claims worth scoring for `facts` (a bounded set)."""
-    ids: set[int] = set()
     if connection.vendor == "postgresql":
-        text_ids = _trigram_ids(facts.text) + _full_text_ids(facts)
-    else:
-        text_ids = _word_overlap_ids(facts)
+        return _postgres_ids(facts, metric)
+    ids: set[int] = set()
+    text_ids = _word_overlap_ids(facts)
     ids.update(text_ids)
     ids.update(_figure_ids(facts))
     metric_ids = {metric.pk} if metric else set()
@@ -212,6 +235,87 @@ def candidate_ids(facts: Facts, *, metric: Metric | None = None) -> set[int]:
     for metric_id in list(metric_ids)[:5]:
         ids.update(_metric_ids(metric_id, facts))
     return ids
+
+
+def _postgres_ids(facts: Facts, metric: Metric | None) -> set[int]:
+    """Return the candidates of every source in one statement (one round trip).
+
+    Each branch is an index scan with its own LIMIT: trigrams (GIN, `<%`), full
+    text (GIN on search_vector), the metrics of the first text hits nearest the
+    query's period ((metric, period_start, period_end) index), and the neighbours
+    of each figure by value ((unit, value) index).
+    """
+    limit = sql.Literal(CANDIDATES_PER_SOURCE)
+    side = sql.Literal(CANDIDATES_PER_SOURCE // 4)
+    text_branches = [
+        sql.SQL(
+            "(SELECT id FROM claims_claim WHERE {q} <% text "
+            "ORDER BY word_similarity({q}, text) DESC, id DESC LIMIT {limit})"
+        ).format(q=sql.Literal(facts.text), limit=limit)
+    ]
+    terms = _english_terms(facts)
+    if terms:
+        text_branches.append(
+            sql.SQL(
+                "(SELECT id FROM claims_claim WHERE search_vector @@ "
+                "plainto_tsquery('english', {terms}) ORDER BY id DESC LIMIT {limit})"
+            ).format(terms=sql.Literal(" ".join(terms)), limit=limit)
+        )
+    given_metric = (
+        sql.SQL("UNION SELECT {metric}").format(metric=sql.Literal(metric.pk))
+        if metric
+        else sql.SQL("")
+    )
+    if facts.period is not None:
+        day = sql.Literal(facts.period.start)
+        near_period = sql.SQL(
+            "(SELECT id FROM claims_claim c WHERE c.metric_id = m.metric_id "
+            "AND c.period_start <= {day} ORDER BY c.period_start DESC LIMIT {side}) "
+            "UNION ALL (SELECT id FROM claims_claim c WHERE c.metric_id = m.metric_id "
+            "AND c.period_start > {day} ORDER BY c.period_start LIMIT {side})"
+        ).format(day=day, side=side)
+    else:
+        near_period = sql.SQL(
+            "SELECT id FROM claims_claim c WHERE c.metric_id = m.metric_id "
+            "ORDER BY c.id DESC LIMIT {side}"
+        ).format(side=side)
+    figure_branches = []
+    for value, unit, _, _ in facts.figures[:3]:
+        for stored_unit in _stored_units(unit):
+            figure_branches.append(
+                sql.SQL(
+                    "(SELECT id FROM claims_claim WHERE unit = {unit} AND value >= "
+                    "{value} ORDER BY value LIMIT {side}) UNION ALL (SELECT id FROM "
+                    "claims_claim WHERE unit = {unit} AND value < {value} ORDER BY "
+                    "value DESC LIMIT {side})"
+                ).format(
+                    unit=sql.Literal(stored_unit), value=sql.Literal(value), side=side
+                )
+            )
+    statement = sql.SQL(
+        "WITH text_hits AS ({text}), "
+        "hit_metrics AS (SELECT DISTINCT metric_id FROM claims_claim WHERE id IN "
+        "(SELECT id FROM text_hits LIMIT 10) AND metric_id IS NOT NULL {given}), "
+        "metric_hits AS (SELECT x.id FROM (SELECT metric_id FROM hit_metrics LIMIT 5) "
+        "m CROSS JOIN LATERAL ({near_period}) x) "
+        "SELECT id FROM text_hits UNION SELECT id FROM metric_hits{figures}"
+    ).format(
+        text=sql.SQL(" UNION ALL ").join(text_branches),
+        given=given_metric,
+        near_period=near_period,
+        figures=sql.SQL("").join(
+            sql.SQL(" UNION ") + branch for branch in figure_branches
+        ),
+    )
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config('pg_trgm.word_similarity_threshold', %s, true)",
+            [str(TRIGRAM_THRESHOLD)],
+        )
+        connection.ensure_connection()
+        # No parameters: the statement is composed with literals, so "%" stays as is.
+        cursor.execute(statement.as_string(connection.connection))
+        return {row[0] for row in cursor.fetchall()}
 
 
 def _trigram_ids(text: str) -> list[int]:
@@ -234,19 +338,6 @@ def _english_terms(facts: Facts) -> list[str]:
     for name in sorted(facts.subjects | facts.topics):
         terms.extend(word for word in name.replace("-", " ").split() if len(word) > 2)
     return terms
-
-
-def _full_text_ids(facts: Facts) -> list[int]:
-    terms = _english_terms(facts)
-    if not terms:
-        return []
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT id FROM claims_claim WHERE search_vector @@ "
-            "plainto_tsquery('english', %s) ORDER BY id DESC LIMIT %s",
-            [" ".join(terms), CANDIDATES_PER_SOURCE],
-        )
-        return [row[0] for row in cursor.fetchall()]
 
 
 def _word_overlap_ids(facts: Facts) -> list[int]:
@@ -290,7 +381,7 @@ def _figure_ids(facts: Facts) -> list[int]:
 
 def _stored_units(unit: str) -> list[str]:
     """Return how a compared unit may be stored ("usd" is stored "USD")."""
-    units = {unit, unit.upper(), unit.capitalize()}
+    units = {unit, unit.upper()}
     if unit == "cars":
         units |= {"vehicles", "car models"}
     return sorted(units)
