@@ -114,7 +114,7 @@ _NUMBER = re.compile(
 )
 _PROPER = re.compile(r"(?<=[\w,;:)] )[A-Z][a-z]+(?:-[A-Z][a-z]+)?")
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
-_STOPWORDS = frozenset(
+STOPWORDS = frozenset(
     """a an the of in on at to for from by with and or but as is was were be been
     are has have had it its this that these those than then there their they he she
     his her we our you your i not no will would can could should may might about
@@ -168,7 +168,7 @@ def words_of(text: str) -> frozenset[str]:
     return frozenset(
         stem(word)
         for word in _WORD.findall(text)
-        if word.lower() not in _STOPWORDS and len(word) > 1
+        if word.lower() not in STOPWORDS and len(word) > 1
     )
 
 
@@ -245,7 +245,7 @@ def read_facts(
         proper_names=frozenset(
             name.lower()
             for name in _PROPER.findall(text)
-            if name.lower() not in _STOPWORDS and not is_entity(name)
+            if name.lower() not in STOPWORDS and not is_entity(name)
         ),
     )
 
