@@ -89,6 +89,7 @@ TOPICS: dict[str, tuple[str, ...]] = {
         "trade",
         "traded",
         "commerce",
+        "business",
         "turnover",
         "товарооборот",
         "торгов",

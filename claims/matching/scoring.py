@@ -85,20 +85,27 @@ class _Side:
     facts: Facts
     metric_subjects: frozenset[str]
     metric_measures: frozenset[str]
+    metric_words: frozenset[str] = frozenset()
 
 
 @lru_cache(maxsize=8192)
 def read_claim(claim: StoredClaim) -> _Side:
     """Return a stored claim's facts, its text read with its metric's name."""
     facts = read_facts(f"{claim.text} {claim.metric_name}", claimed_on=claim.claimed_on)
+    words: frozenset[str] = frozenset()
     if claim.metric_name:
         metric = entities_in(claim.metric_name)
         subjects = metric["country"] | metric["organisation"]
         measures = metric["topic"] & MEASURES
+        # What the metric measures in its own words, its subjects' names aside.
+        named = read_facts(claim.metric_name)
+        words = (named.words | named.topics) - {
+            word for word in named.words if entities_in(word)["country"]
+        }
     else:
         subjects = facts.subjects
         measures = facts.topics & MEASURES
-    return _Side(claim, facts, subjects, measures)
+    return _Side(claim, facts, subjects, measures, words)
 
 
 def similarity(query: Facts, stored: Facts) -> float:
@@ -206,6 +213,9 @@ def _same_subject(query: Facts, side: _Side, metric: str, reasons: list[str]) ->
     measures = query.topics & MEASURES
     if side.metric_measures and measures and not side.metric_measures & measures:
         reasons.append("another measure (" + ", ".join(sorted(measures)) + ")")
+        return False
+    if side.metric_words and not side.metric_words & query.words:
+        reasons.append("query does not name what the metric measures")
         return False
     names = ", ".join(sorted(query.subjects))
     reasons.append(f"same subject ({names})")
