@@ -28,7 +28,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from psycopg import sql
 
 from sources.models import Document
@@ -201,7 +201,8 @@ def _matches(
 ) -> list[ClaimMatch]:
     limit = max(1, min(limit, MAX_LIMIT))
     ids = candidate_ids(facts, metric=metric)
-    ids.discard(exclude)
+    if exclude is not None:
+        ids.discard(exclude)
     if not ids:
         return []
     claims = {
@@ -352,7 +353,7 @@ def _trigram_ids(text: str) -> list[int]:
 
 def _english_terms(facts: Facts) -> list[str]:
     """Return the subjects and topics the query names, as English words."""
-    terms = []
+    terms: list[str] = []
     for name in sorted(facts.subjects | facts.topics):
         terms.extend(word for word in name.replace("-", " ").split() if len(word) > 2)
     return terms
@@ -417,13 +418,3 @@ def _metric_ids(metric_id: int, facts: Facts) -> list[int]:
         *before.values_list("id", flat=True)[:per_side],
         *after.values_list("id", flat=True)[:per_side],
     ]
-
-
-def candidates_best_matches(candidates: QuerySet | list) -> dict[int, ClaimMatch]:
-    """Return each candidate's best match by candidate id (for a page of them)."""
-    found = {}
-    for candidate in candidates:
-        match = best_match_of_candidate(candidate)
-        if match is not None:
-            found[candidate.pk] = match
-    return found

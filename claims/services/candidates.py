@@ -5,6 +5,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -240,8 +241,8 @@ def accept_candidate_linked(
     candidate: Candidate,
     link_to: Claim,
     relation: str,
-    by=None,
-    **edits,
+    by: Any = None,
+    **edits: Any,
 ) -> Acceptance:
     """Accept a candidate that repeats or answers a stored claim, not as a duplicate.
 
