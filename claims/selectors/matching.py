@@ -33,6 +33,7 @@ from psycopg import sql
 
 from sources.models import Document
 
+from ..matching.entities import is_entity
 from ..matching.query import STOPWORDS, Facts, read_facts, unit_key
 from ..matching.scoring import (
     Match,
@@ -264,14 +265,17 @@ def _postgres_ids(facts: Facts, metric: Metric | None) -> set[int]:
     """
     limit = sql.Literal(CANDIDATES_PER_SOURCE)
     side = sql.Literal(CANDIDATES_PER_SOURCE // 4)
-    text_branches = [
-        sql.SQL(
-            "(SELECT id FROM claims_claim WHERE {q} <% text "
-            "ORDER BY word_similarity({q}, text) DESC, id DESC LIMIT {limit})"
-        ).format(q=sql.Literal(trigram_key(facts)), limit=limit)
-    ]
+    text_branches = []
+    key = trigram_key(facts)
+    if key:
+        text_branches.append(
+            sql.SQL(
+                "(SELECT id FROM claims_claim WHERE {q} <% text "
+                "ORDER BY word_similarity({q}, text) DESC, id DESC LIMIT {limit})"
+            ).format(q=sql.Literal(key), limit=limit)
+        )
     terms = _english_terms(facts)
-    if terms:
+    if terms or not text_branches:
         text_branches.append(
             sql.SQL(
                 "(SELECT id FROM claims_claim WHERE search_vector @@ "
@@ -337,15 +341,20 @@ def _postgres_ids(facts: Facts, metric: Metric | None) -> set[int]:
 
 
 def trigram_key(facts: Facts) -> str:
-    """Return the words of a query the trigram scan looks for (its longest ones)."""
+    """Return the words of a query the trigram scan looks for (its longest ones).
+
+    Countries and topics are left to the full-text branch, which has them in English
+    whatever the query's language: in the trigram scan they match most claims.
+    """
     words = [
         word
         for word in re.findall(r"[^\W\d_]{4,}", facts.text)
-        if word.lower() not in STOPWORDS and word.lower() not in FIGURE_WORDS
+        if word.lower() not in STOPWORDS
+        and word.lower() not in FIGURE_WORDS
+        and not is_entity(word)
     ]
     ordered = sorted(set(words), key=lambda word: (-len(word), word))
-    key = " ".join(ordered[:TRIGRAM_WORDS])
-    return key or facts.text[:100]
+    return " ".join(ordered[:TRIGRAM_WORDS])
 
 
 def _trigram_ids(text: str) -> list[int]:
