@@ -51,9 +51,11 @@ CANDIDATES_PER_SOURCE = 40
 # many of the query's words the trigram scan reads: the GIN scan costs a posting
 # list per trigram, so the query's longest content words stand for the sentence
 # (a 60-character sentence took 110 ms at 50,000 claims on a loaded machine). The
-# right claim's word similarity to those words is often 0.3 to 0.45.
-TRIGRAM_THRESHOLD = 0.3
+# right claim's word similarity to those words is often 0.3 to 0.45; 0.4 is the
+# compromise measured with bench/matching.py at 50,000 claims.
+TRIGRAM_THRESHOLD = 0.4
 TRIGRAM_WORDS = 5
+TRIGRAM_MIN_WORDS = 2
 # A query with a figure is found by its figure and metric too: its trigram scan asks
 # more (at 0.3, "Russia around billion trade Iran" rechecked 20,834 rows, 870 ms, at
 # 50,000 claims).
@@ -348,12 +350,15 @@ def trigram_key(facts: Facts) -> str:
     """
     words = [
         word
-        for word in re.findall(r"[^\W\d_]{4,}", facts.text)
+        for word in re.findall(r"[^\W\d_]{5,}", facts.text)
         if word.lower() not in STOPWORDS
         and word.lower() not in FIGURE_WORDS
         and not is_entity(word)
     ]
     ordered = sorted(set(words), key=lambda word: (-len(word), word))
+    if len(ordered) < TRIGRAM_MIN_WORDS:
+        # One word ("totalled") matches too many texts to be worth a scan.
+        return ""
     return " ".join(ordered[:TRIGRAM_WORDS])
 
 
