@@ -51,9 +51,9 @@ CANDIDATES_PER_SOURCE = 40
 # many of the query's words the trigram scan reads: the GIN scan costs a posting
 # list per trigram, so the query's longest content words stand for the sentence
 # (a 60-character sentence took 110 ms at 50,000 claims on a loaded machine). The
-# right claim's word similarity to those words is often 0.3 to 0.45; 0.4 is the
-# compromise measured with bench/matching.py at 50,000 claims.
-TRIGRAM_THRESHOLD = 0.4
+# right claim's word similarity to those words is often 0.3 to 0.45: at 0.4 recall of
+# same fell from 0.90 to 0.81 (bench/matching.py, 50,000 claims), so 0.3.
+TRIGRAM_THRESHOLD = 0.3
 TRIGRAM_WORDS = 5
 TRIGRAM_MIN_WORDS = 2
 # A query with a figure is found by its figure and metric too: its trigram scan asks
