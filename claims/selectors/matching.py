@@ -14,6 +14,8 @@ Two steps, each bounded whatever the number of claims:
      longest words or its subjects' English names (`LIKE`), plus the same figure and
      metric scans. The API and the scoring are the same; only recall of paraphrases
      that share few words differs.
+   The statement with its trigram scan has TRIGRAM_TIMEOUT_MS (or the request's
+   statement timeout, if lower); past it, it runs again without the trigram scan.
 2. Re-ranking in Python by claims.matching.scoring: figure, period, metric and named
    entities, giving the score, the relation and the reasons.
 """
@@ -27,10 +29,11 @@ from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.db.models import Q
 from psycopg import sql
 
+from factcheck.db import requested_statement_timeout
 from sources.models import Document
 
 from ..matching.entities import is_entity
@@ -60,6 +63,9 @@ TRIGRAM_MIN_WORDS = 2
 # more (at 0.3, "Russia around billion trade Iran" rechecked 20,834 rows, 870 ms, at
 # 50,000 claims).
 TRIGRAM_THRESHOLD_WITH_FIGURE = 0.5
+# How long the candidates' statement may take with its trigram scan (ms, or the
+# request's own statement timeout if lower); past it, it runs again without.
+TRIGRAM_TIMEOUT_MS = 300
 # Words of figures, not of subjects: they would match most claims' texts.
 FIGURE_WORDS = frozenset(
     """billion billions million millions thousand thousands trillion dollars dollar
@@ -258,6 +264,18 @@ def candidate_ids(facts: Facts, *, metric: Metric | None = None) -> set[int]:
 
 
 def _postgres_ids(facts: Facts, metric: Metric | None) -> set[int]:
+    """Return the candidates; without the trigram scan if it outlasts its budget."""
+    try:
+        return _postgres_statement_ids(facts, metric, trigrams=True)
+    except OperationalError:
+        # The trigram scan of a query of common words can read many rows (at 50,000
+        # claims up to 2 s): the other branches still answer, in milliseconds.
+        return _postgres_statement_ids(facts, metric, trigrams=False)
+
+
+def _postgres_statement_ids(
+    facts: Facts, metric: Metric | None, *, trigrams: bool
+) -> set[int]:
     """Return the candidates of every source in one statement (one round trip).
 
     Each branch is an index scan with its own LIMIT: trigrams (GIN, `<%`), full
@@ -268,7 +286,7 @@ def _postgres_ids(facts: Facts, metric: Metric | None) -> set[int]:
     limit = sql.Literal(CANDIDATES_PER_SOURCE)
     side = sql.Literal(CANDIDATES_PER_SOURCE // 4)
     text_branches = []
-    key = trigram_key(facts)
+    key = trigram_key(facts) if trigrams else ""
     if key:
         text_branches.append(
             sql.SQL(
@@ -331,11 +349,18 @@ def _postgres_ids(facts: Facts, metric: Metric | None) -> set[int]:
         ),
     )
     threshold = TRIGRAM_THRESHOLD_WITH_FIGURE if facts.has_figure else TRIGRAM_THRESHOLD
+    budget = TRIGRAM_TIMEOUT_MS
+    requested = requested_statement_timeout()
+    if requested:
+        budget = min(budget, requested)
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT set_config('pg_trgm.word_similarity_threshold', %s, true)",
-            [str(threshold)],
-        )
+        if key:
+            # Both for this transaction only (SET LOCAL).
+            cursor.execute(
+                "SELECT set_config('pg_trgm.word_similarity_threshold', %s, true), "
+                "set_config('statement_timeout', %s, true)",
+                [str(threshold), str(budget)],
+            )
         connection.ensure_connection()
         # No parameters: the statement is composed with literals, so "%" stays as is.
         cursor.execute(statement.as_string(connection.connection))

@@ -351,3 +351,30 @@ def test_candidate_list_query_count(editor_api, trade, django_assert_max_num_que
         _candidate(trade)
     with django_assert_max_num_queries(8):
         editor_api.get("/api/v1/candidates/", {"limit": 8})
+
+
+def test_a_trigram_scan_past_its_budget_falls_back_to_the_other_branches(
+    on_postgres, trade, monkeypatch
+):
+    from claims.selectors import matching
+
+    calls = []
+    real = matching._postgres_statement_ids
+
+    def slow_first(facts, metric, *, trigrams):
+        calls.append(trigrams)
+        if trigrams:
+            # pg_sleep past the budget: the statement is cancelled as a slow scan is.
+            from django.db import connection, transaction
+
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute("SET LOCAL statement_timeout = 50")
+                cursor.execute("SELECT pg_sleep(1)")
+        return real(facts, metric, trigrams=trigrams)
+
+    monkeypatch.setattr(matching, "_postgres_statement_ids", slow_first)
+    found = matching.match_text(
+        text="Iran and Russia traded about $5.3bn in the Iranian year 1391."
+    )
+    assert calls == [True, False]
+    assert found[0].claim.pk == trade["same"].pk
