@@ -3,9 +3,9 @@
 Two steps, each bounded whatever the number of claims:
 
 1. Retrieval, a few index scans of at most CANDIDATES_PER_SOURCE rows each:
-   - PostgreSQL: the text by trigrams (pg_trgm word similarity, `query <% text`,
-     GIN index of migration 0017, the threshold set for the one statement with
-     SET LOCAL), the full-text index (search_vector) with the subjects and topics
+   - PostgreSQL: the query's longest distinctive words by trigrams (pg_trgm word
+     similarity, `key <% text`, GIN index of migration 0017, the threshold set for
+     the one statement with SET LOCAL; see trigram_key), the full-text index (search_vector) with the subjects and topics
      the query names, in English whatever the query's language; claims with a
      figure in the same unit next to the query's value (the (unit, value) index);
      and claims on the metric given or on the metrics of the best text hits, nearest
