@@ -60,12 +60,15 @@ bench: venv
 	$(BIN)/python bench/export.py
 	$(BIN)/python bench/throughput.py
 
-# Every benchmark, including detection at 100k and 1M claims (tens of minutes).
+# Every benchmark, including detection at 100k and 1M claims (tens of minutes), and
+# claim matching (#17) beside MATCHING_CLAIMS synthetic claims.
+MATCHING_CLAIMS ?= 1000000
 bench-all: bench
 	$(BIN)/python bench/detect.py --sizes 100000,1000000
 	$(BIN)/python bench/conflicts.py
 	$(BIN)/python bench/extraction.py
 	$(BIN)/python bench/import_vs_loaddata.py --postgres
+	$(BIN)/python bench/matching.py --claims $(MATCHING_CLAIMS)
 
 # 60 s of mixed load from 50 users against gunicorn on PostgreSQL (loopback only).
 load: venv

@@ -7,6 +7,7 @@ from rest_framework.routers import DefaultRouter
 
 from claims.api.extraction import DetectConflictsView, DocumentExtractView
 from claims.api.imports import ClaimImportView
+from claims.api.matching import CandidateViewSet, ClaimMatchView, SimilarClaimsView
 from claims.api.views import (
     ClaimLinkViewSet,
     ClaimReviewFeedView,
@@ -28,12 +29,20 @@ router.register("people", PersonViewSet, basename="person")
 router.register("metrics", MetricViewSet, basename="metric")
 router.register("evidence", EvidenceViewSet, basename="evidence")
 router.register("links", ClaimLinkViewSet, basename="claimlink")
+router.register("candidates", CandidateViewSet, basename="candidate")
 
 api_v1 = [
     path(
         "documents/<int:pk>/extract/",
         DocumentExtractView.as_view(),
         name="document-extract",
+    ),
+    # Before the router's claims/<pk>/, which would take "match" for a pk.
+    path("claims/match/", ClaimMatchView.as_view(), name="claim-match"),
+    path(
+        "claims/<int:pk>/similar/",
+        SimilarClaimsView.as_view(),
+        name="claim-similar",
     ),
     path("claimreview/", ClaimReviewFeedView.as_view(), name="claimreview-feed"),
     path("conflicts/", ConflictListView.as_view(), name="conflict-list"),

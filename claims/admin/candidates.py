@@ -10,6 +10,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from ..models import Candidate
 from ..services.candidates import accept_candidate, candidate_save, candidate_span
 from ..services.candidates import reject_candidates as reject
+from .matching import CandidateMatchesMixin
 
 
 def _reasons(error: Exception) -> str:
@@ -58,7 +59,7 @@ class CandidateAdminForm(forms.ModelForm):
 
 
 @admin.register(Candidate)
-class CandidateAdmin(SimpleHistoryAdmin):
+class CandidateAdmin(CandidateMatchesMixin, SimpleHistoryAdmin):
     form = CandidateAdminForm
     list_display = [
         "id",
@@ -91,6 +92,7 @@ class CandidateAdmin(SimpleHistoryAdmin):
         "decided_by",
         "decided_at",
         "created_at",
+        "already_in_database",
     ]
     fieldsets = [
         (

@@ -29,6 +29,7 @@ from ..services.claims import (
 from ..workflow import JUDGED_FIELDS, VERDICT_PERMISSION, allowed_moves, plan_claim_save
 from .filters import MetricFilter, PublisherFilter
 from .pagination import EstimatedCountPaginator
+from .matching import ClaimMatchesMixin
 
 
 class EvidenceInline(admin.TabularInline):
@@ -279,7 +280,7 @@ def _status_action(status: Status):
 
 
 @admin.register(Claim)
-class ClaimAdmin(SimpleHistoryAdmin):
+class ClaimAdmin(ClaimMatchesMixin, SimpleHistoryAdmin):
     form = ClaimAdminForm
     list_display = [
         "id",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -17,7 +18,7 @@ from sources.anchoring import locate_quote
 from sources.models import Document
 
 from ..extraction.rules import Proposal, propose_candidates
-from ..models import Candidate, Claim, Metric
+from ..models import Candidate, Claim, ClaimLink, Metric
 from ..ratings import Status
 from .claims import claim_save
 
@@ -223,3 +224,58 @@ def reject_candidates(*, candidates: Iterable[Candidate], by=None) -> int:
         default_user=decided_by,
     )
     return len(rejected)
+
+
+@dataclass
+class Acceptance:
+    """What accepting a candidate did: the claim it stands for, and any link made."""
+
+    claim: Claim
+    created: bool
+    link: ClaimLink | None = None
+
+
+@transaction.atomic
+def accept_candidate_linked(
+    *,
+    candidate: Candidate,
+    link_to: Claim,
+    relation: str,
+    by: Any = None,
+    **edits: Any,
+) -> Acceptance:
+    """Accept a candidate that repeats or answers a stored claim, not as a duplicate.
+
+    relation "same_claim": no claim is made; the candidate is accepted as `link_to`
+    (refused when `link_to` already came from another candidate). Any other
+    ClaimLink relation ("contradicts", "corroborates", "updates"): the candidate
+    becomes a claim (as accept_candidate) linked to `link_to` with that relation.
+    """
+    if relation not in ClaimLink.Relation.values:
+        choices = ", ".join(ClaimLink.Relation.values)
+        raise ValidationError({"relation": f"Use one of {choices}."})
+    if relation != ClaimLink.Relation.SAME_CLAIM:
+        claim = accept_candidate(candidate=candidate, by=by, **edits)
+        link = ClaimLink(from_claim=claim, to_claim=link_to, relation=relation)
+        link.full_clean()
+        link.save()
+        return Acceptance(claim=claim, created=True, link=link)
+    stored = Candidate.objects.select_for_update().get(pk=candidate.pk)
+    if stored.state == Candidate.State.ACCEPTED:
+        raise ValidationError(
+            f"Candidate {candidate.pk} was already accepted as claim {stored.claim_id}."
+        )
+    taken = Candidate.objects.filter(claim=link_to).exclude(pk=candidate.pk).first()
+    if taken is not None:
+        raise ValidationError(
+            {
+                "link_to": f"Claim {link_to.pk} came from candidate {taken.pk}; "
+                "reject this candidate as its duplicate instead."
+            }
+        )
+    candidate.state = Candidate.State.ACCEPTED
+    candidate.claim = link_to
+    candidate.decided_at = timezone.now()
+    candidate.decided_by = acting_user(by)
+    candidate.save(update_fields=["state", "claim", "decided_at", "decided_by"])
+    return Acceptance(claim=link_to, created=False)

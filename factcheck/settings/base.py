@@ -465,6 +465,9 @@ SPECTACULAR_SETTINGS = {
         "ClaimStatusEnum": "claims.ratings.Status",
         "ComparatorEnum": "claims.models.Comparator",
         "JobStateEnum": "factcheck.jobs.models.JobState",
+        "MatchRelationEnum": "claims.api.matching.MATCH_RELATIONS",
+        "CandidateStateEnum": "claims.api.matching.CANDIDATE_STATES",
+        "LinkRelationEnum": "claims.api.matching.LINK_RELATIONS",
     },
 }
 

@@ -1,0 +1,460 @@
+"""Compare a query's facts with a stored claim's: score, relation and reasons.
+
+Relations, as bench/matching_data.py labels them:
+
+- same: the same subject (countries, organisations and what is measured), figures
+  that agree (equal, or within the tolerance when either says "about"; a bound only
+  with the same bound; a range only with the same range) and periods that overlap
+  as conflict detection compares them; or, without figures, the same statement in
+  other words.
+- conflicting: the same subject and period, figures whose intervals are disjoint.
+- related: the same subject with another period or another kind of figure, a figure
+  that neither agrees nor conflicts, or a text that shares enough words.
+
+A figure that differs beyond the tolerance is never `same`: `figures_agree` is the
+only way to it for a claim with a figure, and it refuses them.
+"""
+
+import math
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from functools import lru_cache
+
+from ..figures.comparators import Comparator, MetricKind
+from ..figures.comparison import (
+    ANNUAL_MIN_SHARED_DAYS,
+    SAME_SPAN_SLACK_DAYS,
+    YEAR_MAX_DAYS,
+    YEAR_MIN_DAYS,
+)
+from ..figures.intervals import figure_interval
+from .entities import MEASURES, entities_in
+from .query import ANY_COUNT, Facts, read_facts, stem, unit_key, words_of
+
+SAME = "same"
+CONFLICTING = "conflicting"
+RELATED = "related"
+RELATIONS = (SAME, CONFLICTING, RELATED)
+# Texts without figures are the same statement from this similarity up.
+SAME_TEXT_SIMILARITY = 0.45
+SAME_TEXT_MARGIN = 0.02
+# A text restates a claim without figures only with this many words of its own.
+SAME_TEXT_MIN_WORDS = 4
+# Below this a candidate with no subject in common is not shown at all.
+MIN_SCORE = 0.05
+
+
+@dataclass(frozen=True)
+class StoredClaim:
+    """What the matcher needs of a stored claim (read from a Claim row or a dict)."""
+
+    id: int | str
+    text: str
+    value: Decimal | None = None
+    value_upper: Decimal | None = None
+    unit: str = ""
+    comparator: str = Comparator.EXACT
+    period_start: date | None = None
+    period_end: date | None = None
+    change_percent: Decimal | None = None
+    metric: str = ""
+    metric_name: str = ""
+    metric_kind: str = ""
+    speaker_names: tuple[str, ...] = ()
+    claimed_on: date | None = None
+
+
+@dataclass(frozen=True)
+class Match:
+    claim_id: int | str
+    score: float
+    relation: str
+    reasons: list[str] = field(default_factory=list)
+    # Set for `same` between two texts without figures: only the most similar of a
+    # query's answers keeps it (rank_matches).
+    text_similarity: float = 0.0
+    by_text: bool = False
+
+
+@dataclass(frozen=True)
+class _Side:
+    """A stored claim read once: its text's facts and its metric's subject."""
+
+    claim: StoredClaim
+    facts: Facts
+    metric_subjects: frozenset[str]
+    metric_measures: frozenset[str]
+    metric_words: frozenset[str] = frozenset()
+
+
+@lru_cache(maxsize=8192)
+def read_claim(claim: StoredClaim) -> _Side:
+    """Return a stored claim's facts, its text read with its metric's name."""
+    facts = read_facts(f"{claim.text} {claim.metric_name}", claimed_on=claim.claimed_on)
+    words: frozenset[str] = frozenset()
+    if claim.metric_name:
+        metric = entities_in(claim.metric_name)
+        subjects = metric["country"] | metric["organisation"]
+        measures = metric["topic"] & MEASURES
+        # What the metric measures in its own words, its subjects' names aside.
+        named = read_facts(claim.metric_name)
+        words = (named.words | named.topics) - {
+            word for word in named.words if entities_in(word)["country"]
+        }
+    else:
+        subjects = facts.subjects
+        measures = facts.topics & MEASURES
+    return _Side(claim, facts, subjects, measures, words)
+
+
+def similarity(query: Facts, stored: Facts) -> float:
+    """Return how much of their words two texts share, 0 to 1 (cosine of the sets)."""
+    first = query.words | query.subjects
+    second = stored.words | stored.subjects
+    if not first or not second:
+        return 0.0
+    return len(first & second) / math.sqrt(len(first) * len(second))
+
+
+def score_match(
+    query: Facts,
+    claim: StoredClaim | _Side,
+    *,
+    tolerance: Decimal,
+    metric: str = "",
+) -> Match:
+    """Return how well `claim` answers `query`: score 0..1, relation and reasons."""
+    side = claim if isinstance(claim, _Side) else read_claim(claim)
+    stored = side.claim
+    reasons: list[str] = []
+    text_similarity = similarity(query, side.facts)
+    subject = _same_subject(query, side, metric, reasons)
+    if stored.value is not None and (query.has_figure or not subject):
+        relation = _figure_relation(query, side, subject, tolerance, reasons)
+    elif stored.value is not None:
+        relation = RELATED if subject else None
+        if subject:
+            reasons.append("query states no figure")
+    elif query.has_figure:
+        relation = RELATED if subject else None
+        if subject:
+            reasons.append("claim states no figure")
+    else:
+        relation = _text_relation(query, side, subject, text_similarity, reasons)
+    reasons.append(f"text similarity {text_similarity:.2f}")
+    by_text = stored.value is None and not query.has_figure
+    if relation is None:
+        relation = RELATED
+        score = 0.25 * text_similarity
+    else:
+        base = {SAME: 0.75, CONFLICTING: 0.5, RELATED: 0.25}[relation]
+        score = base + 0.25 * text_similarity
+    score = round(min(max(score, 0.0), 1.0), 4)
+    return Match(stored.id, score, relation, reasons, text_similarity, by_text)
+
+
+def rank_matches(matches: list[Match], limit: int) -> list[Match]:
+    """Return the best `limit` matches, best first, dropping the weakest.
+
+    Two claims without figures are the same statement only for the query's most
+    similar one: a paraphrase restates one claim, and its neighbours on the same
+    topic are related (the rules for figures need no such help).
+    """
+    kept = [match for match in matches if match.score >= MIN_SCORE]
+    best_text = max(
+        (match.text_similarity for match in kept if match.by_text), default=0.0
+    )
+    ranked = []
+    for match in kept:
+        if (
+            match.relation == SAME
+            and match.by_text
+            and match.text_similarity < best_text - SAME_TEXT_MARGIN
+        ):
+            reasons = [*match.reasons, "a closer statement matches"]
+            score = round(0.25 + 0.25 * match.text_similarity, 4)
+            match = Match(match.claim_id, score, RELATED, reasons, 0.0, True)
+        ranked.append(match)
+    ranked.sort(key=lambda match: (-match.score, str(match.claim_id)))
+    return ranked[:limit]
+
+
+def _same_subject(query: Facts, side: _Side, metric: str, reasons: list[str]) -> bool:
+    if metric and side.claim.metric:
+        if metric == side.claim.metric:
+            reasons.append("same metric")
+            return True
+        reasons.append("another metric")
+        return False
+    if not query.subjects:
+        if not side.claim.metric and _names_found(query, side):
+            reasons.append("same names")
+            return True
+        reasons.append("query names no subject")
+        return False
+    stored_subjects = side.facts.subjects | side.metric_subjects
+    if not side.claim.metric:
+        # A claim without a metric: the query's subjects are among the claim's.
+        if query.subjects <= stored_subjects:
+            reasons.append("same subject (" + ", ".join(sorted(query.subjects)) + ")")
+            return True
+        extra = ", ".join(sorted(query.subjects - stored_subjects))
+        reasons.append(f"claim does not name {extra}")
+        return False
+    if not side.metric_subjects <= query.subjects:
+        missing = ", ".join(sorted(side.metric_subjects - query.subjects))
+        reasons.append(f"query does not name {missing}")
+        return False
+    if not query.subjects <= stored_subjects:
+        extra = ", ".join(sorted(query.subjects - stored_subjects))
+        reasons.append(f"claim does not name {extra}")
+        return False
+    measures = query.topics & MEASURES
+    if side.metric_measures and measures and not side.metric_measures & measures:
+        reasons.append("another measure (" + ", ".join(sorted(measures)) + ")")
+        return False
+    if side.metric_words and not side.metric_words & query.words:
+        reasons.append("query does not name what the metric measures")
+        return False
+    names = ", ".join(sorted(query.subjects))
+    reasons.append(f"same subject ({names})")
+    if side.claim.metric and side.metric_measures & measures:
+        reasons.append("same metric")
+    return True
+
+
+def _names_found(query: Facts, side: _Side) -> bool:
+    """Return whether the query names people or places and the claim has all."""
+    names = query.names | query.proper_names
+    text = side.facts.text.lower()
+    return len(names) >= 2 and all(stem(name) in text for name in names)
+
+
+def _figure_relation(
+    query: Facts,
+    side: _Side,
+    subject: bool,
+    tolerance: Decimal,
+    reasons: list[str],
+) -> str | None:
+    stored = side.claim
+    assert stored.value is not None
+    unit = unit_key(stored.unit)
+    values = [
+        (value, comparator, upper)
+        for value, figure_unit, comparator, upper in query.figures
+        if (figure_unit == unit or _any_count(figure_unit, unit))
+        and not (unit == "percent" and query.change_percent)
+    ]
+    if unit == "percent" and query.change_percent is not None:
+        values.insert(0, (query.change_percent, query.change_comparator, None))
+    if not subject:
+        return None
+    if not values:
+        reasons.append("another figure type")
+        return RELATED
+    period = _periods(query, side)
+    if period == "other":
+        reasons.append("another period")
+        return RELATED
+    if period == "overlap":
+        reasons.append("period overlaps")
+    elif period == "unstated":
+        reasons.append("query states no period")
+    for value, comparator, upper in values:
+        if figures_agree(
+            value,
+            comparator,
+            upper,
+            stored.value,
+            stored.comparator,
+            stored.value_upper,
+            tolerance,
+        ):
+            reasons.append(_agreement(comparator, stored.comparator, tolerance))
+            return SAME
+    value, comparator, upper = values[0]
+    if figures_disjoint(
+        value,
+        comparator,
+        upper,
+        stored.value,
+        stored.comparator,
+        stored.value_upper,
+        tolerance,
+    ):
+        reasons.append("figures do not meet")
+        return CONFLICTING if period == "overlap" else RELATED
+    reasons.append("figures neither agree nor conflict")
+    return RELATED
+
+
+def _any_count(first: str, second: str) -> bool:
+    """Return whether one unit is "units", the other a count (not money or percent)."""
+    if ANY_COUNT not in (first, second):
+        return False
+    other = second if first == ANY_COUNT else first
+    return other != "percent" and not (len(other) == 3 and other.isupper())
+
+
+def _agreement(first: str, second: str, tolerance: Decimal) -> str:
+    approximate = Comparator.APPROXIMATELY in (first, second)
+    if approximate:
+        return f"figure agrees within {(tolerance * 100).normalize():f}%"
+    return "figure agrees"
+
+
+def _text_relation(
+    query: Facts,
+    side: _Side,
+    subject: bool,
+    text_similarity: float,
+    reasons: list[str],
+) -> str | None:
+    stored = side.claim
+    if not subject and text_similarity < 0.2:
+        return None
+    if (
+        query.period is not None
+        and stored.period_start is not None
+        and stored.period_end is not None
+        and (
+            query.period.end.year < stored.period_start.year
+            or stored.period_end.year < query.period.start.year
+        )
+    ):
+        reasons.append("another date")
+        return RELATED
+    if not subject or text_similarity < SAME_TEXT_SIMILARITY:
+        return RELATED
+    if len(query.words - query.subjects) < SAME_TEXT_MIN_WORDS:
+        reasons.append("query too short to restate a claim")
+        return RELATED
+    speakers = {stem(word) for name in stored.speaker_names for word in name.split()}
+    stored_words = side.facts.words | side.facts.proper_names | speakers
+    if query.numbers - side.facts.numbers:
+        reasons.append("other numbers")
+        return RELATED
+    other_people = query.names - side.facts.names
+    if other_people and side.facts.names:
+        reasons.append("another person (" + ", ".join(sorted(other_people)) + ")")
+        return RELATED
+    unknown = {
+        name
+        for name in query.proper_names - stored_words
+        if not any(stem(name) in word or word in name for word in stored_words)
+    }
+    if unknown - {stem(w) for w in side.facts.text.lower().split()}:
+        reasons.append("names what the claim does not: " + ", ".join(sorted(unknown)))
+        return RELATED
+    reasons.append("same statement in other words")
+    return SAME
+
+
+def figures_agree(
+    value: Decimal,
+    comparator: str,
+    upper: Decimal | None,
+    stored_value: Decimal,
+    stored_comparator: str,
+    stored_upper: Decimal | None,
+    tolerance: Decimal,
+) -> bool:
+    """Return whether a query's figure states the stored one.
+
+    Equal values, or within `tolerance` of the stored value when either says
+    "approximately"; a bound agrees only with the same bound at the same value, a
+    range only with a range whose ends are equal.
+    """
+    points = {Comparator.EXACT, Comparator.APPROXIMATELY}
+    if comparator in points and stored_comparator in points:
+        if Comparator.APPROXIMATELY in (comparator, stored_comparator):
+            return abs(value - stored_value) <= tolerance * abs(stored_value)
+        return value == stored_value
+    if comparator != stored_comparator:
+        return False
+    if comparator == Comparator.RANGE:
+        return value == stored_value and upper == stored_upper
+    return value == stored_value
+
+
+def figures_disjoint(
+    value: Decimal,
+    comparator: str,
+    upper: Decimal | None,
+    stored_value: Decimal,
+    stored_comparator: str,
+    stored_upper: Decimal | None,
+    tolerance: Decimal,
+) -> bool:
+    """Return whether no value satisfies both figures (their intervals are apart)."""
+    low, low_open, high, high_open = figure_interval(
+        value, comparator, upper, tolerance
+    )
+    s_low, s_low_open, s_high, s_high_open = figure_interval(
+        stored_value, stored_comparator, stored_upper, tolerance
+    )
+    if high < s_low or s_high < low:
+        return True
+    if high == s_low and (high_open or s_low_open):
+        return True
+    return s_high == low and (s_high_open or low_open)
+
+
+def _days(start: date, end: date) -> int:
+    return (end - start).days + 1
+
+
+def _yearly(start: date, end: date) -> bool:
+    return YEAR_MIN_DAYS <= _days(start, end) <= YEAR_MAX_DAYS
+
+
+def _periods(query: Facts, side: _Side) -> str:
+    """Return "overlap", "other" or "unstated": how the two periods compare."""
+    stored = side.claim
+    if stored.period_start is None and stored.period_end is None:
+        # A present rate ("stands at $20 billion a year"): only an undated query.
+        return "overlap" if query.period is None else "other"
+    if query.period is None:
+        return "unstated"
+    q_start, q_end = query.period.start, query.period.end
+    s_start = stored.period_start or date.min
+    s_end = stored.period_end or date.max
+    shared = (min(q_end, s_end) - max(q_start, s_start)).days + 1
+    if shared <= 0:
+        return "other"
+    kind = stored.metric_kind or MetricKind.LEVEL
+    open_end = stored.period_start is None or stored.period_end is None
+    if kind == MetricKind.ANNUAL:
+        if open_end or not (_yearly(q_start, q_end) and _yearly(s_start, s_end)):
+            inside = (q_start <= s_start and s_end <= q_end) or (
+                s_start <= q_start and q_end <= s_end
+            )
+            return "overlap" if inside else "other"
+        return "overlap" if shared >= ANNUAL_MIN_SHARED_DAYS else "other"
+    if kind == MetricKind.TOTAL:
+        slack = SAME_SPAN_SLACK_DAYS
+        same_end = abs((q_end - s_end).days) <= slack
+        if query.period_is_open_start:
+            return "overlap" if q_end.year == s_end.year else "other"
+        same_start = abs((q_start - s_start).days) <= slack
+        return "overlap" if same_end and same_start else "other"
+    return "overlap"
+
+
+__all__ = [
+    "CONFLICTING",
+    "RELATED",
+    "RELATIONS",
+    "SAME",
+    "Match",
+    "StoredClaim",
+    "figures_agree",
+    "figures_disjoint",
+    "rank_matches",
+    "read_claim",
+    "score_match",
+    "similarity",
+    "words_of",
+]

@@ -1,0 +1,470 @@
+"""Find the stored claims a text (or a stored claim) matches: "checked before?" (#17).
+
+Two steps, each bounded whatever the number of claims:
+
+1. Retrieval, a few index scans of at most CANDIDATES_PER_SOURCE rows each:
+   - PostgreSQL: the query's longest distinctive words by trigrams (pg_trgm word
+     similarity, `key <% text`, GIN index of migration 0017, the threshold set for
+     the one statement with SET LOCAL; see trigram_key), the full-text index (search_vector) with the subjects and topics
+     the query names, in English whatever the query's language; claims with a
+     figure in the same unit next to the query's value (the (unit, value) index);
+     and claims on the metric given or on the metrics of the best text hits, nearest
+     the query's period.
+   - SQLite (no trigrams, no text search): the newest claims holding the query's
+     longest words or its subjects' English names (`LIKE`), plus the same figure and
+     metric scans. The API and the scoring are the same; only recall of paraphrases
+     that share few words differs.
+   The statement with its trigram scan has TRIGRAM_TIMEOUT_MS (or the request's
+   statement timeout, if lower); past it, it runs again without the trigram scan.
+2. Re-ranking in Python by claims.matching.scoring: figure, period, metric and named
+   entities, giving the score, the relation and the reasons.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import OperationalError, connection, transaction
+from django.db.models import Q
+from psycopg import sql
+
+from factcheck.db import requested_statement_timeout
+from sources.models import Document
+
+from ..matching.entities import is_entity
+from ..matching.query import STOPWORDS, Facts, read_facts, unit_key
+from ..matching.scoring import (
+    Match,
+    StoredClaim,
+    rank_matches,
+    read_claim,
+    score_match,
+)
+from ..models import Candidate, Claim, Metric
+
+MAX_LIMIT = 50
+MAX_TEXT_LENGTH = 2000
+CANDIDATES_PER_SOURCE = 40
+# pg_trgm word similarity a claim's text needs to be a candidate (0..1), and how
+# many of the query's words the trigram scan reads: the GIN scan costs a posting
+# list per trigram, so the query's longest content words stand for the sentence
+# (a 60-character sentence took 110 ms at 50,000 claims on a loaded machine). The
+# right claim's word similarity to those words is often 0.3 to 0.45: at 0.4 recall of
+# same fell from 0.90 to 0.81 (bench/matching.py, 50,000 claims), so 0.3.
+TRIGRAM_THRESHOLD = 0.3
+TRIGRAM_WORDS = 5
+TRIGRAM_MIN_WORDS = 2
+# A query with a figure is found by its figure and metric too: its trigram scan asks
+# more (at 0.3, "Russia around billion trade Iran" rechecked 20,834 rows, 870 ms, at
+# 50,000 claims).
+TRIGRAM_THRESHOLD_WITH_FIGURE = 0.5
+# How long the candidates' statement may take with its trigram scan (ms, or the
+# request's own statement timeout if lower); past it, it runs again without.
+TRIGRAM_TIMEOUT_MS = 300
+# Words of figures, not of subjects: they would match most claims' texts.
+FIGURE_WORDS = frozenset(
+    """billion billions million millions thousand thousands trillion dollars dollar
+    euros percent around nearly roughly almost close stood stands reached about
+    more less than worth some total year years""".split()
+)
+# Words used for the SQLite fallback's LIKE scans.
+FALLBACK_WORDS = 6
+
+
+# What scoring and the short claim of an answer read: nothing more is fetched.
+MATCH_FIELDS = [
+    "text",
+    "value",
+    "value_upper",
+    "unit",
+    "comparator",
+    "period_start",
+    "period_end",
+    "period_label",
+    "change_percent",
+    "claimed_on",
+    "status",
+    "document__id",
+    "document__title",
+    "document__url",
+    "metric__slug",
+    "metric__name",
+    "metric__kind",
+    "speaker__name",
+]
+
+
+@dataclass(frozen=True)
+class ClaimMatch:
+    """A stored claim that answers a query, with how and why."""
+
+    claim: Claim
+    score: float
+    relation: str
+    reasons: list[str]
+
+
+def tolerance() -> Decimal:
+    return Decimal(str(settings.FACTCHECK_APPROXIMATE_TOLERANCE))
+
+
+def match_text(
+    *,
+    text: str,
+    limit: int = 10,
+    metric: Metric | None = None,
+    language: str = "",
+    document: Document | None = None,
+    claimed_on: date | None = None,
+) -> list[ClaimMatch]:
+    """Return the stored claims that best match `text`, best first (at most limit).
+
+    `claimed_on`, or else the document's date, is when the text was said: relative
+    periods ("last year") are read against it.
+    """
+    if claimed_on is None and document is not None:
+        claimed_on = document.published_on
+    facts = read_facts(text, claimed_on=claimed_on, language=language)
+    return _matches(facts, limit=limit, metric=metric, exclude=None)
+
+
+def similar_claims(*, claim: Claim, limit: int = 10) -> list[ClaimMatch]:
+    """Return the stored claims that best match `claim` (not itself), best first."""
+    facts = facts_of_claim(claim)
+    return _matches(facts, limit=limit, metric=claim.metric, exclude=claim.pk)
+
+
+def best_match_of_candidate(candidate: Candidate) -> ClaimMatch | None:
+    """Return the stored claim a candidate most likely repeats, if any."""
+    matches = candidate_matches(candidate, limit=1)
+    return matches[0] if matches else None
+
+
+def candidate_matches(candidate: Candidate, limit: int = 5) -> list[ClaimMatch]:
+    """Return the stored claims that best match a candidate, its own claim excluded."""
+    document = candidate.document
+    facts = read_facts(
+        candidate.sentence or candidate.quote,
+        claimed_on=document.published_on if document else None,
+    )
+    if candidate.value is not None:
+        figure = (
+            candidate.value,
+            unit_key(candidate.unit),
+            candidate.comparator,
+            candidate.value_upper,
+        )
+        facts = dataclasses.replace(facts, figures=(figure,))
+    return _matches(
+        facts,
+        limit=limit,
+        metric=candidate.suggested_metric,
+        exclude=candidate.claim_id,
+    )
+
+
+def facts_of_claim(claim: Claim) -> Facts:
+    """Return a stored claim read as a query: its text, with its stored figure."""
+    side = read_claim(stored_claim(claim))
+    facts = side.facts
+    if claim.value is not None:
+        figure = (
+            claim.value,
+            unit_key(claim.unit),
+            claim.comparator,
+            claim.value_upper,
+        )
+        facts = dataclasses.replace(
+            facts,
+            figures=(figure,),
+            change_percent=claim.value if claim.unit == "percent" else None,
+            change_comparator=claim.comparator,
+        )
+    if claim.period_start and claim.period_end:
+        from ..figures.periods import Period
+
+        period = Period(claim.period_start, claim.period_end, claim.period_label)
+        facts = dataclasses.replace(facts, period=period)
+    return facts
+
+
+def stored_claim(claim: Claim) -> StoredClaim:
+    """Return what the scoring needs of a Claim (metric and speaker loaded)."""
+    metric = claim.metric
+    speaker = claim.speaker
+    return StoredClaim(
+        id=claim.pk,
+        text=claim.text,
+        value=claim.value,
+        value_upper=claim.value_upper,
+        unit=claim.unit,
+        comparator=claim.comparator,
+        period_start=claim.period_start,
+        period_end=claim.period_end,
+        change_percent=claim.change_percent,
+        metric=metric.slug if metric else "",
+        metric_name=metric.name if metric else "",
+        metric_kind=metric.kind if metric else "",
+        speaker_names=(speaker.name,) if speaker else (),
+        claimed_on=claim.claimed_on,
+    )
+
+
+def _matches(
+    facts: Facts, *, limit: int, metric: Metric | None, exclude: int | None
+) -> list[ClaimMatch]:
+    limit = max(1, min(limit, MAX_LIMIT))
+    ids = candidate_ids(facts, metric=metric)
+    if exclude is not None:
+        ids.discard(exclude)
+    if not ids:
+        return []
+    claims = {
+        claim.pk: claim
+        for claim in Claim.objects.filter(pk__in=ids)
+        .select_related("document", "metric", "speaker")
+        .only(*MATCH_FIELDS)
+    }
+    metric_slug = metric.slug if metric else ""
+    scored: list[Match] = [
+        score_match(
+            facts, stored_claim(claim), tolerance=tolerance(), metric=metric_slug
+        )
+        for claim in claims.values()
+    ]
+    return [
+        ClaimMatch(claims[m.claim_id], m.score, m.relation, m.reasons)
+        for m in rank_matches(scored, limit)
+    ]
+
+
+def candidate_ids(facts: Facts, *, metric: Metric | None = None) -> set[int]:
+    """Return the ids of the claims worth scoring for `facts` (a bounded set)."""
+    if connection.vendor == "postgresql":
+        return _postgres_ids(facts, metric)
+    ids: set[int] = set()
+    text_ids = _word_overlap_ids(facts)
+    ids.update(text_ids)
+    ids.update(_figure_ids(facts))
+    metric_ids = {metric.pk} if metric else set()
+    if text_ids:
+        metric_ids.update(
+            Claim.objects.filter(pk__in=text_ids[:10], metric__isnull=False)
+            .values_list("metric_id", flat=True)
+            .distinct()
+        )
+    for metric_id in list(metric_ids)[:5]:
+        ids.update(_metric_ids(metric_id, facts))
+    return ids
+
+
+def _postgres_ids(facts: Facts, metric: Metric | None) -> set[int]:
+    """Return the candidates; without the trigram scan if it outlasts its budget."""
+    try:
+        return _postgres_statement_ids(facts, metric, trigrams=True)
+    except OperationalError:
+        # The trigram scan of a query of common words can read many rows (at 50,000
+        # claims up to 2 s): the other branches still answer, in milliseconds.
+        return _postgres_statement_ids(facts, metric, trigrams=False)
+
+
+def _postgres_statement_ids(
+    facts: Facts, metric: Metric | None, *, trigrams: bool
+) -> set[int]:
+    """Return the candidates of every source in one statement (one round trip).
+
+    Each branch is an index scan with its own LIMIT: trigrams (GIN, `<%`), full
+    text (GIN on search_vector), the metrics of the first text hits nearest the
+    query's period ((metric, period_start, period_end) index), and the neighbours
+    of each figure by value ((unit, value) index).
+    """
+    limit = sql.Literal(CANDIDATES_PER_SOURCE)
+    side = sql.Literal(CANDIDATES_PER_SOURCE // 4)
+    text_branches = []
+    key = trigram_key(facts) if trigrams else ""
+    if key:
+        text_branches.append(
+            sql.SQL(
+                "(SELECT id FROM claims_claim WHERE {q} <% text "
+                "ORDER BY word_similarity({q}, text) DESC, id DESC LIMIT {limit})"
+            ).format(q=sql.Literal(key), limit=limit)
+        )
+    terms = _english_terms(facts)
+    if terms or not text_branches:
+        text_branches.append(
+            sql.SQL(
+                "(SELECT id FROM claims_claim WHERE search_vector @@ "
+                "plainto_tsquery('english', {terms}) ORDER BY id DESC LIMIT {limit})"
+            ).format(terms=sql.Literal(" ".join(terms)), limit=limit)
+        )
+    given_metric = (
+        sql.SQL("UNION SELECT {metric}").format(metric=sql.Literal(metric.pk))
+        if metric
+        else sql.SQL("")
+    )
+    if facts.period is not None:
+        day = sql.Literal(facts.period.start)
+        near_period = sql.SQL(
+            "(SELECT id FROM claims_claim c WHERE c.metric_id = m.metric_id "
+            "AND c.period_start <= {day} ORDER BY c.period_start DESC LIMIT {side}) "
+            "UNION ALL (SELECT id FROM claims_claim c WHERE c.metric_id = m.metric_id "
+            "AND c.period_start > {day} ORDER BY c.period_start LIMIT {side})"
+        ).format(day=day, side=side)
+    else:
+        near_period = sql.SQL(
+            "SELECT id FROM claims_claim c WHERE c.metric_id = m.metric_id "
+            "ORDER BY c.id DESC LIMIT {side}"
+        ).format(side=side)
+    figure_branches = []
+    for value, unit, _, _ in facts.figures[:3]:
+        for stored_unit in _stored_units(unit):
+            figure_branches.append(
+                sql.SQL(
+                    "(SELECT id FROM claims_claim WHERE unit = {unit} AND value >= "
+                    "{value} ORDER BY value LIMIT {side}) UNION ALL (SELECT id FROM "
+                    "claims_claim WHERE unit = {unit} AND value < {value} ORDER BY "
+                    "value DESC LIMIT {side})"
+                ).format(
+                    unit=sql.Literal(stored_unit), value=sql.Literal(value), side=side
+                )
+            )
+    statement = sql.SQL(
+        "WITH text_hits AS ({text}), "
+        "hit_metrics AS (SELECT DISTINCT metric_id FROM claims_claim WHERE id IN "
+        "(SELECT id FROM text_hits LIMIT 10) AND metric_id IS NOT NULL {given}), "
+        "metric_hits AS (SELECT x.id FROM (SELECT metric_id FROM hit_metrics LIMIT 5) "
+        "m CROSS JOIN LATERAL ({near_period}) x) "
+        "SELECT id FROM text_hits UNION SELECT id FROM metric_hits{figures}"
+    ).format(
+        text=sql.SQL(" UNION ALL ").join(text_branches),
+        given=given_metric,
+        near_period=near_period,
+        figures=sql.SQL("").join(
+            sql.SQL(" UNION ") + branch for branch in figure_branches
+        ),
+    )
+    threshold = TRIGRAM_THRESHOLD_WITH_FIGURE if facts.has_figure else TRIGRAM_THRESHOLD
+    budget = TRIGRAM_TIMEOUT_MS
+    requested = requested_statement_timeout()
+    if requested:
+        budget = min(budget, requested)
+    with transaction.atomic(), connection.cursor() as cursor:
+        if key:
+            # Both for this transaction only (SET LOCAL).
+            cursor.execute(
+                "SELECT set_config('pg_trgm.word_similarity_threshold', %s, true), "
+                "set_config('statement_timeout', %s, true)",
+                [str(threshold), str(budget)],
+            )
+        connection.ensure_connection()
+        # No parameters: the statement is composed with literals, so "%" stays as is.
+        cursor.execute(statement.as_string(connection.connection))
+        return {row[0] for row in cursor.fetchall()}
+
+
+def trigram_key(facts: Facts) -> str:
+    """Return the words of a query the trigram scan looks for (its longest ones).
+
+    Countries and topics are left to the full-text branch, which has them in English
+    whatever the query's language: in the trigram scan they match most claims.
+    """
+    words = [
+        word
+        for word in re.findall(r"[^\W\d_]{5,}", facts.text)
+        if word.lower() not in STOPWORDS
+        and word.lower() not in FIGURE_WORDS
+        and not is_entity(word)
+    ]
+    ordered = sorted(set(words), key=lambda word: (-len(word), word))
+    if len(ordered) < TRIGRAM_MIN_WORDS:
+        # One word ("totalled") matches too many texts to be worth a scan.
+        return ""
+    return " ".join(ordered[:TRIGRAM_WORDS])
+
+
+def _trigram_ids(text: str) -> list[int]:
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config('pg_trgm.word_similarity_threshold', %s, true)",
+            [str(TRIGRAM_THRESHOLD)],
+        )
+        cursor.execute(
+            "SELECT id FROM claims_claim WHERE %s <%% text "
+            "ORDER BY word_similarity(%s, text) DESC, id DESC LIMIT %s",
+            [text, text, CANDIDATES_PER_SOURCE],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _english_terms(facts: Facts) -> list[str]:
+    """Return the subjects and topics the query names, as English words."""
+    terms: list[str] = []
+    for name in sorted(facts.subjects | facts.topics):
+        terms.extend(word for word in name.replace("-", " ").split() if len(word) > 2)
+    return terms
+
+
+def _word_overlap_ids(facts: Facts) -> list[int]:
+    words = sorted(
+        {w for w in facts.words if len(w) > 3} | set(_english_terms(facts)),
+        key=lambda word: (-len(word), word),
+    )[:FALLBACK_WORDS]
+    if not words:
+        return []
+    condition = Q()
+    for word in words:
+        condition |= Q(text__icontains=word)
+    ranked = list(
+        Claim.objects.filter(condition)
+        .order_by("-id")
+        .values_list("id", "text")[: CANDIDATES_PER_SOURCE * 5]
+    )
+    # The claims holding most of the words first.
+    ranked.sort(key=lambda row: -sum(word in row[1].lower() for word in words))
+    return [pk for pk, _ in ranked[:CANDIDATES_PER_SOURCE]]
+
+
+def _figure_ids(facts: Facts) -> list[int]:
+    ids: list[int] = []
+    per_side = CANDIDATES_PER_SOURCE // 4
+    for value, unit, _, _ in facts.figures[:3]:
+        units = _stored_units(unit)
+        around = Claim.objects.filter(unit__in=units)
+        ids.extend(
+            around.filter(value__gte=value)
+            .order_by("value")
+            .values_list("id", flat=True)[:per_side]
+        )
+        ids.extend(
+            around.filter(value__lt=value)
+            .order_by("-value")
+            .values_list("id", flat=True)[:per_side]
+        )
+    return ids
+
+
+def _stored_units(unit: str) -> list[str]:
+    """Return how a compared unit may be stored ("usd" is stored "USD")."""
+    units = {unit, unit.upper()}
+    if unit == "cars":
+        units |= {"vehicles", "car models"}
+    return sorted(units)
+
+
+def _metric_ids(metric_id: int, facts: Facts) -> list[int]:
+    on_metric = Claim.objects.filter(metric_id=metric_id)
+    per_side = CANDIDATES_PER_SOURCE // 4
+    if facts.period is None:
+        return list(on_metric.order_by("-id").values_list("id", flat=True)[:per_side])
+    day: date = facts.period.start
+    before = on_metric.filter(period_start__lte=day).order_by("-period_start")
+    after = on_metric.filter(period_start__gt=day).order_by("period_start")
+    return [
+        *before.values_list("id", flat=True)[:per_side],
+        *after.values_list("id", flat=True)[:per_side],
+    ]
