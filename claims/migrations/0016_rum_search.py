@@ -41,7 +41,7 @@ def drop_rum_index(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("claims", "0014_incremental_conflict_detection"),
+        ("claims", "0015_representation_versions"),
     ]
 
     operations = [migrations.RunPython(create_rum_index, drop_rum_index)]

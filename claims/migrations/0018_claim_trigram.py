@@ -28,7 +28,7 @@ def backward(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("claims", "0014_incremental_conflict_detection")]
+    dependencies = [("claims", "0017_claim_import")]
 
     operations = [
         TrigramExtension(),
