@@ -336,8 +336,12 @@ def _text_relation(
     if query.numbers - side.facts.numbers:
         reasons.append("other numbers")
         return RELATED
-    other_people = query.names - side.facts.names
-    if other_people and side.facts.names:
+    # The people the claim names, its speaker (by any alias) among them.
+    stored_people = set(side.facts.names)
+    for speaker in stored.speaker_names:
+        stored_people |= entities_in(speaker)["name"]
+    other_people = query.names - stored_people
+    if other_people and stored_people:
         reasons.append("another person (" + ", ".join(sorted(other_people)) + ")")
         return RELATED
     unknown = {

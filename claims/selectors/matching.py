@@ -5,9 +5,10 @@ Two steps, each bounded whatever the number of claims:
 1. Retrieval, a few index scans of at most CANDIDATES_PER_SOURCE rows each:
    - PostgreSQL: the query's longest distinctive words by trigrams (pg_trgm word
      similarity, `key <% text`, GIN index of migration 0017, the threshold set for
-     the one statement with SET LOCAL; see trigram_key), the full-text index (search_vector) with the subjects and topics
-     the query names, in English whatever the query's language; claims with a
-     figure in the same unit next to the query's value (the (unit, value) index);
+     the one statement with SET LOCAL; see trigram_key), the full-text index
+     (search_vector) with the subjects and topics the query names, in English
+     whatever the query's language; claims with a figure in the same unit next to
+     the query's value (the (unit, value) index);
      and claims on the metric given or on the metrics of the best text hits, nearest
      the query's period.
    - SQLite (no trigrams, no text search): the newest claims holding the query's
@@ -210,7 +211,12 @@ def stored_claim(claim: Claim) -> StoredClaim:
         metric=metric.slug if metric else "",
         metric_name=metric.name if metric else "",
         metric_kind=metric.kind if metric else "",
-        speaker_names=(speaker.name,) if speaker else (),
+        # The speaker by every name: a query may call them by an alias.
+        speaker_names=(
+            (speaker.name, *(alias.name for alias in speaker.aliases.all()))
+            if speaker
+            else ()
+        ),
         claimed_on=claim.claimed_on,
     )
 
@@ -229,6 +235,7 @@ def _matches(
         for claim in Claim.objects.filter(pk__in=ids)
         .select_related("document", "metric", "speaker")
         .only(*MATCH_FIELDS)
+        .prefetch_related("speaker__aliases")
     }
     metric_slug = metric.slug if metric else ""
     scored: list[Match] = [

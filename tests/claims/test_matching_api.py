@@ -378,3 +378,21 @@ def test_a_trigram_scan_past_its_budget_falls_back_to_the_other_branches(
     )
     assert calls == [True, False]
     assert found[0].claim.pk == trade["same"].pk
+
+
+def test_a_speaker_named_by_an_alias_is_the_claims_speaker():
+    from tests.factories import PersonAliasFactory, PersonFactory
+
+    speaker = PersonFactory(name="Mikhail Ulyanov")
+    claim = ClaimFactory(
+        text="The ambassador predicted that Iran-Russia trade would grow again in "
+        "2014, reversing its decline.",
+        speaker=speaker,
+    )
+    text = "Ambassador Misha predicted that Iran-Russia trade would grow again in 2014."
+    before = match_text(text=text)
+    assert before[0].claim.pk == claim.pk
+    assert before[0].relation == "related", before[0].reasons
+    PersonAliasFactory(person=speaker, name="Misha")
+    after = match_text(text=text)
+    assert after[0].relation == "same", after[0].reasons
