@@ -19,15 +19,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import cast
 from xml.sax.saxutils import escape, quoteattr
 
 from django.db.models import Count, Max, Min
 from django.db.models.functions import Coalesce, ExtractYear
 
+from sources.models import Document
+
 from .conf import tolerance_setting
 from .figures.formatting import CURRENCY_SYMBOLS, SCALES, format_amount
 from .figures.intervals import (
     FigureRow,
+    Interval,
     figure_interval,
     implied_interval,
     previous_period,
@@ -299,14 +303,14 @@ class _Chart:
         claims = sorted(claims, key=lambda claim: claim.pk)
         self.drawn = [claim for claim in claims if _drawable(claim)]
         self.left_out = [claim for claim in claims if not _drawable(claim)]
-        self.documents = {}
+        self.documents: dict[int, Document] = {}
         for claim in sorted(claims, key=lambda claim: (claim.document_id, claim.pk)):
             self.documents.setdefault(claim.document_id, claim.document)
         self.colours = {
             document_id: PALETTE[index % len(PALETTE)]
             for index, document_id in enumerate(self.documents)
         }
-        self.implied = {}
+        self.implied: dict[int, _Implied] = {}
         for claim in self.drawn:
             implied = _implied(claim, tolerance)
             if implied is not None:
@@ -336,7 +340,7 @@ class _Chart:
         values: list[Decimal] = []
         for claim in self.drawn:
             low, _, high, _ = self._interval(claim)
-            values += [v for v in (claim.value, low, high) if v.is_finite()]
+            values += [v for v in (_value(claim), low, high) if v.is_finite()]
         for implied in self.implied.values():
             values += [implied.point, implied.low, implied.high]
         unit = self.drawn[0].unit if self.drawn else self.metric.unit
@@ -365,9 +369,9 @@ class _Chart:
         share = (value - self.y_low) / (self.y_high - self.y_low)
         return BOTTOM - float(share) * PLOT_HEIGHT
 
-    def _interval(self, claim: Claim):
+    def _interval(self, claim: Claim) -> Interval:
         return figure_interval(
-            claim.value, claim.comparator, claim.value_upper, self.tolerance
+            _value(claim), claim.comparator, claim.value_upper, self.tolerance
         )
 
     # Drawing
@@ -455,19 +459,20 @@ class _Chart:
         return parts
 
     def _mark(self, claim: Claim) -> _Mark:
-        start = claim.period_start or claim.period_end
-        end = claim.period_end or claim.period_start
+        # A drawn claim has at least one end of its period (_drawable()).
+        start = cast(date, claim.period_start or claim.period_end)
+        end = cast(date, claim.period_end or claim.period_start)
         is_point = start == end or None in (claim.period_start, claim.period_end)
         low, _, high, _ = self._interval(claim)
-        value = claim.value
+        stated = value = _value(claim)
         if claim.comparator == Comparator.RANGE and claim.value_upper is not None:
-            value = (claim.value + claim.value_upper) / 2
+            value = (stated + claim.value_upper) / 2
         x_start = self.x(start)
         # A period's last day counts in full: the bar runs to the end of it.
         x_end = x_start if is_point else self.x(end) + PLOT_WIDTH / self.days
         y = self.y(value)
-        y_low = self.y(low if low.is_finite() else claim.value)
-        y_high = self.y(high if high.is_finite() else claim.value)
+        y_low = self.y(low if low.is_finite() else stated)
+        y_high = self.y(high if high.is_finite() else stated)
         left, right = x_start - 6, x_end + 6
         left -= TAIL if claim.period_start is None else 0
         right += TAIL if claim.period_end is None else 0
@@ -527,9 +532,10 @@ class _Chart:
         if claim.comparator in (Comparator.MORE_THAN, Comparator.LESS_THAN):
             direction = -1 if claim.comparator == Comparator.MORE_THAN else 1
             tip = mark.y + direction * ARROW
-            x = _n(mark.x_middle)
+            middle = _n(mark.x_middle)
             parts.append(
-                f'<line x1="{x}" y1="{y}" x2="{x}" y2="{_n(tip)}" stroke={colour} '
+                f'<line x1="{middle}" y1="{y}" x2="{middle}" y2="{_n(tip)}" '
+                f"stroke={colour} "
                 'stroke-width="2"/>'
             )
             parts.append(_arrowhead(mark.x_middle, tip, 0, direction, colour))
@@ -656,7 +662,7 @@ class _Chart:
                 "</g>",
             ]
         y += LINE + 6
-        x = LEFT
+        x: float = LEFT
         keys = [
             (
                 f'<line x1="{{x}}" y1="{{y}}" x2="{{x2}}" y2="{{y}}" '
@@ -729,6 +735,11 @@ def _new_year(year: int) -> int:
     return date(year, 1, 1).toordinal()
 
 
+def _value(claim: Claim) -> Decimal:
+    """Return the value of a claim that is drawn: _drawable() holds, so it is set."""
+    return cast(Decimal, claim.value)
+
+
 def _drawable(claim: Claim) -> bool:
     return claim.value is not None and (
         claim.period_start is not None or claim.period_end is not None
@@ -741,7 +752,7 @@ def _implied(claim: Claim, tolerance: Decimal) -> _Implied | None:
     row = FigureRow(
         claim_id=claim.pk,
         unit=claim.unit,
-        value=claim.value,
+        value=_value(claim),
         value_upper=claim.value_upper,
         comparator=claim.comparator,
         period_start=claim.period_start,

@@ -12,7 +12,11 @@ from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db.models import Count
 from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseNotModified
 from django.shortcuts import render
-from django.utils.html import _json_script_escapes as JSON_SCRIPT_ESCAPES
+
+# Django's own escapes for json_script (private, so absent from django-stubs).
+from django.utils.html import (  # type: ignore[attr-defined]
+    _json_script_escapes as JSON_SCRIPT_ESCAPES,
+)
 from django.utils.safestring import mark_safe
 from rest_framework.generics import get_object_or_404
 

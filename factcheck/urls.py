@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.http import HttpResponse
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 from django.views.decorators.cache import cache_control
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
@@ -31,7 +31,7 @@ router.register("evidence", EvidenceViewSet, basename="evidence")
 router.register("links", ClaimLinkViewSet, basename="claimlink")
 router.register("candidates", CandidateViewSet, basename="candidate")
 
-api_v1 = [
+api_v1: list[URLPattern | URLResolver] = [
     path(
         "documents/<int:pk>/extract/",
         DocumentExtractView.as_view(),

@@ -47,7 +47,8 @@ class CandidateAdminForm(forms.ModelForm):
         ]
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data  # what ModelForm.clean() returns
         quote = (cleaned.get("quote") or "").strip()
         if quote and self.instance.pk and "quote" in self.changed_data:
             try:

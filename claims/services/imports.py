@@ -11,18 +11,19 @@ detection for the new claims is the incremental job (tasks.refresh_conflicts), o
 per metric, deferred in the batch's transaction.
 """
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from itertools import islice
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Field, Model, QuerySet
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from factcheck.jobs import defer
-from factcheck.services import acting_user
+from factcheck.services import Actor, acting_user
 from sources.models import Document, Person
 
 from .. import tasks
@@ -78,13 +79,15 @@ HISTORY_REASON = "Imported"
 # Status.values builds its list on every use: a sixth of a row's validation.
 STATUS_VALUES = frozenset(Status.values)
 
+_M = TypeVar("_M", bound=Model)
+
 
 @dataclass(frozen=True)
 class RowError:
     line: int
     errors: dict[str, list[str]]
 
-    def __str__(self):
+    def __str__(self) -> str:
         fields = "; ".join(
             f"{name}: {' '.join(messages)}" for name, messages in self.errors.items()
         )
@@ -111,10 +114,10 @@ class ImportReport:
 
 
 def import_claims(
-    rows: Iterable[dict],
+    rows: Iterable[Mapping[str, Any]],
     *,
     batch_size: int = DEFAULT_BATCH_SIZE,
-    by=None,
+    by: Actor = None,
     stop_on_error: bool = False,
     detect: bool = True,
     all_or_nothing: bool = False,
@@ -159,7 +162,7 @@ def import_claims(
 
 
 def _store_all_or_nothing(
-    batches: list[list[Claim]], report: ImportReport, *, by: Any, detect: bool
+    batches: list[list[Claim]], report: ImportReport, *, by: Actor, detect: bool
 ) -> None:
     """Store every validated batch in one transaction, or none if a row was bad."""
     if report.errors:
@@ -185,7 +188,7 @@ def _store_batch(
     first_line: int,
     report: ImportReport,
     *,
-    by: Any,
+    by: Actor,
     detect: bool,
 ) -> list[RowError]:
     """Store one batch of valid claims in a transaction; return its errors if any."""
@@ -212,7 +215,7 @@ def _store_batch(
     return []
 
 
-def _copy_claims(claims: list[Claim], *, by: Any) -> None:
+def _copy_claims(claims: list[Claim], *, by: Actor) -> None:
     """Insert the claims and their "created" history rows with COPY (PostgreSQL)."""
     for claim, pk in zip(claims, reserve_ids(Claim, len(claims)), strict=True):
         claim.pk = pk
@@ -261,17 +264,21 @@ def _defer_detection(claims: list[Claim]) -> set[int]:
     return set(by_metric)
 
 
-def _numbered(rows: Iterable[dict]) -> Iterator[tuple[int, dict]]:
+def _numbered(
+    rows: Iterable[Mapping[str, Any]],
+) -> Iterator[tuple[int, dict[str, Any]]]:
     for position, row in enumerate(rows, start=1):
         row = dict(row)
         yield row.pop(LINE_KEY, position), row
 
 
 def _build_batch(
-    batch: list[tuple[int, dict]], *, by
+    batch: list[tuple[int, dict[str, Any]]], *, by: Actor
 ) -> tuple[list[Claim], list[RowError]]:
     """Return the batch's claims, validated, and the errors of its bad rows."""
-    document_ids, speaker_ids, slugs = set(), set(), set()
+    document_ids: set[int | None] = set()
+    speaker_ids: set[int | None] = set()
+    slugs: set[Any] = set()
     for _, row in batch:
         document_ids.add(_as_id(row.get("document_id")))
         speaker_ids.add(_as_id(row.get("speaker_id")))
@@ -279,7 +286,8 @@ def _build_batch(
     documents = _in_bulk(Document.objects.all(), document_ids - {None})
     people = _in_bulk(Person.objects.all(), speaker_ids - {None})
     metrics = _in_bulk(Metric.objects.all(), slugs - {None}, field_name="slug")
-    claims, errors = [], []
+    claims: list[Claim] = []
+    errors: list[RowError] = []
     for line, row in batch:
         try:
             claims.append(_build_claim(row, documents, people, metrics, by=by))
@@ -288,14 +296,23 @@ def _build_batch(
     return claims, errors
 
 
-def _in_bulk(queryset, keys: set, field_name: str = "pk") -> dict:
+def _in_bulk(
+    queryset: QuerySet[_M], keys: Collection[object], field_name: str = "pk"
+) -> dict[Any, _M]:
     """Return the rows with these keys (no query when there are none)."""
     if not keys:
         return {}
     return queryset.in_bulk(list(keys), field_name=field_name)
 
 
-def _build_claim(row: dict, documents: dict, people: dict, metrics: dict, *, by):
+def _build_claim(
+    row: dict[str, Any],
+    documents: dict[int, Document],
+    people: dict[int, Person],
+    metrics: dict[str, Metric],
+    *,
+    by: Actor,
+) -> Claim:
     """Return an unsaved, validated claim for one row, or raise ValidationError."""
     errors: dict[str, list[str]] = {}
     if ROW_ERROR_KEY in row:
@@ -307,7 +324,8 @@ def _build_claim(row: dict, documents: dict, people: dict, metrics: dict, *, by)
     for column in PLAIN_COLUMNS:
         if column in row:
             value = row[column]
-            model_field = Claim._meta.get_field(column)
+            # PLAIN_COLUMNS name concrete fields, not relations.
+            model_field = cast("Field[Any, Any]", Claim._meta.get_field(column))
             if value is None or (value == "" and model_field.null):
                 value = None if model_field.null else ""
             try:
@@ -343,8 +361,9 @@ def _build_claim(row: dict, documents: dict, people: dict, metrics: dict, *, by)
             errors.update(_by_column(error))
         except PermissionDenied as error:
             errors["status"] = [str(error) or "You may not create this claim."]
-    if acting_user(by) is not None:
-        claim.created_by = claim.updated_by = by
+    user = acting_user(by)  # `by` itself, when it is a user
+    if user is not None:
+        claim.created_by = claim.updated_by = user
     # clean() would compare values that did not parse: report those alone.
     if not any(column in errors for column in PLAIN_COLUMNS):
         try:
@@ -363,7 +382,15 @@ def _build_claim(row: dict, documents: dict, people: dict, metrics: dict, *, by)
     return claim
 
 
-def _set_reference(claim, name, raw, known: dict, errors, *, required=False) -> None:
+def _set_reference(
+    claim: Claim,
+    name: str,
+    raw: Any,
+    known: Mapping[int, Model],
+    errors: dict[str, list[str]],
+    *,
+    required: bool = False,
+) -> None:
     column = COLUMN_OF_FIELD[name]
     if _blank_to_none(raw) is None:
         if required:
@@ -378,13 +405,14 @@ def _set_reference(claim, name, raw, known: dict, errors, *, required=False) -> 
         setattr(claim, name, known[pk])
 
 
-def _blank_to_none(value):
+def _blank_to_none(value: Any) -> Any:
+    """Return None for a missing or blank cell, else the value, a string stripped."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     return value.strip() if isinstance(value, str) else value
 
 
-def _as_id(value) -> int | None:
+def _as_id(value: Any) -> int | None:
     value = _blank_to_none(value)
     if value is None or isinstance(value, bool):
         return None

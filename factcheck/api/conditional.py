@@ -2,11 +2,16 @@
 
 import hashlib
 import json
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
+from django.db.models import Model
+from django.http import HttpRequest, HttpResponseBase
 from rest_framework import exceptions, status
+from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
 
 from factcheck.db.replicas import primary_reads
 
@@ -21,13 +26,23 @@ VALIDATOR_HEADERS = (
 )
 
 
-def etag_for(data) -> str:
+def etag_for(data: Any) -> str:
     """Return a strong ETag for a serialized representation."""
     encoded = json.dumps(data, sort_keys=True, default=str, separators=(",", ":"))
     return '"' + hashlib.sha256(encoded.encode("utf-8")).hexdigest()[:32] + '"'
 
 
-class ConditionalDetailMixin:
+if TYPE_CHECKING:
+    from rest_framework.generics import GenericAPIView
+
+    # For the type checker the mixin is a GenericAPIView, which it always
+    # precedes in a view's bases; at run time it stays a plain mixin.
+    _Base = GenericAPIView[Any]
+else:
+    _Base = object
+
+
+class ConditionalDetailMixin(_Base):
     """ETag on GET; If-None-Match gives 304; If-Match on writes gives 412 when stale.
 
     The ETag is a hash of the resource's representation, so any change to what a
@@ -37,9 +52,21 @@ class ConditionalDetailMixin:
     primary: a replica a little behind would answer 304 or 412 for a version the
     primary has replaced (factcheck.middleware.ReplicaReadsMiddleware decides the
     same for every view; this keeps it true of these views wherever they run).
+
+    The view's perform_create() and perform_update() return the saved instance
+    (DRF's return None), as factcheck.api.viewsets.RecordViewSet's do.
     """
 
-    def dispatch(self, request, *args, **kwargs):
+    if TYPE_CHECKING:
+        # Declared for the type checker only: defined here at run time, they
+        # would hide the model mixins' methods that come after this in the MRO.
+        def perform_create(self, serializer: BaseSerializer[Any]) -> Model: ...
+        def perform_update(self, serializer: BaseSerializer[Any]) -> Model: ...
+        def perform_destroy(self, instance: Any) -> None: ...
+
+    def dispatch(
+        self, request: HttpRequest, *args: Any, **kwargs: Any
+    ) -> HttpResponseBase:
         if request.method in {"GET", "HEAD", "OPTIONS"} and not any(
             request.META.get(header) for header in VALIDATOR_HEADERS
         ):
@@ -47,15 +74,15 @@ class ConditionalDetailMixin:
         with primary_reads():
             return super().dispatch(request, *args, **kwargs)
 
-    def read(self, instance) -> tuple[dict, str]:
+    def read(self, instance: Any) -> tuple[dict[str, Any], str]:
         """Return the instance's representation and its ETag."""
         data = self.get_read_serializer(instance).data
         return data, etag_for(data)
 
-    def detail_etag(self, instance) -> str:
+    def detail_etag(self, instance: Any) -> str:
         return self.read(instance)[1]
 
-    def get_read_serializer(self, instance):
+    def get_read_serializer(self, instance: Any) -> BaseSerializer[Any]:
         return self.get_serializer(instance)
 
     def not_modified(self, etag: str) -> Response | None:
@@ -64,11 +91,11 @@ class ConditionalDetailMixin:
             return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
         return None
 
-    def retrieve(self, request, *args, **kwargs):
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data, etag = self.read(self.get_object())
         return self.not_modified(etag) or Response(data, headers={"ETag": etag})
 
-    def check_if_match(self, instance):
+    def check_if_match(self, instance: Any) -> None:
         expected = self.request.headers.get("If-Match")
         if expected is None:
             return
@@ -76,7 +103,7 @@ class ConditionalDetailMixin:
         if "*" not in etags and self.detail_etag(instance) not in etags:
             raise PreconditionFailed()
 
-    def get_locked_object(self):
+    def get_locked_object(self) -> Any:
         queryset = self.get_queryset().select_for_update(of=("self",))
         lookup_url_kwarg = self.lookup_url_kwarg or self.lookup_field
         try:
@@ -90,7 +117,7 @@ class ConditionalDetailMixin:
         self.check_object_permissions(self.request, instance)
         return instance
 
-    def update(self, request, *args, **kwargs):
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         with transaction.atomic():
             instance = self.get_locked_object()
             self.check_if_match(instance)
@@ -101,14 +128,14 @@ class ConditionalDetailMixin:
             data, etag = self.read(self.perform_update(serializer))
         return Response(data, headers={"ETag": etag})
 
-    def destroy(self, request, *args, **kwargs):
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         with transaction.atomic():
             instance = self.get_locked_object()
             self.check_if_match(instance)
             self.perform_destroy(instance)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    def create(self, request, *args, **kwargs):
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data, etag = self.read(self.perform_create(serializer))

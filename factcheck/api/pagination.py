@@ -37,7 +37,7 @@ class ClaimCursorPagination(pagination.CursorPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = MAX_PAGE_SIZE
-    ordering = "-id"
+    ordering: str | list[str] | tuple[str, ...] = "-id"  # as DRF declares it
 
     def decode_cursor(self, request):
         try:

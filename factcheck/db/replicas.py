@@ -181,7 +181,8 @@ class ReplicaHealth:
             # noticed here, before a query of the request fails on it. Django's own
             # CONN_HEALTH_CHECKS would ping at the first query anyway, but only
             # where its request signals ran (not under the test client).
-            wrapper.health_check_done = False
+            # Set in BaseDatabaseWrapper.__init__, missing from django-stubs.
+            wrapper.health_check_done = False  # type: ignore[attr-defined]
             wrapper.close_if_health_check_failed()
             wrapper.ensure_connection()
         except DatabaseError as error:

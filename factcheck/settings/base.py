@@ -286,6 +286,7 @@ if not 0 <= DATABASE_STATEMENT_TIMEOUT <= 2**31 - 1:
 # process's own memory. Rendered representations are kept there under keys made of
 # their version (factcheck.caching), and throttles count there.
 CACHE_URL = os.environ.get("CACHE_URL", "").strip()
+CACHES: dict[str, dict[str, Any]]
 if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
     CACHES = {
         "default": {
