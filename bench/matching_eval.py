@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench import matching_data  # noqa: E402
+from bench import matching_data
 
 RELATIONS = ("same", "conflicting", "related")
 TOLERANCE = Decimal("0.10")

@@ -28,8 +28,8 @@ from ..services.claims import (
 )
 from ..workflow import JUDGED_FIELDS, VERDICT_PERMISSION, allowed_moves, plan_claim_save
 from .filters import MetricFilter, PublisherFilter
-from .pagination import EstimatedCountPaginator
 from .matching import ClaimMatchesMixin
+from .pagination import EstimatedCountPaginator
 
 
 class EvidenceInline(admin.TabularInline):

@@ -7,13 +7,16 @@ CREATE EXTENSION needs a role that may create it (a superuser, or pg_trgm truste
 it is from PostgreSQL 13 for a database owner).
 """
 
-from django.contrib.postgres.operations import TrigramExtension
 from django.db import migrations
 
 FORWARD = """
+CREATE EXTENSION IF NOT EXISTS pg_trgm;
 CREATE INDEX IF NOT EXISTS claims_claim_text_trgm
     ON claims_claim USING gin (text gin_trgm_ops);
 """
+# The extension stays: other objects may use it, and it costs nothing unused.
+# (Django's TrigramExtension is not used: its backwards step queries pg_extension on
+# SQLite too.)
 BACKWARD = "DROP INDEX IF EXISTS claims_claim_text_trgm;"
 
 
@@ -30,7 +33,4 @@ def backward(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [("claims", "0017_claim_import")]
 
-    operations = [
-        TrigramExtension(),
-        migrations.RunPython(forward, backward, elidable=False),
-    ]
+    operations = [migrations.RunPython(forward, backward, elidable=False)]

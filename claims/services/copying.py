@@ -64,18 +64,17 @@ def copy_objects(
         )
         for field in fields
     ]
-    with wrapper.cursor() as cursor:
-        # Django's wrapper has no copy(): the psycopg cursor under it does.
-        with cursor.cursor.copy(statement) as copy:
-            for obj in objects:
-                row = []
-                for field, stamped, plain in specs:
-                    value = (
-                        field.pre_save(obj, add=True)
-                        if stamped
-                        else getattr(obj, field.attname)
-                    )
-                    if not (plain and type(value) in PLAIN_TYPES):
-                        value = field.get_db_prep_save(value, connection=wrapper)
-                    row.append(value)
-                copy.write_row(row)
+    # Django's wrapper has no copy(): the psycopg cursor under it does.
+    with wrapper.cursor() as cursor, cursor.cursor.copy(statement) as copy:
+        for obj in objects:
+            row = []
+            for field, stamped, plain in specs:
+                value = (
+                    field.pre_save(obj, add=True)
+                    if stamped
+                    else getattr(obj, field.attname)
+                )
+                if not (plain and type(value) in PLAIN_TYPES):
+                    value = field.get_db_prep_save(value, connection=wrapper)
+                row.append(value)
+            copy.write_row(row)

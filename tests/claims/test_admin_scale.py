@@ -125,7 +125,8 @@ def test_changelist_search_goes_through_the_text_index_on_postgres(
     assert any("websearch_to_tsquery" in q["sql"] for q in queries.captured_queries)
     # The capped count reads ids only, not a rank per match.
     counts = [q["sql"] for q in queries.captured_queries if "COUNT(*)" in q["sql"]]
-    assert counts and not any("ts_rank" in sql or "<=>" in sql for sql in counts)
+    assert counts
+    assert not any("ts_rank" in sql or "<=>" in sql for sql in counts)
     # Not the admin's own search: UPPER(text) LIKE, a scan of every claim.
     assert not any(
         'UPPER("claims_claim"."text"' in q["sql"] for q in queries.captured_queries
@@ -177,9 +178,12 @@ def _choosable_large_relations():
                 continue
             if field.name in readonly or (shown and field.name not in shown):
                 continue
-            if isinstance(model_admin, InlineModelAdmin) and field.is_relation:
-                if field.related_model is getattr(model_admin, "parent_model", None):
-                    continue  # the inline's own parent, set by the page
+            if (
+                isinstance(model_admin, InlineModelAdmin)
+                and field.is_relation
+                and field.related_model is getattr(model_admin, "parent_model", None)
+            ):
+                continue  # the inline's own parent, set by the page
             yield model_admin, field
 
 
@@ -211,7 +215,8 @@ def test_the_claim_change_page_renders_its_relations_as_autocomplete(admin_clien
     page = response.content.decode()
     assert response.status_code == 200
     assert page.count("admin-autocomplete") >= 4
-    assert Evidence.objects.count() == 1 and ClaimLink.objects.count() == 1
+    assert Evidence.objects.count() == 1
+    assert ClaimLink.objects.count() == 1
 
 
 def test_links_count_only_up_to_the_cap_and_say_so(admin_client, monkeypatch):
@@ -259,5 +264,6 @@ def test_the_metric_and_publisher_boxes_render_links_for_no_rows(admin_client):
     MetricFactory.create_batch(3)
     response = admin_client.get(reverse(CHANGELIST))
     page = response.content.decode()
-    assert 'name="metric"' in page and 'name="publisher"' in page
+    assert 'name="metric"' in page
+    assert 'name="publisher"' in page
     assert "metric__id__exact" not in page

@@ -70,7 +70,8 @@ def test_a_csv_upload_is_imported_by_a_job(
     assert job["state"] == "succeeded", job
     assert job["kind"] == "claims.import_upload"
     assert job["progress"] == {"done": 2, "total": 2}
-    assert job["result"]["created"] == 2 and job["result"]["errors"] == []
+    assert job["result"]["created"] == 2
+    assert job["result"]["errors"] == []
     assert Claim.objects.count() == 2
     # Detection ran as its own job once the import committed.
     assert ClaimLink.objects.filter(detected=True).count() == 1
@@ -127,7 +128,8 @@ def test_a_bad_row_fails_the_job_naming_line_and_field_and_stores_nothing(
             },
         }
     ]
-    assert Claim.objects.count() == 0 and Claim.history.count() == 0
+    assert Claim.objects.count() == 0
+    assert Claim.history.count() == 0
 
 
 def test_a_bad_json_row_is_named_by_its_position(

@@ -51,7 +51,8 @@ def test_an_import_stores_claims_with_history_search_and_conflicts(
     with django_capture_on_commit_callbacks(execute=True):
         report = import_claims(_contradicting_rows(references), by=importer)
 
-    assert report.ok and report.created == 2
+    assert report.ok
+    assert report.created == 2
     if connection.vendor == "postgresql":
         assert copied == ["claims_claim", "claims_historicalclaim"]
     else:
@@ -67,7 +68,8 @@ def test_an_import_stores_claims_with_history_search_and_conflicts(
         assert record.history_type == "+"
         assert record.history_change_reason == "Imported"
         assert record.history_user == importer
-        assert record.text == claim.text and record.value == claim.value
+        assert record.text == claim.text
+        assert record.value == claim.value
         assert claim.created_by == importer
         # The incremental job ran after the batch committed and saw this version.
         assert claim.conflicts_checked_version == claim.version
@@ -83,7 +85,9 @@ def test_an_import_gives_ids_after_the_existing_claims(references):
     report = import_claims([claim_row(references, 2), claim_row(references, 3)])
     assert report.created == 2
     ids = sorted(Claim.objects.values_list("pk", flat=True))
-    assert ids[0] == first.pk and ids[1] > first.pk and len(set(ids)) == 3
+    assert ids[0] == first.pk
+    assert ids[1] > first.pk
+    assert len(set(ids)) == 3
     # A claim saved after the import takes the next free id, not an imported one.
     import_claims([claim_row(references, 4)])
     assert Claim.objects.count() == 4
@@ -98,8 +102,11 @@ def test_all_or_nothing_stores_nothing_when_one_row_of_any_batch_is_bad(referenc
         rows, batch_size=2, all_or_nothing=True, on_batch=progress.append
     )
 
-    assert Claim.objects.count() == 0 and Claim.history.count() == 0
-    assert report.created == 0 and report.failed == 1 and report.not_stored == 4
+    assert Claim.objects.count() == 0
+    assert Claim.history.count() == 0
+    assert report.created == 0
+    assert report.failed == 1
+    assert report.not_stored == 4
     (error,) = report.errors
     assert error.line == 4
     assert set(error.errors) == {"claimed_on"}
@@ -110,5 +117,7 @@ def test_all_or_nothing_stores_nothing_when_one_row_of_any_batch_is_bad(referenc
 def test_all_or_nothing_stores_every_batch_when_all_rows_are_good(references):
     rows = [claim_row(references, n) for n in range(1, 6)]
     report = import_claims(rows, batch_size=2, all_or_nothing=True)
-    assert report.ok and report.created == 5
-    assert Claim.objects.count() == 5 and Claim.history.count() == 5
+    assert report.ok
+    assert report.created == 5
+    assert Claim.objects.count() == 5
+    assert Claim.history.count() == 5

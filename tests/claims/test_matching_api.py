@@ -303,11 +303,13 @@ def test_accept_refuses_a_link_without_relation_and_an_unknown_relation(
     candidate = _candidate(trade)
     url = f"/api/v1/candidates/{candidate.pk}/accept/"
     response = editor_api.post(url, {"link_to": trade["same"].pk}, format="json")
-    assert response.status_code == 400 and "relation" in response.json()
+    assert response.status_code == 400
+    assert "relation" in response.json()
     response = editor_api.post(
         url, {"link_to": trade["same"].pk, "relation": "twin"}, format="json"
     )
-    assert response.status_code == 400 and "relation" in response.json()
+    assert response.status_code == 400
+    assert "relation" in response.json()
 
 
 def test_plain_accept_and_reject(editor_api, trade):
@@ -322,7 +324,8 @@ def test_plain_accept_and_reject(editor_api, trade):
     assert response.status_code == 200
     assert response.json()["state"] == "rejected"
     again = editor_api.post(f"/api/v1/candidates/{rejected.pk}/reject/")
-    assert again.status_code == 400 and "state" in again.json()
+    assert again.status_code == 400
+    assert "state" in again.json()
 
 
 def test_a_viewer_without_change_permission_cannot_accept(trade):

@@ -25,7 +25,13 @@ pytestmark = pytest.mark.django_db
 
 CLAIMS = "/api/v1/claims/"
 # Tables no cached representation shows.
-UNSHOWN_TABLES = {"claims_candidate", "claims_representationversion"}
+# Extraction's proposals, the counter itself and uploads waiting for their import
+# job: no public representation shows them.
+UNSHOWN_TABLES = {
+    "claims_candidate",
+    "claims_representationversion",
+    "claims_claimimport",
+}
 
 
 @pytest.fixture

@@ -297,7 +297,9 @@ def concrete(route: str, claim) -> str:
 
 
 # Readable by their owners only, with tests of their own (test_jobs.py).
-PRIVATE_ROUTES = ("api/v1/jobs/",)
+# Jobs and extraction's candidates are the desk's own work in progress: signed-in
+# readers with the permission only (tests/claims/test_matching_api.py).
+PRIVATE_ROUTES = ("api/v1/jobs/", "api/v1/candidates/")
 
 
 @pytest.mark.django_db
@@ -313,7 +315,7 @@ def test_every_api_route_reads_for_anyone_and_never_leaks_emails_or_hashes(world
     world.save()
     checked = 0
     for route, _ in api_routes():
-        if route.startswith(PRIVATE_ROUTES):
+        if route.replace("^", "").startswith(PRIVATE_ROUTES):
             continue
         path = concrete(route, world)
         if path.endswith("auth/token/"):
