@@ -1,6 +1,8 @@
 """Claims in the admin: the form under the workflow rules, filters, verdict actions."""
 
 import re
+from collections.abc import Callable
+from typing import cast
 
 from django import forms
 from django.conf import settings
@@ -86,7 +88,8 @@ class ClaimAdminForm(forms.ModelForm):
             if "status" in self.fields:
                 current = Status(self.stored.status)
                 reachable = {current, *allowed_moves(current)}
-                self.fields["status"].choices = [
+                status_field = cast(forms.ChoiceField, self.fields["status"])
+                status_field.choices = [
                     (value, label)
                     for value, label in Status.choices
                     if value in reachable
@@ -98,7 +101,8 @@ class ClaimAdminForm(forms.ModelForm):
                 )
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         stored = self.stored
         if stored is not None and transaction.get_connection().in_atomic_block:
             # Lock the row until the save commits, so no one slips in between.
@@ -223,7 +227,11 @@ class ReviewQueueFilter(admin.SimpleListFilter):
         return queryset
 
 
-def _status_action(status: Status):
+def _status_action(status: Status) -> Callable[..., None]:
+    @admin.action(
+        description=f"Move selected claims to “{status.label}”",
+        permissions=["verdict"] if status in VERDICTS else ["change"],
+    )
     def action(modeladmin, request, queryset):
         rationale = request.POST.get("rationale", "").strip()
         if status in VERDICTS and "apply" not in request.POST:
@@ -274,8 +282,6 @@ def _status_action(status: Status):
             modeladmin.message_user(request, f"Not moved {reason}", messages.ERROR)
 
     action.__name__ = f"set_status_{status.value}"
-    action.short_description = f"Move selected claims to “{status.label}”"
-    action.allowed_permissions = ["verdict"] if status in VERDICTS else ["change"]
     return action
 
 
@@ -392,8 +398,8 @@ class ClaimAdmin(ClaimMatchesMixin, SimpleHistoryAdmin):
         ),
     ]
 
-    def get_form(self, request, obj=None, **kwargs):
-        form = super().get_form(request, obj, **kwargs)
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
         return type(form.__name__, (form,), {"user": request.user})
 
     def get_readonly_fields(self, request, obj=None):

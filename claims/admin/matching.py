@@ -8,6 +8,8 @@ buttons that post the change form (its CSRF token) to link/<claim>/<relation>/,
 which calls claims.services.candidates.accept_candidate_linked.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect
@@ -25,7 +27,15 @@ PANEL_TITLE = "Already in the database?"
 TEMPLATE = "admin/claims/matching/already_in_database.html"
 
 
-class _PanelMixin:
+if TYPE_CHECKING:
+    # Type the mixin as the ModelAdmin it is mixed into; at run time it is a plain
+    # class, so the real ModelAdmin's methods come next in the MRO.
+    _Base = admin.ModelAdmin[Any]
+else:
+    _Base = object
+
+
+class _PanelMixin(_Base):
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
         if obj is None or PANEL in fields:

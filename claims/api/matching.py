@@ -244,7 +244,9 @@ class CandidateFilter(django_filters.FilterSet):
 
 class CandidateSerializer(serializers.ModelSerializer):
     figure = serializers.CharField(source="figure_display", read_only=True)
-    suggested_metric = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    suggested_metric: serializers.SlugRelatedField[Metric] = (
+        serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    )
 
     class Meta:
         model = Candidate

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -13,9 +13,9 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from factcheck.services import acting_user
+from factcheck.services import Actor, acting_user
 from sources.anchoring import locate_quote
-from sources.models import Document
+from sources.models import Document, Person
 
 from ..extraction.rules import Proposal, propose_candidates
 from ..models import Candidate, Claim, ClaimLink, Metric
@@ -30,7 +30,7 @@ class ExtractionReport:
     skipped_rejected: int = 0
     candidates: list[Candidate] = field(default_factory=list)
 
-    def __str__(self):
+    def __str__(self) -> str:
         return (
             f"{self.created} candidates created, {self.skipped_existing} skipped "
             f"(already proposed or claimed), {self.skipped_rejected} skipped "
@@ -102,7 +102,7 @@ def _candidate(document: Document, proposal: Proposal) -> Candidate:
     amount = proposal.amount
     reasons = "; ".join(proposal.reasons)
     max_reasons = Candidate._meta.get_field("reasons").max_length
-    if len(reasons) > max_reasons:
+    if max_reasons is not None and len(reasons) > max_reasons:
         reasons = reasons[: max_reasons - 1] + "…"
     return Candidate(
         document=document,
@@ -114,7 +114,8 @@ def _candidate(document: Document, proposal: Proposal) -> Candidate:
         value_upper=amount.value_upper if amount else None,
         unit=amount.unit if amount else "",
         comparator=amount.comparator if amount else "exact",
-        suggested_metric=proposal.metric,
+        # propose_candidates is given Metric rows, so it suggests one of them.
+        suggested_metric=cast("Metric | None", proposal.metric),
         score=proposal.score,
         reasons=reasons,
     )
@@ -128,9 +129,10 @@ def candidate_span(candidate: Candidate, quote: str) -> tuple[int, int]:
     clash = Candidate.objects.filter(
         document_id=candidate.document_id, quote_start=span[0], quote_end=span[1]
     ).exclude(pk=candidate.pk)
-    if clash.exists():
+    first = clash.first()
+    if first is not None:
         raise ValidationError(
-            {"quote": f"Candidate {clash.first().pk} already has this quote."}
+            {"quote": f"Candidate {first.pk} already has this quote."}
         )
     return span
 
@@ -151,10 +153,10 @@ def candidate_save(*, candidate: Candidate) -> Candidate:
 def accept_candidate(
     *,
     candidate: Candidate,
-    by=None,
+    by: Actor = None,
     text: str | None = None,
     metric: Metric | None = None,
-    speaker=None,
+    speaker: Person | None = None,
     speaker_role: str = "",
     period_label: str = "",
 ) -> Claim:
@@ -201,8 +203,9 @@ def accept_candidate(
 
 
 @transaction.atomic
-def reject_candidates(*, candidates: Iterable[Candidate], by=None) -> int:
+def reject_candidates(*, candidates: Iterable[Candidate], by: Actor = None) -> int:
     """Mark the proposed ones among `candidates` rejected; return how many were."""
+    pks: QuerySet[Candidate, dict[str, Any]] | list[int]
     if isinstance(candidates, QuerySet):
         pks = candidates.order_by().values("pk")
     else:
