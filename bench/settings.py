@@ -29,3 +29,8 @@ CACHES = {
     **CACHES,  # noqa: F405
     "nothing": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"},
 }
+
+# bench/throughput.py --uncached: every process reads through the cache that keeps
+# nothing (the uncached figure); otherwise the configured cache (CACHE_URL).
+if os.environ.get("BENCH_UNCACHED") == "1":
+    REPRESENTATION_CACHE = "nothing"
