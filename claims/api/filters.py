@@ -11,7 +11,7 @@ from factcheck.api.filters import LARGEST_ID, IdFilter, validate_search_text
 from ..models import LARGEST_FIGURE, Claim, ClaimLink, Evidence
 from ..ratings import Status
 from ..selectors.claims import CLAIM_SORT_KEYS
-from ..selectors.search import DISTANCE, rank_ordering, search_claims
+from ..selectors.search import DISTANCE, bound_ranking, rank_ordering, search_claims
 
 
 class StatusInFilter(django_filters.BaseInFilter, django_filters.ChoiceFilter):
@@ -219,7 +219,22 @@ class ClaimOrderingFilter(drf_filters.OrderingFilter):
         )
         if "rank" in used and "rank" not in queryset.query.annotations:
             queryset = queryset.annotate(rank=Value(0.0, output_field=FloatField()))
+        renderer = getattr(request, "accepted_renderer", None)
+        exported = getattr(renderer, "format", None) == "csv"  # every match
+        if not exported and self.ranks_search(request, queryset, view):
+            # A common word: only its newest matches are ranked (the view says so
+            # in the header Search-Ranked-Within).
+            queryset, _ = bound_ranking(queryset, request.query_params["q"])
         return super().filter_queryset(request, queryset, view)
+
+    def ranks_search(self, request, queryset, view) -> bool:
+        """Whether the list is a search ordered by relevance first."""
+        if not request.query_params.get("q", "").strip():
+            return False
+        return self.get_ordering(request, queryset, view)[0].lstrip("-") in {
+            "rank",
+            DISTANCE,
+        }
 
     def remove_invalid_fields(self, queryset, fields, view, request):
         allowed = {
