@@ -95,7 +95,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
         search.clear_estimates()
         found = search.search_claims(Claim.objects.all(), word)
         matches = found.count()
-        bounded, window = search.bound_ranking(found, word)
+        _, window = search.bound_ranking(found, word)
         ordering = search.rank_ordering(found)
 
         def unbounded_page(found=found, ordering=ordering):

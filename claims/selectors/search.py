@@ -73,6 +73,14 @@ class Distance(Func):
     output_field = RealField()
 
 
+class Rank(SearchRank):
+    """ts_rank, a float4: as a float4 (RealField) a cursor's position equals the
+    rank of the row it was read from; compared as float8 it did not, and paging
+    by relevance showed that row again on the next page."""
+
+    output_field = RealField()
+
+
 @functools.cache
 def _rum_index_exists(alias: str) -> bool:
     with connections[alias].cursor() as cursor:
@@ -177,7 +185,7 @@ def search_claims(queryset: QuerySet, q: str) -> QuerySet:
             Q(search_vector=query)
             | EqualsAny(F("speaker_id"), speakers)
             | EqualsAny(F("document_id"), ArraySubquery(documents.order_by()))
-        ).annotate(rank=SearchRank(F("search_vector"), query))
+        ).annotate(rank=Rank(F("search_vector"), query))
 
     for word in words:
         documents = Document.objects.filter(title__icontains=word).values("pk")
@@ -212,7 +220,7 @@ def _search_with_rum(
     if _any_rows(speakers, documents):
         return None
     found: QuerySet[Any] = queryset.filter(search_vector=query).annotate(
-        rank=SearchRank(F("search_vector"), query),
+        rank=Rank(F("search_vector"), query),
         **{DISTANCE: Distance(F("search_vector"), query)},
     )
     return found
