@@ -215,7 +215,10 @@ COUNTED_CLAIM_LISTS: dict[str, Callable[[SimpleNamespace], dict]] = {
 def _expected_queries(params: dict) -> int:
     """The version, the page and its conflicts; a search on the RUM path first asks
     whether speakers or titles match; a search ranked with ts_rank on PostgreSQL
-    first estimates its matches (claims.selectors.search.estimate_matches)."""
+    first estimates its matches (claims.selectors.search.estimate_matches).
+
+    Asks once per process whether the RUM index exists, so no page counts that."""
+    rum_search_ready()
     if not params.get("q") or connection.vendor != "postgresql":
         return 3
     return 4
