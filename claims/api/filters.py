@@ -112,7 +112,7 @@ class ClaimFilter(django_filters.FilterSet):
         "and document title. At most 32 words and 500 characters. Ordered by "
         "relevance (the default with `q`), a search whose words are in very many "
         "claims (PostgreSQL statistics: over 4 x SEARCH_RANK_WINDOW, default "
-        "10,000) ranks only its newest SEARCH_RANK_WINDOW matches, and the response "
+        "5,000) ranks only its newest SEARCH_RANK_WINDOW matches, and the response "
         "carries the header `Search-Ranked-Within: <window>`; without that header "
         "every match was ranked. Narrow the search (more words, filters) to rank "
         "older matches.",
