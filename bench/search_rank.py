@@ -100,8 +100,10 @@ def main(argv: list[str] | None = None) -> list[dict]:
         _, window = search.bound_ranking(found, word)
         ordering = search.rank_ordering(found)
 
-        def unbounded_page(found=found, ordering=ordering):
-            return list(found.order_by(*ordering)[: args.page])
+        def unbounded_page(word=word, ordering=ordering):
+            # Built anew each time, as a request does (and as bounded_page does).
+            queryset = search.search_claims(Claim.objects.all(), word)
+            return list(queryset.order_by(*ordering)[: args.page])
 
         def bounded_page(word=word, ordering=ordering):
             queryset = search.search_claims(Claim.objects.all(), word)
