@@ -11,7 +11,7 @@ from factcheck.api.filters import LARGEST_ID, IdFilter, validate_search_text
 from ..models import LARGEST_FIGURE, Claim, ClaimLink, Evidence
 from ..ratings import Status
 from ..selectors.claims import CLAIM_SORT_KEYS
-from ..selectors.search import DISTANCE, rank_ordering, search_claims
+from ..selectors.search import DISTANCE, bound_ranking, rank_ordering, search_claims
 
 
 class StatusInFilter(django_filters.BaseInFilter, django_filters.ChoiceFilter):
@@ -109,7 +109,13 @@ class ClaimFilter(django_filters.FilterSet):
         method="filter_search",
         validators=[validate_search_text],
         help_text="Full-text search over claim text, quote, speaker names and aliases, "
-        "and document title. At most 32 words and 500 characters.",
+        "and document title. At most 32 words and 500 characters. Ordered by "
+        "relevance (the default with `q`), a search whose words are in very many "
+        "claims (PostgreSQL statistics: over 4 x SEARCH_RANK_WINDOW, default "
+        "5,000) ranks only its newest SEARCH_RANK_WINDOW matches, and the response "
+        "carries the header `Search-Ranked-Within: <window>`; without that header "
+        "every match was ranked. Narrow the search (more words, filters) to rank "
+        "older matches.",
     )
 
     class Meta:
@@ -219,7 +225,22 @@ class ClaimOrderingFilter(drf_filters.OrderingFilter):
         )
         if "rank" in used and "rank" not in queryset.query.annotations:
             queryset = queryset.annotate(rank=Value(0.0, output_field=FloatField()))
+        renderer = getattr(request, "accepted_renderer", None)
+        exported = getattr(renderer, "format", None) == "csv"  # every match
+        if not exported and self.ranks_search(request, queryset, view):
+            # A common word: only its newest matches are ranked (the view says so
+            # in the header Search-Ranked-Within).
+            queryset, _ = bound_ranking(queryset, request.query_params["q"])
         return super().filter_queryset(request, queryset, view)
+
+    def ranks_search(self, request, queryset, view) -> bool:
+        """Whether the list is a search ordered by relevance first."""
+        if not request.query_params.get("q", "").strip():
+            return False
+        return self.get_ordering(request, queryset, view)[0].lstrip("-") in {
+            "rank",
+            DISTANCE,
+        }
 
     def remove_invalid_fields(self, queryset, fields, view, request):
         allowed = {

@@ -28,6 +28,7 @@ from ..figures.written import written_figure_fields
 from ..models import Claim, ClaimLink, Evidence, Metric
 from ..selectors.claims import CLAIM_SORT_KEYS, claim_versions, reviewable_claims
 from ..selectors.conflicts import conflict_references, conflicts_of
+from ..selectors.search import ranking_window
 from ..selectors.versions import claim_stamp
 from ..services.claims import claim_delete, claim_save
 from ..services.exports import stream_claims_csv
@@ -214,8 +215,23 @@ class ClaimViewSet(VersionedReadMixin, RecordViewSet):
             response["Content-Disposition"] = 'attachment; filename="claims.csv"'
             return response
         if not self.versioned(request):
-            return Response(self.list_data(request))
-        return self.versioned_response(request, lambda: self.list_data(request))
+            response = Response(self.list_data(request))
+        else:
+            response = self.versioned_response(request, lambda: self.list_data(request))
+        window = self.ranked_within(request)
+        if window is not None:
+            response["Search-Ranked-Within"] = str(window)
+        return response
+
+    def ranked_within(self, request) -> int | None:
+        """The window a search ordered by relevance was ranked within, if bounded.
+
+        From the request (and the kept estimate), so a cached body gets it too.
+        """
+        ordering = ClaimOrderingFilter()
+        if not ordering.ranks_search(request, self.get_queryset(), self):
+            return None
+        return ranking_window(request.query_params["q"])
 
     def list_data(self, request):
         # A page is one query of plain rows plus one for all their conflicts: in

@@ -4,13 +4,24 @@ Ranked by relevance, a common word's matches were all read and ranked from the
 table (seconds at a million claims). Where the RUM index exists (migration 0016,
 when the server has the `rum` extension), the matches come out of the index already
 in order of its distance `search_vector <=> query`, computed from the positions the
-index holds, without reading the table; elsewhere ts_rank orders them as before.
+index holds, without reading the table; elsewhere ts_rank orders them. The RUM
+index is opt-in (settings.SEARCH_RUM_INDEX): it slows every insert about 8 times
+and still reads every match's entry for a word in nearly every claim.
+
+Without it, a ranked search for a common word ranks only its newest matches
+(bound_ranking): the planner's statistics of search_vector estimate how many
+claims hold the query's words; over settings.SEARCH_RANK_WINDOW, the matches are
+read newest first down the primary key, which stops after the window's worth since
+the word is common, and only those are ranked. Rarer words rank every match.
 """
 
 import functools
+import threading
+import time
 from typing import Any
 
 import psycopg.sql
+from django.conf import settings
 from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection, connections
@@ -24,6 +35,7 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
+    Subquery,
     Value,
 )
 from django.db.models.expressions import RawSQL
@@ -58,6 +70,14 @@ class Distance(Func):
 
     arg_joiner = " <=> "
     template = "(%(expressions)s)"
+    output_field = RealField()
+
+
+class Rank(SearchRank):
+    """ts_rank, a float4: as a float4 (RealField) a cursor's position equals the
+    rank of the row it was read from; compared as float8 it did not, and paging
+    by relevance showed that row again on the next page."""
+
     output_field = RealField()
 
 
@@ -165,7 +185,7 @@ def search_claims(queryset: QuerySet, q: str) -> QuerySet:
             Q(search_vector=query)
             | EqualsAny(F("speaker_id"), speakers)
             | EqualsAny(F("document_id"), ArraySubquery(documents.order_by()))
-        ).annotate(rank=SearchRank(F("search_vector"), query))
+        ).annotate(rank=Rank(F("search_vector"), query))
 
     for word in words:
         documents = Document.objects.filter(title__icontains=word).values("pk")
@@ -200,7 +220,7 @@ def _search_with_rum(
     if _any_rows(speakers, documents):
         return None
     found: QuerySet[Any] = queryset.filter(search_vector=query).annotate(
-        rank=SearchRank(F("search_vector"), query),
+        rank=Rank(F("search_vector"), query),
         **{DISTANCE: Distance(F("search_vector"), query)},
     )
     return found
@@ -223,3 +243,114 @@ def _any_rows(*querysets: QuerySet[Any]) -> bool:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {' OR '.join(statements)}", params)
         return bool(cursor.fetchone()[0])
+
+
+# Ranking window for common words (no RUM) ------------------------------------
+
+# Per database alias and search text: (monotonic time, estimated matches).
+_estimates: dict[tuple[str, str], tuple[float, float]] = {}
+_estimates_lock = threading.Lock()
+_ESTIMATES_KEPT = 1000
+
+# The claims that hold every lexeme of the text, estimated from what ANALYZE keeps
+# of search_vector: the share of rows holding each of its most common lexemes
+# (most_common_elems / most_common_elem_freqs) times the table's row count. A
+# lexeme missing from that list is rarer than all of them: it counts as 0 (rare).
+# The words are ANDed (websearch), so the rarest bounds the estimate.
+ESTIMATE_SQL = """
+WITH stats AS (
+    SELECT most_common_elems::text::text[] AS elems,
+           most_common_elem_freqs AS freqs
+    FROM pg_stats
+    WHERE schemaname = current_schema()
+      AND tablename = 'claims_claim' AND attname = 'search_vector'
+),
+lexemes AS (
+    SELECT unnest(tsvector_to_array(to_tsvector(%s::regconfig, %s))) AS lexeme
+)
+SELECT greatest(
+           (SELECT reltuples FROM pg_class WHERE oid = 'claims_claim'::regclass), 0
+       ) * coalesce(
+           (SELECT min(coalesce(
+                (SELECT stats.freqs[array_position(stats.elems, lexemes.lexeme)]
+                 FROM stats), 0))
+            FROM lexemes),
+           0)
+"""
+
+
+def estimate_matches(q: str) -> float:
+    """Return how many claims the planner's statistics say hold every word of `q`.
+
+    One query, kept per process and database for settings.SEARCH_ESTIMATE_SECONDS
+    (the statistics change only with ANALYZE), so a page of a search asked again
+    costs no more queries than one without it.
+    """
+    key = (connection.alias, " ".join(q.lower().split()))
+    now = time.monotonic()
+    with _estimates_lock:
+        kept = _estimates.get(key)
+    if kept is not None and now - kept[0] < settings.SEARCH_ESTIMATE_SECONDS:
+        return kept[1]
+    with connection.cursor() as cursor:
+        cursor.execute(ESTIMATE_SQL, [SEARCH_CONFIG, q])
+        estimate = float(cursor.fetchone()[0] or 0)
+    with _estimates_lock:
+        if len(_estimates) >= _ESTIMATES_KEPT:
+            _estimates.clear()
+        _estimates[key] = (now, estimate)
+    return estimate
+
+
+def clear_estimates() -> None:
+    with _estimates_lock:
+        _estimates.clear()
+
+
+# Bounded only past this many windows' worth of matches: just past one window the
+# newest `window` are found by reading nearly the whole table down the primary key
+# or every match from the GIN index twice (12,333 matches at 1M claims: 216 ms
+# bounded, 94 ms ranking them all), so ranking them all is as cheap.
+BOUND_FACTOR = 4
+
+
+def rank_window(estimate: float, window: int) -> int | None:
+    """Return the window to rank within, or None to rank every match.
+
+    Bounded only when the estimate exceeds BOUND_FACTOR windows: then the newest
+    `window` matches are found early down the primary key. A window of 0 turns it
+    off.
+    """
+    if window <= 0 or estimate <= window * BOUND_FACTOR:
+        return None
+    return window
+
+
+def ranking_window(q: str) -> int | None:
+    """Return the window a search for `q` ordered by relevance is ranked within
+    here (PostgreSQL without the RUM index), or None where it ranks every match."""
+    if connection.vendor != "postgresql" or not q.split() or rum_search_ready():
+        return None
+    window = settings.SEARCH_RANK_WINDOW
+    if window <= 0:
+        return None
+    return rank_window(estimate_matches(q), window)
+
+
+def bound_ranking(queryset: QuerySet[Any], q: str) -> tuple[QuerySet[Any], int | None]:
+    """Return search_claims' result narrowed to the newest matches it is ranked
+    within, and that window (None: unchanged, every match ranked).
+
+    `id IN (SELECT id ... WHERE <the search> ORDER BY id DESC LIMIT window)`: the
+    subquery reads the primary key backwards and stops at the window, because the
+    words are common; only those rows are ranked. The window stays the same from
+    page to page (unless newer matching claims are added in between), so cursors
+    page through it consistently.
+    """
+    if DISTANCE in queryset.query.annotations:
+        return queryset, None
+    window = ranking_window(q)
+    if window is None:
+        return queryset, None
+    newest = queryset.order_by("-pk").values("pk")[:window]
+    return queryset.filter(pk__in=Subquery(newest)), window

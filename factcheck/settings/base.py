@@ -404,6 +404,16 @@ MULTIPART_FIELDS_MAX_BYTES = 64 * 1024
 # condition, so these bound what one anonymous request can ask of the database.
 SEARCH_MAX_WORDS = 32
 SEARCH_MAX_LENGTH = 500
+# Ranked search (?q= ordered by relevance) on PostgreSQL without the RUM index: a
+# query whose words the planner's statistics put in over 4 times this many claims is
+# ranked among its newest SEARCH_RANK_WINDOW matches only (header
+# Search-Ranked-Within); rarer ones are ranked in full. 0 ranks every match.
+SEARCH_RANK_WINDOW = int(os.environ.get("SEARCH_RANK_WINDOW", "5000"))
+# Seconds a process keeps a query's match estimate (claims.selectors.search).
+SEARCH_ESTIMATE_SECONDS = 60
+# Migration claims/0016 creates the RUM index (where the server has rum) only when
+# this is on: it makes each insert about 8 times slower (README, Search).
+SEARCH_RUM_INDEX = env_bool("SEARCH_RUM_INDEX", default=False)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -1,11 +1,16 @@
-"""Ranked search from the RUM index where it exists, and ts_rank where it does not."""
+"""Ranked search from the RUM index where it exists, and ts_rank where it does not.
+
+The index is opt-in (SEARCH_RUM_INDEX), so the test database has none: the tests of
+the RUM path create it themselves, with the migration's own function, inside their
+transaction.
+"""
 
 import importlib
 from types import SimpleNamespace
 
 import pytest
 from django.db import connection
-from django.test.utils import CaptureQueriesContext
+from django.test.utils import CaptureQueriesContext, override_settings
 from rest_framework.test import APIClient
 
 from claims.models import Claim
@@ -20,9 +25,15 @@ CLAIMS = "/api/v1/claims/"
 
 @pytest.fixture
 def rum_index(on_postgres):
+    """The RUM index, made by migration 0016 with SEARCH_RUM_INDEX on (rolled back
+    with the test's transaction)."""
+    migration = importlib.import_module("claims.migrations.0016_rum_search")
+    if not migration.rum_available(_editor()):
+        pytest.skip("The rum extension is not available on this PostgreSQL server.")
+    with override_settings(SEARCH_RUM_INDEX=True):
+        migration.create_rum_index(None, _editor())
     search._rum_index_exists.cache_clear()
-    if not search.rum_search_ready():
-        pytest.skip("The rum extension is not installed on this PostgreSQL server.")
+    assert search.rum_search_ready()
     yield
     search._rum_index_exists.cache_clear()
 
@@ -168,16 +179,32 @@ def test_the_migration_makes_the_index_only_where_rum_is_available(monkeypatch):
     available = migration.rum_available(_editor())
     try:
         migration.drop_rum_index(None, _editor())
-        monkeypatch.setattr(migration, "rum_available", lambda editor: False)
-        migration.create_rum_index(None, _editor())
+        with override_settings(SEARCH_RUM_INDEX=True):
+            monkeypatch.setattr(migration, "rum_available", lambda editor: False)
+            migration.create_rum_index(None, _editor())
+            assert not _index_exists()
+            search._rum_index_exists.cache_clear()
+            assert not search.rum_search_ready()
+
+            monkeypatch.undo()
+            migration.create_rum_index(None, _editor())
+            assert _index_exists() == available
+            if connection.vendor != "postgresql":
+                assert not available  # SQLite: a no-op both ways
+            migration.drop_rum_index(None, _editor())
+            assert not _index_exists()
+    finally:
+        search._rum_index_exists.cache_clear()
+
+
+def test_the_migration_makes_no_index_unless_the_setting_is_on():
+    migration = importlib.import_module("claims.migrations.0016_rum_search")
+    try:
+        migration.drop_rum_index(None, _editor())
+        with override_settings(SEARCH_RUM_INDEX=False):
+            migration.create_rum_index(None, _editor())
         assert not _index_exists()
         search._rum_index_exists.cache_clear()
         assert not search.rum_search_ready()
-
-        monkeypatch.undo()
-        migration.create_rum_index(None, _editor())
-        assert _index_exists() == available
-        if connection.vendor != "postgresql":
-            assert not available  # SQLite: a no-op both ways
     finally:
         search._rum_index_exists.cache_clear()
