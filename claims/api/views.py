@@ -1,6 +1,6 @@
 """The claims REST API: claims, metrics and figures, conflicts, evidence, links."""
 
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404, HttpResponseBase, StreamingHttpResponse
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -209,11 +209,12 @@ class ClaimViewSet(VersionedReadMixin, RecordViewSet):
     def list(self, request, *args, **kwargs):
         if request.accepted_renderer.format == "csv":
             queryset = self.filter_queryset(self.get_queryset()).order_by("id")
-            response = StreamingHttpResponse(
+            streaming = StreamingHttpResponse(
                 stream_claims_csv(queryset), content_type="text/csv; charset=utf-8"
             )
-            response["Content-Disposition"] = 'attachment; filename="claims.csv"'
-            return response
+            streaming["Content-Disposition"] = 'attachment; filename="claims.csv"'
+            return streaming
+        response: HttpResponseBase
         if not self.versioned(request):
             response = Response(self.list_data(request))
         else:

@@ -108,7 +108,7 @@ def rank_ordering(queryset: QuerySet[Any]) -> list[str]:
     return ["-rank", "-id"]
 
 
-class EqualsAny(Lookup):
+class EqualsAny(Lookup):  # type: ignore[type-arg]
     """`column = ANY(array)`, for an array computed once (PostgreSQL).
 
     Within an OR, `column IN (subquery)` is a filter checked row by row over a scan of
@@ -119,13 +119,13 @@ class EqualsAny(Lookup):
     lookup_name = "equals_any"
     prepare_rhs = False
 
-    def as_sql(self, compiler, connection):
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, tuple[Any, ...]]:
         lhs, lhs_params = self.process_lhs(compiler, connection)
         rhs, rhs_params = self.process_rhs(compiler, connection)
         return f"{lhs} = ANY({rhs})", (*lhs_params, *rhs_params)
 
 
-def _speakers_matching(words: list[str]) -> QuerySet:
+def _speakers_matching(words: list[str]) -> QuerySet[Any]:
     """Return the ids of the people whose name or some alias holds every word.
 
     One EXISTS per word: a join over the aliases per word multiplied the rows by the
@@ -155,7 +155,7 @@ def _quoted(q: str) -> RawSQL:
     return RawSQL(literal.replace("%", "%%"), [])  # noqa: S611
 
 
-def search_claims(queryset: QuerySet, q: str) -> QuerySet:
+def search_claims(queryset: QuerySet[Any], q: str) -> QuerySet[Any]:
     """Return the claims matching `q` in their text, quote, speaker or document title.
 
     The result carries a `rank` annotation: text-search rank on PostgreSQL, 0 on SQLite;
@@ -165,7 +165,10 @@ def search_claims(queryset: QuerySet, q: str) -> QuerySet:
     """
     words = q.split()
     if not words:
-        return queryset.annotate(rank=Value(0.0, output_field=FloatField()))
+        unranked: QuerySet[Any] = queryset.annotate(
+            rank=Value(0.0, output_field=FloatField())
+        )
+        return unranked
     if connection.vendor == "postgresql":
         query = SearchQuery(_quoted(q), config=SEARCH_CONFIG, search_type="websearch")
         if rum_search_ready():
@@ -181,21 +184,25 @@ def search_claims(queryset: QuerySet, q: str) -> QuerySet:
         )
         # order_by(): an ARRAY() keeps its subquery's default ordering, a wasted sort.
         speakers = ArraySubquery(_speakers_matching(words).order_by())
-        return queryset.filter(
+        found: QuerySet[Any] = queryset.filter(
             Q(search_vector=query)
             | EqualsAny(F("speaker_id"), speakers)
             | EqualsAny(F("document_id"), ArraySubquery(documents.order_by()))
         ).annotate(rank=Rank(F("search_vector"), query))
+        return found
 
     for word in words:
-        documents = Document.objects.filter(title__icontains=word).values("pk")
+        titled = Document.objects.filter(title__icontains=word).values("pk")
         queryset = queryset.filter(
             Q(text__icontains=word)
             | Q(quote__icontains=word)
             | Q(speaker__in=_speakers_matching([word]))
-            | Q(document__in=documents)
+            | Q(document__in=titled)
         )
-    return queryset.annotate(rank=Value(0.0, output_field=FloatField()))
+    contained: QuerySet[Any] = queryset.annotate(
+        rank=Value(0.0, output_field=FloatField())
+    )
+    return contained
 
 
 def _search_with_rum(
