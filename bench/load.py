@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/load.py                       # 50 users for 60 s
     .venv/bin/python bench/load.py --users 10 --duration 10
+    .venv/bin/python bench/load.py --template factcheck_bench   # on a copy of 1M claims
 
 Creates a PostgreSQL database of its own (--database, dropped afterwards unless
 --keep-database), migrates it, loads the seed fixtures plus --synthetic claims and
@@ -11,6 +12,11 @@ concurrent clients (asyncio, one keep-alive connection each) for --duration
 seconds: claim lists, filters, search, details, ClaimReview JSON-LD, and an
 editor's PATCHes and POSTs with a token. Prints requests/s, latency percentiles and
 errors (any answer but the expected 200 or 201, or no answer in 30 s).
+
+--template DB makes the database a copy of DB (`CREATE DATABASE ... TEMPLATE`, e.g. the
+1M-claim `factcheck_bench`; nothing may be connected to DB meanwhile) instead of an
+empty one: the seed fixtures are then not loaded (their ids would collide), the
+synthetic claims go on top and detection runs only on their metrics.
 
 Loopback only: the server binds 127.0.0.1 and the clients connect nowhere else.
 PostgreSQL is reached at --postgres (default: the server of DATABASE_URL, else
@@ -73,6 +79,7 @@ def parse_arguments():
     parser.add_argument("--database", default="factcheck_load")
     parser.add_argument("--postgres", default=None, help="postgres://user@host:port")
     parser.add_argument("--keep-database", action="store_true")
+    parser.add_argument("--template", default=None, help="copy this database first")
     parser.add_argument("--seed", type=int, default=2013, help="random seed")
     arguments = parser.parse_args()
     if not 1 <= arguments.users <= 500 or not 1 <= arguments.duration <= 600:
@@ -88,13 +95,32 @@ def postgres_server(given: str | None) -> str:
     return urlunsplit((parts.scheme, parts.netloc, "", "", ""))
 
 
-def recreate_database(server: str, name: str, *, drop_only: bool = False) -> None:
+def recreate_database(
+    server: str, name: str, *, drop_only: bool = False, template: str | None = None
+) -> None:
     import psycopg
+    from psycopg import sql
 
     with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        if not drop_only:
-            admin.execute(f"CREATE DATABASE \"{name}\" ENCODING 'UTF8'")
+        admin.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+                sql.Identifier(name)
+            )
+        )
+        if drop_only:
+            return
+        if template:
+            admin.execute(
+                sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                    sql.Identifier(name), sql.Identifier(template)
+                )
+            )
+        else:
+            admin.execute(
+                sql.SQL("CREATE DATABASE {} ENCODING 'UTF8'").format(
+                    sql.Identifier(name)
+                )
+            )
 
 
 def server_environment(database_url: str) -> dict[str, str]:
@@ -119,7 +145,7 @@ def server_environment(database_url: str) -> dict[str, str]:
     return environment
 
 
-def prepare_data(synthetic: int, seed: int) -> dict:
+def prepare_data(synthetic: int, seed: int, *, copied: bool = False) -> dict:
     """Migrate, load the seed and synthetic claims; return the ids the load uses."""
     import django
 
@@ -130,11 +156,15 @@ def prepare_data(synthetic: int, seed: int) -> dict:
     from rest_framework.authtoken.models import Token
 
     from claims.models import Claim, Metric
-    from claims.services.conflicts import detect_all_conflicts
+    from claims.services.conflicts import (
+        detect_all_conflicts,
+        detect_metric_conflicts,
+    )
     from sources.models import Document, Publisher
 
     call_command("migrate", verbosity=0)
-    call_command("loaddata", "seed", verbosity=0)
+    if not copied:
+        call_command("loaddata", "seed", verbosity=0)
     rng = random.Random(seed)
     publisher = Publisher.objects.create(name="Load test wire", kind="news_agency")
     documents = Document.objects.bulk_create(
@@ -167,7 +197,11 @@ def prepare_data(synthetic: int, seed: int) -> dict:
         )
         for number, metric in ((n, rng.choice(metrics)) for n in range(synthetic))
     )
-    detect_all_conflicts()
+    if copied:
+        for metric in metrics:
+            detect_metric_conflicts(metric.pk)
+    else:
+        detect_all_conflicts()
     editor = User.objects.create_user("load-editor", password=secrets.token_hex(16))
     editor.groups.add(Group.objects.get(name="Editors"))
     data = {
@@ -408,10 +442,12 @@ def main() -> int:
     environment = server_environment(database_url)
     os.environ.update(environment)
     sys.path.insert(0, str(ROOT))
-    recreate_database(server_url, arguments.database)
+    recreate_database(server_url, arguments.database, template=arguments.template)
     server = None
     try:
-        data = prepare_data(arguments.synthetic, arguments.seed)
+        data = prepare_data(
+            arguments.synthetic, arguments.seed, copied=bool(arguments.template)
+        )
         port = free_port()
         server = start_gunicorn(port, environment)
         results, elapsed = asyncio.run(
