@@ -109,9 +109,13 @@ def connect(url: str) -> psycopg.Connection:
 
 def replica_has(url: str, note: str) -> bool:
     with connect(url) as replica:
-        return bool(
-            replica.execute("SELECT 1 FROM drill WHERE note = %s", [note]).fetchone()
-        )
+        try:
+            found = replica.execute(
+                "SELECT 1 FROM drill WHERE note = %s", [note]
+            ).fetchone()
+        except psycopg.errors.UndefinedTable:
+            return False  # the CREATE TABLE itself is not replayed yet
+        return bool(found)
 
 
 def write(url: str, note: str) -> None:
