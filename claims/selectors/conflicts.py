@@ -114,9 +114,10 @@ def conflict_references(
     if not claim_ids:
         return references, counts
     members = _conflicts_params(sorted(set(claim_ids)))[1]
-    with connection.cursor() as cursor:
+    database = connections[router.db_for_read(ClaimLink)]  # as the ORM reads
+    with database.cursor() as cursor:
         cursor.execute(
-            references_sql(connection.vendor),
+            references_sql(database.vendor),
             [_CONTRADICTS, members, _CONTRADICTS, members, limit],
         )
         rows = cursor.fetchall()

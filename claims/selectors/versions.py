@@ -4,12 +4,15 @@ Triggers (claims migration 0015) add 1 to a share of claims_representationversio
 in the transaction of every statement that writes a table the representations are
 made of; the version is the sum of the shares. Read it before the rows it stands
 for: a reader then never holds rows older than its version, so a representation
-cached under a version can never be staler than that version.
+cached under a version can never be staler than that version. Read it from the
+database the rows come from (the router's choice: a replica for a safe request, the
+primary otherwise): a primary's newer version over a lagging replica's rows would
+file stale rows under a new key.
 """
 
 import functools
 
-from django.db import connection
+from django.db import connections, router
 from psycopg import sql
 
 from ..models import Claim, RepresentationVersion
@@ -37,14 +40,14 @@ def _statement(template: str) -> str:
 
 def representation_version() -> int:
     """Return the representation version: it grows with every committed write."""
-    with connection.cursor() as cursor:
+    with connections[router.db_for_read(Claim)].cursor() as cursor:
         cursor.execute(_statement(_VERSION_SQL))
         return int(cursor.fetchone()[0])
 
 
 def claim_stamp(claim_id: int) -> tuple[int, int] | None:
     """Return the claim's own version and the representation version; None: no claim."""
-    with connection.cursor() as cursor:
+    with connections[router.db_for_read(Claim)].cursor() as cursor:
         cursor.execute(_statement(_CLAIM_STAMP_SQL), [claim_id])
         row = cursor.fetchone()
     return None if row is None else (int(row[0]), int(row[1]))
