@@ -203,7 +203,12 @@ def test_the_job_of_a_killed_worker_is_run_again_by_another_as_if_once(
         first="step one",
         second="step two",
     )
-    wait_until(attempts_log.exists, "the first attempt to start")
+    # Its line written, not only its file opened: a kill between the two would lose
+    # the first attempt's line and fail the count below.
+    wait_until(
+        lambda: attempts_log.exists() and attempts_log.read_text() == "attempt\n",
+        "the first attempt to start",
+    )
 
     os.kill(first.pid, signal.SIGKILL)  # mid-job, between its two steps
     first.wait(WAIT)
