@@ -13,18 +13,15 @@ one pair of clusters: each leaves the replica streaming for the next.
 import os
 import pwd
 import shutil
-import subprocess
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import psycopg
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent.parent
-CLUSTER = ROOT / "bin" / "cluster"
+from tests.replicas.conftest import cluster, cluster_names
+
 WAIT = 10  # seconds a row may take to reach the replica
-SCRIPT_TIMEOUT = 120  # seconds one bin/cluster call may take (`up` waits up to 4 times)
 NAMES = {
     os.environ.get("CLUSTER_PRIMARY_NAME", "factcheck_primary"),
     os.environ.get("CLUSTER_REPLICA_NAME", "factcheck_replica"),
@@ -36,20 +33,6 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def cluster(*arguments: str, check: bool = True) -> subprocess.CompletedProcess:
-    """Run bin/cluster with these arguments; fail the test when it fails."""
-    result = subprocess.run(
-        [str(CLUSTER), *arguments],
-        env=os.environ | {"CLUSTER_TIMEOUT": os.environ.get("CLUSTER_TIMEOUT", "30")},
-        capture_output=True,
-        text=True,
-        timeout=SCRIPT_TIMEOUT,
-    )
-    if check:
-        assert result.returncode == 0, result.stdout + result.stderr
-    return result
-
-
 def eventually(condition, seconds: float = WAIT):
     """Return the first true value of condition(), polled for at most `seconds`."""
     deadline = time.monotonic() + seconds
@@ -58,13 +41,6 @@ def eventually(condition, seconds: float = WAIT):
         if value or time.monotonic() > deadline:
             return value
         time.sleep(0.1)
-
-
-def cluster_names() -> set[str]:
-    listing = subprocess.run(
-        ["pg_lsclusters", "-h"], capture_output=True, text=True, timeout=30
-    )
-    return {line.split()[1] for line in listing.stdout.splitlines() if line.strip()}
 
 
 def missing_prerequisite() -> str:
