@@ -26,8 +26,12 @@ run: migrate
 	$(BIN)/python manage.py setup_local
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
+# The suite runs in TEST_WORKERS processes (pytest-xdist; 2 = this machine's cores),
+# each on a test database of its own (test_<name>_gw0, ...); TEST_WORKERS=0 runs it
+# in one process.
+TEST_WORKERS ?= 2
 test: venv
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 # A worker of the job queue, in the foreground (PostgreSQL only: on SQLite jobs run
 # inline, with no worker). Start as many as you like, here or on other machines

@@ -49,7 +49,9 @@ def users(editor, reviewer, superuser):
 
 
 # Every allowed move, and who may make it.
-MOVES = [(old, new) for old, targets in TRANSITIONS.items() for new in targets]
+# Sorted: TRANSITIONS holds sets, whose order differs between processes (and
+# pytest-xdist workers must collect the same tests in the same order).
+MOVES = sorted((old, new) for old, targets in TRANSITIONS.items() for new in targets)
 MAY = {
     "anonymous": lambda old, new: False,
     "editor": lambda old, new: old not in VERDICTS and new not in VERDICTS,

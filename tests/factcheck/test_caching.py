@@ -14,7 +14,25 @@ from tests.factories import FigureClaimFactory
 
 pytestmark = pytest.mark.django_db
 
-REDIS_TEST_URL = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/3")
+
+
+def _redis_test_url() -> str:
+    """Return REDIS_TEST_URL, one database further for each pytest-xdist worker.
+
+    The tests clear their database (FLUSHDB): two workers on one database would
+    clear each other's entries mid-test.
+    """
+    url = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/3")
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")  # "gw0", "gw1", ... or ""
+    if not worker.startswith("gw"):
+        return url
+    base, _, number = url.rpartition("/")
+    if not number.isdigit():
+        return url
+    return f"{base}/{int(number) + 1 + int(worker[2:])}"
+
+
+REDIS_TEST_URL = _redis_test_url()
 CLAIMS = "/api/v1/claims/"
 
 
