@@ -119,12 +119,46 @@ def test_image_requirements_hold_no_test_or_lint_tools():
         }
     )
     dev = (ROOT / "requirements" / "dev.txt").read_text()
-    assert "-r base.txt" in dev
     assert all(
         line.count("==") == 1
         for line in (base + dev.lower()).splitlines()
-        if line and not line.startswith(("#", "-r"))
+        if line and not line.lstrip().startswith(("#", "-r", "-c"))
     )
+
+
+def _names(text: str) -> dict[str, str]:
+    """Return the package names of a requirements text, normalised, with their pins."""
+    names = {}
+    for line in text.splitlines():
+        line = line.split("#", 1)[0].strip()
+        if not line or line.startswith("-"):
+            continue
+        name, _, version = line.partition("==")
+        name = re.sub(r"\[.*\]", "", name)
+        names[re.sub(r"[-_.]+", "-", name).lower()] = version
+    return names
+
+
+@pytest.mark.parametrize("stem", ["base", "dev"])
+def test_every_direct_dependency_is_pinned_in_the_compiled_file(stem):
+    # Without the network: what pip-compile would have to add is at least a name
+    # of the .in file missing from its .txt (run `make requirements`).
+    direct = _names((ROOT / "requirements" / f"{stem}.in").read_text())
+    pinned = _names((ROOT / "requirements" / f"{stem}.txt").read_text())
+    assert direct, f"requirements/{stem}.in names no package"
+    missing = sorted(name for name in direct if not pinned.get(name))
+    assert missing == [], f"not pinned in requirements/{stem}.txt: {missing}"
+
+
+def test_dev_requirements_run_the_service_at_the_image_versions():
+    assert "-c base.txt" in (ROOT / "requirements" / "dev.in").read_text()
+    base = _names((ROOT / "requirements" / "base.txt").read_text())
+    dev = _names((ROOT / "requirements" / "dev.txt").read_text())
+    moved = {name: (base[name], dev[name]) for name in base.keys() & dev.keys()}
+    assert {name: pins for name, pins in moved.items() if len(set(pins)) > 1} == {}
+    # The development environment is both files, as `make venv` installs them.
+    makefile = (ROOT / "Makefile").read_text()
+    assert "-r requirements/base.txt -r requirements/dev.txt" in makefile
 
 
 def test_dockerfile_writes_no_secret_key_production_would_refuse():
