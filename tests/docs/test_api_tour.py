@@ -150,7 +150,7 @@ def test_commands_are_cut_at_quotes_and_continuations_with_their_statuses():
     markdown = (
         "text\n```sh\nA=1\n# a comment\ncurl -X POST x -d '{\n  \"a\": 1}'\n"
         'curl -H "If-Match: $E" \\\n  x   # 412 Precondition Failed\n'
-        "curl x  # with \"best_match\"\n```\n```python\ncurl no\n```\n"
+        'curl x  # with "best_match"\n```\n```python\ncurl no\n```\n'
     )
     commands = tour_commands(markdown)
     assert [(c.line, c.expected_status) for c in commands] == [

@@ -181,14 +181,57 @@ def test_every_environment_variable_read_by_settings_is_in_env_example():
     assert missing == []
 
 
-def test_every_variable_in_env_example_is_in_the_readme_configuration_table():
+def test_every_variable_in_env_example_is_in_the_operations_configuration_table():
     example = (ROOT / ".env.example").read_text()
-    readme = (ROOT / "README.md").read_text()
-    table = readme.split("## Configuration", 1)[1].split("\n## ", 1)[0]
+    operations = (ROOT / "docs" / "operations.md").read_text()
+    table = operations.split("## Configuration", 1)[1].split("\n## ", 1)[0]
     documented = set(re.findall(r"`([A-Z][A-Z_]+)`", table))
     variables = set(re.findall(r"^([A-Z][A-Z_]+)=", example, re.MULTILINE))
     assert variables, "found no variables in .env.example"
     assert sorted(variables - documented) == []
+
+
+# os.environ.get("X"), os.environ["X"], os.getenv("X"), and settings' env*("X").
+ENVIRONMENT_READ = (
+    r"(?:environ(?:\.get)?\(|environ\[|getenv\(|\benv(?:_bool|_list)?\()"
+    r'\s*"([A-Z][A-Z0-9_]+)"'
+)
+
+
+def environment_reads() -> dict[str, str]:
+    """Return each environment variable the repository's code reads, with a file."""
+    reads = {}
+    python = [
+        path
+        for folder in ("claims", "sources", "factcheck", "bench", "tests")
+        for path in (ROOT / folder).rglob("*.py")
+    ]
+    for path in [*python, ROOT / "manage.py"]:
+        text = path.read_text()
+        for name in re.findall(ENVIRONMENT_READ, text):
+            reads.setdefault(name, str(path.relative_to(ROOT)))
+    scripts = [ROOT / "Dockerfile", ROOT / "docker-compose.yml"]
+    scripts += [*(ROOT / "bin").iterdir(), *(ROOT / "docker").rglob("*")]
+    for path in scripts:
+        if path.is_file():
+            # ${NAME:-default}, ${NAME:?message}, ${NAME:=default}: read from outside.
+            for name in re.findall(r"\$\{([A-Z][A-Z0-9_]+):[-?=]", path.read_text()):
+                reads.setdefault(name, str(path.relative_to(ROOT)))
+    return reads
+
+
+def test_every_environment_variable_the_code_reads_is_in_the_operations_doc():
+    reads = environment_reads()
+    assert {"DATABASE_URL", "JOBS_MODE", "REDIS_TEST_URL", "GUNICORN_WORKERS"} <= set(
+        reads
+    )
+    operations = (ROOT / "docs" / "operations.md").read_text()
+    missing = {
+        name: path
+        for name, path in reads.items()
+        if not re.search(rf"\b{name}\b", operations)
+    }
+    assert missing == {}, f"read but not in docs/operations.md: {missing}"
 
 
 def run_settings_check(settings_module: str, **env):
