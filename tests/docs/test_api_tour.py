@@ -22,11 +22,6 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-# A live server sees only committed rows, so the test runs outside a transaction; the
-# serialized rollback restores what the migrations made (the Editors and Reviewers
-# groups) for it and for the transactional tests after it.
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
-
 ROOT = Path(__file__).resolve().parents[2]
 API_DOC = ROOT / "docs" / "api.md"
 # Throwaway password of this test's local admin account.
@@ -162,6 +157,10 @@ def test_commands_are_cut_at_quotes_and_continuations_with_their_statuses():
     assert commands[1].text == "curl -X POST x -d '{\n  \"a\": 1}'"
 
 
+# A live server sees only committed rows, so the test runs outside a transaction; the
+# serialized rollback restores what the migrations made (the Editors and Reviewers
+# groups) for it and for the transactional tests after it.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @pytest.mark.skipif(shutil.which("curl") is None, reason="needs curl on the PATH")
 def test_every_command_of_the_api_tour_answers_as_documented(
     live_server, monkeypatch, tmp_path
