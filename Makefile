@@ -6,18 +6,29 @@ PORT ?= 8000
 HOST ?= 127.0.0.1
 
 .PHONY: run test venv lint format migrate worker fuzz bench bench-all load clean \
-	cluster cluster-down cluster-status cluster-drills bench-replicas pgbouncer pgbouncer-down
+	cluster cluster-down cluster-status cluster-drills bench-replicas pgbouncer pgbouncer-down \
+	requirements
 
 # The environment is rebuilt whenever a requirements file changes. Development gets
-# requirements/dev.txt (the service's own requirements/base.txt, plus tests and tools);
-# the Docker image installs base.txt only.
+# the service's own requirements/base.txt plus requirements/dev.txt (tests and tools,
+# constrained to base.txt's versions); the Docker image installs base.txt only.
 $(BIN)/.installed: requirements/base.txt requirements/dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements/dev.txt
+	$(BIN)/python -m pip install --quiet -r requirements/base.txt -r requirements/dev.txt
 	touch $@
 
 venv: $(BIN)/.installed
+
+# The pinned requirements/*.txt from the direct dependencies named in requirements/*.in
+# (pip-tools). pip-compile keeps every pin already in a .txt that still satisfies the
+# .in, so adding a line to an .in pins only what it brings; to move a version:
+# `make requirements PIP_COMPILE_ARGS='--upgrade-package django'`.
+PIP_COMPILE = cd requirements && $(abspath $(BIN))/pip-compile --quiet --strip-extras \
+	--no-emit-index-url --no-emit-find-links $(PIP_COMPILE_ARGS)
+requirements: venv
+	$(PIP_COMPILE) base.in --output-file base.txt
+	$(PIP_COMPILE) dev.in --output-file dev.txt
 
 migrate: venv
 	$(BIN)/python manage.py migrate --noinput

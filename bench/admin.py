@@ -9,7 +9,7 @@ only a superuser, "bench-admin", if there is none. Each page is requested once t
 warm up, then --samples times; prints p50 and p95 in milliseconds per page, with
 its URL. The pages: the claim changelist (unfiltered, filtered by status, searched
 for each of --words, and a deep page), a claim's change page, and the claim
-autocomplete a link's form uses. Targets at a million claims (README, "Admin"):
+autocomplete a link's form uses. Targets at a million claims (docs/architecture.md):
 changelist and its search under 300 ms, a change page under 200 ms.
 """
 

@@ -25,7 +25,7 @@ meanwhile). Writes (POST of a claim, PATCH with If-Match) go to the primary.
 
 The load shares the machine's cores with both servers: on one machine a replica
 cannot add CPU, so the ratio shows what routing costs and where the database work
-went, not the capacity a replica on its own machine adds. The README's "Scaling"
+went, not the capacity a replica on its own machine adds. docs/operations.md ("Scaling")
 turns the CPU per request into processes and servers for a rate.
 """
 

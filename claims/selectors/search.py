@@ -92,7 +92,7 @@ def rum_search_ready() -> bool:
     """Whether ranked search reads its order from the RUM index (checked once).
 
     Checked once per process and database: a server that gains the extension
-    needs the migration run and the processes restarted (README).
+    needs the migration run and the processes restarted (docs/operations.md).
     """
     return connection.vendor == "postgresql" and _rum_index_exists(connection.alias)
 

@@ -412,7 +412,7 @@ SEARCH_RANK_WINDOW = int(os.environ.get("SEARCH_RANK_WINDOW", "5000"))
 # Seconds a process keeps a query's match estimate (claims.selectors.search).
 SEARCH_ESTIMATE_SECONDS = 60
 # Migration claims/0016 creates the RUM index (where the server has rum) only when
-# this is on: it makes each insert about 8 times slower (README, Search).
+# this is on: it makes each insert about 8 times slower (docs/operations.md).
 SEARCH_RUM_INDEX = env_bool("SEARCH_RUM_INDEX", default=False)
 
 REST_FRAMEWORK = {
@@ -482,7 +482,7 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-# Background jobs (factcheck.jobs; README "Background jobs"). "queue": a deferred job
+# Background jobs (factcheck.jobs; docs/operations.md). "queue": a deferred job
 # is a row in PostgreSQL, written in the deferring transaction and run by a worker
 # (`make worker`). "inline": no worker; the job runs in the same process right after
 # the deferring transaction commits (SQLite, or PostgreSQL in development and tests).

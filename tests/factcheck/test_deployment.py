@@ -119,12 +119,46 @@ def test_image_requirements_hold_no_test_or_lint_tools():
         }
     )
     dev = (ROOT / "requirements" / "dev.txt").read_text()
-    assert "-r base.txt" in dev
     assert all(
         line.count("==") == 1
         for line in (base + dev.lower()).splitlines()
-        if line and not line.startswith(("#", "-r"))
+        if line and not line.lstrip().startswith(("#", "-r", "-c"))
     )
+
+
+def _names(text: str) -> dict[str, str]:
+    """Return the package names of a requirements text, normalised, with their pins."""
+    names = {}
+    for line in text.splitlines():
+        line = line.split("#", 1)[0].strip()
+        if not line or line.startswith("-"):
+            continue
+        name, _, version = line.partition("==")
+        name = re.sub(r"\[.*\]", "", name)
+        names[re.sub(r"[-_.]+", "-", name).lower()] = version
+    return names
+
+
+@pytest.mark.parametrize("stem", ["base", "dev"])
+def test_every_direct_dependency_is_pinned_in_the_compiled_file(stem):
+    # Without the network: what pip-compile would have to add is at least a name
+    # of the .in file missing from its .txt (run `make requirements`).
+    direct = _names((ROOT / "requirements" / f"{stem}.in").read_text())
+    pinned = _names((ROOT / "requirements" / f"{stem}.txt").read_text())
+    assert direct, f"requirements/{stem}.in names no package"
+    missing = sorted(name for name in direct if not pinned.get(name))
+    assert missing == [], f"not pinned in requirements/{stem}.txt: {missing}"
+
+
+def test_dev_requirements_run_the_service_at_the_image_versions():
+    assert "-c base.txt" in (ROOT / "requirements" / "dev.in").read_text()
+    base = _names((ROOT / "requirements" / "base.txt").read_text())
+    dev = _names((ROOT / "requirements" / "dev.txt").read_text())
+    moved = {name: (base[name], dev[name]) for name in base.keys() & dev.keys()}
+    assert {name: pins for name, pins in moved.items() if len(set(pins)) > 1} == {}
+    # The development environment is both files, as `make venv` installs them.
+    makefile = (ROOT / "Makefile").read_text()
+    assert "-r requirements/base.txt -r requirements/dev.txt" in makefile
 
 
 def test_dockerfile_writes_no_secret_key_production_would_refuse():
@@ -147,14 +181,57 @@ def test_every_environment_variable_read_by_settings_is_in_env_example():
     assert missing == []
 
 
-def test_every_variable_in_env_example_is_in_the_readme_configuration_table():
+def test_every_variable_in_env_example_is_in_the_operations_configuration_table():
     example = (ROOT / ".env.example").read_text()
-    readme = (ROOT / "README.md").read_text()
-    table = readme.split("## Configuration", 1)[1].split("\n## ", 1)[0]
+    operations = (ROOT / "docs" / "operations.md").read_text()
+    table = operations.split("## Configuration", 1)[1].split("\n## ", 1)[0]
     documented = set(re.findall(r"`([A-Z][A-Z_]+)`", table))
     variables = set(re.findall(r"^([A-Z][A-Z_]+)=", example, re.MULTILINE))
     assert variables, "found no variables in .env.example"
     assert sorted(variables - documented) == []
+
+
+# os.environ.get("X"), os.environ["X"], os.getenv("X"), and settings' env*("X").
+ENVIRONMENT_READ = (
+    r"(?:environ(?:\.get)?\(|environ\[|getenv\(|\benv(?:_bool|_list)?\()"
+    r'\s*"([A-Z][A-Z0-9_]+)"'
+)
+
+
+def environment_reads() -> dict[str, str]:
+    """Return each environment variable the repository's code reads, with a file."""
+    reads = {}
+    python = [
+        path
+        for folder in ("claims", "sources", "factcheck", "bench", "tests")
+        for path in (ROOT / folder).rglob("*.py")
+    ]
+    for path in [*python, ROOT / "manage.py"]:
+        text = path.read_text()
+        for name in re.findall(ENVIRONMENT_READ, text):
+            reads.setdefault(name, str(path.relative_to(ROOT)))
+    scripts = [ROOT / "Dockerfile", ROOT / "docker-compose.yml"]
+    scripts += [*(ROOT / "bin").iterdir(), *(ROOT / "docker").rglob("*")]
+    for path in scripts:
+        if path.is_file():
+            # ${NAME:-default}, ${NAME:?message}, ${NAME:=default}: read from outside.
+            for name in re.findall(r"\$\{([A-Z][A-Z0-9_]+):[-?=]", path.read_text()):
+                reads.setdefault(name, str(path.relative_to(ROOT)))
+    return reads
+
+
+def test_every_environment_variable_the_code_reads_is_in_the_operations_doc():
+    reads = environment_reads()
+    assert {"DATABASE_URL", "JOBS_MODE", "REDIS_TEST_URL", "GUNICORN_WORKERS"} <= set(
+        reads
+    )
+    operations = (ROOT / "docs" / "operations.md").read_text()
+    missing = {
+        name: path
+        for name, path in reads.items()
+        if not re.search(rf"\b{name}\b", operations)
+    }
+    assert missing == {}, f"read but not in docs/operations.md: {missing}"
 
 
 def run_settings_check(settings_module: str, **env):

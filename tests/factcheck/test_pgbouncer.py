@@ -6,7 +6,7 @@ otherwise: every client (each Django process, each psycopg connection) then take
 turns on that one server connection, as busy clients share few in production.
 Django runs in processes of its own (tests/factcheck/pgbouncer_client.py), set up
 from the environment as a deployed process is: DATABASE_URL at PgBouncer,
-DATABASE_PREPARED_STATEMENTS=false and DATABASE_STATEMENT_TIMEOUT=0, as the README
+DATABASE_PREPARED_STATEMENTS=false and DATABASE_STATEMENT_TIMEOUT=0, as the docs
 says to run behind it. The last three tests record, with psycopg 3.3 and PgBouncer
 1.18, what goes wrong without those two settings.
 

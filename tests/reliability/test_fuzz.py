@@ -3,7 +3,7 @@
 Every operation in /api/schema/ gets requests from all four of schemathesis' phases,
 sent over loopback by an editor with a token to a server holding the seed rows:
 
-- examples: the request examples the schema gives (the claim of the README's tour);
+- examples: the request examples the schema gives (the claim of docs/api.md);
 - coverage: for each parameter and body field, the boundary and just-outside values
   its schema implies (every such case, no sampling);
 - fuzzing: FUZZ_MAX_EXAMPLES generated requests per operation (10 by default), valid
