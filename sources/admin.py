@@ -22,7 +22,8 @@ class SourceChangeForm(forms.ModelForm):
     user = None  # set by SourceAdmin.get_form
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if self.instance.pk is None:
             return cleaned
         many_names = {field.name for field in self._meta.model._meta.many_to_many}

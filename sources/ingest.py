@@ -33,8 +33,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-
-
 from .models import DatePrecision, Document, Person, Publisher, text_sha256
 from .services import source_save
 from .signals import text_attached

@@ -44,7 +44,14 @@ class PersonSerializer(StrictFieldsMixin, serializers.ModelSerializer):
 
     class Meta:
         model = Person
-        fields = ["id", "name", "aliases", "description", "wikidata_id", "change_reason"]
+        fields = [
+            "id",
+            "name",
+            "aliases",
+            "description",
+            "wikidata_id",
+            "change_reason",
+        ]
 
 
 class DocumentSerializer(StrictFieldsMixin, serializers.ModelSerializer):

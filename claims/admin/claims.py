@@ -28,10 +28,11 @@ from ..services.claims import (
     claim_save,
     claim_set_status,
 )
+from ..services.corrections import claim_link_delete, claim_link_save
 from ..workflow import JUDGED_FIELDS, VERDICT_PERMISSION, allowed_moves, plan_claim_save
 from .filters import MetricFilter, PublisherFilter
-from .matching import ClaimMatchesMixin
 from .links import ClaimLinkAdminForm
+from .matching import ClaimMatchesMixin
 from .pagination import EstimatedCountPaginator
 
 
@@ -54,7 +55,9 @@ class ClaimLinkInline(admin.TabularInline):
 
     def get_formset(self, request, obj=None, **kwargs):
         # The form checks a same-claim link as claim_link_save will (corrections).
-        kwargs["form"] = type("ClaimLinkAdminForm", (self.form,), {"user": request.user})
+        kwargs["form"] = type(
+            "ClaimLinkAdminForm", (self.form,), {"user": request.user}
+        )
         return super().get_formset(request, obj, **kwargs)
 
 

@@ -33,7 +33,8 @@ class ClaimLinkAdminForm(forms.ModelForm):
     user = None  # set by the admin's get_form or the inline's get_formset
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         link = copy.copy(self.instance)
         for name in ("from_claim", "to_claim", "relation"):
             if cleaned.get(name) is not None:

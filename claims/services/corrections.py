@@ -205,11 +205,11 @@ def _link_changes(stored: ClaimLink | None, link: ClaimLink | None) -> list[str]
 
 def _link_plan(
     stored: ClaimLink | None, link: ClaimLink | None, by: Actor
-) -> tuple[list[str], list[int]]:
-    """Return the fields and published claims a link change touches, or refuse it."""
+) -> list[int]:
+    """Return the published claims a link change touches, or refuse it."""
     fields = _link_changes(stored, link)
     if not fields:
-        return [], []
+        return []
     claim_ids = _appearance_claim_ids([stored, link])
     if claim_ids:
         action = "remove" if link is None else "add or change"
@@ -219,7 +219,7 @@ def _link_plan(
             fields=fields,
             claim_ids=claim_ids,
         )
-    return fields, claim_ids
+    return claim_ids
 
 
 def claim_link_check(*, link: ClaimLink, by: Actor, deleting: bool = False) -> None:
@@ -232,7 +232,9 @@ def claim_link_check(*, link: ClaimLink, by: Actor, deleting: bool = False) -> N
 
 
 @transaction.atomic
-def claim_link_save(*, link: ClaimLink, by: Actor = None, reason: str = "") -> ClaimLink:
+def claim_link_save(
+    *, link: ClaimLink, by: Actor = None, reason: str = ""
+) -> ClaimLink:
     """Validate and store a link between claims.
 
     A same-claim link adds an appearance to its claims: one that touches a claim
@@ -244,7 +246,7 @@ def claim_link_save(*, link: ClaimLink, by: Actor = None, reason: str = "") -> C
         else None
     )
     link.full_clean()
-    fields, claim_ids = _link_plan(stored, link, by)
+    claim_ids = _link_plan(stored, link, by)
     if claim_ids:
         record_correction(
             claim_ids=claim_ids,
@@ -259,11 +261,11 @@ def claim_link_save(*, link: ClaimLink, by: Actor = None, reason: str = "") -> C
 
 @transaction.atomic
 def claim_link_delete(*, link: ClaimLink, by: Actor = None, reason: str = "") -> None:
-    """Delete a link; removing an appearance of a claim with a verdict is a correction."""
+    """Delete a link; removing a verdict's appearance is a correction."""
     stored = ClaimLink.objects.select_for_update().filter(pk=link.pk).first()
     if stored is None:
         return
-    _, claim_ids = _link_plan(stored, None, by)
+    claim_ids = _link_plan(stored, None, by)
     if claim_ids:
         record_correction(
             claim_ids=claim_ids,

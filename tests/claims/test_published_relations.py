@@ -90,7 +90,7 @@ def test_editor_renaming_a_published_claims_speaker_is_refused_with_403():
 
 
 @pytest.mark.parametrize(
-    "field,value",
+    ("field", "value"),
     [
         ("title", "Another article"),
         ("url", "https://evil.example/other"),
@@ -265,7 +265,11 @@ def test_unpublished_claims_speakers_and_documents_stay_freely_editable(editor):
     assert response.status_code == 200, response.json()
     response = client.post(
         "/api/v1/links/",
-        {"from_claim": ClaimFactory().pk, "to_claim": claim.pk, "relation": "same_claim"},
+        {
+            "from_claim": ClaimFactory().pk,
+            "to_claim": claim.pk,
+            "relation": "same_claim",
+        },
         format="json",
     )
     assert response.status_code == 201, response.json()
@@ -300,13 +304,19 @@ def test_fields_no_published_verdict_shows_stay_free(editor):
     assert response.status_code == 200, response.json()
     response = client.post(
         "/api/v1/links/",
-        {"from_claim": ClaimFactory().pk, "to_claim": claim.pk, "relation": "contradicts"},
+        {
+            "from_claim": ClaimFactory().pk,
+            "to_claim": claim.pk,
+            "relation": "contradicts",
+        },
         format="json",
     )
     assert response.status_code == 201, response.json()
     # Resending the values a published verdict shows is no change.
     response = client.patch(
-        f"/api/v1/people/{claim.speaker_id}/", {"name": "Made-up Speaker"}, format="json"
+        f"/api/v1/people/{claim.speaker_id}/",
+        {"name": "Made-up Speaker"},
+        format="json",
     )
     assert response.status_code == 200, response.json()
     assert unchanged(claim)
@@ -462,14 +472,69 @@ def test_admin_claim_page_inline_refuses_an_editors_appearance(client, editor):
     assert str(claim.pk) in response.content.decode()
 
 
-def test_admin_lets_a_reviewer_link_a_published_claim_as_a_correction(
-    client, reviewer
-):
+def test_admin_lets_a_reviewer_link_a_published_claim_as_a_correction(client, reviewer):
     claim = published_claim()
     client.force_login(reviewer)
     response = client.post(
         reverse("admin:claims_claimlink_add"),
-        {"from_claim": ClaimFactory().pk, "to_claim": claim.pk, "relation": "same_claim"},
+        {
+            "from_claim": ClaimFactory().pk,
+            "to_claim": claim.pk,
+            "relation": "same_claim",
+        },
     )
     assert response.status_code == 302
     assert Claim.objects.get(pk=claim.pk).version == claim.version + 1
+
+
+def test_admin_claim_page_inline_saves_a_reviewers_appearance_as_a_correction(
+    client, reviewer
+):
+    from tests.admin_forms import admin_form_data
+
+    claim = published_claim()
+    other = ClaimFactory()
+    client.force_login(reviewer)
+    url = reverse("admin:claims_claim_change", args=[other.pk])
+    data = admin_form_data(client.get(url).context["adminform"].form)
+    data.update(
+        {
+            "links_from-TOTAL_FORMS": "1",
+            "links_from-0-relation": "same_claim",
+            "links_from-0-to_claim": str(claim.pk),
+            "links_from-0-note": "",
+        }
+    )
+    assert client.post(url, data).status_code == 302
+    link = ClaimLink.objects.get()
+    assert (link.from_claim_id, link.to_claim_id) == (other.pk, claim.pk)
+    record = Claim.history.filter(id=claim.pk).order_by("-history_id").first()
+    assert (record.version, record.history_user) == (claim.version + 1, reviewer)
+
+
+def test_admin_claim_page_inline_cannot_remove_an_appearance_for_an_editor(
+    client, editor
+):
+    from tests.admin_forms import admin_form_data
+
+    claim = published_claim()
+    other = ClaimFactory()
+    link = ClaimLinkFactory(from_claim=other, to_claim=claim, relation="same_claim")
+    client.force_login(editor)
+    url = reverse("admin:claims_claim_change", args=[other.pk])
+    data = admin_form_data(client.get(url).context["adminform"].form)
+    data.update(
+        {
+            "links_from-TOTAL_FORMS": "1",
+            "links_from-INITIAL_FORMS": "1",
+            "links_from-0-id": str(link.pk),
+            "links_from-0-from_claim": str(other.pk),
+            "links_from-0-relation": "same_claim",
+            "links_from-0-to_claim": str(claim.pk),
+            "links_from-0-note": "",
+            "links_from-0-DELETE": "on",
+        }
+    )
+    assert client.post(url, data).status_code == 403
+    assert ClaimLink.objects.filter(pk=link.pk).exists()
+    assert unchanged(claim)
