@@ -72,10 +72,11 @@ def claim_review(claim: Claim) -> dict:
 
     documents = [_appearance(document) for document in appearances(claim)]
     revised = claim.reviewed_at or claim.updated_at
-    if claim.corrected_at is not None and claim.corrected_at > revised:
-        # A reviewer corrected what the review shows (claims.services.corrections).
-        revised = claim.corrected_at
     published = claim.first_reviewed_at or revised
+    if claim.corrected_at is not None and claim.corrected_at > revised:
+        # A reviewer corrected what the review shows (claims.services.corrections):
+        # modified, not published again.
+        revised = claim.corrected_at
     item = {
         "@type": "Claim",
         "author": claimant,

@@ -101,7 +101,7 @@ def published_source_change(
     what = f"{instance._meta.verbose_name} {instance.pk}"
     _refuse_unless_reviewer(
         by=by,
-        change=f"the {_names(fields)} of {what}",
+        action=f"change the {_names(fields)} of {what}",
         fields=fields,
         claim_ids=claim_ids,
     )
@@ -117,7 +117,7 @@ def _names(fields: Iterable[str]) -> str:
 
 
 def _refuse_unless_reviewer(
-    *, by: Actor, change: str, fields: Collection[str], claim_ids: list[int]
+    *, by: Actor, action: str, fields: Collection[str], claim_ids: list[int]
 ) -> None:
     """Raise ChangeRefused unless `by` is the system or a reviewer."""
     if by is None or by.has_perm(VERDICT_PERMISSION):
@@ -125,10 +125,12 @@ def _refuse_unless_reviewer(
     named = ", ".join(str(claim_id) for claim_id in claim_ids[:NAMED_CLAIMS])
     if len(claim_ids) > NAMED_CLAIMS:
         named += f" and {len(claim_ids) - NAMED_CLAIMS} more"
+    several = len(claim_ids) > 1
     raise ChangeRefused(
-        f"Only a reviewer may change {change}: the published verdict of "
-        f"claim{'s' if len(claim_ids) > 1 else ''} {named} shows it. Ask a reviewer "
-        "to make the change; it is recorded on those claims as a correction.",
+        f"Only a reviewer may {action}: it changes what the published "
+        f"verdict{'s' if several else ''} of claim{'s' if several else ''} {named} "
+        f"show{'' if several else 's'}. Ask a reviewer; their change is recorded on "
+        f"{'those claims' if several else 'that claim'} as a correction.",
         fields=fields,
     )
 
@@ -152,10 +154,9 @@ def record_correction(
             # Nothing conflict detection reads changed: its last check holds.
             claim.conflicts_checked_version = claim.version + 1
         claim.version += 1
+        # updated_at and updated_by stay: the claim's own columns did not change
+        # (the history names who corrected it).
         claim.corrected_at = now
-        claim.updated_at = now
-        if user is not None:
-            claim.updated_by = user
     history_reason = f"Correction: {what}" + (f": {reason}" if reason else "")
     if len(history_reason) > REASON_LENGTH:
         history_reason = history_reason[: REASON_LENGTH - 1] + "…"
@@ -165,8 +166,6 @@ def record_correction(
         [
             "version",
             "corrected_at",
-            "updated_at",
-            "updated_by",
             "conflicts_checked_version",
         ],
         batch_size=500,
@@ -212,10 +211,11 @@ def _link_plan(
         return []
     claim_ids = _appearance_claim_ids([stored, link])
     if claim_ids:
-        action = "remove" if link is None else "add or change"
+        verb = "remove" if link is None else "add or change"
         _refuse_unless_reviewer(
             by=by,
-            change=f"{action} a same-claim link (it changes the appearances shown)",
+            action=f"{verb} a same-claim link (its claims show each other's "
+            "documents as appearances)",
             fields=fields,
             claim_ids=claim_ids,
         )

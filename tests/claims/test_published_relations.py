@@ -538,3 +538,19 @@ def test_admin_claim_page_inline_cannot_remove_an_appearance_for_an_editor(
     assert client.post(url, data).status_code == 403
     assert ClaimLink.objects.filter(pk=link.pk).exists()
     assert unchanged(claim)
+
+
+def test_a_correction_moves_date_modified_but_never_date_published(reviewer):
+    # As a fixture claim is: a verdict with no recorded review time.
+    claim = ClaimFactory(status=Status.DISPUTED, rationale=RATIONALE)
+    Claim.objects.filter(pk=claim.pk).update(
+        updated_at=datetime.datetime(2020, 1, 2, tzinfo=datetime.UTC)
+    )
+    before = claimreview(claim)
+    response = api(reviewer).patch(
+        f"/api/v1/documents/{claim.document_id}/", {"title": "Fixed"}, format="json"
+    )
+    assert response.status_code == 200, response.json()
+    after = claimreview(claim)
+    assert after["datePublished"] == before["datePublished"] == "2020-01-02"
+    assert after["dateModified"] > before["dateModified"]
