@@ -175,6 +175,30 @@ def record_correction(
     )
 
 
+def linked_claim_document_change(*, claim_id: int, by: Actor, what: str) -> list[int]:
+    """Refuse or record a change to which document a claim is in, or its deletion.
+
+    The claims with a verdict linked to it as the same claim show its document as
+    an appearance. Call it inside the transaction of the change.
+    """
+    same = ClaimLink.objects.filter(relation__in=APPEARANCE_RELATIONS)
+    partners = Claim.objects.reviewed().filter(
+        Q(id__in=same.filter(to_claim_id=claim_id).values("from_claim_id"))
+        | Q(id__in=same.filter(from_claim_id=claim_id).values("to_claim_id"))
+    )
+    claim_ids = sorted(partners.values_list("id", flat=True))
+    if claim_ids:
+        _refuse_unless_reviewer(
+            by=by,
+            action=f"{what} (claims linked to it as the same claim show its "
+            "document as an appearance)",
+            fields=["document"],
+            claim_ids=claim_ids,
+        )
+        record_correction(claim_ids=claim_ids, by=by, what=what)
+    return claim_ids
+
+
 # Links: a same-claim link adds an appearance to both its claims --------------------
 
 

@@ -554,3 +554,39 @@ def test_a_correction_moves_date_modified_but_never_date_published(reviewer):
     after = claimreview(claim)
     assert after["datePublished"] == before["datePublished"] == "2020-01-02"
     assert after["dateModified"] > before["dateModified"]
+
+
+# A claim's own document is an appearance of the claims linked to it ---------------
+
+
+def test_moving_a_linked_claim_to_another_document_needs_a_reviewer(editor, reviewer):
+    claim = published_claim()
+    repeat = ClaimFactory(status=Status.IN_REVIEW)
+    ClaimLinkFactory(from_claim=repeat, to_claim=claim, relation="same_claim")
+    elsewhere = DocumentFactory()
+    response = api(editor).patch(
+        f"/api/v1/claims/{repeat.pk}/", {"document": elsewhere.pk}, format="json"
+    )
+    assert response.status_code == 403, response.json()
+    assert str(claim.pk) in response.json()["detail"]
+    assert Claim.objects.get(pk=repeat.pk).document_id == repeat.document_id
+    assert unchanged(claim)
+
+    response = api(reviewer).patch(
+        f"/api/v1/claims/{repeat.pk}/", {"document": elsewhere.pk}, format="json"
+    )
+    assert response.status_code == 200, response.json()
+    urls = [work["url"] for work in claimreview(claim)["itemReviewed"]["appearance"]]
+    assert elsewhere.url in urls
+    assert Claim.objects.get(pk=claim.pk).version == claim.version + 1
+
+
+def test_deleting_a_claim_that_is_an_appearance_needs_a_reviewer(editor, reviewer):
+    claim = published_claim()
+    repeat = ClaimFactory(status=Status.IN_REVIEW)
+    ClaimLinkFactory(from_claim=claim, to_claim=repeat, relation="same_claim")
+    assert api(editor).delete(f"/api/v1/claims/{repeat.pk}/").status_code == 403
+    assert Claim.objects.filter(pk=repeat.pk).exists()
+    assert api(reviewer).delete(f"/api/v1/claims/{repeat.pk}/").status_code == 204
+    assert len(claimreview(claim)["itemReviewed"]["appearance"]) == 1
+    assert Claim.objects.get(pk=claim.pk).version == claim.version + 1
