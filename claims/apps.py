@@ -6,13 +6,19 @@ class ClaimsConfig(AppConfig):
     name = "claims"
 
     def ready(self) -> None:
-        from sources.models import Document
-        from sources.signals import text_attached
+        from sources.models import Document, Person, Publisher
+        from sources.signals import source_changing, text_attached
 
-        from .receivers import anchor_quotes_in_attached_text
+        from .receivers import anchor_quotes_in_attached_text, guard_published_sources
 
         text_attached.connect(
             anchor_quotes_in_attached_text,
             sender=Document,
             dispatch_uid="claims.anchor_quotes_in_attached_text",
         )
+        for model in (Person, Publisher, Document):
+            source_changing.connect(
+                guard_published_sources,
+                sender=model,
+                dispatch_uid=f"claims.guard_published_sources.{model.__name__}",
+            )

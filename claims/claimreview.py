@@ -73,6 +73,10 @@ def claim_review(claim: Claim) -> dict:
     documents = [_appearance(document) for document in appearances(claim)]
     revised = claim.reviewed_at or claim.updated_at
     published = claim.first_reviewed_at or revised
+    if claim.corrected_at is not None and claim.corrected_at > revised:
+        # A reviewer corrected what the review shows (claims.services.corrections):
+        # modified, not published again.
+        revised = claim.corrected_at
     item = {
         "@type": "Claim",
         "author": claimant,
@@ -90,7 +94,8 @@ def claim_review(claim: Claim) -> dict:
         "claimReviewed": claim.text,
         "datePublished": published.date().isoformat(),
         # When the verdict was last set or revised (its rationale, or a new verdict
-        # after the claim was reopened): later than datePublished once revised.
+        # after the claim was reopened) or what it shows was corrected: later than
+        # datePublished once revised.
         "dateModified": timezone.localtime(revised).isoformat(timespec="seconds"),
         "author": {
             "@type": "Organization",

@@ -1,7 +1,9 @@
 """The write path shared by simple resources: validate in the model, then store."""
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, TypeAlias
 
+from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 
 if TYPE_CHECKING:
@@ -33,3 +35,11 @@ def acting_user(by: Actor) -> "User | None":
     if by is not None and by.is_authenticated:
         return by
     return None
+
+
+class ChangeRefused(PermissionDenied):
+    """A change `by` may not make; `fields` names what it would have changed."""
+
+    def __init__(self, message: str, *, fields: Iterable[str]) -> None:
+        super().__init__(message)
+        self.fields = tuple(fields)

@@ -33,9 +33,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from factcheck.services import record_save
-
 from .models import DatePrecision, Document, Person, Publisher, text_sha256
+from .services import source_save
 from .signals import text_attached
 
 if TYPE_CHECKING:
@@ -407,11 +406,9 @@ def _given(metadata: dict) -> dict:
 
 
 def _save(document: Document, values: dict, authors: list[Person], by: Actor) -> None:
-    if by is not None and getattr(by, "is_authenticated", False):
-        # Read by django-simple-history on save; the stubs do not know it.
-        document._history_user = by  # type: ignore[attr-defined]
     many = {"authors": authors} if authors else None
-    record_save(instance=document, values=values, many=many)
+    # Filling a stored document's empty fields is a change like any other.
+    source_save(instance=document, values=values, many=many, by=by)
 
 
 def _attach_to(

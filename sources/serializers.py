@@ -8,10 +8,23 @@ from factcheck.api.serializers import StrictFieldsMixin
 from .models import DatePrecision, Document, Person, Publisher
 
 
+def change_reason_field() -> serializers.CharField:
+    return serializers.CharField(
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        max_length=100,
+        help_text="Why you made this change; kept in the history (and in the "
+        "history of the published claims a reviewer's correction changes).",
+    )
+
+
 class PublisherSerializer(StrictFieldsMixin, serializers.ModelSerializer):
+    change_reason = change_reason_field()
+
     class Meta:
         model = Publisher
-        fields = ["id", "name", "url", "kind", "country"]
+        fields = ["id", "name", "url", "kind", "country", "change_reason"]
 
 
 class AliasListField(serializers.ListField):
@@ -27,10 +40,18 @@ class PersonSerializer(StrictFieldsMixin, serializers.ModelSerializer):
         required=False,
         help_text="Other spellings of the name; a search by any finds the person.",
     )
+    change_reason = change_reason_field()
 
     class Meta:
         model = Person
-        fields = ["id", "name", "aliases", "description", "wikidata_id"]
+        fields = [
+            "id",
+            "name",
+            "aliases",
+            "description",
+            "wikidata_id",
+            "change_reason",
+        ]
 
 
 class DocumentSerializer(StrictFieldsMixin, serializers.ModelSerializer):
@@ -38,6 +59,7 @@ class DocumentSerializer(StrictFieldsMixin, serializers.ModelSerializer):
         source="publisher.name", read_only=True, default=None, allow_null=True
     )
     published_display = serializers.CharField(read_only=True)
+    change_reason = change_reason_field()
 
     class Meta:
         model = Document
@@ -59,6 +81,7 @@ class DocumentSerializer(StrictFieldsMixin, serializers.ModelSerializer):
             "text_sha256",
             "created_at",
             "updated_at",
+            "change_reason",
         ]
         read_only_fields = ["text_sha256", "created_at", "updated_at"]
         # Uniqueness is checked once, by the model's constraints in full_clean().

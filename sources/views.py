@@ -17,7 +17,7 @@ from .serializers import (
     PersonSerializer,
     PublisherSerializer,
 )
-from .services import person_delete, person_save
+from .services import person_delete, person_save, source_save
 
 # How each ingest outcome answers: a new row is 201, finding or filling one is 200.
 INGEST_STATUS = {
@@ -28,14 +28,30 @@ INGEST_STATUS = {
 }
 
 
-class PublisherViewSet(RecordViewSet):
+class SourceViewSet(RecordViewSet):
+    """Writes through source_save: the rules of other apps (claims) apply."""
+
+    def save_record(self, instance, validated_data):
+        values = dict(validated_data)
+        reason = values.pop("change_reason", "")
+        many = {name: values.pop(name) for name in self.many_fields if name in values}
+        return source_save(
+            instance=instance,
+            values=values,
+            many=many,
+            by=self.request.user,
+            reason=reason,
+        )
+
+
+class PublisherViewSet(SourceViewSet):
     queryset = Publisher.objects.order_by("id")
     serializer_class = PublisherSerializer
     filter_backends = [SearchFilter]
     search_fields = ["name"]
 
 
-class PersonViewSet(RecordViewSet):
+class PersonViewSet(SourceViewSet):
     queryset = Person.objects.prefetch_related("aliases").order_by("id")
     serializer_class = PersonSerializer
     filter_backends = [SearchFilter]
@@ -44,7 +60,14 @@ class PersonViewSet(RecordViewSet):
     def save_record(self, instance, validated_data):
         values = dict(validated_data)
         aliases = values.pop("aliases", None)
-        return person_save(person=instance, values=values, aliases=aliases)
+        reason = values.pop("change_reason", "")
+        return person_save(
+            person=instance,
+            values=values,
+            aliases=aliases,
+            by=self.request.user,
+            reason=reason,
+        )
 
     def perform_destroy(self, instance):
         person_delete(person=instance)
@@ -62,7 +85,7 @@ class DocumentFilter(filters.FilterSet):
         fields: list[str] = []
 
 
-class DocumentViewSet(RecordViewSet):
+class DocumentViewSet(SourceViewSet):
     """Documents; the full text is included on the detail page only."""
 
     queryset = (

@@ -28,8 +28,10 @@ from ..services.claims import (
     claim_save,
     claim_set_status,
 )
+from ..services.corrections import claim_link_delete, claim_link_save
 from ..workflow import JUDGED_FIELDS, VERDICT_PERMISSION, allowed_moves, plan_claim_save
 from .filters import MetricFilter, PublisherFilter
+from .links import ClaimLinkAdminForm
 from .matching import ClaimMatchesMixin
 from .pagination import EstimatedCountPaginator
 
@@ -46,9 +48,17 @@ class ClaimLinkInline(admin.TabularInline):
     fk_name = "from_claim"
     fields = ["relation", "to_claim", "note", "detected"]
     readonly_fields = ["detected"]
+    form = ClaimLinkAdminForm
     autocomplete_fields = ["to_claim"]
     extra = 0
     verbose_name = "link to another claim"
+
+    def get_formset(self, request, obj=None, **kwargs):
+        # The form checks a same-claim link as claim_link_save will (corrections).
+        kwargs["form"] = type(
+            "ClaimLinkAdminForm", (self.form,), {"user": request.user}
+        )
+        return super().get_formset(request, obj, **kwargs)
 
 
 class ClaimAdminForm(forms.ModelForm):
@@ -503,6 +513,16 @@ class ClaimAdmin(ClaimMatchesMixin, SimpleHistoryAdmin):
             )
         if "period_label" in form.changed_data and obj.period_resolution:
             self.message_user(request, obj.period_resolution, messages.INFO)
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not ClaimLink:
+            return super().save_formset(request, form, formset, change)
+        # Links go through their service: a same-claim link changes appearances.
+        for link in formset.save(commit=False):
+            claim_link_save(link=link, by=request.user)
+        for link in formset.deleted_objects:
+            claim_link_delete(link=link, by=request.user)
+        return None
 
     def delete_model(self, request, obj):
         claim_delete(claim=obj, by=request.user)

@@ -1,9 +1,15 @@
 """Evidence and links between claims in the admin."""
 
+import copy
+
+from django import forms
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from factcheck.services import ChangeRefused
+
 from ..models import ClaimLink, Evidence
+from ..services.corrections import claim_link_check, claim_link_delete, claim_link_save
 from .pagination import EstimatedCountPaginator
 
 
@@ -20,8 +26,31 @@ class EvidenceAdmin(SimpleHistoryAdmin):
     search_fields = ["claim__text", "note", "url"]
 
 
+class ClaimLinkAdminForm(forms.ModelForm):
+    """Shows the refusal of a link that would change a published verdict's
+    appearances (claims.services.corrections) before anything is saved."""
+
+    user = None  # set by the admin's get_form or the inline's get_formset
+
+    def clean(self):
+        super().clean()
+        cleaned = self.cleaned_data
+        link = copy.copy(self.instance)
+        for name in ("from_claim", "to_claim", "relation"):
+            if cleaned.get(name) is not None:
+                setattr(link, name, cleaned[name])
+        if link.from_claim_id is None or link.to_claim_id is None:
+            return cleaned
+        try:
+            claim_link_check(link=link, by=self.user)
+        except ChangeRefused as refusal:
+            self.add_error(None, str(refusal))
+        return cleaned
+
+
 @admin.register(ClaimLink)
 class ClaimLinkAdmin(SimpleHistoryAdmin):
+    form = ClaimLinkAdminForm
     list_display = ["id", "from_claim", "relation", "to_claim", "detected"]
     list_filter = ["relation", "detected"]
     # Set by conflict detection only, as in the API: an editor's link is never
@@ -33,3 +62,17 @@ class ClaimLinkAdmin(SimpleHistoryAdmin):
     show_facets = admin.ShowFacets.NEVER
     autocomplete_fields = ["from_claim", "to_claim"]
     search_fields = ["from_claim__text", "to_claim__text", "note"]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        return type(form.__name__, (form,), {"user": request.user})
+
+    def save_model(self, request, obj, form, change):
+        claim_link_save(link=obj, by=request.user)
+
+    def delete_model(self, request, obj):
+        claim_link_delete(link=obj, by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for link in queryset:
+            claim_link_delete(link=link, by=request.user)

@@ -97,6 +97,15 @@ class EvidenceSerializer(StrictFieldsMixin, serializers.ModelSerializer):
 
 
 class ClaimLinkSerializer(StrictFieldsMixin, serializers.ModelSerializer):
+    change_reason = serializers.CharField(
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        max_length=100,
+        help_text="Why you made this change; kept in the history (and in the "
+        "history of the published claims a same-claim link changes).",
+    )
+
     class Meta:
         model = ClaimLink
         fields = [
@@ -107,6 +116,7 @@ class ClaimLinkSerializer(StrictFieldsMixin, serializers.ModelSerializer):
             "note",
             "detected",
             "created_at",
+            "change_reason",
         ]
         read_only_fields = ["detected", "created_at"]
         validators: list[Callable[..., None]] = []

@@ -31,6 +31,7 @@ from ..selectors.conflicts import conflict_references, conflicts_of
 from ..selectors.search import ranking_window
 from ..selectors.versions import claim_stamp
 from ..services.claims import claim_delete, claim_save
+from ..services.corrections import claim_link_delete, claim_link_save
 from ..services.exports import stream_claims_csv
 from .filters import (
     ClaimFilter,
@@ -425,6 +426,16 @@ class ClaimLinkViewSet(RecordViewSet):
     serializer_class = ClaimLinkSerializer
     filter_backends = [filters.DjangoFilterBackend]
     filterset_class = ClaimLinkFilter
+
+    def save_record(self, instance, validated_data):
+        values = dict(validated_data)
+        reason = values.pop("change_reason", "")
+        for name, value in values.items():
+            setattr(instance, name, value)
+        return claim_link_save(link=instance, by=self.request.user, reason=reason)
+
+    def perform_destroy(self, instance):
+        claim_link_delete(link=instance, by=self.request.user)
 
 
 def _claim_id(raw) -> int:

@@ -113,6 +113,14 @@ class Claim(StatedFigure):
         editable=False,
         help_text="When the claim's first verdict was published.",
     )
+    corrected_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When a reviewer last corrected what the published verdict shows "
+        "through its relations (the speaker's name, the document, appearances); "
+        "the verdict stands (claims.services.corrections).",
+    )
     version = models.PositiveIntegerField(
         default=1,
         editable=False,

@@ -21,6 +21,7 @@ from ..extraction.rules import Proposal, propose_candidates
 from ..models import Candidate, Claim, ClaimLink, Metric
 from ..ratings import Status
 from .claims import claim_save
+from .corrections import claim_link_save
 
 
 @dataclass
@@ -259,9 +260,10 @@ def accept_candidate_linked(
         raise ValidationError({"relation": f"Use one of {choices}."})
     if relation != ClaimLink.Relation.SAME_CLAIM:
         claim = accept_candidate(candidate=candidate, by=by, **edits)
-        link = ClaimLink(from_claim=claim, to_claim=link_to, relation=relation)
-        link.full_clean()
-        link.save()
+        link = claim_link_save(
+            link=ClaimLink(from_claim=claim, to_claim=link_to, relation=relation),
+            by=by,
+        )
         return Acceptance(claim=claim, created=True, link=link)
     stored = Candidate.objects.select_for_update().get(pk=candidate.pk)
     if stored.state == Candidate.State.ACCEPTED:

@@ -16,6 +16,7 @@ from ..ratings import Status
 from ..selectors.claims import claim_attname, judged_content_editors
 from ..workflow import JUDGED_FIELDS, plan_claim_save
 from .conflicts import FIGURE_COLUMNS, figure_row_data
+from .corrections import linked_claim_document_change
 
 
 @transaction.atomic
@@ -62,6 +63,10 @@ def claim_save(
         content_editor_ids=partial(judged_content_editors, claim_id=claim.pk),
     )
     claim.status, claim.rationale = plan.status, plan.rationale
+    if stored is not None and stored.document_id != claim.document_id:
+        linked_claim_document_change(
+            claim_id=claim.pk, by=by, what=f"move claim {claim.pk} to another document"
+        )
     user = acting_user(by)
     if plan.verdict_act:
         claim.reviewed_at = timezone.now()
@@ -165,6 +170,9 @@ def claim_delete(*, claim: Claim, by: Actor = None) -> None:
     if user is not None:
         claim._history_user = user  # type: ignore[attr-defined]  # simple_history
     claim_id = claim.pk
+    linked_claim_document_change(
+        claim_id=claim_id, by=by, what=f"delete claim {claim_id}"
+    )
     claim.delete()
     refresh_conflicts_after_commit(claim_id=claim_id, before=claim, after=None)
 
