@@ -178,6 +178,9 @@ def _store_all_or_nothing(
                 report.not_stored = report.rows_read - 1
                 transaction.set_rollback(True)  # the jobs deferred go with it
                 return
+        from factcheck.jobs import pauses
+
+        pauses.pause(pauses.EFFECT_WRITTEN)
     report.created = stored.created
     report.metric_ids = stored.metric_ids
     report.conflicts_detected_for = stored.conflicts_detected_for

@@ -19,6 +19,7 @@ from procrastinate.job_context import JobContext
 
 from factcheck.db import statement_timeout
 
+from . import pauses
 from .exceptions import JobFailed
 from .models import Job
 
@@ -46,10 +47,12 @@ def run(
         if finished is not None:
             logger.info("Job %s already succeeded; not run again.", job_id)
             return finished.result
+    pauses.pause(pauses.STARTED)
     if not takes_job_id:
         kwargs = {name: value for name, value in kwargs.items() if name != "job_id"}
     try:
         result = func(**kwargs)
+        pauses.pause(pauses.EFFECT_COMMITTED)
         if job_id is not None:
             Job.objects.filter(pk=job_id).update(
                 state=Job.State.SUCCEEDED,
