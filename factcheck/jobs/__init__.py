@@ -52,13 +52,16 @@ Rules for task authors:
    overlap (the same metric), `queueing_lock` for jobs that may be coalesced.
 """
 
-from .exceptions import JobFailed
+from .exceptions import JobAlreadyDone, JobFailed
 from .queue import DeferredJob, defer, jobs_mode, task
+from .runner import complete_job
 from .services import job_progress, start_job
 
 __all__ = [
     "DeferredJob",
+    "JobAlreadyDone",
     "JobFailed",
+    "complete_job",
     "defer",
     "job_progress",
     "jobs_mode",
