@@ -36,6 +36,10 @@ def refresh_conflicts(
     return {"created": summary.created, "removed": summary.removed}
 
 
+# Requests for a full detection share one Job while it is queued or running.
+FULL_DETECTION_KEY = "claims.detect_all_conflicts"
+
+
 # One transaction per metric (a single one would lock every claim for the whole
 # run): idempotent by recomputation, a second run writes the links the first did.
 @task(name="claims.detect_all_conflicts", atomic=False)

@@ -55,16 +55,18 @@ Rules for task authors:
 from .exceptions import JobAlreadyDone, JobFailed
 from .queue import DeferredJob, defer, jobs_mode, task
 from .runner import complete_job
-from .services import job_progress, start_job
+from .services import StartedJob, job_progress, start_job, start_or_join_job
 
 __all__ = [
     "DeferredJob",
     "JobAlreadyDone",
     "JobFailed",
+    "StartedJob",
     "complete_job",
     "defer",
     "job_progress",
     "jobs_mode",
     "start_job",
+    "start_or_join_job",
     "task",
 ]

@@ -362,10 +362,13 @@ def test_the_schema_documents_the_jobs_endpoint_and_202_answers():
     started = schema["paths"]["/test/start-job/"]["post"]["responses"]["202"]
     assert started["headers"]["Location"]["schema"] == {"type": "string"}
     assert started["content"]["application/json"]["schema"] == {
-        "$ref": "#/components/schemas/Job"
+        "$ref": "#/components/schemas/AcceptedJob"
     }
     job = schema["components"]["schemas"]["Job"]
     assert "#/components/schemas/JobStateEnum" in json.dumps(job["properties"]["state"])
+    accepted = schema["components"]["schemas"]["AcceptedJob"]["properties"]
+    assert set(accepted) == {*job["properties"], "coalesced"}
+    assert accepted["coalesced"]["type"] == "boolean"
 
 
 # Admin --------------------------------------------------------------------------
