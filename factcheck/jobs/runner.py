@@ -105,8 +105,8 @@ def complete_job(job_id: int, result: Any) -> None:
         )
     # Locked until the effect commits: a concurrent run of the same job waits here,
     # then finds it succeeded.
-    job = Job.objects.select_for_update().only("state", "result").filter(pk=job_id)
-    job = job.first()
+    locked = Job.objects.select_for_update().only("state", "result")
+    job = locked.filter(pk=job_id).first()
     if job is None:  # deleted meanwhile: nothing to record the effect on
         return
     if job.state == Job.State.SUCCEEDED:
