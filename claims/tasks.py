@@ -2,17 +2,22 @@
 
 Each task is small and idempotent (factcheck.jobs): it reads what it works on again
 when it runs and writes what a full computation would, so a retry, a second run or a
-run after later changes leaves the same result.
+run after later changes leaves the same result. A task that creates rows (an import,
+an extraction) records its Job's completion in the transaction that creates them
+(the runner's default, or complete_job()), so a retry finds it done.
 """
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from factcheck.jobs import JobFailed, job_progress, task
+from factcheck.jobs import JobFailed, complete_job, job_progress, task
 from factcheck.jobs.models import Job
 from sources.models import Document
 
 from .services import conflicts
 from .services.anchoring import anchor_claims
+
+if TYPE_CHECKING:
+    from .services.imports import ImportReport
 
 
 def metric_lock(metric_id: int) -> str:
@@ -31,9 +36,19 @@ def refresh_conflicts(
     return {"created": summary.created, "removed": summary.removed}
 
 
-@task(name="claims.detect_all_conflicts")
+# Requests for a full detection share one Job while it is queued or running.
+FULL_DETECTION_KEY = "claims.detect_all_conflicts"
+
+
+# One transaction per metric (a single one would lock every claim for the whole
+# run): idempotent by recomputation, a second run writes the links the first did.
+@task(name="claims.detect_all_conflicts", atomic=False)
 def detect_all_conflicts(*, job_id: int) -> dict[str, int]:
-    """Run full conflict detection over every metric (repairs, bulk loads)."""
+    """Run full conflict detection over every metric (repairs, bulk loads).
+
+    Progress counts the metrics done; a second run after the first committed its
+    metrics finds the links in place (its result counts what it changed: none).
+    """
     summary = conflicts.detect_all_conflicts(
         on_metric=lambda done, total: job_progress(job_id, done, total)
     )
@@ -78,13 +93,15 @@ def anchor_document(*, job_id: int, document_id: int) -> dict[str, Any]:
 IMPORT_ERRORS_SHOWN = 200
 
 
-@task(name="claims.import_upload")
+# Not atomic: validation reports progress, which readers see only if committed.
+@task(name="claims.import_upload", atomic=False)
 def import_upload(*, job_id: int, import_id: int) -> dict[str, Any]:
     """Import an uploaded file of claims: every row valid and stored, or none.
 
     Progress counts the rows validated. Bad rows fail the job, naming the first
     bad row's line and field; the result lists each bad row (line, field,
-    messages), and nothing is stored.
+    messages), and nothing is stored. The Job succeeds in the transaction that
+    stores the claims: a run after that finds it done and stores nothing.
     """
     from .models import ClaimImport
     from .services.import_files import upload_rows
@@ -101,17 +118,9 @@ def import_upload(*, job_id: int, import_id: int) -> dict[str, Any]:
         by=upload.created_by,
         all_or_nothing=True,
         on_batch=lambda done: job_progress(job_id, done, total),
+        before_commit=lambda stored: complete_job(job_id, _import_result(stored)),
     )
-    result = {
-        "rows_read": report.rows_read,
-        "created": report.created,
-        "failed": report.failed,
-        "errors": [
-            {"line": error.line, "fields": error.errors}
-            for error in report.errors[:IMPORT_ERRORS_SHOWN]
-        ],
-        "conflict_detection_deferred_for_metrics": report.conflicts_detected_for,
-    }
+    result = _import_result(report)
     if not report.ok:
         Job.objects.filter(pk=job_id).update(result=result)
         first = report.errors[0]
@@ -121,3 +130,16 @@ def import_upload(*, job_id: int, import_id: int) -> dict[str, Any]:
             input=f"line {first.line}",
         )
     return result
+
+
+def _import_result(report: "ImportReport") -> dict[str, Any]:
+    return {
+        "rows_read": report.rows_read,
+        "created": report.created,
+        "failed": report.failed,
+        "errors": [
+            {"line": error.line, "fields": error.errors}
+            for error in report.errors[:IMPORT_ERRORS_SHOWN]
+        ],
+        "conflict_detection_deferred_for_metrics": report.conflicts_detected_for,
+    }

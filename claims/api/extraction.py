@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from factcheck.api.exceptions import Conflict
-from factcheck.jobs import start_job
+from factcheck.jobs import start_job, start_or_join_job
 from factcheck.jobs.api import ACCEPTED_RESPONSE, LOCATION_HEADER, accepted
 from sources.models import Document
 
@@ -75,11 +75,16 @@ class DetectConflictsView(APIView):
         summary="Run conflict detection over the whole database",
         description="For repairs and after bulk loads (the links are kept up to date "
         "after every write). Runs in the background: 202 with the Job, whose result "
-        "counts the links created and removed.",
+        "counts the links created and removed. While a full detection is queued or "
+        "running, another request joins it instead of starting one: the answer is "
+        "that Job, with `coalesced` true (writes made after it started are checked "
+        "by the incremental detection every write runs).",
         request=None,
         parameters=[LOCATION_HEADER],
         responses={202: ACCEPTED_RESPONSE},
     )
     def post(self, request: Request) -> Response:
-        job = start_job(tasks.detect_all_conflicts, by=request.user)
-        return accepted(job, request)
+        started = start_or_join_job(
+            tasks.detect_all_conflicts, by=request.user, key=tasks.FULL_DETECTION_KEY
+        )
+        return accepted(started.job, request, coalesced=started.coalesced)

@@ -122,6 +122,7 @@ def import_claims(
     detect: bool = True,
     all_or_nothing: bool = False,
     on_batch: Callable[[int], None] | None = None,
+    before_commit: Callable[[ImportReport], None] | None = None,
 ) -> ImportReport:
     """Validate and store claims from `rows`, batch by batch; return what happened.
 
@@ -133,10 +134,15 @@ def import_claims(
     system; a user needs the rights the workflow asks for a new claim. With
     `detect`, each batch defers the incremental conflict job of each of its metrics.
     `on_batch` is called with the rows read so far after each batch is validated
-    (stored, unless `all_or_nothing`).
+    (stored, unless `all_or_nothing`). `before_commit` (with `all_or_nothing` only)
+    is called with the report inside the transaction that stores the claims, once
+    they are stored: a job records its completion there (factcheck.jobs), so that
+    the claims and the record of their import commit together.
     """
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1.")
+    if before_commit is not None and not all_or_nothing:
+        raise ValueError("before_commit needs all_or_nothing.")
     report = ImportReport()
     numbered = _numbered(rows)
     valid: list[list[Claim]] = []
@@ -157,12 +163,19 @@ def import_claims(
         if on_batch is not None:
             on_batch(report.rows_read)
     if all_or_nothing:
-        _store_all_or_nothing(valid, report, by=by, detect=detect)
+        _store_all_or_nothing(
+            valid, report, by=by, detect=detect, before_commit=before_commit
+        )
     return report
 
 
 def _store_all_or_nothing(
-    batches: list[list[Claim]], report: ImportReport, *, by: Actor, detect: bool
+    batches: list[list[Claim]],
+    report: ImportReport,
+    *,
+    by: Actor,
+    detect: bool,
+    before_commit: Callable[[ImportReport], None] | None,
 ) -> None:
     """Store every validated batch in one transaction, or none if a row was bad."""
     if report.errors:
@@ -178,9 +191,11 @@ def _store_all_or_nothing(
                 report.not_stored = report.rows_read - 1
                 transaction.set_rollback(True)  # the jobs deferred go with it
                 return
-    report.created = stored.created
-    report.metric_ids = stored.metric_ids
-    report.conflicts_detected_for = stored.conflicts_detected_for
+        report.created = stored.created
+        report.metric_ids = stored.metric_ids
+        report.conflicts_detected_for = stored.conflicts_detected_for
+        if before_commit is not None:
+            before_commit(report)
 
 
 def _store_batch(

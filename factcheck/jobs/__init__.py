@@ -18,13 +18,11 @@ A long operation users start and watch gets a Job row (state, progress, result o
 error; GET /api/v1/jobs/{id}/)::
 
     @task
-    def import_rows(*, job_id: int, upload_id: int) -> dict:
-        for done, batch in enumerate(batches, 1):
-            ...  # one transaction per batch, written idempotently
-            job_progress(job_id, done, len(batches))
-        return {"imported": n}
+    def anchor_document(*, job_id: int, document_id: int) -> dict:
+        ...  # one transaction, which also marks the Job succeeded
+        return {"anchored": n}
 
-    job = start_job(import_rows, by=request.user, upload_id=upload.pk)
+    job = start_job(anchor_document, by=request.user, document_id=document.pk)
     return accepted(job, request)  # factcheck.jobs.api: 202 with Location
 
 Where jobs run (settings.JOBS_MODE): "queue" (PostgreSQL) writes the job as a row
@@ -35,33 +33,47 @@ that died (JOBS_STALLED_AFTER_SECONDS). "inline" (SQLite; PostgreSQL in tests) r
 it in the same process right after the transaction commits, once, never at all if
 it rolls back; a failure is logged and recorded on its Job, never raised.
 
+Delivery is at least once, the effect exactly once (docs/jobs.md): a job may run
+again after its worker died, even after its effect committed, so a Job's completion
+commits with its effect and a run of a Job that already succeeded does nothing.
+
 Rules for task authors:
 
-1. Idempotent: a job may run more than once (a retry after a failure, a worker
-   killed mid-job, an acknowledgement lost); running it twice must give the same
-   result as once. Write with get_or_create/update_or_create or upserts keyed on
-   what the job is about, replace derived rows rather than appending, and never
-   count or append per run.
-2. Small transactions: one transaction per step (a metric, a batch), so a crash
-   loses one step, and report progress between them.
+1. Exactly once: by default (`@task(atomic=True)`) a run is one transaction, and
+   the runner marks the Job succeeded inside it: write the effect, return the
+   result. A task that must commit in steps (progress between them, one metric at
+   a time) sets atomic=False and either calls complete_job(job_id, result) as the
+   last statement of the transaction that commits its effect, or recomputes
+   derived rows so that a second run writes what the first did. Never count or
+   append per run outside such a transaction.
+2. Tasks without a Job row (defer()) have no completion record: they must be
+   idempotent by themselves (upserts keyed on what the job is about, derived rows
+   replaced rather than appended).
 3. Arguments are JSON values (ids, not model instances), read again from the
    database when the job runs; the task must cope with rows deleted since.
 4. Raise JobFailed(message, input=...) for errors retrying cannot mend (a bad
    row): the job fails at once, saying which input. Anything else is retried.
 5. Plain (sync) functions using the ORM. Use `lock` for jobs that must not
-   overlap (the same metric), `queueing_lock` for jobs that may be coalesced.
+   overlap (the same metric), `queueing_lock` for jobs that may be coalesced, and
+   start_or_join_job(key=...) for a watched Job that requests share while it is
+   unfinished (full conflict detection).
 """
 
-from .exceptions import JobFailed
+from .exceptions import JobAlreadyDone, JobFailed
 from .queue import DeferredJob, defer, jobs_mode, task
-from .services import job_progress, start_job
+from .runner import complete_job
+from .services import StartedJob, job_progress, start_job, start_or_join_job
 
 __all__ = [
     "DeferredJob",
+    "JobAlreadyDone",
     "JobFailed",
+    "StartedJob",
+    "complete_job",
     "defer",
     "job_progress",
     "jobs_mode",
     "start_job",
+    "start_or_join_job",
     "task",
 ]

@@ -36,6 +36,8 @@ class JobAdmin(admin.ModelAdmin):
         "error",
         "error_input",
         "created_by",
+        "joined_by",
+        "coalesce_key",
         "created_at",
         "started_at",
         "finished_at",

@@ -82,6 +82,23 @@ class JobSerializer(serializers.ModelSerializer):
         return body
 
 
+class AcceptedJobSerializer(JobSerializer):
+    """A Job as a 202 answer shows it: whether the request joined it."""
+
+    coalesced = serializers.SerializerMethodField(
+        help_text="True when the request joined a Job already queued or running for "
+        "the same work (full conflict detection) instead of starting another: this "
+        "is that Job, which covers the request."
+    )
+
+    class Meta(JobSerializer.Meta):
+        fields = [*JobSerializer.Meta.fields, "coalesced"]
+        read_only_fields = fields
+
+    def get_coalesced(self, job: Job) -> bool:
+        return bool(self.context.get("coalesced", False))
+
+
 def job_url(job: Job, request: Request | None = None) -> str:
     """Return the URL of the job's state: absolute with a request, else a path."""
     return reverse("job-detail", kwargs={"pk": job.pk}, request=request)
@@ -109,7 +126,7 @@ class JobDetailView(generics.RetrieveAPIView):
 # For a view that starts a job: @extend_schema(responses={202: ACCEPTED_RESPONSE},
 # parameters=[LOCATION_HEADER]) and `return accepted(job, request)`.
 ACCEPTED_RESPONSE = OpenApiResponse(
-    response=JobSerializer,
+    response=AcceptedJobSerializer,
     description="Accepted: the work runs in the background. The Job's URL is in "
     "the Location header; poll it until its state is succeeded or failed.",
 )
@@ -122,11 +139,17 @@ LOCATION_HEADER = OpenApiParameter(
 )
 
 
-def accepted(job: Job, request: Request | None = None) -> Response:
-    """Answer 202 Accepted with the Job as it is now and Location: its URL."""
+def accepted(
+    job: Job, request: Request | None = None, *, coalesced: bool = False
+) -> Response:
+    """Answer 202 Accepted with the Job as it is now and Location: its URL.
+
+    `coalesced`: the request joined this Job rather than starting it.
+    """
     # Inline, the job may have run already, when its transaction committed.
     job.refresh_from_db()
-    body = JobSerializer(job, context={"request": request}).data
+    context = {"request": request, "coalesced": coalesced}
+    body = AcceptedJobSerializer(job, context=context).data
     return Response(
         body,
         status=status.HTTP_202_ACCEPTED,

@@ -16,3 +16,15 @@ class JobFailed(Exception):
 
 class WorkerLost(Exception):
     """The worker running an attempt stopped sending heartbeats (killed, lost)."""
+
+
+class JobAlreadyDone(Exception):
+    """Another run of the job committed its effect: roll this one's back.
+
+    Raised by complete_job() inside the effect's transaction; the runner treats it
+    as success, with the result the first run recorded.
+    """
+
+    def __init__(self, result: object):
+        super().__init__("The job already succeeded.")
+        self.result = result

@@ -13,12 +13,16 @@ from django.db.models import Q
 
 class JobQuerySet(models.QuerySet):
     def visible_to(self, user) -> "JobQuerySet":
-        """Return the jobs `user` may read: theirs, or all with factcheck.view_job."""
+        """Return the jobs `user` may read: those they started or joined, or all
+        with factcheck.view_job."""
         if not user.is_authenticated:
             return self.none()
         if user.has_perm("factcheck.view_job"):
             return self
-        return self.filter(created_by=user)
+        joined = Job.joined_by.through.objects.filter(
+            job_id=models.OuterRef("pk"), user_id=user.pk
+        )
+        return self.filter(Q(created_by=user) | models.Exists(joined))
 
 
 class JobState(models.TextChoices):
@@ -28,6 +32,10 @@ class JobState(models.TextChoices):
     RETRYING = "retrying", "Retrying"
     SUCCEEDED = "succeeded", "Succeeded"
     FAILED = "failed", "Failed"
+
+
+# States of a Job that will still run (again): one of these may absorb a request.
+UNFINISHED_STATES = (JobState.QUEUED, JobState.RUNNING, JobState.RETRYING)
 
 
 class Job(models.Model):
@@ -72,6 +80,18 @@ class Job(models.Model):
         help_text="The id of its row in the job queue (procrastinate_jobs), when "
         "queued there.",
     )
+    coalesce_key = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Requests for the same work share this key: while a Job with it "
+        "is unfinished, another request joins it instead of starting one.",
+    )
+    joined_by = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="+",
+        help_text="Users whose requests joined this Job (they may read it).",
+    )
 
     objects = JobQuerySet.as_manager()
 
@@ -87,6 +107,12 @@ class Job(models.Model):
                 condition=Q(progress_total__isnull=True)
                 | Q(progress_done__lte=models.F("progress_total")),
                 name="job_progress_within_total",
+            ),
+            # At most one unfinished Job per key, however many requests race.
+            models.UniqueConstraint(
+                fields=["coalesce_key"],
+                condition=Q(state__in=UNFINISHED_STATES) & ~Q(coalesce_key=""),
+                name="job_one_unfinished_per_coalesce_key",
             ),
         ]
 

@@ -58,8 +58,14 @@ def task(
     queueing_lock: str | None = None,
     priority: int = 0,
     queue: str | None = None,
+    atomic: bool = True,
 ) -> Any:
     """Register a function as a task jobs run, retried with Backoff unless retry=False.
+
+    With `atomic` (the default) each run is one transaction that also records its
+    Job's success (factcheck.jobs.runner): set it False only for a task that must
+    commit in steps, which then calls complete_job() in the transaction of its
+    effect or recomputes what it writes.
 
     The function is synchronous, takes keyword arguments that are JSON values, and
     takes `job_id` if it reports progress (a run started by start_job()). Its name
@@ -78,7 +84,11 @@ def task(
         @functools.wraps(func)
         def run(context: JobContext | None = None, /, **kwargs: Any) -> Any:
             return runner.run(
-                func, context=context, kwargs=kwargs, takes_job_id=takes_job_id
+                func,
+                context=context,
+                kwargs=kwargs,
+                takes_job_id=takes_job_id,
+                atomic=atomic,
             )
 
         # No `queue` given: procrastinate's default queue, as app.task() has it.

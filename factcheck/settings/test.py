@@ -28,3 +28,8 @@ AXES_ENABLED = False
 JOBS_MODE = os.environ.get("JOBS_MODE", "").strip() or "inline"
 # Tasks that exist only for the tests of the job queue.
 PROCRASTINATE_IMPORT_PATHS = [*PROCRASTINATE_IMPORT_PATHS, "tests.factcheck.jobs_tasks"]
+# A worker a test starts can be made to stop at a point of a job's run, for the test
+# to kill it there (factcheck.jobs.pauses). Never set outside the tests.
+JOBS_PAUSE_AT = os.environ.get("JOBS_PAUSE_AT", "")
+JOBS_PAUSE_DIR = os.environ.get("JOBS_PAUSE_DIR", "")
+JOBS_PAUSE_SECONDS = 30

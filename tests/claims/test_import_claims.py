@@ -281,3 +281,25 @@ def test_quote_missing_from_the_document_text_is_refused(
     assert [(error.line, list(error.errors)) for error in report.errors] == [
         (2, ["quote"])
     ]
+
+
+def test_before_commit_sees_the_stored_claims_and_a_failure_there_stores_none(
+    references,
+):
+    rows = [claim_row(references, n) for n in (1, 2)]
+    seen = []
+
+    def record(report):
+        seen.append((report.created, Claim.objects.count()))
+        raise RuntimeError("the job's completion could not be recorded")
+
+    with pytest.raises(RuntimeError):
+        import_claims(rows, all_or_nothing=True, before_commit=record)
+
+    assert seen == [(2, 2)]  # called once they were stored, in their transaction
+    assert Claim.objects.count() == 0  # which rolled back with it
+
+
+def test_before_commit_needs_all_or_nothing(references):
+    with pytest.raises(ValueError, match="all_or_nothing"):
+        import_claims([claim_row(references, 1)], before_commit=lambda report: None)

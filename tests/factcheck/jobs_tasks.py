@@ -3,12 +3,16 @@ factcheck.settings.test). They write auth Groups, a model every database has, an
 files the tests pass them, so they depend on no app being tested elsewhere.
 """
 
+import json
 import time
 from pathlib import Path
 
+import psycopg
 from django.contrib.auth.models import Group
+from psycopg import sql
 
 from factcheck.jobs import JobFailed, job_progress, task
+from factcheck.jobs.models import Job
 
 WAIT = 30  # seconds a task waits for a test's signal at most
 
@@ -70,6 +74,26 @@ def two_steps(*, log: str, gate: str, first: str, second: str) -> list[str]:
     return sorted(
         Group.objects.filter(name__in=[first, second]).values_list("name", flat=True)
     )
+
+
+@task
+def write_then_fail(*, name: str) -> None:
+    """Write one row, then fail: a run is one transaction, so nothing stays."""
+    Group.objects.create(name=name)
+    raise RuntimeError("failed after writing")
+
+
+@task
+def completed_meanwhile(*, job_id: int, name: str, database_url: str) -> str:
+    """Write one row while another run, on another connection, completes the Job."""
+    Group.objects.create(name=name)
+    statement = sql.SQL("UPDATE {} SET state = 'succeeded', result = %s WHERE id = %s")
+    with psycopg.connect(database_url, autocommit=True) as other:
+        other.execute(
+            statement.format(sql.Identifier(Job._meta.db_table)),
+            [json.dumps("the other run's"), job_id],
+        )
+    return "this run's"
 
 
 @task

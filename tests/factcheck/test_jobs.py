@@ -24,6 +24,7 @@ from factcheck.jobs import JobFailed, defer, job_progress, start_job
 from factcheck.jobs.models import Job
 from factcheck.jobs.retry import Backoff
 from tests.factcheck import jobs_tasks
+from tests.factcheck.jobs_support import database_url, postgres_only
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -165,6 +166,31 @@ def test_job_failed_records_the_input_the_job_failed_on(
         )
     job.refresh_from_db()
     assert (job.state, job.error, job.error_input) == ("failed", "Bad unit", "line 12")
+
+
+def test_a_failed_run_leaves_none_of_its_writes(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        job = start_job(jobs_tasks.write_then_fail, by=None, name="half done")
+
+    job.refresh_from_db()
+    assert job.state == Job.State.FAILED
+    assert not group_exists("half done")  # a retry starts from nothing
+
+
+@committing
+@pytest.mark.postgres
+@postgres_only
+def test_a_run_that_finds_its_job_completed_by_another_rolls_its_writes_back():
+    job = start_job(
+        jobs_tasks.completed_meanwhile,
+        by=None,
+        name="written twice",
+        database_url=database_url(),
+    )
+
+    job.refresh_from_db()
+    assert (job.state, job.result) == ("succeeded", "the other run's")
+    assert not group_exists("written twice")
 
 
 def test_a_job_that_already_succeeded_is_not_run_again():
@@ -362,10 +388,13 @@ def test_the_schema_documents_the_jobs_endpoint_and_202_answers():
     started = schema["paths"]["/test/start-job/"]["post"]["responses"]["202"]
     assert started["headers"]["Location"]["schema"] == {"type": "string"}
     assert started["content"]["application/json"]["schema"] == {
-        "$ref": "#/components/schemas/Job"
+        "$ref": "#/components/schemas/AcceptedJob"
     }
     job = schema["components"]["schemas"]["Job"]
     assert "#/components/schemas/JobStateEnum" in json.dumps(job["properties"]["state"])
+    accepted = schema["components"]["schemas"]["AcceptedJob"]["properties"]
+    assert set(accepted) == {*job["properties"], "coalesced"}
+    assert accepted["coalesced"]["type"] == "boolean"
 
 
 # Admin --------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """The queue mode without a worker (PostgreSQL): a deferred job is a row written in
-the deferring transaction, a queueing lock coalesces jobs without breaking it, and
-the job queue's own admin works with ours.
+the deferring transaction, a queueing lock coalesces jobs without breaking it, racing
+requests for the same work share one Job, and the job queue's own admin works with
+ours.
 """
 
 import threading
@@ -12,9 +13,16 @@ from django.db import connection, transaction
 from django.urls import reverse
 from procrastinate.contrib.django.models import ProcrastinateJob
 
-from factcheck.jobs import defer, start_job
+from factcheck.jobs import StartedJob, defer, start_job, start_or_join_job
+from factcheck.jobs.models import Job
 from tests.factcheck import jobs_tasks
-from tests.factcheck.jobs_support import clear_queue, postgres_only, queue_status
+from tests.factcheck.jobs_support import (
+    WAIT,
+    clear_queue,
+    postgres_only,
+    queue_status,
+    wait_until,
+)
 
 pytestmark = [pytest.mark.postgres, postgres_only, pytest.mark.django_db]
 
@@ -99,6 +107,49 @@ def test_a_coalesced_job_cannot_start_before_the_transaction_that_relied_on_it()
 
     assert seen_inside == []
     assert seen_after == [(waiting.queue_job_id,)]
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_racing_requests_for_the_same_work_start_one_job_and_join_it():
+    clear_queue()
+    joined: list[StartedJob] = []
+
+    def second_request() -> None:
+        try:
+            joined.append(
+                start_or_join_job(jobs_tasks.hold, by=None, key="work", seconds=0)
+            )
+        finally:
+            connection.close()  # this thread's own
+
+    thread = threading.Thread(target=second_request)
+    try:
+        with transaction.atomic():
+            first = start_or_join_job(jobs_tasks.hold, by=None, key="work", seconds=0)
+            thread.start()
+            # It found no Job (this one is not committed) and its insert waits on
+            # the unique constraint for this transaction to end.
+            wait_until(waiting_on_a_lock, "the second request to wait")
+        thread.join(WAIT)
+    finally:
+        clear_queue()
+
+    assert not first.coalesced
+    assert joined, "the second request never returned"
+    assert joined[0].coalesced
+    assert joined[0].job.pk == first.job.pk
+    assert Job.objects.count() == 1
+
+
+def waiting_on_a_lock() -> bool:
+    with connection.cursor() as cursor:
+        # Inside a transaction the statistics are a snapshot unless cleared.
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE wait_event_type = 'Lock' AND datname = current_database()"
+        )
+        return cursor.fetchone()[0] > 0
 
 
 def run_in_thread(function):

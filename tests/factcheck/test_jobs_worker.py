@@ -4,16 +4,14 @@ against the test database while the test defers jobs and watches their Job rows.
 PostgreSQL only. The workers run with short timeouts (WORKER_SETTINGS): a
 heartbeat every half second, taken for dead after two seconds of silence, looked
 for every second; retries after 0.5 s, then 1 s, three runs in all. Each wait is
-bounded (WAIT), and every worker is killed when its test ends.
+bounded (WAIT), and every worker is killed when its test ends (the `workers`
+fixture, tests/factcheck/conftest.py).
 """
 
 import itertools
 import os
 import signal
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Group
@@ -24,8 +22,7 @@ from factcheck.jobs.models import Job
 from tests.factcheck import jobs_tasks
 from tests.factcheck.jobs_support import (
     WAIT,
-    clear_queue,
-    database_url,
+    finished,
     postgres_only,
     queue_status,
     wait_until,
@@ -38,91 +35,6 @@ pytestmark = [
     # migrations made, for the transactional tests that follow.
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-ROOT = Path(__file__).resolve().parents[2]
-WORKER_SETTINGS = {
-    "JOBS_MODE": "queue",
-    "JOBS_HEARTBEAT_SECONDS": "0.5",
-    "JOBS_STALLED_AFTER_SECONDS": "2",
-    "JOBS_STALLED_CHECK_SECONDS": "1",
-    "JOBS_MAX_ATTEMPTS": "3",
-    "JOBS_RETRY_WAIT_SECONDS": "0.5",
-}
-
-
-class Workers:
-    """Start worker processes; kill every one of them at the end."""
-
-    def __init__(self, folder: Path):
-        self.folder = folder
-        self.processes: list[tuple[subprocess.Popen, Path]] = []
-
-    def start(self, *options: str) -> subprocess.Popen:
-        log = self.folder / f"worker-{len(self.processes)}.log"
-        environment = {
-            **os.environ,
-            **WORKER_SETTINGS,
-            "DATABASE_URL": database_url(),
-            "DJANGO_SETTINGS_MODULE": "factcheck.settings.test",
-            "PYTHONUNBUFFERED": "1",
-        }
-        with log.open("w") as output:
-            process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "manage.py",
-                    "procrastinate",
-                    "--skip-checks",  # the suite has run them; 0.5 s a worker
-                    "worker",
-                    # Retries are due in fractions of a second: look that often.
-                    "--fetch-job-polling-interval=0.1",
-                    *options,
-                ],
-                cwd=ROOT,
-                env=environment,
-                stdout=output,
-                stderr=subprocess.STDOUT,
-            )
-        self.processes.append((process, log))
-        wait_until(
-            lambda: "Starting worker" in log.read_text() or process.poll() is not None,
-            "a worker to start",
-        )
-        assert process.poll() is None, log.read_text()
-        return process
-
-    def kill_all(self) -> None:
-        for process, _ in self.processes:
-            if process.poll() is None:
-                process.kill()
-            process.wait(WAIT)
-
-    def logs(self) -> str:
-        return "\n".join(
-            f"--- {log.name}\n{log.read_text()[-3000:]}" for _, log in self.processes
-        )
-
-
-@pytest.fixture
-def workers(tmp_path, settings):
-    settings.JOBS_MODE = "queue"
-    clear_queue()
-    started = Workers(tmp_path)
-    yield started
-    started.kill_all()
-    print(started.logs())  # pytest shows it when the test failed
-    clear_queue()
-
-
-def finished(job: Job) -> Job | None:
-    """Return the job once it finished and its worker acknowledged it to the queue.
-
-    The run writes the Job's end a moment before the worker marks its queue row.
-    """
-    job.refresh_from_db()
-    if job.is_finished and queue_status(job.queue_job_id) in {"succeeded", "failed"}:
-        return job
-    return None
 
 
 def test_a_worker_runs_the_jobs_of_committed_transactions_only(workers):
