@@ -146,7 +146,7 @@ def sign_in(base: str) -> str:
 
 
 def claim_ids(base: str, token: str, count: int) -> list[int]:
-    _, _, body = call("GET", f"{base}/api/v1/claims/?limit={count}", token)
+    _, _, body = call("GET", f"{base}/api/v1/claims/?page_size={count}", token)
     return [claim["id"] for claim in body["results"]]
 
 

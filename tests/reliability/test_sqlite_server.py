@@ -140,7 +140,7 @@ def post_file(url: str, token: str, content: str) -> tuple[int, str, dict]:
 
 
 def claim_ids(url: str, token: str, count: int) -> list[int]:
-    status, _, body = call("GET", f"{url}/api/v1/claims/?limit={count}", token)
+    status, _, body = call("GET", f"{url}/api/v1/claims/?page_size={count}", token)
     assert status == 200
     return [claim["id"] for claim in body["results"]]
 
@@ -198,9 +198,12 @@ def test_concurrent_patches_of_different_claims_all_succeed(server):
 
 def test_an_import_is_answered_202_before_it_runs_and_then_completes(server):
     url, token = server
-    status, _, export = call("GET", f"{url}/api/v1/claims/?format=csv", token)
-    assert status == 200
-    seed = list(csv.DictReader(io.StringIO(export)))
+    export = urllib.request.Request(
+        f"{url}/api/v1/claims/?format=csv",
+        headers={"Authorization": f"Token {token}", "Accept": "text/csv"},
+    )
+    with urllib.request.urlopen(export, timeout=TIMEOUT) as response:
+        seed = list(csv.DictReader(io.StringIO(response.read().decode())))
     rows = io.StringIO()
     writer = csv.DictWriter(rows, fieldnames=list(seed[0]))
     writer.writeheader()
