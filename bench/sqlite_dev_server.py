@@ -14,6 +14,9 @@ talks to it over loopback with one thread per client:
    claims, their text numbered so each is new: made-up data for the measurement):
    seconds until the 202 and until the Job finished; then a second such import
    while two threads PATCH claims, with the answers those threads got.
+4. With --extract-mb, a document of that many megabytes of made-up sentences with
+   figures is ingested, then extracted (POST /api/v1/documents/{id}/extract/):
+   seconds until its 202 and until the Job finished.
 
 Prints one line per figure. Exits with status 1 if the server did not start.
 """
@@ -45,6 +48,7 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--import-mb", type=float, default=5.0)
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--extract-mb", type=float, default=0.0)
     options = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="sqlite-bench-") as folder:
         environment = {
@@ -84,6 +88,8 @@ def main() -> int:
                 return 1
             token = sign_in(base)
             measure(base, token, options.import_mb)
+            if options.extract_mb:
+                extract(base, token, options.extract_mb)
         finally:
             server.terminate()
             server.wait(30)
@@ -249,6 +255,8 @@ def measure(base: str, token: str, import_mb: float) -> None:
     statuses = independent_writers(base, token, ids[1:5])
     print(f"4 threads x 15 PATCHes: {dict(sorted(statuses.items()))}")
 
+    if not import_mb:
+        return
     content = import_file(base, token, import_mb)
     rows = content.count(b"\n") - 1
     print(f"Import of {len(content) / 1e6:.1f} MB ({rows} rows):")
@@ -266,6 +274,59 @@ def measure(base: str, token: str, import_mb: float) -> None:
     stop.set()
     writers.join()
     print(f"  2 threads PATCHing during the second: {dict(sorted(during.items()))}")
+
+
+def extract(base: str, token: str, megabytes: float) -> None:
+    """Ingest a document of made-up sentences, then time its extraction."""
+    sentences = []
+    size, number = 0, 0
+    while size < megabytes * 1_000_000:
+        number += 1
+        # Made-up text for the measurement, not a real statistic.
+        sentence = (
+            f"Bench sentence {number}: exports of widget {number} were "
+            f"{number % 900 + 100} million dollars in {2000 + number % 20}. "
+        )
+        sentences.append(sentence)
+        size += len(sentence)
+    status, _, document = call(
+        "POST",
+        f"{base}/api/v1/documents/",
+        token,
+        {
+            "title": "Bench document",
+            "url": f"https://bench.example/{uuid.uuid4()}",
+            "text": "".join(sentences),
+        },
+    )
+    if status not in {200, 201}:
+        print(f"Ingest: {status}: {json.dumps(document)[:160]}")
+        return
+    for job_url in document["ingest"]["jobs"]:  # anchoring, before extracting
+        wait_for_job(token, job_url)
+    started = time.monotonic()
+    status, _, job = call(
+        "POST", f"{base}/api/v1/documents/{document['id']}/extract/", token
+    )
+    answered = time.monotonic() - started
+    if status != 202:
+        print(f"Extraction of {size / 1e6:.1f} MB: {status} after {answered:.2f} s")
+        return
+    job = wait_for_job(token, job["url"])
+    print(
+        f"Extraction of {size / 1e6:.1f} MB: 202 after {answered:.2f} s; job "
+        f"{job['state']} after {time.monotonic() - started:.1f} s "
+        f"({len((job.get('result') or {}).get('candidates', []))} candidates; "
+        f"{json.dumps(job.get('error'))[:100]})"
+    )
+
+
+def wait_for_job(token: str, url: str) -> dict:
+    while True:
+        job = call("GET", url, token)[2]
+        if job["state"] in {"succeeded", "failed"}:
+            return job
+        time.sleep(0.2)
 
 
 def import_claims(base: str, token: str, content: bytes, label: str) -> None:
