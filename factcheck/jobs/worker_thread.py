@@ -74,12 +74,19 @@ def _work() -> None:
             # else. The worker goes on with the next job either way.
             logger.exception("A job run by the worker thread raised.")
         finally:
-            # Django's connections are per thread: close this one's, so a job
-            # never meets a connection a previous job left in a broken state.
-            connections.close_all()
+            _close_connections()
             with _changed:
                 _unfinished -= 1
                 _changed.notify_all()
+
+
+def _close_connections() -> None:
+    # Django's connections are per thread: close this one's, so a job never meets
+    # a connection a previous job left in a broken state.
+    try:
+        connections.close_all()
+    except Exception:
+        logger.exception("Could not close the worker thread's connections.")
 
 
 def _finish_at_exit() -> None:
