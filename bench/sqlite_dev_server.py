@@ -317,9 +317,13 @@ def extract(base: str, token: str, megabytes: float) -> None:
     for job_url in document["ingest"]["jobs"]:  # anchoring, before extracting
         wait_for_job(token, job_url)
     started = time.monotonic()
-    status, _, job = call(
-        "POST", f"{base}/api/v1/documents/{document['id']}/extract/", token
-    )
+    try:
+        status, _, job = call(
+            "POST", f"{base}/api/v1/documents/{document['id']}/extract/", token
+        )
+    except TimeoutError:
+        print(f"Extraction of {size / 1e6:.1f} MB: no answer within {TIMEOUT} s")
+        return
     answered = time.monotonic() - started
     if status != 202:
         print(f"Extraction of {size / 1e6:.1f} MB: {status} after {answered:.2f} s")
