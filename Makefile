@@ -44,13 +44,14 @@ TEST_WORKERS ?= 2
 test: venv
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
-# A worker of the job queue, in the foreground (PostgreSQL only: on SQLite jobs run
-# inline, with no worker). Start as many as you like, here or on other machines
-# with the same DATABASE_URL; each runs WORKER_CONCURRENCY jobs at once.
+# A worker of the job queue, in the foreground (PostgreSQL only: on SQLite a worker
+# thread inside the server runs the jobs, docs/sqlite.md). Start as many as you
+# like, here or on other machines with the same DATABASE_URL; each runs
+# WORKER_CONCURRENCY jobs at once.
 WORKER_CONCURRENCY ?= 1
 worker: venv
 	@case "$${DATABASE_URL:-}" in postgres*|pgsql*) ;; *) \
-		echo "make worker needs PostgreSQL: DATABASE_URL=postgres://... (on SQLite jobs run inline)" >&2; \
+		echo "make worker needs PostgreSQL: DATABASE_URL=postgres://... (on SQLite the server runs jobs itself)" >&2; \
 		exit 2;; esac
 	$(BIN)/python manage.py procrastinate worker --concurrency $(WORKER_CONCURRENCY)
 

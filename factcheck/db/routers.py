@@ -16,7 +16,8 @@ class JobsRouter:
     procrastinate.contrib.django's migrations are RunSQL of PL/pgSQL functions,
     enum types and triggers. RunSQL asks the routers first, so on SQLite they are
     recorded as applied and do nothing; its models are unmanaged and make no
-    tables either. On SQLite jobs run inline (JOBS_MODE), so nothing reads them.
+    tables either. On SQLite jobs run in the web process (JOBS_MODE), so nothing
+    reads them.
     """
 
     app_label = "procrastinate"

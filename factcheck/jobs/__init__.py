@@ -29,9 +29,12 @@ Where jobs run (settings.JOBS_MODE): "queue" (PostgreSQL) writes the job as a ro
 in the deferring transaction, so it exists exactly when the write committed, and a
 worker (`make worker`) runs it, retrying failures with exponential backoff
 (JOBS_MAX_ATTEMPTS, JOBS_RETRY_WAIT_SECONDS) and running again the jobs of a worker
-that died (JOBS_STALLED_AFTER_SECONDS). "inline" (SQLite; PostgreSQL in tests) runs
-it in the same process right after the transaction commits, once, never at all if
-it rolls back; a failure is logged and recorded on its Job, never raised.
+that died (JOBS_STALLED_AFTER_SECONDS). "thread" (SQLite's default) hands it, once
+the transaction commits (never if it rolls back), to a worker thread of the same
+process that runs jobs one at a time (factcheck.jobs.worker_thread); "inline" (the
+tests) runs it in the committing thread before the request is answered. In both a
+job runs once, with no retries; a failure is logged and recorded on its Job, never
+raised.
 
 Delivery is at least once, the effect exactly once (docs/jobs.md): a job may run
 again after its worker died, even after its effect committed, so a Job's completion

@@ -1,5 +1,6 @@
 """Declare tasks and defer jobs: into PostgreSQL inside the caller's transaction
-("queue" mode), or to run in this process right after it commits ("inline").
+("queue" mode), or, once it commits, to a worker thread of this process ("thread")
+or to run at once in the committing thread ("inline").
 """
 
 import functools
@@ -20,7 +21,7 @@ from procrastinate.manager import JobManager
 from procrastinate.retry import BaseRetryStrategy
 from procrastinate.tasks import Task
 
-from . import runner
+from . import runner, worker_thread
 from .retry import Backoff
 
 # The database whose transactions jobs are deferred in (procrastinate's setting).
@@ -36,8 +37,9 @@ class DeferredJob:
     """What defer() did with a job."""
 
     task_name: str
-    # Its row in procrastinate_jobs; None when it runs inline.
+    # Its row in procrastinate_jobs; None when it runs in this process.
     queue_job_id: int | None
+    # Run by this process (inline or thread mode), not by a worker of the queue.
     inline: bool
     # A job with the same queueing lock was still waiting and takes this one's
     # place: it runs after this transaction commits, so it sees this write.
@@ -45,7 +47,7 @@ class DeferredJob:
 
 
 def jobs_mode() -> str:
-    """Return "queue" or "inline" (settings.JOBS_MODE)."""
+    """Return "queue", "thread" or "inline" (settings.JOBS_MODE)."""
     return settings.JOBS_MODE
 
 
@@ -122,8 +124,11 @@ def defer(
     Unset values take the task's own. `kwargs` must be JSON values.
     """
     kwargs = _as_json(task, kwargs)
-    if jobs_mode() == "inline":
-        return _defer_inline(task, kwargs, queueing_lock=queueing_lock)
+    mode = jobs_mode()
+    if mode in {"inline", "thread"}:
+        return _defer_inline(
+            task, kwargs, queueing_lock=queueing_lock, in_thread=mode == "thread"
+        )
     return _defer_queued(
         task, kwargs, lock=lock, queueing_lock=queueing_lock, priority=priority
     )
@@ -189,19 +194,22 @@ def _hold_waiting_job(queueing_lock: str) -> int | None:
 
 
 def _defer_inline(
-    task: Task, kwargs: dict[str, Any], *, queueing_lock: str | None
+    task: Task, kwargs: dict[str, Any], *, queueing_lock: str | None, in_thread: bool
 ) -> DeferredJob:
     queueing_lock = queueing_lock if queueing_lock is not None else task.queueing_lock
     if queueing_lock is not None and _waiting_inline(queueing_lock):
         return DeferredJob(task.name, None, inline=True, coalesced=True)
 
-    transaction.on_commit(_InlineRun(task, kwargs, queueing_lock), using=DATABASE)
+    transaction.on_commit(
+        _InlineRun(task, kwargs, queueing_lock, in_thread=in_thread), using=DATABASE
+    )
     return DeferredJob(task.name, None, inline=True)
 
 
 @dataclass(frozen=True, eq=False)
 class _InlineRun:
-    """A job run inline once the transaction commits (an on_commit callback).
+    """A job run in this process once the transaction commits (an on_commit
+    callback): at once, or by the worker thread (`in_thread`).
 
     Its `queueing_lock` lets _waiting_inline() find it among the callbacks.
     """
@@ -209,8 +217,15 @@ class _InlineRun:
     task: Task
     kwargs: dict[str, Any]
     queueing_lock: str | None
+    in_thread: bool = False
 
     def __call__(self) -> None:
+        if self.in_thread:
+            worker_thread.submit(self.run)
+        else:
+            self.run()
+
+    def run(self) -> None:
         runner.run_inline(self.task.func, self.task.name, self.kwargs)
 
 

@@ -190,7 +190,17 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        # Seconds a writer waits for another's lock before "database is locked".
+        timeout=20,
+        # Every transaction takes the write lock when it begins (BEGIN IMMEDIATE),
+        # waiting up to `timeout` for it. A deferred one (SQLite's default) reads
+        # first, then fails at once when it cannot upgrade to write: SQLite refuses
+        # to wait there, as two such waiters would deadlock (docs/sqlite.md).
+        transaction_mode="IMMEDIATE",
+        # Write-ahead log: readers neither wait for a writer nor block its commit.
+        init_command="PRAGMA journal_mode=WAL;",
+    )
 elif DATABASES["default"]["ENGINE"].endswith("postgresql"):
     # Splits bulk writes to fit the 65,535 parameters a bound statement takes, and
     # sets the statement timeout of web requests (DATABASE_STATEMENT_TIMEOUT).
@@ -482,16 +492,19 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-# Background jobs (factcheck.jobs; docs/operations.md). "queue": a deferred job
-# is a row in PostgreSQL, written in the deferring transaction and run by a worker
-# (`make worker`). "inline": no worker; the job runs in the same process right after
-# the deferring transaction commits (SQLite, or PostgreSQL in development and tests).
+# Background jobs (factcheck.jobs; docs/operations.md; docs/sqlite.md for SQLite). "queue": a deferred
+# job is a row in PostgreSQL, written in the deferring transaction and run by a
+# worker (`make worker`). "thread": no worker process; once the deferring
+# transaction commits, a worker thread of the same process runs the job, one at a
+# time, so the request is answered at once (SQLite's default, `make run`).
+# "inline": the job runs in the committing thread itself, before the request is
+# answered (the tests' default, so a test sees a job's effect at once).
 _ON_POSTGRESQL = DATABASES["default"]["ENGINE"] == "factcheck.db.postgresql"
 JOBS_MODE = os.environ.get("JOBS_MODE", "").strip() or (
-    "queue" if _ON_POSTGRESQL else "inline"
+    "queue" if _ON_POSTGRESQL else "thread"
 )
-if JOBS_MODE not in {"queue", "inline"}:
-    raise ImproperlyConfigured("JOBS_MODE must be 'queue' or 'inline'.")
+if JOBS_MODE not in {"queue", "thread", "inline"}:
+    raise ImproperlyConfigured("JOBS_MODE must be 'queue', 'thread' or 'inline'.")
 if JOBS_MODE == "queue" and not _ON_POSTGRESQL:
     raise ImproperlyConfigured("JOBS_MODE=queue needs PostgreSQL (DATABASE_URL).")
 # Runs of a job before it is marked failed, and the wait before the first retry; each

@@ -103,6 +103,16 @@ def hold(*, seconds: float) -> float:
     return seconds
 
 
+@task
+def wait_at_gate(*, job_id: int, waiting: str, gate: str) -> str:
+    """Record progress 0 of 1, create `waiting`, wait for `gate`, then finish."""
+    job_progress(job_id, 0, 1)
+    Path(waiting).touch()
+    wait_for(Path(gate))
+    job_progress(job_id, 1, 1)
+    return "passed the gate"
+
+
 def wait_for(path: Path) -> None:
     deadline = time.monotonic() + WAIT
     while not path.exists():

@@ -15,10 +15,18 @@ from factcheck.urls import urlpatterns as project_urlpatterns
 from tests.factcheck import jobs_tasks
 
 
-def write_and_start(*, name: str, fail: bool, by):
-    """Write a row and start a job about it, in one transaction (a service)."""
+def write_and_start(*, name: str, fail: bool, by, gate: str = ""):
+    """Write a row and start a job about it, in one transaction (a service).
+
+    With `gate`, the job waits for that file to exist (and first creates `gate`
+    + ".waiting").
+    """
     with transaction.atomic():
         Group.objects.create(name=name)
+        if gate:
+            return start_job(
+                jobs_tasks.wait_at_gate, by=by, waiting=f"{gate}.waiting", gate=gate
+            )
         if fail:
             return start_job(
                 jobs_tasks.fail, by=by, message="boom", input=name, permanent=True
@@ -37,6 +45,7 @@ class StartJobView(APIView):
             name=request.data["name"],
             fail=bool(request.data.get("fail")),
             by=request.user,
+            gate=request.data.get("gate", ""),
         )
         return accepted(job, request)
 
