@@ -11,16 +11,23 @@ from factcheck.jobs import JobFailed, job_progress, task
 from factcheck.jobs.models import Job
 from sources.models import Document
 
+from .models import ClaimImport
 from .services import conflicts
 from .services.anchoring import anchor_claims
+from .services.candidates import extract_candidates
+from .services.conflicts import (
+    DETECT_ALL_CONFLICTS_TASK,
+    REFRESH_CONFLICTS_TASK,
+    metric_lock,
+)
+from .services.import_files import IMPORT_UPLOAD_TASK, upload_rows
+from .services.imports import import_claims
+
+# Services defer these jobs by name; metric_lock is theirs (kept importable here).
+__all__ = ["metric_lock"]
 
 
-def metric_lock(metric_id: int) -> str:
-    """Return the lock that makes the conflict work on one metric take turns."""
-    return f"conflicts:metric:{metric_id}"
-
-
-@task(name="claims.refresh_conflicts")
+@task(name=REFRESH_CONFLICTS_TASK)
 def refresh_conflicts(
     *, metric_id: int, claim_ids: list[int], before: list[dict[str, Any]]
 ) -> dict[str, int]:
@@ -31,7 +38,7 @@ def refresh_conflicts(
     return {"created": summary.created, "removed": summary.removed}
 
 
-@task(name="claims.detect_all_conflicts")
+@task(name=DETECT_ALL_CONFLICTS_TASK)
 def detect_all_conflicts(*, job_id: int) -> dict[str, int]:
     """Run full conflict detection over every metric (repairs, bulk loads)."""
     summary = conflicts.detect_all_conflicts(
@@ -47,9 +54,6 @@ def detect_all_conflicts(*, job_id: int) -> dict[str, int]:
 @task(name="claims.extract_candidates")
 def extract_document(*, job_id: int, document_id: int) -> dict[str, Any]:
     """Propose candidate claims from a document's stored text."""
-    # Here, not at the top: candidates write claims, whose service defers tasks.
-    from .services.candidates import extract_candidates
-
     report = extract_candidates(document_id=document_id)
     return {
         "document": document_id,
@@ -78,7 +82,7 @@ def anchor_document(*, job_id: int, document_id: int) -> dict[str, Any]:
 IMPORT_ERRORS_SHOWN = 200
 
 
-@task(name="claims.import_upload")
+@task(name=IMPORT_UPLOAD_TASK)
 def import_upload(*, job_id: int, import_id: int) -> dict[str, Any]:
     """Import an uploaded file of claims: every row valid and stored, or none.
 
@@ -86,10 +90,6 @@ def import_upload(*, job_id: int, import_id: int) -> dict[str, Any]:
     bad row's line and field; the result lists each bad row (line, field,
     messages), and nothing is stored.
     """
-    from .models import ClaimImport
-    from .services.import_files import upload_rows
-    from .services.imports import import_claims
-
     upload = ClaimImport.objects.filter(pk=import_id).first()
     if upload is None:
         raise JobFailed(f"Import {import_id} no longer exists.")

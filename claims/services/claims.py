@@ -10,12 +10,16 @@ from django.utils import timezone
 from factcheck.jobs import defer
 from factcheck.services import Actor, acting_user
 
-from .. import tasks
 from ..models import Claim, ClaimLink, Evidence
 from ..ratings import Status
 from ..selectors.claims import claim_attname, judged_content_editors
 from ..workflow import JUDGED_FIELDS, plan_claim_save
-from .conflicts import FIGURE_COLUMNS, figure_row_data
+from .conflicts import (
+    FIGURE_COLUMNS,
+    REFRESH_CONFLICTS_TASK,
+    figure_row_data,
+    metric_lock,
+)
 
 
 @transaction.atomic
@@ -150,8 +154,8 @@ def refresh_conflicts_after_commit(
     }
     for metric_id in sorted(metric_ids):
         defer(
-            tasks.refresh_conflicts,
-            lock=tasks.metric_lock(metric_id),
+            REFRESH_CONFLICTS_TASK,
+            lock=metric_lock(metric_id),
             metric_id=metric_id,
             claim_ids=[claim_id],
             before=old,

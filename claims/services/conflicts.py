@@ -55,6 +55,17 @@ from ..models import Claim, ClaimLink, Metric
 
 _CONTRADICTS = ClaimLink.Relation.CONTRADICTS
 _BATCH = 500
+# The jobs that run refresh_conflicts and detect_all_conflicts (claims.tasks),
+# deferred by these names: a service never imports the task module.
+REFRESH_CONFLICTS_TASK = "claims.refresh_conflicts"
+DETECT_ALL_CONFLICTS_TASK = "claims.detect_all_conflicts"
+
+
+def metric_lock(metric_id: int) -> str:
+    """Return the lock that makes the conflict work on one metric take turns."""
+    return f"conflicts:metric:{metric_id}"
+
+
 FIGURE_COLUMNS = (
     "id",
     "unit",

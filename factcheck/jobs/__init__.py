@@ -27,6 +27,10 @@ error; GET /api/v1/jobs/{id}/)::
     job = start_job(import_rows, by=request.user, upload_id=upload.pk)
     return accepted(job, request)  # factcheck.jobs.api: 202 with Location
 
+A service defers a job by the name the task is registered under
+(`defer("claims.refresh_conflicts", ...)`, `start_job("claims.import_upload", ...)`):
+the task module imports the services it runs, so a service never imports it back.
+
 Where jobs run (settings.JOBS_MODE): "queue" (PostgreSQL) writes the job as a row
 in the deferring transaction, so it exists exactly when the write committed, and a
 worker (`make worker`) runs it, retrying failures with exponential backoff
@@ -53,7 +57,7 @@ Rules for task authors:
 """
 
 from .exceptions import JobFailed
-from .queue import DeferredJob, defer, jobs_mode, task
+from .queue import DeferredJob, defer, jobs_mode, registered_task, task
 from .services import job_progress, start_job
 
 __all__ = [
@@ -62,6 +66,7 @@ __all__ = [
     "defer",
     "job_progress",
     "jobs_mode",
+    "registered_task",
     "start_job",
     "task",
 ]

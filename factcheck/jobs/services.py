@@ -8,11 +8,11 @@ from procrastinate.tasks import Task
 from factcheck.services import Actor, acting_user
 
 from .models import Job
-from .queue import DATABASE, defer
+from .queue import DATABASE, defer, registered_task
 
 
 def start_job(
-    task: Task,
+    task: Task | str,
     *,
     by: Actor,
     lock: str | None = None,
@@ -23,8 +23,11 @@ def start_job(
 
     The task runs with `job_id` added to `kwargs` (passed on if it takes it, for
     job_progress); its return value, a JSON value, becomes the Job's result. No
-    queueing lock: every started Job must run.
+    queueing lock: every started Job must run. `task` is the task or the name it
+    is registered under.
     """
+    if isinstance(task, str):
+        task = registered_task(task)
     created_by = acting_user(by)  # None for anonymous
     with transaction.atomic(using=DATABASE):
         job = Job.objects.create(
