@@ -5,7 +5,6 @@ from contextlib import contextmanager
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpResponseBase, StreamingHttpResponse
-from django.utils.http import parse_etags
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -27,12 +26,12 @@ from factcheck.api.filters import FilterBackend
 from factcheck.api.pagination import ClaimCursorPagination
 from factcheck.api.renderers import CSVRenderer
 from factcheck.api.viewsets import RecordViewSet
+from factcheck.caching import request_etags
 
 from ..claimreview import claim_review
 from ..models import Claim, ClaimLink, Evidence, Metric
 from ..selectors.claims import CLAIM_SORT_KEYS, claim_versions, reviewable_claims
 from ..selectors.conflicts import conflict_references, conflicts_of
-from ..selectors.search import ranking_window
 from ..selectors.versions import claim_stamp
 from ..services.claims import claim_delete, claim_update
 from ..services.exports import stream_claims_csv
@@ -233,10 +232,7 @@ class ClaimViewSet(VersionedReadMixin, RecordViewSet):
 
         From the request (and the kept estimate), so a cached body gets it too.
         """
-        ordering = ClaimOrderingFilter()
-        if not ordering.ranks_search(request, self.get_queryset(), self):
-            return None
-        return ranking_window(request.query_params["q"])
+        return ClaimOrderingFilter().ranked_within(request, self.get_queryset(), self)
 
     def list_data(self, request):
         # A page is one query of plain rows plus one for all their conflicts: in
@@ -465,12 +461,12 @@ def _if_match_version(header: str | None, claim: Claim) -> int | None:
     """
     if header is None:
         return None
-    tags = parse_etags(header)
+    tags = request_etags(header)
     if "*" in tags:
         return None
     versions = set()
     for tag in tags:
-        claim_id, _, rest = tag.removeprefix("W/").strip('"').partition(".")
+        claim_id, _, rest = tag.strip('"').partition(".")
         version = rest.partition(".")[0]
         if claim_id == str(claim.pk) and version.isascii() and version.isdigit():
             versions.add(int(version))

@@ -356,8 +356,18 @@ def bound_ranking(queryset: QuerySet[Any], q: str) -> tuple[QuerySet[Any], int |
     """
     if DISTANCE in queryset.query.annotations:
         return queryset, None
-    window = ranking_window(q)
-    if window is None:
+    return bound_ranking_within(queryset, ranking_window(q))
+
+
+def bound_ranking_within(
+    queryset: QuerySet[Any], window: int | None
+) -> tuple[QuerySet[Any], int | None]:
+    """Return bound_ranking's result for a window already worked out (ranking_window).
+
+    For a caller that needs the window for itself too (the API's header): it is
+    worked out once.
+    """
+    if window is None or DISTANCE in queryset.query.annotations:
         return queryset, None
     newest = queryset.order_by("-pk").values("pk")[:window]
     return queryset.filter(pk__in=Subquery(newest)), window
