@@ -24,13 +24,9 @@ from ..figures.written import FIGURE_FIELDS, written_figure_fields
 from ..models import Claim, ClaimLink, Evidence
 from ..ratings import Status
 from ..selectors.claims import claim_attname, judged_content_editors
+from ..selectors.figures import FIGURE_COLUMNS
 from ..workflow import JUDGED_FIELDS, SavePlan, plan_claim_save
-from .conflicts import (
-    FIGURE_COLUMNS,
-    REFRESH_CONFLICTS_TASK,
-    figure_row_data,
-    metric_lock,
-)
+from .conflicts import REFRESH_CONFLICTS_TASK, figure_row_data, metric_lock
 
 
 @transaction.atomic
