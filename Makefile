@@ -124,11 +124,13 @@ pgbouncer-down:
 	bin/pgbouncer-local stop
 
 # What CI checks before the tests: ruff's rules and format, mypy (strict on the pure
-# packages, the services and the selectors) and that the migrations match the models.
+# packages, the services and the selectors), the import contracts (import-linter,
+# [tool.importlinter] in pyproject.toml) and that the migrations match the models.
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	env -u DATABASE_URL $(BIN)/python manage.py makemigrations --check --dry-run
 
 format: venv

@@ -308,8 +308,9 @@ def agreement(options, metric) -> None:
     from claims.conf import tolerance_setting
     from claims.figures.comparison import Reasons, detect, link_bits
     from claims.models import Claim, ClaimLink, Metric
+    from claims.selectors.figures import rows_for_metric
     from claims.services.claims import claim_save
-    from claims.services.conflicts import detect_metric_conflicts, rows_for_metric
+    from claims.services.conflicts import detect_metric_conflicts
 
     rnd = random.Random(options.seed)
     metric_ids = [

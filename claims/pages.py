@@ -10,7 +10,7 @@ import json
 
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db.models import Count
-from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseNotModified
+from django.http import HttpResponseBadRequest
 from django.shortcuts import render
 
 # Django's own escapes for json_script (private, so absent from django-stubs).
@@ -20,13 +20,7 @@ from django.utils.html import (  # type: ignore[attr-defined]
 from django.utils.safestring import mark_safe
 from rest_framework.generics import get_object_or_404
 
-from factcheck.caching import (
-    get_cached,
-    if_none_match,
-    patch_caching_headers,
-    representation_etag,
-    set_cached,
-)
+from factcheck.caching import representation_etag, versioned_answer
 
 from .charts import metric_chart
 from .claimreview import claim_review
@@ -54,22 +48,12 @@ def versioned_page(view):
         etag = representation_etag(
             representation_version(), request.build_absolute_uri(), "text/html"
         )
-        response: HttpResponse
-        if etag in if_none_match(request):
-            response = HttpResponseNotModified()
-        else:
-            key = f"page:{request.path}:{etag}"
-            body = get_cached(key)
-            if body is None:
-                built = view(request, *args, **kwargs)
-                if built.status_code != 200:
-                    return built  # errors are neither cached nor public
-                body = built.content
-                set_cached(key, body)
-            response = HttpResponse(body, content_type="text/html; charset=utf-8")
-        response["ETag"] = etag
-        return patch_caching_headers(
-            response, authenticated=request.user.is_authenticated
+        return versioned_answer(
+            request,
+            etag=etag,
+            key=f"page:{request.path}:{etag}",
+            render=lambda: view(request, *args, **kwargs),
+            content_type="text/html; charset=utf-8",
         )
 
     return wrapped

@@ -13,19 +13,26 @@ from factcheck.jobs import JobFailed, complete_job, job_progress, task
 from factcheck.jobs.models import Job
 from sources.models import Document
 
+from .models import ClaimImport
 from .services import conflicts
 from .services.anchoring import anchor_claims
+from .services.candidates import extract_candidates
+from .services.conflicts import (
+    DETECT_ALL_CONFLICTS_TASK,
+    REFRESH_CONFLICTS_TASK,
+    metric_lock,
+)
+from .services.import_files import IMPORT_UPLOAD_TASK, upload_rows
+from .services.imports import import_claims
+
+# Services defer these jobs by name; metric_lock is theirs (kept importable here).
+__all__ = ["metric_lock"]
 
 if TYPE_CHECKING:
     from .services.imports import ImportReport
 
 
-def metric_lock(metric_id: int) -> str:
-    """Return the lock that makes the conflict work on one metric take turns."""
-    return f"conflicts:metric:{metric_id}"
-
-
-@task(name="claims.refresh_conflicts")
+@task(name=REFRESH_CONFLICTS_TASK)
 def refresh_conflicts(
     *, metric_id: int, claim_ids: list[int], before: list[dict[str, Any]]
 ) -> dict[str, int]:
@@ -37,12 +44,12 @@ def refresh_conflicts(
 
 
 # Requests for a full detection share one Job while it is queued or running.
-FULL_DETECTION_KEY = "claims.detect_all_conflicts"
+FULL_DETECTION_KEY = DETECT_ALL_CONFLICTS_TASK
 
 
 # One transaction per metric (a single one would lock every claim for the whole
 # run): idempotent by recomputation, a second run writes the links the first did.
-@task(name="claims.detect_all_conflicts", atomic=False)
+@task(name=DETECT_ALL_CONFLICTS_TASK, atomic=False)
 def detect_all_conflicts(*, job_id: int) -> dict[str, int]:
     """Run full conflict detection over every metric (repairs, bulk loads).
 
@@ -62,9 +69,6 @@ def detect_all_conflicts(*, job_id: int) -> dict[str, int]:
 @task(name="claims.extract_candidates")
 def extract_document(*, job_id: int, document_id: int) -> dict[str, Any]:
     """Propose candidate claims from a document's stored text."""
-    # Here, not at the top: candidates write claims, whose service defers tasks.
-    from .services.candidates import extract_candidates
-
     report = extract_candidates(document_id=document_id)
     return {
         "document": document_id,
@@ -94,7 +98,7 @@ IMPORT_ERRORS_SHOWN = 200
 
 
 # Not atomic: validation reports progress, which readers see only if committed.
-@task(name="claims.import_upload", atomic=False)
+@task(name=IMPORT_UPLOAD_TASK, atomic=False)
 def import_upload(*, job_id: int, import_id: int) -> dict[str, Any]:
     """Import an uploaded file of claims: every row valid and stored, or none.
 
@@ -103,10 +107,6 @@ def import_upload(*, job_id: int, import_id: int) -> dict[str, Any]:
     messages), and nothing is stored. The Job succeeds in the transaction that
     stores the claims: a run after that finds it done and stores nothing.
     """
-    from .models import ClaimImport
-    from .services.import_files import upload_rows
-    from .services.imports import import_claims
-
     upload = ClaimImport.objects.filter(pk=import_id).first()
     if upload is None:
         raise JobFailed(f"Import {import_id} no longer exists.")

@@ -15,7 +15,9 @@ import orjson
 from django.conf import settings
 from django.core.cache import caches
 from django.db import connection
+from django.http import HttpResponse, HttpResponseBase, HttpResponseNotModified
 from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.http import parse_etags
 
 ROOT = Path(__file__).resolve().parent.parent
 # The code representations are written by: a deployment that changes it gets new
@@ -103,7 +105,45 @@ def patch_caching_headers(response, *, authenticated: bool):
     return response
 
 
+def request_etags(header: str) -> set[str]:
+    """Return the entity tags a conditional header lists, weak ones made strong
+    ("*" stays "*"; what is not an entity tag is left out)."""
+    return {tag.removeprefix("W/") for tag in parse_etags(header)}
+
+
 def if_none_match(request) -> set[str]:
     """Return the entity tags of the request's If-None-Match, weak ones made strong."""
-    header = request.headers.get("If-None-Match", "")
-    return {tag.strip().removeprefix("W/") for tag in header.split(",") if tag.strip()}
+    return request_etags(request.headers.get("If-None-Match", ""))
+
+
+def versioned_answer(
+    request,
+    *,
+    etag: str,
+    key: str,
+    render: Callable[[], bytes | HttpResponseBase],
+    content_type: str,
+) -> HttpResponseBase:
+    """Answer a versioned representation: 304, cached bytes, or render and store.
+
+    A 304 when the request's If-None-Match holds `etag`; otherwise the body cached
+    under `key`, or `render()`'s, stored there. `render` may return a response
+    instead of bytes: an error (not a 200) is answered as it is, neither cached
+    nor marked public. The answer carries the ETag and the caching headers.
+    """
+    response: HttpResponseBase
+    if etag in if_none_match(request):
+        response = HttpResponseNotModified()
+    else:
+        body = get_cached(key)
+        if body is None:
+            built = render()
+            if isinstance(built, HttpResponseBase):
+                if built.status_code != 200 or not isinstance(built, HttpResponse):
+                    return built
+                built = built.content
+            body = built
+            set_cached(key, body)
+        response = HttpResponse(body, content_type=content_type)
+    response["ETag"] = etag
+    return patch_caching_headers(response, authenticated=request.user.is_authenticated)

@@ -17,19 +17,18 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from sources.models import normalize_for_matching
 
-from ..figures.written import written_figure_fields
 from ..models import Claim, ClaimLink, Evidence
 from ..ratings import VERDICTS, Status
-from ..selectors.claims import judged_content_editors
 from ..selectors.estimates import estimated_value_counts
 from ..selectors.search import search_claims
 from ..services.claims import (
     claim_delete,
-    claim_save,
     claim_set_status,
+    claim_update,
+    claim_update_plan,
 )
 from ..services.corrections import claim_link_delete, claim_link_save
-from ..workflow import JUDGED_FIELDS, VERDICT_PERMISSION, allowed_moves, plan_claim_save
+from ..workflow import VERDICT_PERMISSION, allowed_moves
 from .filters import MetricFilter, PublisherFilter
 from .links import ClaimLinkAdminForm
 from .matching import ClaimMatchesMixin
@@ -113,82 +112,64 @@ class ClaimAdminForm(forms.ModelForm):
     def clean(self):
         super().clean()
         cleaned = self.cleaned_data
-        stored = self.stored
-        if stored is not None and transaction.get_connection().in_atomic_block:
-            # Lock the row until the save commits, so no one slips in between.
-            stored = Claim.objects.select_for_update().get(pk=stored.pk)
-        expected = cleaned.get("expected_version")
-        if stored is not None and expected is not None and expected != stored.version:
-            url = reverse("admin:claims_claim_change", args=[stored.pk])
-            raise ValidationError(
-                format_html(
-                    "Someone else saved this claim after you opened it (you opened "
-                    "version {}, it is now version {}). Your changes were not saved: "
-                    '<a href="{}">open the current version</a> and reapply them.',
-                    expected,
-                    stored.version,
-                    url,
-                ),
-                code="stale_version",
-            )
-        self._fill_written_figure(cleaned)
-        if "status" in cleaned:
-            self._check_workflow(cleaned, stored)
-        return cleaned
-
-    def _check_workflow(self, cleaned, stored):
-        """Apply claims.workflow to what the form would save, as claim_save will."""
-        judged = []
-        if stored is not None:
-            judged = [
-                name
-                for name in JUDGED_FIELDS
-                if name in cleaned
-                and cleaned[name] != getattr(stored, name)
-                # An empty claim date is the document's (Claim.default_claimed_on).
-                and not (name == "claimed_on" and cleaned[name] is None)
-            ]
         try:
-            self.plan = plan_claim_save(
-                old_status=stored.status if stored else None,
-                new_status=cleaned["status"],
-                old_rationale=stored.rationale if stored else "",
-                new_rationale=cleaned.get(
-                    "rationale", stored.rationale if stored else ""
-                ),
-                judged_changes=judged,
-                by=self.user,
-                created_by_id=stored.created_by_id if stored else None,
-                content_editor_ids=lambda: judged_content_editors(claim_id=stored.pk),
-            )
-        except PermissionDenied as refusal:
-            self.add_error("status", str(refusal))
-
-    def _fill_written_figure(self, cleaned):
-        # The amount as text refuses figure fields edited in the same submission; a
-        # label is read into dates only when it changed and no date is filled in.
-        given = set(self.changed_data) & {"value", "value_upper", "unit", "comparator"}
-        if (
-            "period_label" not in self.changed_data
-            or cleaned.get("period_start")
-            or cleaned.get("period_end")
-        ):
-            given |= {"period_start", "period_end"}
-        document, metric = cleaned.get("document"), cleaned.get("metric")
-        try:
-            written = written_figure_fields(
+            edit = claim_update_plan(
+                claim=self.instance,
+                values=self.edit_values(),
                 amount_text=cleaned.get("amount_text", ""),
-                period_label=cleaned.get("period_label", ""),
-                reference=cleaned.get("claimed_on")
-                or (document.published_on if document else None),
-                given=given,
-                default_unit=metric.unit if metric else "",
+                by=self.user,
+                expected_version=cleaned.get("expected_version"),
+                given=self.typed_fields(),
             )
         except ValidationError as refusal:
-            for field, reasons in refusal.message_dict.items():
-                self.add_error(field, reasons)
+            self._show_refusal(refusal)
+        except PermissionDenied as refusal:
+            self.add_error("status" if "status" in self.fields else None, str(refusal))
+        else:
+            # The fields read from what was typed replace the form's own.
+            cleaned.update(edit.written)
+        return cleaned
+
+    def edit_values(self) -> dict:
+        """Return the claim's fields as the form sets them (claim_update's values)."""
+        names = {field.name for field in Claim._meta.get_fields()}
+        return {
+            name: value for name, value in self.cleaned_data.items() if name in names
+        }
+
+    def typed_fields(self) -> set[str]:
+        """Return the fields the editor changed (claim_update's `given`): a form
+        posts every field, an API client only those it sets."""
+        return set(self.changed_data)
+
+    def _show_refusal(self, refusal: ValidationError) -> None:
+        """Show the service's refusal on the fields it names."""
+        if not hasattr(refusal, "error_dict"):
+            self.add_error(None, refusal)
             return
-        cleaned.update(written)
+        errors = refusal.error_dict
+        for field, reasons in errors.items():
+            if field == "version":
+                self.add_error(None, self._stale_version_error(reasons[0]))
+            elif field in self.fields:
+                self.add_error(field, reasons)
+            else:
+                self.add_error(None, reasons)
+
+    def _stale_version_error(self, reason: ValidationError) -> ValidationError:
+        params = reason.params or {}
+        url = reverse("admin:claims_claim_change", args=[self.instance.pk])
+        return ValidationError(
+            format_html(
+                "Someone else saved this claim after you opened it (you opened "
+                "version {}, it is now version {}). Your changes were not saved: "
+                '<a href="{}">open the current version</a> and reapply them.',
+                params.get("expected"),
+                params.get("stored"),
+                url,
+            ),
+            code="stale_version",
+        )
 
 
 class StatusCountFilter(admin.SimpleListFilter):
@@ -489,11 +470,14 @@ class ClaimAdmin(ClaimMatchesMixin, SimpleHistoryAdmin):
 
     def save_model(self, request, obj, form, change):
         stored_status = form.stored.status if form.stored else None
-        claim_save(
+        claim_update(
             claim=obj,
+            values=form.edit_values(),
+            amount_text=form.cleaned_data.get("amount_text", ""),
             by=request.user,
             expected_version=form.cleaned_data.get("expected_version"),
             change_reason=form.cleaned_data.get("change_reason", ""),
+            given=form.typed_fields(),
         )
         if stored_status in VERDICTS and obj.status == Status.IN_REVIEW:
             self.message_user(

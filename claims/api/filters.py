@@ -11,7 +11,16 @@ from factcheck.api.filters import LARGEST_ID, IdFilter, validate_search_text
 from ..models import LARGEST_FIGURE, Claim, ClaimLink, Evidence
 from ..ratings import Status
 from ..selectors.claims import CLAIM_SORT_KEYS
-from ..selectors.search import DISTANCE, bound_ranking, rank_ordering, search_claims
+from ..selectors.search import (
+    DISTANCE,
+    bound_ranking_within,
+    rank_ordering,
+    ranking_window,
+    search_claims,
+)
+
+# Where a request keeps its ranking window (ClaimOrderingFilter.ranked_within).
+RANKED_WITHIN = "_search_ranked_within"
 
 
 class StatusInFilter(django_filters.BaseInFilter, django_filters.ChoiceFilter):
@@ -227,11 +236,25 @@ class ClaimOrderingFilter(drf_filters.OrderingFilter):
             queryset = queryset.annotate(rank=Value(0.0, output_field=FloatField()))
         renderer = getattr(request, "accepted_renderer", None)
         exported = getattr(renderer, "format", None) == "csv"  # every match
-        if not exported and self.ranks_search(request, queryset, view):
+        if not exported:
             # A common word: only its newest matches are ranked (the view says so
             # in the header Search-Ranked-Within).
-            queryset, _ = bound_ranking(queryset, request.query_params["q"])
+            window = self.ranked_within(request, queryset, view)
+            queryset, _ = bound_ranking_within(queryset, window)
         return super().filter_queryset(request, queryset, view)
+
+    def ranked_within(self, request, queryset, view) -> int | None:
+        """The window a search ordered by relevance is ranked within (None: every
+        match is ranked); worked out once a request, for the list and its header."""
+        if not hasattr(request, RANKED_WITHIN):
+            window = (
+                ranking_window(request.query_params["q"])
+                if self.ranks_search(request, queryset, view)
+                else None
+            )
+            setattr(request, RANKED_WITHIN, window)
+        known: int | None = getattr(request, RANKED_WITHIN)
+        return known
 
     def ranks_search(self, request, queryset, view) -> bool:
         """Whether the list is a search ordered by relevance first."""

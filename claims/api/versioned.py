@@ -10,15 +10,10 @@ shared cache under that ETag or is built, rendered and stored there. Other forma
 from collections.abc import Callable
 from typing import Any
 
-from django.http import HttpResponse, HttpResponseNotModified
+from django.http import HttpResponseBase
 from rest_framework.request import Request
 
-from factcheck.caching import (
-    cached_body,
-    if_none_match,
-    patch_caching_headers,
-    representation_etag,
-)
+from factcheck.caching import representation_etag, versioned_answer
 
 from ..selectors.versions import representation_version
 
@@ -47,7 +42,7 @@ class VersionedReadMixin:
 
     def versioned_response(
         self, request: Request, build: Callable[[], Any], *, etag: str | None = None
-    ) -> HttpResponse:
+    ) -> HttpResponseBase:
         """Return a 304, the cached body, or `build()`'s data rendered and cached.
 
         `etag` defaults to the request's ETag at the current version; `build` reads
@@ -55,23 +50,20 @@ class VersionedReadMixin:
         """
         if etag is None:
             etag = self.request_etag(request, representation_version())
-        response: HttpResponse
-        if etag in if_none_match(request):
-            response = HttpResponseNotModified()
-        else:
-            renderer = request.accepted_renderer
+        renderer = request.accepted_renderer
 
-            def render() -> bytes:
-                return renderer.render(
-                    build(), request.accepted_media_type, self.get_renderer_context()
-                )
+        def render() -> bytes:
+            return renderer.render(
+                build(), request.accepted_media_type, self.get_renderer_context()
+            )
 
-            body = cached_body(f"representation:{request.path}:{etag}", render)
-            content_type = renderer.media_type
-            if renderer.charset:
-                content_type += f"; charset={renderer.charset}"
-            response = HttpResponse(body, content_type=content_type)
-        response["ETag"] = etag
-        return patch_caching_headers(
-            response, authenticated=request.user.is_authenticated
+        content_type = renderer.media_type
+        if renderer.charset:
+            content_type += f"; charset={renderer.charset}"
+        return versioned_answer(
+            request,
+            etag=etag,
+            key=f"representation:{request.path}:{etag}",
+            render=render,
+            content_type=content_type,
         )

@@ -1,5 +1,9 @@
 """The claims REST API: claims, metrics and figures, conflicts, evidence, links."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpResponseBase, StreamingHttpResponse
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
@@ -22,15 +26,14 @@ from factcheck.api.filters import FilterBackend
 from factcheck.api.pagination import ClaimCursorPagination
 from factcheck.api.renderers import CSVRenderer
 from factcheck.api.viewsets import RecordViewSet
+from factcheck.caching import request_etags
 
 from ..claimreview import claim_review
-from ..figures.written import written_figure_fields
 from ..models import Claim, ClaimLink, Evidence, Metric
 from ..selectors.claims import CLAIM_SORT_KEYS, claim_versions, reviewable_claims
 from ..selectors.conflicts import conflict_references, conflicts_of
-from ..selectors.search import ranking_window
 from ..selectors.versions import claim_stamp
-from ..services.claims import claim_delete, claim_save
+from ..services.claims import claim_delete, claim_update
 from ..services.corrections import claim_link_delete, claim_link_save
 from ..services.exports import stream_claims_csv
 from .filters import (
@@ -187,15 +190,10 @@ class ClaimViewSet(VersionedReadMixin, RecordViewSet):
     def check_if_match(self, instance):
         # If-Match guards the claim's own fields: it holds while the claim's version
         # is the one the client read (the ETag's second part), whatever else changed.
-        expected = self.request.headers.get("If-Match")
-        if expected is None:
-            return
-        current = f"{instance.pk}.{instance.version}."
-        for tag in expected.split(","):
-            tag = tag.strip().removeprefix("W/")
-            if tag == "*" or tag.strip('"').startswith(current):
-                return
-        raise PreconditionFailed()
+        # The service checks it (claim_update, claim_delete) under the row lock.
+        self.expected_version = _if_match_version(
+            self.request.headers.get("If-Match"), instance
+        )
 
     def get_row(self, pk) -> tuple[dict, dict[int, list[dict]]]:
         """Return the claim as a plain row, with its conflicts; or 404."""
@@ -205,7 +203,12 @@ class ClaimViewSet(VersionedReadMixin, RecordViewSet):
         return row, conflicts_of([row["id"]])
 
     def perform_destroy(self, instance):
-        claim_delete(claim=instance, by=self.request.user)
+        with _stale_is_412():
+            claim_delete(
+                claim=instance,
+                by=self.request.user,
+                expected_version=getattr(self, "expected_version", None),
+            )
 
     def list(self, request, *args, **kwargs):
         if request.accepted_renderer.format == "csv":
@@ -230,10 +233,7 @@ class ClaimViewSet(VersionedReadMixin, RecordViewSet):
 
         From the request (and the kept estimate), so a cached body gets it too.
         """
-        ordering = ClaimOrderingFilter()
-        if not ordering.ranks_search(request, self.get_queryset(), self):
-            return None
-        return ranking_window(request.query_params["q"])
+        return ClaimOrderingFilter().ranked_within(request, self.get_queryset(), self)
 
     def list_data(self, request):
         # A page is one query of plain rows plus one for all their conflicts: in
@@ -256,21 +256,15 @@ class ClaimViewSet(VersionedReadMixin, RecordViewSet):
         values = dict(validated_data)
         change_reason = values.pop("change_reason", "")
         amount_text = values.pop("amount_text", "")
-        for name, value in values.items():
-            setattr(instance, name, value)
-        written = written_figure_fields(
-            amount_text=amount_text,
-            period_label=values.get("period_label", ""),
-            reference=instance.claimed_on
-            or (instance.document.published_on if instance.document_id else None),
-            given=set(values),
-            default_unit=instance.metric.unit if instance.metric_id else "",
-        )
-        for name, value in written.items():
-            setattr(instance, name, value)
-        return claim_save(
-            claim=instance, by=self.request.user, change_reason=change_reason
-        )
+        with _stale_is_412():
+            return claim_update(
+                claim=instance,
+                values=values,
+                amount_text=amount_text,
+                by=self.request.user,
+                expected_version=getattr(self, "expected_version", None),
+                change_reason=change_reason,
+            )
 
     @extend_schema(
         summary="The claim's versions, newest first, with what changed in each",
@@ -467,3 +461,38 @@ def _expand(request) -> set[str]:
             }
         )
     return asked
+
+
+def _if_match_version(header: str | None, claim: Claim) -> int | None:
+    """Return the claim version an If-Match names (None: no header, or "*").
+
+    The claim's ETags are "id.claim version.representation version.digest"; a tag
+    of another claim names no version of this one (0, which none is). Tags listed
+    as alternatives are versions the client accepts: the stored one if among them.
+    """
+    if header is None:
+        return None
+    tags = request_etags(header)
+    if "*" in tags:
+        return None
+    versions = set()
+    for tag in tags:
+        claim_id, _, rest = tag.strip('"').partition(".")
+        version = rest.partition(".")[0]
+        if claim_id == str(claim.pk) and version.isascii() and version.isdigit():
+            versions.add(int(version))
+    if claim.version in versions:
+        return claim.version
+    return min(versions, default=0)
+
+
+@contextmanager
+def _stale_is_412() -> Iterator[None]:
+    """Answer the service's refusal of a stale version as HTTP does: 412."""
+    try:
+        yield
+    except DjangoValidationError as refusal:
+        errors = getattr(refusal, "error_dict", {}).get("version", [])
+        if any(error.code == "stale_version" for error in errors):
+            raise PreconditionFailed() from refusal
+        raise

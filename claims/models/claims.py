@@ -45,6 +45,20 @@ class ClaimQuerySet(models.QuerySet):
         return self.select_related("document__publisher", "speaker", "metric")
 
 
+# The sort keys of claim lists, defined once: the API's ordering and cursors
+# (claims.selectors.claims), the pages, and the indexes of Claim.Meta. Nullable
+# keys are coalesced so that cursor pagination never skips a NULL row.
+CLAIM_SORT_KEYS = {
+    "claimed_on": Coalesce(
+        "claimed_on", models.Value("0001-01-01", output_field=models.DateField())
+    ),
+    "period_start": Coalesce(
+        "period_start", models.Value("0001-01-01", output_field=models.DateField())
+    ),
+    "value": Coalesce("value", models.Value(Decimal("-1e21"))),
+}
+
+
 class Claim(StatedFigure):
     """A checkable statement from a document: who said what, when, with what figure."""
 
@@ -220,31 +234,18 @@ class Claim(StatedFigure):
             models.Index(fields=["metric", "period_start", "period_end"]),
             models.Index(fields=["claimed_on", "id"]),
             models.Index(fields=["value"]),
-            # The API list's sort keys (claims.selectors.claims.CLAIM_SORT_KEYS, the
-            # same expressions, or the planner cannot match them) with id, the
-            # tie-breaker: a page and a cursor position are read off the index
-            # instead of sorting every claim.
+            # The API list's sort keys (CLAIM_SORT_KEYS: the same expressions, or
+            # the planner cannot match them) with id, the tie-breaker: a page and a
+            # cursor position are read off the index instead of sorting every claim.
             models.Index(
-                Coalesce(
-                    "claimed_on",
-                    models.Value("0001-01-01", output_field=models.DateField()),
-                ),
-                "id",
-                name="claim_sort_claimed_on_idx",
+                CLAIM_SORT_KEYS["claimed_on"], "id", name="claim_sort_claimed_on_idx"
             ),
             models.Index(
-                Coalesce(
-                    "period_start",
-                    models.Value("0001-01-01", output_field=models.DateField()),
-                ),
+                CLAIM_SORT_KEYS["period_start"],
                 "id",
                 name="claim_sort_period_start_idx",
             ),
-            models.Index(
-                Coalesce("value", models.Value(Decimal("-1e21"))),
-                "id",
-                name="claim_sort_value_idx",
-            ),
+            models.Index(CLAIM_SORT_KEYS["value"], "id", name="claim_sort_value_idx"),
             # Each period-overlap filter bounds one end of the period.
             models.Index(fields=["period_start"], name="claim_period_start_idx"),
             models.Index(fields=["period_end"], name="claim_period_end_idx"),

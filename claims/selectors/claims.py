@@ -1,14 +1,12 @@
 """Reads that need more than a queryset method."""
 
 import itertools
-from datetime import date
-from decimal import Decimal
 from typing import Any, cast
 
-from django.db.models import Field, Prefetch, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Field, Prefetch
 
 from ..models import Claim, ClaimLink, ClaimQuerySet
+from ..models import claims as claims_models
 from ..ratings import VERDICTS
 from ..workflow import JUDGED_FIELDS
 
@@ -90,12 +88,8 @@ def _plain(value: object) -> str | None:
     return None if value is None else str(value)
 
 
-# Nullable sort keys are coalesced so that cursor pagination never skips a NULL row.
-CLAIM_SORT_KEYS = {
-    "claimed_on": Coalesce("claimed_on", Value(date(1, 1, 1))),
-    "period_start": Coalesce("period_start", Value(date(1, 1, 1))),
-    "value": Coalesce("value", Value(Decimal("-1e21"))),
-}
+# The sort keys of claim lists are the model's (the same expressions as its indexes).
+CLAIM_SORT_KEYS = claims_models.CLAIM_SORT_KEYS
 
 
 def reviewable_claims() -> ClaimQuerySet:

@@ -5,9 +5,10 @@ import json
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection, connections, router
+from django.db import connection
 from psycopg import sql
 
+from factcheck.db import read_database
 from sources.models import Document
 
 from ..figures.formatting import format_figure
@@ -28,7 +29,7 @@ def conflicts_of(claim_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
     if not ids:
         return result
     # Raw SQL is routed as the ORM's reads are (a replica inside a safe request).
-    database = connections[router.db_for_read(ClaimLink)]
+    database = read_database(ClaimLink)
     with database.cursor() as cursor:
         cursor.execute(conflicts_sql(database.vendor), _conflicts_params(sorted(ids)))
         links = cursor.fetchall()
@@ -114,7 +115,7 @@ def conflict_references(
     if not claim_ids:
         return references, counts
     members = _conflicts_params(sorted(set(claim_ids)))[1]
-    database = connections[router.db_for_read(ClaimLink)]  # as the ORM reads
+    database = read_database(ClaimLink)  # as the ORM reads
     with database.cursor() as cursor:
         cursor.execute(
             references_sql(database.vendor),

@@ -280,6 +280,11 @@ def _postgres_ids(facts: Facts, metric: Metric | None) -> set[int]:
         return _postgres_statement_ids(facts, metric, trigrams=False)
 
 
+def _claims_table() -> sql.Identifier:
+    """Return the claims table as raw SQL names it (the model's db_table)."""
+    return sql.Identifier(Claim._meta.db_table)
+
+
 def _postgres_statement_ids(
     facts: Facts, metric: Metric | None, *, trigrams: bool
 ) -> set[int]:
@@ -297,17 +302,21 @@ def _postgres_statement_ids(
     if key:
         text_branches.append(
             sql.SQL(
-                "(SELECT id FROM claims_claim WHERE {q} <% text "
+                "(SELECT id FROM {claims} WHERE {q} <% text "
                 "ORDER BY word_similarity({q}, text) DESC, id DESC LIMIT {limit})"
-            ).format(q=sql.Literal(key), limit=limit)
+            ).format(claims=_claims_table(), q=sql.Literal(key), limit=limit)
         )
     terms = _english_terms(facts)
     if terms or not text_branches:
         text_branches.append(
             sql.SQL(
-                "(SELECT id FROM claims_claim WHERE search_vector @@ "
+                "(SELECT id FROM {claims} WHERE search_vector @@ "
                 "plainto_tsquery('english', {terms}) ORDER BY id DESC LIMIT {limit})"
-            ).format(terms=sql.Literal(" ".join(terms)), limit=limit)
+            ).format(
+                claims=_claims_table(),
+                terms=sql.Literal(" ".join(terms)),
+                limit=limit,
+            )
         )
     given_metric = (
         sql.SQL("UNION SELECT {metric}").format(metric=sql.Literal(metric.pk))
@@ -317,37 +326,41 @@ def _postgres_statement_ids(
     if facts.period is not None:
         day = sql.Literal(facts.period.start)
         near_period = sql.SQL(
-            "(SELECT id FROM claims_claim c WHERE c.metric_id = m.metric_id "
+            "(SELECT id FROM {claims} c WHERE c.metric_id = m.metric_id "
             "AND c.period_start <= {day} ORDER BY c.period_start DESC LIMIT {side}) "
-            "UNION ALL (SELECT id FROM claims_claim c WHERE c.metric_id = m.metric_id "
+            "UNION ALL (SELECT id FROM {claims} c WHERE c.metric_id = m.metric_id "
             "AND c.period_start > {day} ORDER BY c.period_start LIMIT {side})"
-        ).format(day=day, side=side)
+        ).format(claims=_claims_table(), day=day, side=side)
     else:
         near_period = sql.SQL(
-            "SELECT id FROM claims_claim c WHERE c.metric_id = m.metric_id "
+            "SELECT id FROM {claims} c WHERE c.metric_id = m.metric_id "
             "ORDER BY c.id DESC LIMIT {side}"
-        ).format(side=side)
+        ).format(claims=_claims_table(), side=side)
     figure_branches = []
     for value, unit, _, _ in facts.figures[:3]:
         for stored_unit in _stored_units(unit):
             figure_branches.append(
                 sql.SQL(
-                    "(SELECT id FROM claims_claim WHERE unit = {unit} AND value >= "
+                    "(SELECT id FROM {claims} WHERE unit = {unit} AND value >= "
                     "{value} ORDER BY value LIMIT {side}) UNION ALL (SELECT id FROM "
-                    "claims_claim WHERE unit = {unit} AND value < {value} ORDER BY "
+                    "{claims} WHERE unit = {unit} AND value < {value} ORDER BY "
                     "value DESC LIMIT {side})"
                 ).format(
-                    unit=sql.Literal(stored_unit), value=sql.Literal(value), side=side
+                    claims=_claims_table(),
+                    unit=sql.Literal(stored_unit),
+                    value=sql.Literal(value),
+                    side=side,
                 )
             )
     statement = sql.SQL(
         "WITH text_hits AS ({text}), "
-        "hit_metrics AS (SELECT DISTINCT metric_id FROM claims_claim WHERE id IN "
+        "hit_metrics AS (SELECT DISTINCT metric_id FROM {claims} WHERE id IN "
         "(SELECT id FROM text_hits LIMIT 10) AND metric_id IS NOT NULL {given}), "
         "metric_hits AS (SELECT x.id FROM (SELECT metric_id FROM hit_metrics LIMIT 5) "
         "m CROSS JOIN LATERAL ({near_period}) x) "
         "SELECT id FROM text_hits UNION SELECT id FROM metric_hits{figures}"
     ).format(
+        claims=_claims_table(),
         text=sql.SQL(" UNION ALL ").join(text_branches),
         given=given_metric,
         near_period=near_period,
@@ -400,11 +413,11 @@ def _trigram_ids(text: str) -> list[int]:
             "SELECT set_config('pg_trgm.word_similarity_threshold', %s, true)",
             [str(TRIGRAM_THRESHOLD)],
         )
-        cursor.execute(
-            "SELECT id FROM claims_claim WHERE %s <%% text "
-            "ORDER BY word_similarity(%s, text) DESC, id DESC LIMIT %s",
-            [text, text, CANDIDATES_PER_SOURCE],
-        )
+        statement = sql.SQL(
+            "SELECT id FROM {claims} WHERE %s <%% text "
+            "ORDER BY word_similarity(%s, text) DESC, id DESC LIMIT %s"
+        ).format(claims=_claims_table())
+        cursor.execute(statement.as_string(), [text, text, CANDIDATES_PER_SOURCE])
         return [row[0] for row in cursor.fetchall()]
 
 

@@ -43,6 +43,8 @@ from psycopg.types.numeric import Float4
 
 from sources.models import Document, Person, PersonAlias
 
+from ..models import Claim
+
 SEARCH_CONFIG = "english"
 # Created by claims/migrations/0016_rum_search.py where the server has rum.
 RUM_INDEX = "claims_claim_search_vector_rum"
@@ -264,26 +266,26 @@ _ESTIMATES_KEPT = 1000
 # (most_common_elems / most_common_elem_freqs) times the table's row count. A
 # lexeme missing from that list is rarer than all of them: it counts as 0 (rare).
 # The words are ANDed (websearch), so the rarest bounds the estimate.
-ESTIMATE_SQL = """
+ESTIMATE_SQL = psycopg.sql.SQL("""
 WITH stats AS (
     SELECT most_common_elems::text::text[] AS elems,
            most_common_elem_freqs AS freqs
     FROM pg_stats
     WHERE schemaname = current_schema()
-      AND tablename = 'claims_claim' AND attname = 'search_vector'
+      AND tablename = {table} AND attname = 'search_vector'
 ),
 lexemes AS (
     SELECT unnest(tsvector_to_array(to_tsvector(%s::regconfig, %s))) AS lexeme
 )
 SELECT greatest(
-           (SELECT reltuples FROM pg_class WHERE oid = 'claims_claim'::regclass), 0
+           (SELECT reltuples FROM pg_class WHERE oid = {table}::regclass), 0
        ) * coalesce(
            (SELECT min(coalesce(
                 (SELECT stats.freqs[array_position(stats.elems, lexemes.lexeme)]
                  FROM stats), 0))
             FROM lexemes),
            0)
-"""
+""").format(table=psycopg.sql.Literal(Claim._meta.db_table))
 
 
 def estimate_matches(q: str) -> float:
@@ -300,7 +302,7 @@ def estimate_matches(q: str) -> float:
     if kept is not None and now - kept[0] < settings.SEARCH_ESTIMATE_SECONDS:
         return kept[1]
     with connection.cursor() as cursor:
-        cursor.execute(ESTIMATE_SQL, [SEARCH_CONFIG, q])
+        cursor.execute(ESTIMATE_SQL.as_string(), [SEARCH_CONFIG, q])
         estimate = float(cursor.fetchone()[0] or 0)
     with _estimates_lock:
         if len(_estimates) >= _ESTIMATES_KEPT:
@@ -356,8 +358,18 @@ def bound_ranking(queryset: QuerySet[Any], q: str) -> tuple[QuerySet[Any], int |
     """
     if DISTANCE in queryset.query.annotations:
         return queryset, None
-    window = ranking_window(q)
-    if window is None:
+    return bound_ranking_within(queryset, ranking_window(q))
+
+
+def bound_ranking_within(
+    queryset: QuerySet[Any], window: int | None
+) -> tuple[QuerySet[Any], int | None]:
+    """Return bound_ranking's result for a window already worked out (ranking_window).
+
+    For a caller that needs the window for itself too (the API's header): it is
+    worked out once.
+    """
+    if window is None or DISTANCE in queryset.query.annotations:
         return queryset, None
     newest = queryset.order_by("-pk").values("pk")[:window]
     return queryset.filter(pk__in=Subquery(newest)), window

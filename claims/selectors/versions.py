@@ -12,8 +12,9 @@ file stale rows under a new key.
 
 import functools
 
-from django.db import connections, router
 from psycopg import sql
+
+from factcheck.db import read_database
 
 from ..models import Claim, RepresentationVersion
 
@@ -40,14 +41,14 @@ def _statement(template: str) -> str:
 
 def representation_version() -> int:
     """Return the representation version: it grows with every committed write."""
-    with connections[router.db_for_read(Claim)].cursor() as cursor:
+    with read_database(Claim).cursor() as cursor:
         cursor.execute(_statement(_VERSION_SQL))
         return int(cursor.fetchone()[0])
 
 
 def claim_stamp(claim_id: int) -> tuple[int, int] | None:
     """Return the claim's own version and the representation version; None: no claim."""
-    with connections[router.db_for_read(Claim)].cursor() as cursor:
+    with read_database(Claim).cursor() as cursor:
         cursor.execute(_statement(_CLAIM_STAMP_SQL), [claim_id])
         row = cursor.fetchone()
     return None if row is None else (int(row[0]), int(row[1]))

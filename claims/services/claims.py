@@ -1,7 +1,17 @@
-"""Writes with rules: every change to a claim goes through here."""
+"""Writes with rules: every change to a claim goes through here.
 
+An edit (the API's create and update, the admin form) goes through claim_update;
+the admin form calls claim_update_plan first to show what the rules refuse on the
+field it concerns. Both apply what was typed (claims.figures.written) and the
+workflow (claims.workflow) the same way, in claim_save.
+"""
+
+import copy
 import datetime
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
 from functools import partial
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -10,12 +20,13 @@ from django.utils import timezone
 from factcheck.jobs import defer
 from factcheck.services import Actor, acting_user
 
-from .. import tasks
+from ..figures.written import FIGURE_FIELDS, written_figure_fields
 from ..models import Claim, ClaimLink, Evidence
 from ..ratings import Status
 from ..selectors.claims import claim_attname, judged_content_editors
-from ..workflow import JUDGED_FIELDS, plan_claim_save
-from .conflicts import FIGURE_COLUMNS, figure_row_data
+from ..selectors.figures import FIGURE_COLUMNS
+from ..workflow import JUDGED_FIELDS, SavePlan, plan_claim_save
+from .conflicts import REFRESH_CONFLICTS_TASK, figure_row_data, metric_lock
 from .corrections import linked_claim_document_change
 
 
@@ -35,33 +46,9 @@ def claim_save(
     the rules allow `by`); the version goes up by one with every save. `by` None
     is the system (imports, restores).
     """
-    stored = None
-    if claim.pk is not None:
-        stored = Claim.objects.select_for_update().filter(pk=claim.pk).first()
-    if (
-        stored is not None
-        and expected_version is not None
-        and stored.version != expected_version
-    ):
-        raise ValidationError(
-            {
-                "version": f"Someone else saved this claim after you opened it "
-                f"(your version {expected_version}, now {stored.version}). "
-                "Reload it and reapply your change."
-            }
-        )
-    claim.default_claimed_on()
-    judged = judged_changes(stored, claim) if stored is not None else []
-    plan = plan_claim_save(
-        old_status=stored.status if stored else None,
-        new_status=claim.status,
-        old_rationale=stored.rationale if stored else "",
-        new_rationale=claim.rationale,
-        judged_changes=judged,
-        by=by,
-        created_by_id=stored.created_by_id if stored else None,
-        content_editor_ids=partial(judged_content_editors, claim_id=claim.pk),
-    )
+    stored = _stored_locked(claim)
+    refuse_stale_version(stored=stored, expected_version=expected_version)
+    plan = _plan_save(claim, stored, by)
     claim.status, claim.rationale = plan.status, plan.rationale
     if stored is not None and stored.document_id != claim.document_id:
         linked_claim_document_change(
@@ -102,6 +89,153 @@ def claim_save(
     if figure_changed:
         refresh_conflicts_after_commit(claim_id=claim.pk, before=stored, after=claim)
     return claim
+
+
+def _stored_locked(claim: Claim) -> Claim | None:
+    """Return the stored row of `claim`, locked until the transaction ends (when
+    one is open: a check outside one reads it unlocked)."""
+    if claim.pk is None:
+        return None
+    stored = Claim.objects.filter(pk=claim.pk)
+    if transaction.get_connection().in_atomic_block:
+        stored = stored.select_for_update()
+    return stored.first()
+
+
+def refuse_stale_version(*, stored: Claim | None, expected_version: int | None) -> None:
+    """Refuse an edit made to another version than the stored one (ValidationError
+    on "version", code "stale_version"); None expects nothing."""
+    if (
+        stored is not None
+        and expected_version is not None
+        and stored.version != expected_version
+    ):
+        raise ValidationError(
+            {
+                "version": ValidationError(
+                    f"Someone else saved this claim after you opened it "
+                    f"(your version {expected_version}, now {stored.version}). "
+                    "Reload it and reapply your change.",
+                    code="stale_version",
+                    params={"expected": expected_version, "stored": stored.version},
+                )
+            }
+        )
+
+
+def _plan_save(claim: Claim, stored: Claim | None, by: Actor) -> SavePlan:
+    """Decide the status and rationale `claim` is saved with (claims.workflow).
+
+    An empty claim date is the document's (Claim.default_claimed_on), compared as
+    such: clearing a date equal to the document's changes nothing a verdict judged.
+    """
+    claim.default_claimed_on()
+    judged = judged_changes(stored, claim) if stored is not None else []
+    return plan_claim_save(
+        old_status=stored.status if stored else None,
+        new_status=claim.status,
+        old_rationale=stored.rationale if stored else "",
+        new_rationale=claim.rationale,
+        judged_changes=judged,
+        by=by,
+        created_by_id=stored.created_by_id if stored else None,
+        content_editor_ids=partial(judged_content_editors, claim_id=claim.pk),
+    )
+
+
+PERIOD_FIELDS = {"period_start", "period_end"}
+
+
+@dataclass(frozen=True)
+class ClaimEditPlan:
+    """What claim_update would save: checked, not stored."""
+
+    # The figure and period fields read from what was typed (amount, label).
+    written: dict[str, Any]
+    # The status and rationale the claim would be saved with.
+    save: SavePlan
+
+
+def _apply_edit(
+    claim: Claim,
+    values: Mapping[str, Any],
+    amount_text: str,
+    given: Collection[str] | None,
+) -> dict[str, Any]:
+    """Set `values` on `claim`, then the fields read from the amount and label typed.
+
+    `given` names the fields the editor set in this edit (default: those in
+    `values`). An amount as text refuses figure fields given beside it. A period
+    label given is read into dates when the claim has no dates after the edit:
+    dates given, or kept from before, are never overwritten by the label. Relative
+    labels are read against the claim's date, or its document's. Returns the
+    fields read.
+    """
+    for name, value in values.items():
+        setattr(claim, name, value)
+    typed = set(values if given is None else given)
+    dated = claim.period_start is not None or claim.period_end is not None
+    metric = claim.metric if claim.metric_id else None
+    written = written_figure_fields(
+        amount_text=amount_text,
+        period_label=(claim.period_label or "") if "period_label" in typed else "",
+        reference=claim.claimed_on
+        or (claim.document.published_on if claim.document_id else None),
+        given=(typed & set(FIGURE_FIELDS)) | (PERIOD_FIELDS if dated else set()),
+        default_unit=metric.unit if metric is not None else "",
+    )
+    for name, value in written.items():
+        setattr(claim, name, value)
+    return written
+
+
+def claim_update_plan(
+    *,
+    claim: Claim,
+    values: Mapping[str, Any],
+    amount_text: str = "",
+    by: Actor = None,
+    expected_version: int | None = None,
+    given: Collection[str] | None = None,
+) -> ClaimEditPlan:
+    """Check an edit as claim_update will make it, without saving or changing `claim`.
+
+    Raises what claim_update would (ValidationError naming the field, or
+    PermissionDenied), so a form can show it beside the field. Inside a
+    transaction the stored row stays locked until it ends, as the save will.
+    """
+    stored = _stored_locked(claim)
+    refuse_stale_version(stored=stored, expected_version=expected_version)
+    edited = copy.copy(claim)
+    written = _apply_edit(edited, values, amount_text, given)
+    return ClaimEditPlan(written=written, save=_plan_save(edited, stored, by))
+
+
+@transaction.atomic
+def claim_update(
+    *,
+    claim: Claim,
+    values: Mapping[str, Any],
+    amount_text: str = "",
+    by: Actor = None,
+    expected_version: int | None = None,
+    change_reason: str = "",
+    given: Collection[str] | None = None,
+) -> Claim:
+    """Edit a claim (or create one: `claim` not saved yet) as an editor typed it.
+
+    `values` are the model fields set; `amount_text` an amount as written, read
+    into value, unit and comparator; a period label in `values` is read into
+    dates (claims.figures.written). Then claim_save: the stale-version check, the
+    workflow (an edit to what a verdict judges reopens the claim) and the save.
+    """
+    _apply_edit(claim, values, amount_text, given)
+    return claim_save(
+        claim=claim,
+        by=by,
+        expected_version=expected_version,
+        change_reason=change_reason,
+    )
 
 
 def _figure_changed(stored: Claim, claim: Claim) -> bool:
@@ -155,8 +289,8 @@ def refresh_conflicts_after_commit(
     }
     for metric_id in sorted(metric_ids):
         defer(
-            tasks.refresh_conflicts,
-            lock=tasks.metric_lock(metric_id),
+            REFRESH_CONFLICTS_TASK,
+            lock=metric_lock(metric_id),
             metric_id=metric_id,
             claim_ids=[claim_id],
             before=old,
@@ -164,8 +298,17 @@ def refresh_conflicts_after_commit(
 
 
 @transaction.atomic
-def claim_delete(*, claim: Claim, by: Actor = None) -> None:
-    """Delete a claim (its history stays; it can be restored); recheck its metric."""
+def claim_delete(
+    *, claim: Claim, by: Actor = None, expected_version: int | None = None
+) -> None:
+    """Delete a claim (its history stays; it can be restored); recheck its metric.
+
+    A stale `expected_version` is refused, as claim_save refuses it.
+    """
+    if expected_version is not None:
+        refuse_stale_version(
+            stored=_stored_locked(claim), expected_version=expected_version
+        )
     user = acting_user(by)
     if user is not None:
         claim._history_user = user  # type: ignore[attr-defined]  # simple_history

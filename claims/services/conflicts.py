@@ -1,7 +1,8 @@
 """Keep the detected `contradicts` links and the comparison flags in step.
 
-(One module of about 560 lines: the incremental and the full run share the reading
-of figures by period and the writing of links and flags, which must stay one code.)
+(The incremental and the full run share the writing of links and flags, which must
+stay one code; the figures are read by claims.selectors.figures, the windows around
+them worked out by claims.figures.windows.)
 
 The rules live in claims.figures.comparison (pure). Each detected link records which
 figures hold it (`ClaimLink.holds`, bits of claims.figures.comparison), so that a
@@ -22,7 +23,7 @@ pair an editor has linked as contradicting either way.
 """
 
 import datetime
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -37,7 +38,6 @@ from factcheck.db import lift_statement_timeout
 
 from ..conf import tolerance_setting
 from ..figures.comparison import (
-    SAME_SPAN_SLACK_DAYS,
     Detection,
     Figure,
     Pair,
@@ -51,25 +51,28 @@ from ..figures.comparison import (
 )
 from ..figures.holds import SAME, Key, related
 from ..figures.intervals import FigureRow
+from ..figures.windows import overlaps_any, windows_around
 from ..models import Claim, ClaimLink, Metric
+from ..selectors.figures import (
+    FIGURE_COLUMNS,
+    rows_for_metric,
+    rows_for_metric_claims,
+    rows_near,
+)
 
 _CONTRADICTS = ClaimLink.Relation.CONTRADICTS
 _BATCH = 500
-FIGURE_COLUMNS = (
-    "id",
-    "unit",
-    "value",
-    "value_upper",
-    "comparator",
-    "period_start",
-    "period_end",
-    "change_percent",
-    "change_comparator",
-)
-# How far before its claim's period an implied figure's period may start, beyond the
-# claim's own length: the previous Iranian year or run of months is a few days
-# longer at most (claims.figures.intervals.previous_period).
-IMPLIED_MARGIN_DAYS = 45
+# The jobs that run refresh_conflicts and detect_all_conflicts (claims.tasks),
+# deferred by these names: a service never imports the task module.
+REFRESH_CONFLICTS_TASK = "claims.refresh_conflicts"
+DETECT_ALL_CONFLICTS_TASK = "claims.detect_all_conflicts"
+
+
+def metric_lock(metric_id: int) -> str:
+    """Return the lock that makes the conflict work on one metric take turns."""
+    return f"conflicts:metric:{metric_id}"
+
+
 # A first run over a large database writes links by the million; with statistics of
 # the empty table, PostgreSQL would read a metric's links by scanning them all.
 ANALYZE_EVERY_LINKS = 20_000
@@ -89,7 +92,7 @@ class DetectionSummary:
         )
 
 
-# Reading figures ------------------------------------------------------------------
+# Figures as jobs carry them --------------------------------------------------------
 
 
 def figure_row(claim: Claim) -> FigureRow:
@@ -127,125 +130,6 @@ def _row_from_data(data: dict[str, Any]) -> FigureRow:
         change_percent=decimal("change_percent"),
         change_comparator=data["change_comparator"],
     )
-
-
-def rows_for_metric(metric_id: int) -> list[FigureRow]:
-    """Return the figures stated about `metric_id`, in claim order, in one query."""
-    rows = (
-        Claim.objects.filter(metric_id=metric_id, value__isnull=False)
-        .order_by("id")
-        .values_list(*FIGURE_COLUMNS)
-    )
-    return [FigureRow(*row) for row in rows]
-
-
-Window = tuple[datetime.date | None, datetime.date | None]
-
-
-def rows_near(metric_id: int, windows: Sequence[Window]) -> list[FigureRow]:
-    """Return the figures of a metric whose period, or implied period, meets a window.
-
-    A window is (first day, last day), None for open. On PostgreSQL two GiST indexes
-    (migration 0014) answer it in O(log n + k); on SQLite the metric's claims are
-    read and filtered here.
-    """
-    if not windows:
-        return []
-    if connection.vendor == "postgresql":
-        return _rows_near_postgresql(metric_id, windows)
-    found = []
-    for row in rows_for_metric(metric_id):
-        spans = [(row.period_start, row.period_end)]
-        if row.change_percent is not None and row.period_start and row.period_end:
-            length = row.period_end - row.period_start
-            spans.append(
-                (
-                    row.period_start
-                    - length
-                    - datetime.timedelta(days=IMPLIED_MARGIN_DAYS),
-                    row.period_start,
-                )
-            )
-        if row.period_start is None and row.period_end is None:
-            continue
-        if any(_meet(span, window) for span in spans for window in windows):
-            found.append(row)
-    return found
-
-
-def _meet(span: Window, window: Window) -> bool:
-    start, end = span
-    first, last = window
-    return (start is None or last is None or start <= last) and (
-        end is None or first is None or end >= first
-    )
-
-
-# The index expressions of migration 0014, written the same way so that PostgreSQL
-# uses them.
-_OWN_RANGE = sql.SQL("daterange(period_start, period_end, '[]')")
-# In days from DAY_ZERO (integers): date arithmetic before year 1 would be out of
-# range for a claim stored with such a period, and fail its insert.
-_IMPLIED_RANGE = sql.SQL(
-    "int8range((period_start - DATE '2000-01-01') - (period_end - period_start) "
-    "- {margin}, period_start - DATE '2000-01-01', '[]')"
-).format(margin=sql.Literal(IMPLIED_MARGIN_DAYS))
-DAY_ZERO = datetime.date(2000, 1, 1)
-
-
-def _rows_near_postgresql(metric_id: int, windows: Sequence[Window]) -> list[FigureRow]:
-    dates = sql.SQL("daterange(%s::date, %s::date, '[]')")
-    days = sql.SQL("int8range(%s, %s, '[]')")
-    own = sql.SQL(" OR ").join(
-        sql.SQL("{} && {}").format(_OWN_RANGE, dates) for _ in windows
-    )
-    implied = sql.SQL(" OR ").join(
-        sql.SQL("{} && {}").format(_IMPLIED_RANGE, days) for _ in windows
-    )
-    statement = sql.SQL(
-        "SELECT {columns} FROM {table} WHERE metric_id = %s AND ("
-        " (value IS NOT NULL AND (period_start IS NOT NULL OR period_end IS NOT NULL)"
-        "  AND ({own}))"
-        " OR (value IS NOT NULL AND change_percent IS NOT NULL"
-        "  AND period_start IS NOT NULL AND period_end IS NOT NULL AND ({implied}))"
-        ") ORDER BY id"
-    ).format(
-        columns=sql.SQL(", ").join(map(sql.Identifier, FIGURE_COLUMNS)),
-        table=sql.Identifier(Claim._meta.db_table),
-        own=own,
-        implied=implied,
-    )
-    bounds = [day for window_days in windows for day in window_days]
-    offsets = [None if day is None else (day - DAY_ZERO).days for day in bounds]
-    with connection.cursor() as cursor:
-        cursor.execute(statement.as_string(), [metric_id, *bounds, *offsets])
-        return [FigureRow(*row) for row in cursor.fetchall()]
-
-
-def _windows(figures: Iterable[Figure]) -> list[Window]:
-    """Return the periods (with the same-span slack) around these figures, merged."""
-    slack = datetime.timedelta(days=SAME_SPAN_SLACK_DAYS)
-    spans = []
-    for figure in figures:
-        start = figure.start - slack if figure.start else None
-        end = figure.end + slack if figure.end else None
-        spans.append((start, end))
-    return _merged(spans)
-
-
-def _merged(spans: list[Window]) -> list[Window]:
-    ordered = sorted(spans, key=lambda span: span[0] or datetime.date.min)
-    merged: list[Window] = []
-    for start, end in ordered:
-        if merged and _meet(merged[-1], (start, end)):
-            last_start, last_end = merged[-1]
-            merged[-1] = (
-                last_start,
-                None if last_end is None or end is None else max(last_end, end),
-            )
-        else:
-            merged.append((start, end))
-    return merged
 
 
 # Incremental: after a write ---------------------------------------------------------
@@ -301,19 +185,6 @@ def refresh_conflicts(
     return DetectionSummary(created=created, removed=removed, flagged=flagged)
 
 
-def rows_for_metric_claims(
-    metric_id: int, claim_ids: Collection[int]
-) -> list[FigureRow]:
-    rows = (
-        Claim.objects.filter(
-            metric_id=metric_id, value__isnull=False, pk__in=list(claim_ids)
-        )
-        .order_by("id")
-        .values_list(*FIGURE_COLUMNS)
-    )
-    return [FigureRow(*row) for row in rows]
-
-
 @dataclass(frozen=True)
 class _Seers:
     keys: set[Key]
@@ -341,7 +212,7 @@ def _seers_around(
     changed_figures, _ = figures_of([*old_rows, *new_rows], tolerance)
     changed_points = [point_of(figure, kind) for figure in changed_figures]
     near_figures, _ = figures_of(
-        rows_near(metric_id, _windows(changed_figures)), tolerance
+        rows_near(metric_id, windows_around(changed_figures)), tolerance
     )
     by_key: dict[Key, Figure] = {}
     spans = [span_of(figure) for figure in changed_figures]
@@ -354,7 +225,7 @@ def _seers_around(
             or (
                 point.klass == SAME
                 and not figure.implied
-                and _overlaps_any(span_of(figure), spans)
+                and overlaps_any(span_of(figure), spans)
             )
         ):
             keys.add(point.key)
@@ -362,18 +233,11 @@ def _seers_around(
     return _Seers(keys=keys, figures=list(by_key.values()))
 
 
-def _overlaps_any(span: tuple[int, int], spans: list[tuple[int, int]]) -> bool:
-    slack = SAME_SPAN_SLACK_DAYS
-    return any(
-        span[0] <= end + slack and start - slack <= span[1] for start, end in spans
-    )
-
-
 def _pool_for(
     metric_id: int, kind: str, tolerance: Decimal, seers: _Seers
 ) -> list[FigureRow]:
     """Return every figure compared with a seer, or overlapping one (for flags)."""
-    return rows_near(metric_id, _windows(seers.figures))
+    return rows_near(metric_id, windows_around(seers.figures))
 
 
 # Full: repairs and bulk loads ------------------------------------------------------

@@ -16,6 +16,9 @@ from django.db import transaction
 from .exports import CSV_TEXT_COLUMNS, formula_unquoted
 from .imports import LINE_KEY, ROW_ERROR_KEY
 
+# The job that imports an upload (claims.tasks.import_upload), deferred by name.
+IMPORT_UPLOAD_TASK = "claims.import_upload"
+
 if TYPE_CHECKING:
     from factcheck.jobs.models import Job
 
@@ -63,12 +66,11 @@ def claim_import_start(
     """Keep an uploaded file of claims and start the job that imports it.
 
     One transaction: the upload exists exactly when its job does. The job
-    (tasks.import_upload) validates every row, then stores all of them in one
-    transaction or none.
+    (claims.tasks.import_upload) validates every row, then stores all of them in
+    one transaction or none.
     """
     from factcheck.jobs import start_job
 
-    from .. import tasks
     from ..models import ClaimImport
 
     with transaction.atomic():
@@ -80,7 +82,7 @@ def claim_import_start(
         )
         upload.full_clean()
         upload.save()
-        return start_job(tasks.import_upload, by=by, import_id=upload.pk)
+        return start_job(IMPORT_UPLOAD_TASK, by=by, import_id=upload.pk)
 
 
 def upload_rows(upload: "ClaimImport") -> Iterator[dict[str, Any]]:

@@ -7,7 +7,7 @@ its document object so the quote-in-text check needs no query of its own. A batc
 stored in one transaction or, when any of its rows is bad, not at all: on PostgreSQL
 with COPY (claims, then their history rows; claims.services.copying), elsewhere with
 bulk_create. Triggers fire for COPY as for INSERT (the search vector). Conflict
-detection for the new claims is the incremental job (tasks.refresh_conflicts), one
+detection for the new claims is the incremental job (claims.refresh_conflicts), one
 per metric, deferred in the batch's transaction.
 """
 
@@ -26,10 +26,10 @@ from factcheck.jobs import defer
 from factcheck.services import Actor, acting_user
 from sources.models import Document, Person
 
-from .. import tasks
 from ..models import Claim, Metric
 from ..ratings import Status
 from ..workflow import plan_claim_save
+from .conflicts import REFRESH_CONFLICTS_TASK, metric_lock
 from .copying import copy_objects, reserve_ids
 
 # Export columns that are not claim input: ids and timestamps are the database's,
@@ -270,8 +270,8 @@ def _defer_detection(claims: list[Claim]) -> set[int]:
             by_metric.setdefault(claim.metric_id, []).append(claim.pk)
     for metric_id, claim_ids in sorted(by_metric.items()):
         defer(
-            tasks.refresh_conflicts,
-            lock=tasks.metric_lock(metric_id),
+            REFRESH_CONFLICTS_TASK,
+            lock=metric_lock(metric_id),
             metric_id=metric_id,
             claim_ids=claim_ids,
             before=[],

@@ -13,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
+from factcheck.caching import request_etags
 from factcheck.db.replicas import primary_reads
 
 from .exceptions import PreconditionFailed
@@ -143,4 +144,4 @@ class ConditionalDetailMixin(_Base):
 
 
 def _etags(header: str) -> set[str]:
-    return {tag.strip().removeprefix("W/") for tag in header.split(",") if tag.strip()}
+    return request_etags(header)

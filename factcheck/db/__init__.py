@@ -13,7 +13,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-from django.db import DatabaseError, connections
+from django.db import DatabaseError, connections, router
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import Model
 
 # Milliseconds, or None for the server's own setting.
 _requested: ContextVar[int | None] = ContextVar("statement_timeout", default=None)
@@ -62,3 +64,10 @@ def lift_statement_timeout(using: str = "default") -> None:
         raise RuntimeError("lift_statement_timeout() needs a transaction to end it.")
     with wrapper.cursor() as cursor:
         cursor.execute("SET LOCAL statement_timeout = 0")
+
+
+def read_database(model: type[Model]) -> BaseDatabaseWrapper:
+    """Return the connection the router reads `model` from: raw SQL reads open
+    their cursor here, so they go where the ORM's reads of it go (a replica in a
+    safe request, the primary after a write)."""
+    return connections[router.db_for_read(model)]

@@ -25,6 +25,10 @@ error; GET /api/v1/jobs/{id}/)::
     job = start_job(anchor_document, by=request.user, document_id=document.pk)
     return accepted(job, request)  # factcheck.jobs.api: 202 with Location
 
+A service defers a job by the name the task is registered under
+(`defer("claims.refresh_conflicts", ...)`, `start_job("claims.import_upload", ...)`):
+the task module imports the services it runs, so a service never imports it back.
+
 Where jobs run (settings.JOBS_MODE): "queue" (PostgreSQL) writes the job as a row
 in the deferring transaction, so it exists exactly when the write committed, and a
 worker (`make worker`) runs it, retrying failures with exponential backoff
@@ -63,7 +67,7 @@ Rules for task authors:
 """
 
 from .exceptions import JobAlreadyDone, JobFailed
-from .queue import DeferredJob, defer, jobs_mode, task
+from .queue import DeferredJob, defer, jobs_mode, registered_task, task
 from .runner import complete_job
 from .services import StartedJob, job_progress, start_job, start_or_join_job
 
@@ -76,6 +80,7 @@ __all__ = [
     "defer",
     "job_progress",
     "jobs_mode",
+    "registered_task",
     "start_job",
     "start_or_join_job",
     "task",

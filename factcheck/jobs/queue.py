@@ -107,8 +107,24 @@ def task(
     return register(func) if func is not None else register
 
 
+def registered_task(name: str) -> Task:
+    """Return the task registered under `name` (its @task(name=...)).
+
+    Services defer jobs by name, so that they never import the task modules that
+    import them back; the task modules are imported when Django starts
+    (procrastinate's autodiscovery of each app's `tasks` module).
+    """
+    task = app.tasks.get(name)
+    if task is None:
+        raise LookupError(
+            f"No task is registered as {name!r}: declare it with @task(name=...) "
+            "in an installed app's tasks.py or in PROCRASTINATE_IMPORT_PATHS."
+        )
+    return task
+
+
 def defer(
-    task: Task,
+    task: Task | str,
     *,
     lock: str | None = None,
     queueing_lock: str | None = None,
@@ -121,8 +137,11 @@ def defer(
     - queueing_lock: while a job with this queueing lock is waiting, defer no other:
       the waiting one runs after the caller commits and so sees its writes.
     - priority: higher runs first (queue mode); None takes the task's.
-    Unset values take the task's own. `kwargs` must be JSON values.
+    Unset values take the task's own. `kwargs` must be JSON values. `task` is the
+    task or the name it is registered under.
     """
+    if isinstance(task, str):
+        task = registered_task(task)
     kwargs = _as_json(task, kwargs)
     mode = jobs_mode()
     if mode in {"inline", "thread"}:

@@ -11,7 +11,7 @@ from procrastinate.tasks import Task
 from factcheck.services import Actor, acting_user
 
 from .models import UNFINISHED_STATES, Job
-from .queue import DATABASE, defer, jobs_mode
+from .queue import DATABASE, defer, jobs_mode, registered_task
 
 # Inline, a job lives only in the process that committed it: one unfinished this
 # long after it was created is taken for lost (the process stopped before its run).
@@ -31,7 +31,7 @@ class StartedJob:
 
 
 def start_job(
-    task: Task,
+    task: Task | str,
     *,
     by: Actor,
     lock: str | None = None,
@@ -42,13 +42,14 @@ def start_job(
 
     The task runs with `job_id` added to `kwargs` (passed on if it takes it, for
     job_progress); its return value, a JSON value, becomes the Job's result. No
-    queueing lock: every started Job must run.
+    queueing lock: every started Job must run. `task` is the task or the name it
+    is registered under.
     """
     return _create_and_defer(task, by=by, lock=lock, priority=priority, kwargs=kwargs)
 
 
 def start_or_join_job(
-    task: Task,
+    task: Task | str,
     *,
     by: Actor,
     key: str,
@@ -105,7 +106,7 @@ def job_progress(job_id: int, done: int, total: int | None) -> None:
 
 
 def _create_and_defer(
-    task: Task,
+    task: Task | str,
     *,
     by: Actor,
     lock: str | None,
@@ -113,6 +114,8 @@ def _create_and_defer(
     kwargs: dict[str, Any],
     coalesce_key: str = "",
 ) -> Job:
+    if isinstance(task, str):
+        task = registered_task(task)
     created_by = acting_user(by)  # None for anonymous
     with transaction.atomic(using=DATABASE):
         job = Job.objects.create(

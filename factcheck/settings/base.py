@@ -492,8 +492,8 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-# Background jobs (factcheck.jobs; docs/operations.md; docs/sqlite.md for SQLite). "queue": a deferred
-# job is a row in PostgreSQL, written in the deferring transaction and run by a
+# Background jobs (factcheck.jobs; docs/operations.md, docs/sqlite.md). "queue": a
+# deferred job is a row in PostgreSQL, written in the deferring transaction and run by a
 # worker (`make worker`). "thread": no worker process; once the deferring
 # transaction commits, a worker thread of the same process runs the job, one at a
 # time, so the request is answered at once (SQLite's default, `make run`).

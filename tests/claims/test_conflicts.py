@@ -14,11 +14,8 @@ from claims.figures.comparison import MAX_LINKS_PER_SIDE, compare_figures
 from claims.figures.intervals import FigureRow, implied_interval, previous_period
 from claims.models import Claim, ClaimLink, Metric
 from claims.selectors.conflicts import conflicts_of
-from claims.services.conflicts import (
-    detect_all_conflicts,
-    detect_metric_conflicts,
-    rows_for_metric,
-)
+from claims.selectors.figures import rows_for_metric
+from claims.services.conflicts import detect_all_conflicts, detect_metric_conflicts
 from tests.factories import (
     ClaimLinkFactory,
     DocumentFactory,

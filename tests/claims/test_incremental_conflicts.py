@@ -18,12 +18,13 @@ from hypothesis import strategies as st
 from claims.conf import tolerance_setting
 from claims.figures.comparison import Reasons, detect, link_bits
 from claims.models import Claim, ClaimLink, Comparator, Metric
+from claims.selectors.figures import rows_for_metric
 from claims.services.claims import (
     claim_delete,
     claim_restore_deleted,
     claim_save,
 )
-from claims.services.conflicts import detect_all_conflicts, rows_for_metric
+from claims.services.conflicts import detect_all_conflicts
 from tests.factories import ClaimFactory, ClaimLinkFactory, DocumentFactory
 
 pytestmark = pytest.mark.django_db

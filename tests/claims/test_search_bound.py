@@ -173,3 +173,22 @@ def test_paging_by_relevance_shows_each_match_once(tariff_claims):
         seen += [claim["id"] for claim in page["results"]]
         url, params = page["next"], {}
     assert sorted(seen) == sorted(claim.pk for claim in tariff_claims)
+
+
+def test_the_window_of_a_ranked_search_is_worked_out_once_a_request(monkeypatch):
+    ClaimFactory(text="Tariff talk.")
+    asked = []
+    real = search.ranking_window
+
+    def counted(q):
+        asked.append(q)
+        return real(q)
+
+    # Every name the window could be asked through (one of them, once, is right).
+    for module in ("claims.selectors.search", "claims.api.filters", "claims.api.views"):
+        monkeypatch.setattr(f"{module}.ranking_window", counted, raising=False)
+
+    response = APIClient().get(CLAIMS, {"q": "tariff"})
+
+    assert response.status_code == 200
+    assert asked == ["tariff"]

@@ -15,7 +15,6 @@ from tests.factories import FigureClaimFactory
 pytestmark = pytest.mark.django_db
 
 
-
 def _redis_test_url() -> str:
     """Return REDIS_TEST_URL, one database further for each pytest-xdist worker.
 
@@ -115,3 +114,55 @@ def test_the_deployment_digest_follows_the_settings_representations_show():
         assert deployment() == before
     finally:
         deployment.cache_clear()
+
+
+# One primitive for versioned reads (factcheck.caching.versioned_answer) -------
+
+
+def answer(rf, render, *, if_none_match: str = ""):
+    from django.contrib.auth.models import AnonymousUser
+
+    from factcheck.caching import versioned_answer
+
+    request = rf.get("/thing/", HTTP_IF_NONE_MATCH=if_none_match)
+    request.user = AnonymousUser()
+    return versioned_answer(
+        request, etag='"7.abc"', key="test:thing", render=render, content_type="x/y"
+    )
+
+
+def test_a_versioned_answer_is_rendered_once_then_cached_then_304(rf, cache_backend):
+    rendered = []
+
+    def render() -> bytes:
+        rendered.append(1)
+        return b"body"
+
+    first, second = answer(rf, render), answer(rf, render)
+    held = answer(rf, render, if_none_match='W/"7.abc", "other"')
+
+    assert (first.content, second.content) == (b"body", b"body")
+    assert (first["ETag"], first["Content-Type"]) == ('"7.abc"', "x/y")
+    assert "public" in first["Cache-Control"]
+    assert (held.status_code, held["ETag"]) == (304, '"7.abc"')
+    assert rendered == [1]
+
+
+def test_a_versioned_answer_that_fails_is_neither_cached_nor_public(rf, cache_backend):
+    from django.http import HttpResponseBadRequest
+
+    failed = answer(rf, lambda: HttpResponseBadRequest(b"bad page"))
+    retried = answer(rf, lambda: b"body")
+
+    assert failed.status_code == 400
+    assert not failed.has_header("ETag")
+    assert retried.content == b"body"
+
+
+def test_entity_tags_are_read_as_rfc_9110_has_them():
+    from factcheck.caching import request_etags
+
+    # Weak tags compare as strong ones; what is not a quoted tag is left out.
+    assert request_etags('W/"a.1" , "c",unquoted') == {'"a.1"', '"c"'}
+    assert request_etags("*") == {"*"}
+    assert request_etags("") == set()

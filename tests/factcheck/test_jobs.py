@@ -58,6 +58,22 @@ def test_a_deferred_job_runs_once_its_transaction_commits():
 
 
 @committing
+def test_a_job_deferred_by_its_registered_name_runs_that_task():
+    with transaction.atomic():
+        deferred = defer(jobs_tasks.make_group.name, name="by-name")
+    assert group_exists("by-name")
+    assert deferred.task_name == "tests.factcheck.jobs_tasks.make_group"
+
+
+def test_deferring_a_name_no_task_is_registered_under_is_refused():
+    with pytest.raises(LookupError, match=r"claims\.no_such_task"):
+        defer("claims.no_such_task", metric_id=1)
+    with pytest.raises(LookupError, match=r"claims\.no_such_task"):
+        start_job("claims.no_such_task", by=None)
+    assert not Job.objects.exists()
+
+
+@committing
 def test_a_job_deferred_in_a_rolled_back_transaction_never_runs():
     with pytest.raises(RuntimeError), transaction.atomic():  # noqa: PT012 - the rolled-back block
         defer(jobs_tasks.make_group, name="rolled-back")

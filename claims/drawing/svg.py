@@ -1,0 +1,831 @@
+"""Draw the figures stated about one metric on a time line, as a standalone SVG.
+
+Pure (no ORM, no settings): claims.charts reads the claims (claims.selectors.charts)
+and hands them here. One module of more than 600 lines, on purpose: the chart's
+layout, marks, labels and legend share the scales and the collision bookkeeping of
+one drawing, and split apart they would pass that state around.
+
+Hand-built SVG (no scripts, no external files), so it can be served or embedded as it
+is. Time runs along the x axis in years, the value up the y axis in the metric's unit
+("$ billion", "%", "cars"). Each claim is a bar over its period (a dot when the period
+is a single day or has an open end, with a dashed arrow towards the open side), in its
+document's colour; approximate figures and ranges carry a pale band over the values
+they allow, "more than" and "less than" an arrow up or down. A change claim also shows
+the earlier value it implies, dashed, over the previous period. Red dashed lines join
+figures that conflict. Every piece of text is escaped, and the same input always gives
+the same SVG.
+"""
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Protocol, cast
+from xml.sax.saxutils import escape, quoteattr
+
+from ..figures.comparators import Comparator
+from ..figures.formatting import CURRENCY_SYMBOLS, SCALES, format_amount
+from ..figures.intervals import (
+    FigureRow,
+    Interval,
+    figure_interval,
+    implied_interval,
+    previous_period,
+    rounded,
+)
+
+
+class Document(Protocol):
+    """What the chart reads of a claim's document (sources.models.Document)."""
+
+    @property
+    def title(self) -> str: ...
+    @property
+    def published_on(self) -> date | None: ...
+
+
+class Metric(Protocol):
+    """What the chart reads of a metric (claims.models.Metric)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def unit(self) -> str: ...
+
+
+class Claim(Protocol):
+    """What the chart reads of a claim (claims.models.Claim, its document loaded)."""
+
+    @property
+    def pk(self) -> int: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def document_id(self) -> int: ...
+    @property
+    def document(self) -> Document: ...
+    @property
+    def value(self) -> Decimal | None: ...
+    @property
+    def value_upper(self) -> Decimal | None: ...
+    @property
+    def unit(self) -> str: ...
+    @property
+    def comparator(self) -> str: ...
+    @property
+    def period_start(self) -> date | None: ...
+    @property
+    def period_end(self) -> date | None: ...
+    @property
+    def period_label(self) -> str: ...
+    @property
+    def change_percent(self) -> Decimal | None: ...
+    @property
+    def change_comparator(self) -> str: ...
+    @property
+    def figure_display(self) -> str: ...
+
+
+# Okabe-Ito colours, told apart with the common colour blindnesses; red is kept for
+# conflicts.
+PALETTE = [
+    "#0072B2",
+    "#E69F00",
+    "#009E73",
+    "#CC79A7",
+    "#56B4E9",
+    "#000000",
+    "#8C6D31",
+    "#999999",
+]
+CONFLICT_COLOUR = "#D62728"
+TEXT_COLOUR = "#222222"
+WIDTH = 960
+LEFT, RIGHT = 96, 36
+TOP = 80
+PLOT_HEIGHT = 400
+PLOT_WIDTH = WIDTH - LEFT - RIGHT
+BOTTOM = TOP + PLOT_HEIGHT
+FONT_FAMILY = "Helvetica, Arial, sans-serif"
+LINE = 17  # height of a legend or note line
+LABEL_HEIGHT = 13
+CHAR_WIDTH = 6.2  # average width of an 11px character, to keep labels apart
+TAIL = 40  # length of the dashed arrow that marks an open period end
+ARROW = 26  # length of the arrow of a "more than" or "less than" figure
+MAX_NOTES = 12
+MAX_TEXT = 110
+# Past this many claims on a metric the chart draws bins, not one mark per claim.
+CHART_MAX_MARKS = 300
+
+
+@dataclass(frozen=True)
+class _Implied:
+    start: date
+    end: date
+    point: Decimal
+    low: Decimal
+    high: Decimal
+
+
+@dataclass(frozen=True)
+class _Mark:
+    x_start: float
+    x_end: float
+    y: float  # the stated value, or the middle of a range
+    y_low: float
+    y_high: float
+    is_point: bool
+    # What the mark covers with its dot, tail and arrow: (left, top, right, bottom).
+    box: tuple[float, float, float, float]
+
+    @property
+    def x_middle(self) -> float:
+        return (self.x_start + self.x_end) / 2
+
+
+def metric_chart_svg(
+    metric: Metric,
+    claims: Iterable[Claim],
+    conflict_pairs: Iterable[tuple[int, int]],
+    *,
+    tolerance: Decimal,
+) -> str:
+    """Return an SVG chart of the claims' figures over time, conflicts marked.
+
+    `claims` should come with their documents loaded (select_related("document"));
+    `conflict_pairs` are (claim id, claim id) pairs, in either order. Claims without
+    a figure or without a period are listed under the chart instead of drawn.
+    """
+    return _Chart(metric, list(claims), tolerance).render(conflict_pairs)
+
+
+@dataclass(frozen=True)
+class Bin:
+    first_year: int
+    last_year: int
+    low: Decimal
+    high: Decimal
+    count: int
+
+
+def merge_bins(years: list[dict], most: int) -> list[Bin]:
+    """Return bins of whole years, as many years to a bin as keeps them to `most`."""
+    if not years:
+        return []
+    first, last = years[0]["year"], years[-1]["year"]
+    width = max(1, math.ceil((last - first + 1) / most))
+    bins: dict[int, Bin] = {}
+    for year in years:
+        start = first + (year["year"] - first) // width * width
+        low, high = _decimal(year["low"]), _decimal(year["high"])
+        if start in bins:
+            known = bins[start]
+            low, high = min(low, known.low), max(high, known.high)
+            count = known.count + year["count"]
+        else:
+            count = year["count"]
+        bins[start] = Bin(start, min(start + width - 1, last), low, high, count)
+    return list(bins.values())
+
+
+def _decimal(value) -> Decimal:
+    # SQLite hands back a decimal column's MIN and MAX as a float or an int.
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+def binned_chart_svg(metric: Metric, bins: list[Bin], undrawn: int, conflicts: int):
+    """Return an SVG of binned figures: one bar per bin, its count above it."""
+    first = bins[0].first_year if bins else 2000
+    last = bins[-1].last_year if bins else 2000
+    origin = _new_year(first)
+    days = _new_year(last + 1) - origin
+    values = [v for b in bins for v in (b.low, b.high)]
+    low = min(min(values, default=Decimal(0)), Decimal(0))
+    high = max(values, default=Decimal(1))
+    high += ((high - low) or abs(high) or Decimal(1)) * Decimal("0.12")
+    unit_label, divisor = axis_unit(metric.unit, max(abs(low), abs(high)))
+    step = _nice_step((high - low) / 7)
+    y_low = (low / step).to_integral_value("ROUND_FLOOR") * step
+    y_high = (high / step).to_integral_value("ROUND_CEILING") * step
+    if y_high == y_low:
+        y_high = y_low + step
+
+    def x(ordinal: int) -> float:
+        return LEFT + (ordinal - origin) / days * PLOT_WIDTH
+
+    def y(value: Decimal) -> float:
+        return BOTTOM - float((value - y_low) / (y_high - y_low)) * PLOT_HEIGHT
+
+    total = sum(b.count for b in bins)
+    subtitle = (
+        f"{total:,} figures, too many to draw one by one: each bar spans the lowest "
+        "to the highest figure of the periods starting in its years."
+    )
+    height = BOTTOM + 100
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" '
+        f'viewBox="0 0 {WIDTH} {height}" role="img" '
+        f'font-family={quoteattr(FONT_FAMILY)} font-size="11">',
+        f"<title>{escape(metric.name)}: figures over time, binned</title>",
+        f'<rect width="{WIDTH}" height="{height}" fill="#ffffff"/>',
+        f'<text x="{LEFT}" y="30" font-size="18" font-weight="bold" '
+        f'fill="{TEXT_COLOUR}">{escape(metric.name)}</text>',
+        f'<text x="{LEFT}" y="52" fill="#555555">{escape(subtitle)}</text>',
+        f'<rect x="{LEFT}" y="{TOP}" width="{PLOT_WIDTH}" height="{PLOT_HEIGHT}" '
+        'fill="#fafafa" stroke="#bbbbbb"/>',
+    ]
+    tick = max(1, math.ceil((last - first + 1) / 12))
+    for year in range(first, last + 2, tick):
+        at = _n(x(_new_year(year)))
+        parts.append(
+            f'<text x="{at}" y="{BOTTOM + 16}" text-anchor="middle" '
+            f'fill="{TEXT_COLOUR}">{year}</text>'
+        )
+    value = y_low
+    while value <= y_high:
+        parts.append(
+            f'<text x="{LEFT - 8}" y="{_n(y(value) + 4)}" text-anchor="end" '
+            f'fill="{TEXT_COLOUR}">{escape(_tick(value / divisor))}</text>'
+        )
+        value += step
+    middle = _n(TOP + PLOT_HEIGHT / 2)
+    parts.append(
+        f'<text class="axis-label" x="26" y="{middle}" text-anchor="middle" '
+        f'font-size="12" fill="{TEXT_COLOUR}" transform="rotate(-90 26 {middle})">'
+        f"{escape(unit_label)}</text>"
+    )
+    colour = PALETTE[0]
+    for each in bins:
+        left, right = x(_new_year(each.first_year)), x(_new_year(each.last_year + 1))
+        top, bottom = y(each.high), y(each.low)
+        years = (
+            str(each.first_year)
+            if each.first_year == each.last_year
+            else f"{each.first_year}-{each.last_year}"
+        )
+        tooltip = (
+            f"{years}: {each.count:,} figures from "
+            f"{format_amount(each.low, metric.unit)} to "
+            f"{format_amount(each.high, metric.unit)}"
+        )
+        parts += [
+            f'<g class="bin-mark" data-years="{years}" data-count="{each.count}">',
+            f"<title>{escape(tooltip)}</title>",
+            f'<rect x="{_n(left)}" y="{_n(top - 1)}" '
+            f'width="{_n(max(right - left - 1, 1))}" '
+            f'height="{_n(max(bottom - top, 0) + 2)}" fill="{colour}" '
+            'fill-opacity="0.55"/>',
+            "</g>",
+        ]
+    notes = [f"{conflicts:,} pairs of these figures conflict; the table lists them."]
+    if undrawn:
+        notes.append(f"{undrawn:,} claims have no figure or no period: not drawn.")
+    for index, note in enumerate(notes):
+        parts.append(
+            f'<text class="chart-note" x="{LEFT}" y="{BOTTOM + 44 + index * LINE}" '
+            f'fill="{TEXT_COLOUR}">{escape(note)}</text>'
+        )
+    parts.append("</svg>")
+    return "\n".join(parts) + "\n"
+
+
+def axis_unit(unit: str, magnitude: Decimal) -> tuple[str, Decimal]:
+    """Return the axis unit and divisor: ("$ billion", 10**9), ("%", 1), ("cars", 1)."""
+    if unit == "percent":
+        return "%", Decimal(1)
+    is_money = unit in CURRENCY_SYMBOLS or (len(unit) == 3 and unit.isupper())
+    name = CURRENCY_SYMBOLS.get(unit, unit)
+    for scale, word in SCALES:
+        if magnitude >= scale:
+            return (f"{name} {word}" if is_money else f"{word} {unit}"), scale
+    return name, Decimal(1)
+
+
+class _Chart:
+    def __init__(self, metric: Metric, claims: list[Claim], tolerance: Decimal):
+        self.metric = metric
+        self.tolerance = tolerance
+        claims = sorted(claims, key=lambda claim: claim.pk)
+        self.drawn = [claim for claim in claims if _drawable(claim)]
+        self.left_out = [claim for claim in claims if not _drawable(claim)]
+        self.documents: dict[int, Document] = {}
+        for claim in sorted(claims, key=lambda claim: (claim.document_id, claim.pk)):
+            self.documents.setdefault(claim.document_id, claim.document)
+        self.colours = {
+            document_id: PALETTE[index % len(PALETTE)]
+            for index, document_id in enumerate(self.documents)
+        }
+        self.implied: dict[int, _Implied] = {}
+        for claim in self.drawn:
+            implied = _implied(claim, tolerance)
+            if implied is not None:
+                self.implied[claim.pk] = implied
+        self._fit_time()
+        self._fit_values()
+        self.taken: list[tuple[float, float, float, float]] = []
+
+    # Scales
+
+    def _fit_time(self) -> None:
+        days = [
+            day
+            for claim in self.drawn
+            for day in (claim.period_start, claim.period_end)
+            if day is not None
+        ]
+        days += [day for i in self.implied.values() for day in (i.start, i.end)]
+        if days:
+            self.first_year, self.last_year = min(days).year, max(days).year
+        else:
+            self.first_year = self.last_year = 2000
+        self.origin = _new_year(self.first_year)
+        self.days = _new_year(self.last_year + 1) - self.origin
+
+    def _fit_values(self) -> None:
+        values: list[Decimal] = []
+        for claim in self.drawn:
+            low, _, high, _ = self._interval(claim)
+            values += [v for v in (_value(claim), low, high) if v.is_finite()]
+        for implied in self.implied.values():
+            values += [implied.point, implied.low, implied.high]
+        unit = self.drawn[0].unit if self.drawn else self.metric.unit
+        low = min(values, default=Decimal(0))
+        high = max(values, default=Decimal(1))
+        if low >= 0:
+            low = Decimal(0)
+        span = (high - low) or abs(high) or Decimal(1)
+        high += span * Decimal("0.12")  # room for arrows and labels at the top
+        self.unit_label, self.divisor = axis_unit(unit, max(abs(low), abs(high)))
+        self.step = _nice_step((high - low) / 7)
+        self.y_low = (low / self.step).to_integral_value("ROUND_FLOOR") * self.step
+        self.y_high = (high / self.step).to_integral_value("ROUND_CEILING") * self.step
+        if self.y_high == self.y_low:
+            self.y_high = self.y_low + self.step
+
+    def x(self, day: date) -> float:
+        return self._x_at(day.toordinal())
+
+    def _x_at(self, ordinal: int) -> float:
+        return LEFT + (ordinal - self.origin) / self.days * PLOT_WIDTH
+
+    def y(self, value: Decimal) -> float:
+        if value.is_infinite():
+            value = self.y_high if value > 0 else self.y_low
+        share = (value - self.y_low) / (self.y_high - self.y_low)
+        return BOTTOM - float(share) * PLOT_HEIGHT
+
+    def _interval(self, claim: Claim) -> Interval:
+        return figure_interval(
+            _value(claim), claim.comparator, claim.value_upper, self.tolerance
+        )
+
+    # Drawing
+
+    def render(self, conflict_pairs: Iterable[tuple[int, int]]) -> str:
+        parts = self._frame()
+        marks = {}
+        for claim in self.drawn:
+            marks[claim.pk] = self._mark(claim)
+            parts += self._claim_mark(claim, marks[claim.pk])
+        for claim in self.drawn:
+            if claim.pk in self.implied:
+                parts += self._implied_mark(claim, self.implied[claim.pk])
+        parts += self._conflict_marks(conflict_pairs, marks)
+        # Labels keep off every mark, then off each other.
+        self.taken = [mark.box for mark in marks.values()]
+        self.taken += [self._implied_position(i).box for i in self.implied.values()]
+        for claim in self.drawn:
+            parts += self._label(f"#{claim.pk} {claim.figure_display}", marks[claim.pk])
+        for claim in self.drawn:
+            if claim.pk in self.implied:
+                implied = self.implied[claim.pk]
+                amount = format_amount(rounded(implied.point), claim.unit)
+                parts += self._label(
+                    f"#{claim.pk} implied earlier: about {amount}",
+                    self._implied_position(implied),
+                )
+        legend, height = self._legend_and_notes()
+        parts += legend
+        header = (
+            f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" '
+            f'height="{height}" viewBox="0 0 {WIDTH} {height}" role="img" '
+            f'font-family={quoteattr(FONT_FAMILY)} font-size="11">'
+        )
+        title = f"<title>{escape(self.metric.name)}: figures over time</title>"
+        background = f'<rect width="{WIDTH}" height="{height}" fill="#ffffff"/>'
+        return "\n".join([header, title, background, *parts, "</svg>"]) + "\n"
+
+    def _frame(self) -> list[str]:
+        subtitle = (
+            "Bars span each figure's period; pale bands show the values an approximate "
+            "figure or a range allows; red dashed lines join figures that conflict."
+        )
+        parts = [
+            f'<text x="{LEFT}" y="30" font-size="18" font-weight="bold" '
+            f'fill="{TEXT_COLOUR}">{escape(self.metric.name)}</text>',
+            f'<text x="{LEFT}" y="52" fill="#555555">{escape(subtitle)}</text>',
+            f'<rect x="{LEFT}" y="{TOP}" width="{PLOT_WIDTH}" height="{PLOT_HEIGHT}" '
+            'fill="#fafafa" stroke="#bbbbbb"/>',
+        ]
+        years = self.last_year - self.first_year + 1
+        step = max(1, math.ceil(years / 12))
+        for year in range(self.first_year, self.last_year + 2, step):
+            x = _n(self._x_at(_new_year(year)))
+            parts.append(
+                f'<line x1="{x}" y1="{TOP}" x2="{x}" y2="{BOTTOM}" stroke="#e2e2e2"/>'
+            )
+            parts.append(
+                f'<text x="{x}" y="{BOTTOM + 16}" text-anchor="middle" '
+                f'fill="{TEXT_COLOUR}">{year}</text>'
+            )
+        value = self.y_low
+        while value <= self.y_high:
+            y = self.y(value)
+            parts.append(
+                f'<line x1="{LEFT}" y1="{_n(y)}" x2="{LEFT + PLOT_WIDTH}" '
+                f'y2="{_n(y)}" stroke="#e2e2e2"/>'
+            )
+            parts.append(
+                f'<text x="{LEFT - 8}" y="{_n(y + 4)}" text-anchor="end" '
+                f'fill="{TEXT_COLOUR}">{escape(_tick(value / self.divisor))}</text>'
+            )
+            value += self.step
+        middle = _n(TOP + PLOT_HEIGHT / 2)
+        parts.append(
+            f'<text class="axis-label" x="26" y="{middle}" text-anchor="middle" '
+            f'font-size="12" fill="{TEXT_COLOUR}" transform="rotate(-90 26 {middle})">'
+            f"{escape(self.unit_label)}</text>"
+        )
+        parts.append(
+            f'<text class="axis-label" x="{_n(LEFT + PLOT_WIDTH / 2)}" '
+            f'y="{BOTTOM + 36}" text-anchor="middle" font-size="12" '
+            f'fill="{TEXT_COLOUR}">Period the figure covers (years)</text>'
+        )
+        return parts
+
+    def _mark(self, claim: Claim) -> _Mark:
+        # A drawn claim has at least one end of its period (_drawable()).
+        start = cast(date, claim.period_start or claim.period_end)
+        end = cast(date, claim.period_end or claim.period_start)
+        is_point = start == end or None in (claim.period_start, claim.period_end)
+        low, _, high, _ = self._interval(claim)
+        stated = value = _value(claim)
+        if claim.comparator == Comparator.RANGE and claim.value_upper is not None:
+            value = (stated + claim.value_upper) / 2
+        x_start = self.x(start)
+        # A period's last day counts in full: the bar runs to the end of it.
+        x_end = x_start if is_point else self.x(end) + PLOT_WIDTH / self.days
+        y = self.y(value)
+        y_low = self.y(low if low.is_finite() else stated)
+        y_high = self.y(high if high.is_finite() else stated)
+        left, right = x_start - 6, x_end + 6
+        left -= TAIL if claim.period_start is None else 0
+        right += TAIL if claim.period_end is None else 0
+        top, bottom = min(y_high, y) - 6, max(y_low, y) + 6
+        if claim.comparator == Comparator.MORE_THAN:
+            top -= ARROW
+        if claim.comparator == Comparator.LESS_THAN:
+            bottom += ARROW
+        return _Mark(
+            x_start=x_start,
+            x_end=x_end,
+            y=y,
+            y_low=y_low,
+            y_high=y_high,
+            is_point=is_point,
+            box=(left, top, right, bottom),
+        )
+
+    def _claim_mark(self, claim: Claim, mark: _Mark) -> list[str]:
+        colour = quoteattr(self.colours[claim.document_id])
+        tooltip = (
+            f"#{claim.pk} {claim.figure_display}, "
+            f"{claim.period_label or _period_text(claim)} "
+            f"({claim.document.title}): {claim.text}"
+        )
+        parts = [
+            f'<g class="claim-mark" data-claim-id="{claim.pk}">',
+            f"<title>{escape(tooltip)}</title>",
+        ]
+        if mark.y_low != mark.y_high:
+            x, width = mark.x_start, mark.x_end - mark.x_start
+            if mark.is_point:
+                x, width = mark.x_start - 5, 10
+            parts.append(
+                f'<rect x="{_n(x)}" y="{_n(mark.y_high)}" width="{_n(width)}" '
+                f'height="{_n(mark.y_low - mark.y_high)}" fill={colour} '
+                f'fill-opacity="0.18" stroke={colour} stroke-opacity="0.4"/>'
+            )
+        y = _n(mark.y)
+        if mark.is_point:
+            parts.append(
+                f'<circle cx="{_n(mark.x_start)}" cy="{y}" r="4.5" fill={colour}/>'
+            )
+        else:
+            parts.append(
+                f'<line x1="{_n(mark.x_start)}" y1="{y}" x2="{_n(mark.x_end)}" '
+                f'y2="{y}" stroke={colour} stroke-width="3.5"/>'
+            )
+        if claim.period_start is None or claim.period_end is None:
+            direction = -1 if claim.period_start is None else 1
+            tip = mark.x_start + direction * TAIL
+            parts.append(
+                f'<line x1="{_n(mark.x_start)}" y1="{y}" x2="{_n(tip)}" y2="{y}" '
+                f'stroke={colour} stroke-width="2" stroke-dasharray="3 3"/>'
+            )
+            parts.append(_arrowhead(tip, mark.y, direction, 0, colour))
+        if claim.comparator in (Comparator.MORE_THAN, Comparator.LESS_THAN):
+            direction = -1 if claim.comparator == Comparator.MORE_THAN else 1
+            tip = mark.y + direction * ARROW
+            middle = _n(mark.x_middle)
+            parts.append(
+                f'<line x1="{middle}" y1="{y}" x2="{middle}" y2="{_n(tip)}" '
+                f"stroke={colour} "
+                'stroke-width="2"/>'
+            )
+            parts.append(_arrowhead(mark.x_middle, tip, 0, direction, colour))
+        parts.append("</g>")
+        return parts
+
+    def _implied_position(self, implied: _Implied) -> _Mark:
+        x_start = self.x(implied.start)
+        x_end = self.x(implied.end) + PLOT_WIDTH / self.days
+        y_low, y_high = self.y(implied.low), self.y(implied.high)
+        return _Mark(
+            x_start=x_start,
+            x_end=x_end,
+            y=self.y(implied.point),
+            y_low=y_low,
+            y_high=y_high,
+            is_point=False,
+            box=(x_start - 2, y_high - 2, x_end + 2, y_low + 2),
+        )
+
+    def _implied_mark(self, claim: Claim, implied: _Implied) -> list[str]:
+        colour = quoteattr(self.colours[claim.document_id])
+        mark = self._implied_position(implied)
+        amount = format_amount(rounded(implied.point), claim.unit)
+        tooltip = (
+            f"#{claim.pk}: the stated change implies about {amount} for "
+            f"{implied.start} to {implied.end}"
+        )
+        y = _n(mark.y)
+        return [
+            f'<g class="implied-mark" data-claim-id="{claim.pk}">',
+            f"<title>{escape(tooltip)}</title>",
+            f'<rect x="{_n(mark.x_start)}" y="{_n(mark.y_high)}" '
+            f'width="{_n(mark.x_end - mark.x_start)}" '
+            f'height="{_n(mark.y_low - mark.y_high)}" fill={colour} '
+            f'fill-opacity="0.06" stroke={colour} stroke-dasharray="4 3"/>',
+            f'<line x1="{_n(mark.x_start)}" y1="{y}" x2="{_n(mark.x_end)}" y2="{y}" '
+            f'stroke={colour} stroke-width="2" stroke-dasharray="7 4"/>',
+            "</g>",
+        ]
+
+    def _conflict_marks(self, conflict_pairs, marks: dict[int, _Mark]) -> list[str]:
+        pairs = sorted({tuple(sorted(pair)) for pair in conflict_pairs})
+        parts = []
+        for first, second in pairs:
+            if first not in marks or second not in marks:
+                continue
+            one, other = marks[first], marks[second]
+            parts += [
+                f'<g class="conflict-mark" data-claim-ids="{first} {second}">',
+                f"<title>#{first} and #{second} conflict</title>",
+                f'<line x1="{_n(one.x_middle)}" y1="{_n(one.y)}" '
+                f'x2="{_n(other.x_middle)}" y2="{_n(other.y)}" '
+                f'stroke="{CONFLICT_COLOUR}" stroke-width="1.6" '
+                'stroke-dasharray="6 4"/>',
+            ]
+            for mark in (one, other):
+                parts.append(
+                    f'<circle cx="{_n(mark.x_middle)}" cy="{_n(mark.y)}" r="7" '
+                    f'fill="none" stroke="{CONFLICT_COLOUR}" stroke-width="1.6"/>'
+                )
+            parts.append("</g>")
+        return parts
+
+    def _label(self, text: str, mark: _Mark) -> list[str]:
+        """Return the label beside a mark, where it covers no mark or earlier label."""
+        width = len(text) * CHAR_WIDTH
+        left, _top, right, _bottom = mark.box
+        candidates = []
+        for shift in (0, 1, -1, 2, -2, 3, -3, 4, -4):
+            baseline = mark.y + 4 + shift * LABEL_HEIGHT
+            if not TOP + LABEL_HEIGHT <= baseline <= BOTTOM - 3:
+                continue
+            for x, anchor, start in (
+                (right + 2, "start", right + 2),
+                (left - 2, "end", left - 2 - width),
+            ):
+                if start < LEFT + 2 or start + width > LEFT + PLOT_WIDTH - 2:
+                    continue
+                box = (start, baseline - LABEL_HEIGHT + 3, start + width, baseline + 3)
+                candidates.append((x, anchor, baseline, box))
+                if not any(_overlap(box, taken) for taken in self.taken):
+                    break
+            else:
+                continue
+            break
+        if candidates:
+            x, anchor, baseline, box = candidates[-1]
+        else:
+            x, anchor, baseline = LEFT + 4, "start", mark.y + 4
+            box = (x, baseline - LABEL_HEIGHT + 3, x + width, baseline + 3)
+        self.taken.append(box)
+        parts = []
+        if abs(baseline - (mark.y + 4)) > 1:
+            # Moved off its mark: a thin leader says which mark it belongs to.
+            end_x = mark.x_end if anchor == "start" else mark.x_start
+            parts.append(
+                f'<line class="label-leader" x1="{_n(x)}" y1="{_n(baseline - 4)}" '
+                f'x2="{_n(end_x)}" y2="{_n(mark.y)}" stroke="#999999" '
+                'stroke-width="0.7"/>'
+            )
+        return [
+            *parts,
+            f'<text class="claim-label" x="{_n(x)}" y="{_n(baseline)}" '
+            f'text-anchor="{anchor}" fill="{TEXT_COLOUR}" stroke="#fafafa" '
+            f'stroke-width="3" paint-order="stroke">{escape(text)}</text>',
+        ]
+
+    def _legend_and_notes(self) -> tuple[list[str], int]:
+        y = BOTTOM + 64
+        parts = [
+            f'<text x="{LEFT}" y="{y}" font-weight="bold" fill="{TEXT_COLOUR}">'
+            "Source documents</text>"
+        ]
+        for document_id, document in self.documents.items():
+            y += LINE
+            colour = quoteattr(self.colours[document_id])
+            when = f" ({document.published_on})" if document.published_on else ""
+            parts += [
+                '<g class="legend-entry">',
+                f'<rect x="{LEFT}" y="{y - 9}" width="18" height="10" fill={colour}/>',
+                f'<text x="{LEFT + 26}" y="{y}" fill="{TEXT_COLOUR}">'
+                f"{escape(_short(document.title + when))}</text>",
+                "</g>",
+            ]
+        y += LINE + 6
+        x: float = LEFT
+        keys = [
+            (
+                f'<line x1="{{x}}" y1="{{y}}" x2="{{x2}}" y2="{{y}}" '
+                f'stroke="{CONFLICT_COLOUR}" stroke-width="1.6" '
+                'stroke-dasharray="6 4"/>',
+                "figures that conflict",
+            ),
+            (
+                '<rect x="{x}" y="{top}" width="24" height="10" fill="#777777" '
+                'fill-opacity="0.18" stroke="#777777" stroke-opacity="0.4"/>',
+                "values an approximate figure or range allows",
+            ),
+            (
+                '<line x1="{x}" y1="{y}" x2="{x2}" y2="{y}" stroke="#777777" '
+                'stroke-width="2" stroke-dasharray="3 3"/>',
+                "period with an open end",
+            ),
+        ]
+        if self.implied:
+            keys.append(
+                (
+                    '<line x1="{x}" y1="{y}" x2="{x2}" y2="{y}" stroke="#777777" '
+                    'stroke-width="2" stroke-dasharray="7 4"/>',
+                    "earlier value implied by a stated change",
+                )
+            )
+        for symbol, text in keys:
+            width = 32 + len(text) * CHAR_WIDTH + 20
+            if x + width > WIDTH - RIGHT:
+                x, y = LEFT, y + LINE
+            parts += [
+                '<g class="legend-entry">',
+                symbol.format(x=_n(x), x2=_n(x + 24), y=_n(y - 4), top=_n(y - 9)),
+                f'<text x="{_n(x + 32)}" y="{y}" fill="{TEXT_COLOUR}">'
+                f"{escape(text)}</text>",
+                "</g>",
+            ]
+            x += width
+        if self.left_out:
+            y += LINE + 10
+            parts.append(
+                f'<text x="{LEFT}" y="{y}" font-weight="bold" fill="{TEXT_COLOUR}">'
+                "Not drawn (no figure or no period):</text>"
+            )
+            for claim in self.left_out[:MAX_NOTES]:
+                y += LINE
+                figure = claim.figure_display or "no figure"
+                parts.append(
+                    f'<text class="chart-note" x="{LEFT}" y="{y}" '
+                    f'fill="{TEXT_COLOUR}">'
+                    f"{escape(_short(f'#{claim.pk} {figure}: {claim.text}'))}</text>"
+                )
+            if len(self.left_out) > MAX_NOTES:
+                y += LINE
+                parts.append(
+                    f'<text class="chart-note" x="{LEFT}" y="{y}" fill="#555555">'
+                    f"and {len(self.left_out) - MAX_NOTES} more</text>"
+                )
+        return parts, y + 20
+
+
+def _new_year(year: int) -> int:
+    """Return the ordinal of 1 January of `year`, of year 10000 too.
+
+    The time axis ends where the year after the last one starts, and a stored period
+    may end on 9999-12-31 (a row written before dates were bounded).
+    """
+    if year == date.max.year + 1:
+        return date.max.toordinal() + 1
+    return date(year, 1, 1).toordinal()
+
+
+def _value(claim: Claim) -> Decimal:
+    """Return the value of a claim that is drawn: _drawable() holds, so it is set."""
+    return cast(Decimal, claim.value)
+
+
+def _drawable(claim: Claim) -> bool:
+    return claim.value is not None and (
+        claim.period_start is not None or claim.period_end is not None
+    )
+
+
+def _implied(claim: Claim, tolerance: Decimal) -> _Implied | None:
+    if claim.change_percent is None or not (claim.period_start and claim.period_end):
+        return None
+    row = FigureRow(
+        claim_id=claim.pk,
+        unit=claim.unit,
+        value=_value(claim),
+        value_upper=claim.value_upper,
+        comparator=claim.comparator,
+        period_start=claim.period_start,
+        period_end=claim.period_end,
+        change_percent=claim.change_percent,
+        change_comparator=claim.change_comparator,
+    )
+    interval = implied_interval(row, tolerance)
+    if interval is None:
+        return None
+    point, low, _, high, _ = interval
+    if not (low.is_finite() and high.is_finite()):
+        return None  # nothing sensible to draw for an open-ended earlier value
+    try:
+        start, end = previous_period(claim.period_start, claim.period_end)
+    except (ValueError, OverflowError):
+        return None
+    return _Implied(start, end, point, low, high)
+
+
+def _period_text(claim: Claim) -> str:
+    if claim.period_start and claim.period_end:
+        return f"{claim.period_start} to {claim.period_end}"
+    if claim.period_end:
+        return f"up to {claim.period_end}"
+    return f"from {claim.period_start} on"
+
+
+def _arrowhead(x: float, y: float, dx: int, dy: int, colour: str) -> str:
+    """Return a small triangle with its tip at (x, y), pointing along (dx, dy)."""
+    size = 7
+    back_x, back_y = x - dx * size, y - dy * size
+    side_x, side_y = dy * size / 2, dx * size / 2
+    points = [(x, y), (back_x + side_x, back_y + side_y)]
+    points.append((back_x - side_x, back_y - side_y))
+    text = " ".join(f"{_n(px)},{_n(py)}" for px, py in points)
+    return f'<polygon points="{text}" fill={colour}/>'
+
+
+def _overlap(one: tuple, other: tuple) -> bool:
+    return not (
+        one[2] <= other[0]
+        or other[2] <= one[0]
+        or one[3] <= other[1]
+        or other[3] <= one[1]
+    )
+
+
+def _nice_step(rough: Decimal) -> Decimal:
+    if rough <= 0:
+        return Decimal(1)
+    power = Decimal(10) ** rough.adjusted()
+    for factor in (1, 2, 5):
+        if rough <= power * factor:
+            return power * factor
+    return power * 10
+
+
+def _tick(value: Decimal) -> str:
+    text = f"{value.normalize():,f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _short(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1].rstrip() + "…"
+
+
+def _n(value: float) -> str:
+    return f"{value:.1f}"
