@@ -21,10 +21,12 @@ from django.utils.safestring import mark_safe
 from rest_framework.generics import get_object_or_404
 
 from factcheck.caching import (
+    canonical_url,
     get_cached,
     if_none_match,
     patch_caching_headers,
     representation_etag,
+    resource_version,
     set_cached,
 )
 
@@ -46,13 +48,21 @@ HOME_METRICS = 10
 HOME_CONFLICT_WINDOW = 10_000
 
 
-def versioned_page(view):
-    """Answer a page from the representation version: 304, cached HTML or built."""
+def versioned_page(*, reads: tuple[str, ...] = ()):
+    """Answer a page from the representation version: 304, cached HTML or built.
 
+    `reads` names the query parameters the page reads: only they are in its key.
+    Others (utm_source, fbclid: links shared elsewhere carry them) are ignored, as
+    no page writes its own query into its HTML.
+    """
+    return functools.partial(_versioned_page, reads=reads)
+
+
+def _versioned_page(view, *, reads: tuple[str, ...]):
     @functools.wraps(view)
     def wrapped(request, *args, **kwargs):
         etag = representation_etag(
-            representation_version(), request.build_absolute_uri(), "text/html"
+            representation_version(), canonical_url(request, reads), "text/html"
         )
         response: HttpResponse
         if etag in if_none_match(request):
@@ -65,7 +75,7 @@ def versioned_page(view):
                 if built.status_code != 200:
                     return built  # errors are neither cached nor public
                 body = built.content
-                set_cached(key, body)
+                set_cached(key, body, resource=resource_version(request.path, etag))
             response = HttpResponse(body, content_type="text/html; charset=utf-8")
         response["ETag"] = etag
         return patch_caching_headers(
@@ -75,7 +85,7 @@ def versioned_page(view):
     return wrapped
 
 
-@versioned_page
+@versioned_page()
 def home_page(request):
     """The home page: search, the latest verdicts, the most contested metrics."""
     verdicts = (
@@ -115,7 +125,7 @@ def home_page(request):
     )
 
 
-@versioned_page
+@versioned_page()
 def claim_page(request, pk: int):
     """The public page of a claim; a reviewed claim carries its ClaimReview markup."""
     claim = get_object_or_404(reviewable_claims(), pk=pk)
@@ -134,7 +144,7 @@ def claim_page(request, pk: int):
     )
 
 
-@versioned_page
+@versioned_page(reads=("page",))
 def metric_page(request, slug: str):
     """The public side-by-side page of a metric: its figures charted and listed.
 

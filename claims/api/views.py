@@ -119,6 +119,7 @@ class ClaimViewSet(VersionedReadMixin, RecordViewSet):
     filterset_class = ClaimFilter
     ordering_fields = ["claimed_on", "period_start", "updated_at", "value", "id"]
     pagination_class = ClaimCursorPagination
+    query_parameters = ("expand",)
 
     def get_renderers(self):
         renderers = super().get_renderers()
