@@ -45,6 +45,9 @@ class VersionedReadMixin:
     get_renderer_context: Callable[[], dict[str, Any]]
     # Query parameters the view reads besides its filters, paging, ordering, format.
     query_parameters: tuple[str, ...] = ()
+    # The actions answered through versioned_response ("get" for a plain view), for
+    # the schema (factcheck.schema): they take If-None-Match and answer ETags.
+    versioned_actions: tuple[str, ...] = ()
 
     def read_parameters(self) -> set[str]:
         """Return the query parameters this view's action reads.

@@ -120,6 +120,7 @@ class ClaimViewSet(VersionedReadMixin, RecordViewSet):
     ordering_fields = ["claimed_on", "period_start", "updated_at", "value", "id"]
     pagination_class = ClaimCursorPagination
     query_parameters = ("expand",)
+    versioned_actions = ("list", "retrieve", "claimreview")
 
     def get_renderers(self):
         renderers = super().get_renderers()
@@ -334,6 +335,7 @@ class ClaimReviewFeedView(VersionedReadMixin, generics.ListAPIView):
 
     pagination_class = ClaimCursorPagination
     queryset = Claim.objects.none()
+    versioned_actions = ("get",)
 
     def get_queryset(self):
         return reviewable_claims().reviewed()
@@ -366,6 +368,7 @@ class MetricViewSet(VersionedReadMixin, RecordViewSet):
     queryset = Metric.objects.order_by("id")
     serializer_class = MetricSerializer
     lookup_field = "slug"
+    versioned_actions = ("figures",)
 
     @extend_schema(
         summary="Every claim on the metric, ordered by period, side by side",

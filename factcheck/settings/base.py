@@ -157,6 +157,8 @@ AXES_COOLOFF_TIME = 1  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+# The API's lockout is a JSON 429, as its schema says; the admin's stays a page.
+AXES_LOCKOUT_CALLABLE = "factcheck.auth.lockout_response"
 # Behind a reverse proxy every client arrives from the proxy's address, so one client's
 # failures would lock an account for all. DJANGO_TRUSTED_PROXY_HEADER names the header
 # the proxies append the client's address to (in request.META form, e.g.
@@ -465,11 +467,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": [
         "rest_framework.permissions.DjangoModelPermissionsOrAnonReadOnly",
     ],
-    "DEFAULT_PARSER_CLASSES": [
-        "factcheck.api.parsers.LimitedJSONParser",
-        "rest_framework.parsers.FormParser",
-        "factcheck.api.parsers.LimitedMultiPartParser",
-    ],
+    # JSON only: a form or multipart body is a 415, except where a file is
+    # uploaded (document create, imports), which takes multipart as well.
+    "DEFAULT_PARSER_CLASSES": ["factcheck.api.parsers.LimitedJSONParser"],
     "DEFAULT_RENDERER_CLASSES": [
         "factcheck.api.renderers.ORJSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
@@ -494,7 +494,7 @@ REST_FRAMEWORK = {
     if TRUSTED_PROXY_HEADER == "HTTP_X_FORWARDED_FOR"
     else 0,
     "EXCEPTION_HANDLER": "factcheck.api.exceptions.exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "factcheck.schema.AutoSchema",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 
