@@ -71,12 +71,13 @@ class VersionedReadMixin:
 
     def paginate_queryset(self, queryset):
         page = super().paginate_queryset(queryset)  # type: ignore[misc]
-        paginator: Any = getattr(self, "paginator", None)
-        if hasattr(paginator, "base_url"):
+        view: Any = self
+        if hasattr(view.paginator, "base_url"):
             # Links name only the parameters read, as the key does: a kept body
             # never carries another client's parameters.
-            request: Any = self.request
-            paginator.base_url = canonical_url(request, self.read_parameters())
+            view.paginator.base_url = canonical_url(
+                view.request, self.read_parameters()
+            )
         return page
 
     def versioned(self, request: Request) -> bool:
