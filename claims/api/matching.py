@@ -199,7 +199,9 @@ class SimilarClaimsView(APIView):
         summary="Claims like this one",
         parameters=[
             OpenApiParameter(
-                "limit", int, description=f"1 to {MAX_LIMIT}, 10 when left out"
+                "limit",
+                {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
+                description=f"1 to {MAX_LIMIT}, 10 when left out",
             )
         ],
         responses={200: MatchResultsSerializer},

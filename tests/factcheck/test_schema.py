@@ -100,6 +100,17 @@ def test_offset_and_limit_declare_the_bounds_the_api_enforces(schema):
     assert api.get("/api/v1/people/", {"limit": MAX_PAGE_SIZE + 1}).status_code == 200
 
 
+def test_the_similar_claims_limit_declares_the_bounds_the_api_enforces(schema):
+    operation = schema["paths"]["/api/v1/claims/{id}/similar/"]["get"]
+    (limit,) = [p["schema"] for p in operation["parameters"] if p["name"] == "limit"]
+    claim = FigureClaimFactory()
+    url = f"/api/v1/claims/{claim.pk}/similar/"
+    api = APIClient()
+    assert api.get(url, {"limit": limit["minimum"] - 1}).status_code == 400
+    assert api.get(url, {"limit": limit["maximum"]}).status_code == 200
+    assert api.get(url, {"limit": limit["maximum"] + 1}).status_code == 400
+
+
 @pytest.mark.parametrize("value", ["null", "0", "-1", "1.5", "ten", "\u0663"])
 def test_a_limit_that_is_not_a_whole_number_from_one_is_a_400_naming_it(value):
     response = APIClient().get("/api/v1/people/", {"limit": value})
