@@ -249,3 +249,11 @@ def test_writes_that_check_if_match_declare_it(schema, rows, superuser):
         assert stale.status_code == 412, path
         checked += 1
     assert checked >= 6
+
+
+def test_an_empty_metric_slug_in_a_match_is_a_400_naming_it():
+    response = APIClient().post(
+        "/api/v1/claims/match/", {"text": "trade", "metric": ""}, format="json"
+    )
+    assert response.status_code == 400
+    assert "metric" in response.json()
