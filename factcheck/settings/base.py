@@ -349,7 +349,7 @@ REPRESENTATION_CACHE = "default"
 REPRESENTATION_CACHE_TIMEOUT = int(os.environ.get("CACHE_TIMEOUT", "86400"))
 # Bytes of rendered bodies one resource (a path) keeps at one version, over every
 # query asked of it: what varying a query can add to the cache is bounded.
-REPRESENTATION_CACHE_BUDGET = int(os.environ.get("CACHE_BUDGET", str(8 * 2**20)))
+REPRESENTATION_CACHE_BUDGET = 8 * 2**20
 # Cache-Control of anonymous reads: how long browsers and shared caches may reuse
 # one without asking (max-age) and then serve it while they revalidate.
 CACHE_MAX_AGE = int(os.environ.get("CACHE_MAX_AGE", "30"))
@@ -359,8 +359,6 @@ if min(REPRESENTATION_CACHE_TIMEOUT, CACHE_MAX_AGE, CACHE_STALE_WHILE_REVALIDATE
         "CACHE_TIMEOUT, CACHE_MAX_AGE and CACHE_STALE_WHILE_REVALIDATE are seconds, "
         "0 or more."
     )
-if REPRESENTATION_CACHE_BUDGET < 0:
-    raise ImproperlyConfigured("CACHE_BUDGET is bytes, 0 (keep nothing) or more.")
 
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 
