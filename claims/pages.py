@@ -20,7 +20,12 @@ from django.utils.html import (  # type: ignore[attr-defined]
 from django.utils.safestring import mark_safe
 from rest_framework.generics import get_object_or_404
 
-from factcheck.caching import representation_etag, versioned_answer
+from factcheck.caching import (
+    canonical_url,
+    representation_etag,
+    resource_version,
+    versioned_answer,
+)
 
 from .charts import metric_chart
 from .claimreview import claim_review
@@ -40,13 +45,21 @@ HOME_METRICS = 10
 HOME_CONFLICT_WINDOW = 10_000
 
 
-def versioned_page(view):
-    """Answer a page from the representation version: 304, cached HTML or built."""
+def versioned_page(*, reads: tuple[str, ...] = ()):
+    """Answer a page from the representation version: 304, cached HTML or built.
 
+    `reads` names the query parameters the page reads: only they are in its key.
+    Others (utm_source, fbclid: links shared elsewhere carry them) are ignored, as
+    no page writes its own query into its HTML.
+    """
+    return functools.partial(_versioned_page, reads=reads)
+
+
+def _versioned_page(view, *, reads: tuple[str, ...]):
     @functools.wraps(view)
     def wrapped(request, *args, **kwargs):
         etag = representation_etag(
-            representation_version(), request.build_absolute_uri(), "text/html"
+            representation_version(), canonical_url(request, reads), "text/html"
         )
         return versioned_answer(
             request,
@@ -54,12 +67,13 @@ def versioned_page(view):
             key=f"page:{request.path}:{etag}",
             render=lambda: view(request, *args, **kwargs),
             content_type="text/html; charset=utf-8",
+            resource=resource_version(request.path, etag),
         )
 
     return wrapped
 
 
-@versioned_page
+@versioned_page()
 def home_page(request):
     """The home page: search, the latest verdicts, the most contested metrics."""
     verdicts = (
@@ -99,7 +113,7 @@ def home_page(request):
     )
 
 
-@versioned_page
+@versioned_page()
 def claim_page(request, pk: int):
     """The public page of a claim; a reviewed claim carries its ClaimReview markup."""
     claim = get_object_or_404(reviewable_claims(), pk=pk)
@@ -118,7 +132,7 @@ def claim_page(request, pk: int):
     )
 
 
-@versioned_page
+@versioned_page(reads=("page",))
 def metric_page(request, slug: str):
     """The public side-by-side page of a metric: its figures charted and listed.
 

@@ -1,15 +1,18 @@
 """Shared cache of rendered representations, keyed by what they are made of.
 
 A key names a representation's version (claims.selectors.versions), the request's
-path and full query string, the format and the deployment (the code and settings
-a representation is written with), so a write never needs to find and delete
-entries and a stale entry can never be served: a new version is a new key.
+URL with the query parameters the endpoint reads (canonical_url), the format and
+the deployment (the code and settings a representation is written with), so a
+write never needs to find and delete entries and a stale entry can never be
+served: a new version is a new key. What one resource keeps at one version is
+bounded (REPRESENTATION_CACHE_BUDGET bytes), whatever its clients ask for.
 """
 
 import functools
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
+from urllib.parse import urlencode
 
 import orjson
 from django.conf import settings
@@ -56,6 +59,33 @@ def representation_etag(version: int, *parts: object, prefix: str = "") -> str:
     return f'"{prefix}{version}.{digest}"'
 
 
+def canonical_url(request, parameters: Collection[str]) -> str:
+    """Return the request's absolute URL with only `parameters`, sorted by name.
+
+    A parameter's values keep their order: the last value of a one-valued parameter
+    is the one read, so ?unit=a&unit=b and ?unit=b&unit=a are different requests.
+    """
+    query = request.GET
+    pairs = [
+        (name, value)
+        for name in sorted(query)
+        if name in parameters
+        for value in query.getlist(name)
+    ]
+    url = request.build_absolute_uri(request.path)
+    return f"{url}?{urlencode(pairs)}" if pairs else url
+
+
+def resource_version(path: str, etag: str) -> str:
+    """Return what the budget of `etag`'s variants is counted under: path, version.
+
+    An ETag is "<prefix><version>.<digest>" (representation_etag): without its
+    digest, it names the resource's version, whatever the query.
+    """
+    version = etag.strip('"').rsplit(".", 1)[0]
+    return f"{path}:{version}"
+
+
 def in_transaction() -> bool:
     """Return whether a transaction of the request's own is open (a test's is not).
 
@@ -68,12 +98,12 @@ def in_transaction() -> bool:
     )
 
 
-def cached_body(key: str, build: Callable[[], bytes]) -> bytes:
+def cached_body(key: str, build: Callable[[], bytes], *, resource: str) -> bytes:
     """Return the cached body under `key`, building and storing it when missing."""
     body = get_cached(key)
     if body is None:
         body = build()
-        set_cached(key, body)
+        set_cached(key, body, resource=resource)
     return body
 
 
@@ -82,12 +112,26 @@ def get_cached(key: str) -> bytes | None:
     return caches[settings.REPRESENTATION_CACHE].get(key)
 
 
-def set_cached(key: str, body: bytes) -> None:
-    """Keep `body` under `key`, unless read inside a transaction of the request's."""
-    if not in_transaction():
-        caches[settings.REPRESENTATION_CACHE].set(
-            key, body, settings.REPRESENTATION_CACHE_TIMEOUT
-        )
+def set_cached(key: str, body: bytes, *, resource: str) -> None:
+    """Keep `body` under `key`, unless read inside a transaction of the request's
+    or `resource` (resource_version) already keeps its budget of bytes.
+
+    The budget bounds what any number of clients can add by varying a query (each
+    search, filter value and cursor is a variant): past it a variant is answered,
+    built each time, and not kept. A new version of the resource has a new budget.
+    """
+    if in_transaction():
+        return
+    cache = caches[settings.REPRESENTATION_CACHE]
+    timeout = settings.REPRESENTATION_CACHE_TIMEOUT
+    spent_key = f"budget:{deployment()}:{resource}"
+    cache.add(spent_key, 0, timeout)
+    try:
+        spent = cache.incr(spent_key, len(body))
+    except ValueError:  # evicted since add(): count nothing, keep nothing
+        return
+    if spent <= settings.REPRESENTATION_CACHE_BUDGET:
+        cache.set(key, body, timeout)
 
 
 def patch_caching_headers(response, *, authenticated: bool):
@@ -123,6 +167,7 @@ def versioned_answer(
     key: str,
     render: Callable[[], bytes | HttpResponseBase],
     content_type: str,
+    resource: str,
 ) -> HttpResponseBase:
     """Answer a versioned representation: 304, cached bytes, or render and store.
 
@@ -130,6 +175,7 @@ def versioned_answer(
     under `key`, or `render()`'s, stored there. `render` may return a response
     instead of bytes: an error (not a 200) is answered as it is, neither cached
     nor marked public. The answer carries the ETag and the caching headers.
+    `resource` (resource_version) names what the stored body's budget counts against.
     """
     response: HttpResponseBase
     if etag in if_none_match(request):
@@ -143,7 +189,7 @@ def versioned_answer(
                     return built
                 built = built.content
             body = built
-            set_cached(key, body)
+            set_cached(key, body, resource=resource)
         response = HttpResponse(body, content_type=content_type)
     response["ETag"] = etag
     return patch_caching_headers(response, authenticated=request.user.is_authenticated)

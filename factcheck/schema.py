@@ -1,4 +1,16 @@
-"""OpenAPI post-processing: describe the error bodies every operation can return."""
+"""The OpenAPI schema: what each operation's security, conditional headers and
+bodies are (AutoSchema), and the error bodies every operation can return.
+
+tests/factcheck/test_schema.py checks each of these against the API's behaviour.
+"""
+
+from typing import Any
+
+from drf_spectacular import openapi
+from rest_framework import permissions
+
+from .api.conditional import ConditionalDetailMixin
+from .api.serializers import StrictFieldsMixin
 
 ERROR_SCHEMAS = {
     "Error": {
@@ -23,6 +35,99 @@ ERROR_SCHEMAS = {
 }
 
 WRITE_METHODS = {"post", "put", "patch", "delete"}
+
+ETAG = {
+    "schema": {"type": "string"},
+    "description": "The representation's entity tag: send it back as If-None-Match "
+    "to read it again (304 while unchanged), as If-Match to write over it (412 once "
+    "it changed).",
+}
+CACHING_HEADERS = {
+    "Cache-Control": {
+        "schema": {"type": "string"},
+        "description": "public, max-age=... for anonymous reads; private, no-cache "
+        "for a signed-in user's.",
+    },
+    "Vary": {
+        "schema": {"type": "string"},
+        "description": "Accept, Authorization, Cookie",
+    },
+}
+IF_NONE_MATCH = {
+    "name": "If-None-Match",
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string"},
+    "description": "ETags (comma separated) you hold: 304 without a body while the "
+    "representation has one of them.",
+}
+IF_MATCH = {
+    "name": "If-Match",
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string"},
+    "description": "The ETag you read: the write is refused with 412 if the resource "
+    "changed since (optimistic concurrency). Without it, the write is unconditional.",
+}
+
+
+class AutoSchema(openapi.AutoSchema):
+    """drf-spectacular's, saying what it cannot see: anonymous reads, conditional
+    headers, and request bodies that refuse unknown fields."""
+
+    def get_auth(self) -> list[dict[str, Any]]:
+        auths = super().get_auth()
+        anonymous_reads = any(
+            isinstance(permission, permissions.DjangoModelPermissionsOrAnonReadOnly)
+            for permission in self.view.get_permissions()
+        )
+        safe = self.method in permissions.SAFE_METHODS
+        if safe and anonymous_reads and {} not in auths:
+            auths.append({})  # no credentials needed
+        return auths
+
+    def _map_basic_serializer(self, serializer, direction):
+        result = super()._map_basic_serializer(serializer, direction)
+        if direction == "request" and isinstance(serializer, StrictFieldsMixin):
+            result["additionalProperties"] = False
+        return result
+
+    def versioned_read(self) -> bool:
+        """Whether the operation is answered through the representation cache."""
+        action = getattr(self.view, "action", None) or self.method.lower()
+        return self.method == "GET" and action in getattr(
+            self.view, "versioned_actions", ()
+        )
+
+    def get_operation(self, *args, **kwargs):
+        operation = super().get_operation(*args, **kwargs)
+        if operation is None:
+            return operation
+        responses = operation["responses"]
+        parameters = operation.setdefault("parameters", [])
+        headers: dict[str, Any] = {}
+        # Every GET answers an ETag and a 304 for it: the versioned reads and the
+        # details compute theirs, ConditionalGetMiddleware hashes the others' bodies.
+        if self.method == "GET":
+            parameters.append(IF_NONE_MATCH)
+            headers = {"ETag": ETAG}
+            if self.versioned_read():
+                headers.update(CACHING_HEADERS)
+            responses["304"] = {
+                "description": "Not modified: the ETag you sent as If-None-Match.",
+                "headers": headers,
+            }
+        conditional_write = isinstance(self.view, ConditionalDetailMixin)
+        if conditional_write and self.method in {"PUT", "PATCH", "DELETE"}:
+            parameters.append(IF_MATCH)
+            responses["412"] = _error("Stale If-Match: changed since you read it.")
+            headers = {"ETag": ETAG}
+        if conditional_write and self.method == "POST":
+            headers = {"ETag": ETAG}
+        for code in ("200", "201"):
+            if code in responses and headers:
+                responses[code].setdefault("headers", {}).update(headers)
+        return operation
 
 
 def _error(description: str, schema: str = "Error") -> dict:
@@ -52,10 +157,6 @@ def add_error_responses(result, generator, request, public):
             )
             if "{" in path:
                 responses.setdefault("404", _error("No such resource."))
-            if method == "get" and "{" in path:
-                responses.setdefault(
-                    "304", {"description": "Not modified (If-None-Match)."}
-                )
             if method == "get":
                 responses.setdefault(
                     "400", _error("A bad filter value.", "ValidationError")
@@ -64,10 +165,6 @@ def add_error_responses(result, generator, request, public):
                 responses.setdefault("400", _error("Invalid input.", "ValidationError"))
                 responses.setdefault("401", _error("Authentication needed."))
                 responses.setdefault("403", _error("Not allowed for this user."))
-            if method in {"put", "patch", "delete"}:
-                responses.setdefault(
-                    "412", _error("Stale If-Match: changed since read.")
-                )
             if method in {"post", "put", "patch"}:
                 responses.setdefault(
                     "413",

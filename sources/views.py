@@ -5,6 +5,7 @@ from rest_framework.response import Response
 
 from factcheck.api.exceptions import PayloadTooLarge
 from factcheck.api.filters import IdFilter, SearchFilter
+from factcheck.api.parsers import LimitedJSONParser, LimitedMultiPartParser
 from factcheck.api.viewsets import RecordViewSet
 from factcheck.jobs.api import job_url
 
@@ -98,6 +99,13 @@ class DocumentViewSet(SourceViewSet):
     filter_backends = [filters.DjangoFilterBackend, SearchFilter]
     filterset_class = DocumentFilter
     search_fields = ["title", "url"]
+
+    def initialize_request(self, request, *args, **kwargs):
+        # A file is uploaded on create only; every other write is JSON. (The parsers
+        # are chosen before DRF names the action, hence the method.)
+        if request.method == "POST":
+            self.parser_classes = [LimitedJSONParser, LimitedMultiPartParser]
+        return super().initialize_request(request, *args, **kwargs)
 
     def get_queryset(self):
         queryset = super().get_queryset()

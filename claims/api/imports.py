@@ -10,6 +10,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from factcheck.api.parsers import LimitedJSONParser, LimitedMultiPartParser
+from factcheck.api.serializers import StrictFieldsMixin
 from factcheck.jobs.api import ACCEPTED_RESPONSE, LOCATION_HEADER, accepted
 
 from ..models import ClaimImport
@@ -25,7 +27,7 @@ class CanImportClaims(_PostOnly):
     permission = "claims.add_claim"
 
 
-class ClaimImportFileSerializer(serializers.Serializer):
+class ClaimImportFileSerializer(StrictFieldsMixin, serializers.Serializer):
     """A multipart upload: the file, and its format when its name does not say."""
 
     file = serializers.FileField(
@@ -54,7 +56,7 @@ class ClaimImportFileSerializer(serializers.Serializer):
         return attrs
 
 
-class ClaimImportRowsSerializer(serializers.Serializer):
+class ClaimImportRowsSerializer(StrictFieldsMixin, serializers.Serializer):
     """A JSON body: the rows, as objects keyed by the CSV export's columns."""
 
     rows = serializers.ListField(
@@ -110,6 +112,7 @@ class ClaimImportView(APIView):
     """POST /api/v1/imports/: validate and store a file of claims, as a job."""
 
     permission_classes = [CanImportClaims]
+    parser_classes = [LimitedMultiPartParser, LimitedJSONParser]
 
     def post(self, request: Request) -> Response:
         if request.content_type.startswith("application/json"):

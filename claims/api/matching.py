@@ -24,6 +24,7 @@ from drf_spectacular.utils import (
 from rest_framework import mixins, permissions, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
+from rest_framework.fields import empty
 from rest_framework.generics import get_object_or_404
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -58,12 +59,23 @@ CANDIDATE_STATES = Candidate.State.choices
 LINK_RELATIONS = ClaimLink.Relation.choices
 
 
+class MetricSlugField(serializers.SlugRelatedField):
+    """A metric by slug; "" is refused (DRF's relation fields read it as null)."""
+
+    def run_validation(self, data=empty):
+        if data == "":
+            raise serializers.ValidationError(
+                "Name a metric by its slug, or send null for none."
+            )
+        return super().run_validation(data)
+
+
 class MatchInputSerializer(StrictFieldsMixin, serializers.Serializer):
     text = serializers.CharField(
         max_length=MAX_TEXT_LENGTH, help_text="The claim to look for, in any words."
     )
     limit = serializers.IntegerField(min_value=1, max_value=MAX_LIMIT, default=10)
-    metric = serializers.SlugRelatedField(
+    metric = MetricSlugField(
         slug_field="slug",
         queryset=Metric.objects.all(),
         required=False,
@@ -199,7 +211,9 @@ class SimilarClaimsView(APIView):
         summary="Claims like this one",
         parameters=[
             OpenApiParameter(
-                "limit", int, description=f"1 to {MAX_LIMIT}, 10 when left out"
+                "limit",
+                {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
+                description=f"1 to {MAX_LIMIT}, 10 when left out",
             )
         ],
         responses={200: MatchResultsSerializer},
@@ -290,7 +304,7 @@ class CandidateDetailSerializer(CandidateSerializer):
 
 class CandidateAcceptSerializer(StrictFieldsMixin, serializers.Serializer):
     text = serializers.CharField(required=False, max_length=MAX_TEXT_LENGTH)
-    metric = serializers.SlugRelatedField(
+    metric = MetricSlugField(
         slug_field="slug", queryset=Metric.objects.all(), required=False
     )
     speaker = serializers.PrimaryKeyRelatedField(

@@ -32,8 +32,7 @@ class ClaimInputSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     metric = serializers.CharField(
         required=False,
         allow_null=True,
-        allow_blank=True,
-        help_text="Metric id or slug.",
+        help_text="Metric id or slug; null removes the claim's metric.",
     )
     change_reason = serializers.CharField(
         write_only=True,
@@ -81,7 +80,7 @@ class ClaimInputSerializer(StrictFieldsMixin, serializers.ModelSerializer):
         extra_kwargs = {"status": {"required": False}}
 
     def validate_metric(self, value):
-        if value in (None, ""):
+        if value is None:
             return None
         metric = Metric.objects.filter(metric_lookup(str(value), path="")).first()
         if metric is None:

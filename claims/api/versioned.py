@@ -11,11 +11,27 @@ from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpResponseBase
+from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.request import Request
+from rest_framework.settings import api_settings
 
-from factcheck.caching import representation_etag, versioned_answer
+from factcheck.caching import (
+    canonical_url,
+    representation_etag,
+    resource_version,
+    versioned_answer,
+)
 
 from ..selectors.versions import representation_version
+
+# What DRF's paginators name their query parameters by.
+PAGINATION_PARAMETERS = (
+    "cursor_query_param",
+    "page_query_param",
+    "page_size_query_param",
+    "limit_query_param",
+    "offset_query_param",
+)
 
 
 class VersionedReadMixin:
@@ -25,6 +41,42 @@ class VersionedReadMixin:
     """
 
     get_renderer_context: Callable[[], dict[str, Any]]
+    # Query parameters the view reads besides its filters, paging, ordering, format.
+    query_parameters: tuple[str, ...] = ()
+    # The actions answered through versioned_response ("get" for a plain view), for
+    # the schema (factcheck.schema): they take If-None-Match and answer ETags.
+    versioned_actions: tuple[str, ...] = ()
+
+    def read_parameters(self) -> set[str]:
+        """Return the query parameters this view's action reads.
+
+        Only they name a cached body (request_etag); others are ignored, as they
+        are on every list, so a client's own parameters (utm_source, a cache
+        buster) add no entry.
+        """
+        view: Any = self
+        names: set[str | None] = {api_settings.URL_FORMAT_OVERRIDE}
+        names.update(self.query_parameters)
+        for attribute in PAGINATION_PARAMETERS:
+            names.add(getattr(view.paginator, attribute, None))
+        for backend in view.filter_backends:
+            names.add(getattr(backend, "ordering_param", None))
+            names.add(getattr(backend, "search_param", None))
+            filterset = getattr(view, "filterset_class", None)
+            if issubclass(backend, DjangoFilterBackend) and filterset is not None:
+                names.update(filterset.base_filters)
+        return {name for name in names if name}
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)  # type: ignore[misc]
+        view: Any = self
+        if hasattr(view.paginator, "base_url"):
+            # Links name only the parameters read, as the key does: a kept body
+            # never carries another client's parameters.
+            view.paginator.base_url = canonical_url(
+                view.request, self.read_parameters()
+            )
+        return page
 
     def versioned(self, request: Request) -> bool:
         """Return whether this read is answered from the version (JSON only)."""
@@ -32,10 +84,11 @@ class VersionedReadMixin:
 
     def request_etag(self, request: Request, version: int, prefix: str = "") -> str:
         """Return the ETag of what this request reads at `version`."""
-        # The full URL: pagination links carry the scheme and host it was asked by.
+        # The full URL: pagination links carry the scheme and host it was asked by;
+        # its parameters in one order, so an order is not another cache entry.
         return representation_etag(
             version,
-            request.build_absolute_uri(),
+            canonical_url(request, self.read_parameters()),
             request.accepted_media_type,
             prefix=prefix,
         )
@@ -66,4 +119,5 @@ class VersionedReadMixin:
             key=f"representation:{request.path}:{etag}",
             render=render,
             content_type=content_type,
+            resource=resource_version(request.path, etag),
         )

@@ -123,6 +123,8 @@ class ClaimViewSet(VersionedReadMixin, RecordViewSet):
     filterset_class = ClaimFilter
     ordering_fields = ["claimed_on", "period_start", "updated_at", "value", "id"]
     pagination_class = ClaimCursorPagination
+    query_parameters = ("expand",)
+    versioned_actions = ("list", "retrieve", "claimreview")
 
     def get_renderers(self):
         renderers = super().get_renderers()
@@ -328,6 +330,7 @@ class ClaimReviewFeedView(VersionedReadMixin, generics.ListAPIView):
 
     pagination_class = ClaimCursorPagination
     queryset = Claim.objects.none()
+    versioned_actions = ("get",)
 
     def get_queryset(self):
         return reviewable_claims().reviewed()
@@ -360,6 +363,7 @@ class MetricViewSet(VersionedReadMixin, RecordViewSet):
     queryset = Metric.objects.order_by("id")
     serializer_class = MetricSerializer
     lookup_field = "slug"
+    versioned_actions = ("figures",)
 
     @extend_schema(
         summary="Every claim on the metric, ordered by period, side by side",

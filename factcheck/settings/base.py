@@ -3,7 +3,9 @@
 Everything that differs between machines comes from the environment.
 """
 
+import math
 import os
+from collections import Counter
 from pathlib import Path
 from typing import Any, cast
 
@@ -40,13 +42,37 @@ def env_list(name: str, default: str = "") -> list[str]:
 PLACEHOLDER_WORDS = ("secret", "change", "example", "placeholder", "insecure", "sample")
 
 
+# A key's entropy estimated from its own characters' frequencies (Shannon's, times
+# its length) must reach this: Django's get_random_secret_key() gives 215 bits or
+# more, secrets.token_hex(32) 210, token_urlsafe(50) 306 (the lowest of 100,000
+# each); "x" * 49 + "yz1234" gives 43.
+SECRET_KEY_MIN_BITS = 128
+# No run of this many characters may occur twice: a word repeated up to the length
+# passes the estimate above ("abc...xyz" * 2 gives 244 bits), and a generated key
+# repeats 8 characters about once in a billion.
+SECRET_KEY_REPEAT = 8
+
+
+def secret_key_bits(key: str) -> float:
+    """Return the key's Shannon entropy estimated from its character frequencies."""
+    counts = Counter(key).values()
+    return -sum(count * math.log2(count / len(key)) for count in counts)
+
+
+def repeats_itself(key: str, length: int = SECRET_KEY_REPEAT) -> bool:
+    """Return whether some run of `length` characters occurs twice in the key."""
+    runs = [key[start : start + length] for start in range(len(key) - length + 1)]
+    return len(set(runs)) < len(runs)
+
+
 def secret_key_weakness(key: str) -> str | None:
     """Return why a secret key is unfit for production, or None when it is fit.
 
     Django's own rule (check security.W009: 50 characters, 5 different ones, not a
-    generated throwaway) and no word of a key written by hand or copied from an
-    example: this repository's throwaway keys (local.py, test.py, the benchmarks')
-    all contain one, and a generated key practically never does.
+    generated throwaway); no word of a key written by hand or copied from an
+    example (this repository's throwaway keys, local.py, test.py, the benchmarks',
+    all contain one, and a generated key practically never does); entropy a
+    generated key has (SECRET_KEY_MIN_BITS), and no repeated run of characters.
     """
     if len(key) < SECRET_KEY_MIN_LENGTH:
         return f"fewer than {SECRET_KEY_MIN_LENGTH} characters"
@@ -56,6 +82,16 @@ def secret_key_weakness(key: str) -> str | None:
         return f"it starts with {SECRET_KEY_INSECURE_PREFIX} (a throwaway key)"
     if any(word in key.lower() for word in PLACEHOLDER_WORDS):
         return "it looks like a placeholder, not a generated key"
+    if (bits := secret_key_bits(key)) < SECRET_KEY_MIN_BITS:
+        return (
+            f"its characters carry about {bits:.0f} bits of entropy, fewer than "
+            f"{SECRET_KEY_MIN_BITS} (too few different characters, or one too often)"
+        )
+    if repeats_itself(key):
+        return (
+            f"it repeats a run of {SECRET_KEY_REPEAT} characters, as a word typed "
+            "over and over does"
+        )
     return None
 
 
@@ -121,6 +157,8 @@ AXES_COOLOFF_TIME = 1  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+# The API's lockout is a JSON 429, as its schema says; the admin's stays a page.
+AXES_LOCKOUT_CALLABLE = "factcheck.auth.lockout_response"
 # Behind a reverse proxy every client arrives from the proxy's address, so one client's
 # failures would lock an account for all. DJANGO_TRUSTED_PROXY_HEADER names the header
 # the proxies append the client's address to (in request.META form, e.g.
@@ -319,6 +357,9 @@ else:
 REPRESENTATION_CACHE = "default"
 # Seconds an entry is kept; entries of older versions are never read again.
 REPRESENTATION_CACHE_TIMEOUT = int(os.environ.get("CACHE_TIMEOUT", "86400"))
+# Bytes of rendered bodies one resource (a path) keeps at one version, over every
+# query asked of it: what varying a query can add to the cache is bounded.
+REPRESENTATION_CACHE_BUDGET = 8 * 2**20
 # Cache-Control of anonymous reads: how long browsers and shared caches may reuse
 # one without asking (max-age) and then serve it while they revalidate.
 CACHE_MAX_AGE = int(os.environ.get("CACHE_MAX_AGE", "30"))
@@ -434,11 +475,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": [
         "rest_framework.permissions.DjangoModelPermissionsOrAnonReadOnly",
     ],
-    "DEFAULT_PARSER_CLASSES": [
-        "factcheck.api.parsers.LimitedJSONParser",
-        "rest_framework.parsers.FormParser",
-        "factcheck.api.parsers.LimitedMultiPartParser",
-    ],
+    # JSON only: a form or multipart body is a 415, except where a file is
+    # uploaded (document create, imports), which takes multipart as well.
+    "DEFAULT_PARSER_CLASSES": ["factcheck.api.parsers.LimitedJSONParser"],
     "DEFAULT_RENDERER_CLASSES": [
         "factcheck.api.renderers.ORJSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
@@ -463,7 +502,7 @@ REST_FRAMEWORK = {
     if TRUSTED_PROXY_HEADER == "HTTP_X_FORWARDED_FOR"
     else 0,
     "EXCEPTION_HANDLER": "factcheck.api.exceptions.exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "factcheck.schema.AutoSchema",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 

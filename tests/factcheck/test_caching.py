@@ -5,7 +5,9 @@ import os
 import pytest
 from django.conf import settings
 from django.core.cache import caches
-from django.test import override_settings
+from django.db import connection
+from django.test import Client, override_settings
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from claims.models import Claim
@@ -77,8 +79,8 @@ def test_a_body_is_built_once_then_read_from_the_cache(cache_backend):
         built.append(1)
         return b'{"ok": true}'
 
-    assert cached_body("test:key", build) == b'{"ok": true}'
-    assert cached_body("test:key", build) == b'{"ok": true}'
+    assert cached_body("test:key", build, resource="test:1") == b'{"ok": true}'
+    assert cached_body("test:key", build, resource="test:1") == b'{"ok": true}'
     assert len(built) == 1
 
 
@@ -127,7 +129,12 @@ def answer(rf, render, *, if_none_match: str = ""):
     request = rf.get("/thing/", HTTP_IF_NONE_MATCH=if_none_match)
     request.user = AnonymousUser()
     return versioned_answer(
-        request, etag='"7.abc"', key="test:thing", render=render, content_type="x/y"
+        request,
+        etag='"7.abc"',
+        key="test:thing",
+        render=render,
+        content_type="x/y",
+        resource="test:thing:7",
     )
 
 
@@ -166,3 +173,95 @@ def test_entity_tags_are_read_as_rfc_9110_has_them():
     assert request_etags('W/"a.1" , "c",unquoted') == {'"a.1"', '"c"'}
     assert request_etags("*") == {"*"}
     assert request_etags("") == set()
+
+
+def test_thirty_junk_parameters_add_nothing_to_the_cache(cache_backend):
+    api = APIClient()
+    claim = FigureClaimFactory()
+    for url in (CLAIMS, f"{CLAIMS}{claim.pk}/", "/api/v1/claimreview/"):
+        plain = api.get(url)
+        stored = representation_entries()
+        for number in range(30):
+            noisy = api.get(url, {"junk": str(number)})
+            # Ignored, as on every list: the same answer under the same key.
+            assert noisy.status_code == plain.status_code, url
+            assert noisy["ETag"] == plain["ETag"], url
+        assert representation_entries() == stored, url
+
+
+def test_a_kept_page_links_only_the_parameters_it_reads(cache_backend):
+    api = APIClient()
+    FigureClaimFactory.create_batch(3)
+    first = api.get(CLAIMS, {"page_size": 1, "utm_source": "someone-else"}).json()
+    assert "utm_source" not in first["next"]
+    assert "page_size=1" in first["next"]
+    assert api.get(CLAIMS, {"page_size": 1}).json() == first
+
+
+def test_parameters_in_another_order_share_one_etag_and_one_cached_body(
+    cache_backend, django_assert_num_queries
+):
+    api = APIClient()
+    claim = FigureClaimFactory()
+    first = api.get(f"{CLAIMS}?unit={claim.unit}&page_size=5&ordering=value")
+    with django_assert_num_queries(1):  # the version; the body is the cached one
+        second = api.get(f"{CLAIMS}?ordering=value&page_size=5&unit={claim.unit}")
+    assert second["ETag"] == first["ETag"]
+    assert second.content == first.content
+
+
+def test_a_repeated_parameter_keeps_its_values_order_in_the_key():
+    api = APIClient()
+    claim = FigureClaimFactory()
+    # The last value of a one-valued parameter is the one read: not the same answer.
+    one = api.get(f"{CLAIMS}?unit=ZZZ&unit={claim.unit}")
+    other = api.get(f"{CLAIMS}?unit={claim.unit}&unit=ZZZ")
+    assert len(one.json()["results"]) == 1
+    assert other.json()["results"] == []
+    assert one["ETag"] != other["ETag"]
+
+
+def test_a_resource_version_keeps_at_most_its_budget_of_variants(
+    cache_backend, django_assert_num_queries
+):
+    api = APIClient()
+    FigureClaimFactory()
+    # Each variant is an empty page of about the same size (test data, no such units).
+    size = len(api.get(CLAIMS, {"unit": "U0"}).content)
+    caches["default"].clear()
+    with override_settings(REPRESENTATION_CACHE_BUDGET=size * 3 + size // 2):
+        for number in range(10):
+            assert api.get(CLAIMS, {"unit": f"U{number}"}).status_code == 200
+        cached = []
+        for number in range(10):
+            with CaptureQueriesContext(connection) as queries:
+                api.get(CLAIMS, {"unit": f"U{number}"})
+            cached.append(len(queries) == 1)
+    # The first three were kept; the others answered right, only not kept.
+    assert cached == [True] * 3 + [False] * 7
+
+
+def test_a_public_page_ignores_unknown_parameters_in_its_key(
+    cache_backend, django_assert_num_queries
+):
+    client = Client()
+    claim = FigureClaimFactory()
+    slug = claim.metric.slug
+    first = client.get(f"/metrics/{slug}/?utm_source=newsletter&page=1")
+    with django_assert_num_queries(1):
+        second = client.get(f"/metrics/{slug}/?page=1&fbclid=abc")
+    assert first.status_code == second.status_code == 200
+    assert second["ETag"] == first["ETag"]
+    # The parameter a page reads is in its key.
+    assert client.get(f"/metrics/{slug}/")["ETag"] != first["ETag"]
+
+
+def representation_entries() -> int:
+    """Return how many representation entries the cache under test holds."""
+    cache = caches["default"]
+    if hasattr(cache, "_cache") and isinstance(cache._cache, dict):  # locmem
+        keys = list(cache._cache)
+    else:
+        client = cache._cache.get_client(write=False)
+        keys = client.keys("*")
+    return sum(b"representation:" in str(key).encode() for key in keys)

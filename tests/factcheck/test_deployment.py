@@ -9,6 +9,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+from django.core.management.utils import get_random_secret_key
+
+from factcheck.settings.base import secret_key_weakness
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -274,6 +277,12 @@ def test_production_settings_refuse_to_start_without_a_secret_key():
         ("my-super-secret-production-key-nobody-will-ever-guess", "placeholder"),
         ("benchmark-only-not-secret" * 2, "placeholder"),
         ("collectstatic-only", "50 characters"),
+        # Long enough and 7 different characters, but one of them 49 times over:
+        # about 43 bits, guessable (made for this test).
+        ("x" * 49 + "yz1234", "bits"),
+        # A word repeated up to the length (made for this test).
+        ("Tr0ub4dor&3" * 5, "repeats"),
+        ("abcdefghijklmnopqrstuvwxyz" * 2, "repeats"),
     ],
 )
 def test_production_settings_refuse_a_weak_secret_key(key, reason):
@@ -282,6 +291,28 @@ def test_production_settings_refuse_a_weak_secret_key(key, reason):
     assert "ImproperlyConfigured" in result.stderr
     assert reason in result.stderr
     assert key not in result.stderr  # a refused key is still never logged
+
+
+@pytest.mark.parametrize(
+    "generate",
+    [
+        get_random_secret_key,
+        lambda: secrets.token_urlsafe(50),
+        lambda: secrets.token_hex(32),
+    ],
+    ids=["django", "token_urlsafe", "token_hex"],
+)
+def test_generated_secret_keys_are_never_refused(generate):
+    assert [
+        key for key in (generate() for _ in range(5000)) if secret_key_weakness(key)
+    ] == []
+
+
+def test_a_refused_secret_key_is_answered_with_the_command_that_generates_one():
+    result = run_settings_check(
+        "factcheck.settings.production", DJANGO_SECRET_KEY="x" * 49 + "yz1234"
+    )
+    assert "secrets.token_urlsafe(50)" in result.stderr
 
 
 def test_production_settings_start_with_a_secret_key_and_debug_off():
