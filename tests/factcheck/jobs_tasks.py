@@ -103,7 +103,9 @@ def hold(*, seconds: float) -> float:
     return seconds
 
 
-@task
+# Not atomic: its progress must be seen while it waits (in one transaction it would
+# not be, and on the suite's in-memory SQLite its open write locks the Job table).
+@task(atomic=False)
 def wait_at_gate(*, job_id: int, waiting: str, gate: str) -> str:
     """Record progress 0 of 1, create `waiting`, wait for `gate`, then finish."""
     job_progress(job_id, 0, 1)
