@@ -29,6 +29,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from factcheck.api.fields import PrimaryKeyField
 from factcheck.api.filters import FilterBackend, IdFilter
 from factcheck.api.parsers import LimitedJSONParser
 from factcheck.api.serializers import StrictFieldsMixin
@@ -75,7 +76,7 @@ class MatchInputSerializer(StrictFieldsMixin, serializers.Serializer):
         required=False,
         help_text="en, ru or fa; read from the script when left out.",
     )
-    document = serializers.PrimaryKeyRelatedField(
+    document = PrimaryKeyField(
         queryset=Document.objects.all(),
         required=False,
         allow_null=True,
@@ -293,12 +294,12 @@ class CandidateAcceptSerializer(StrictFieldsMixin, serializers.Serializer):
     metric = serializers.SlugRelatedField(
         slug_field="slug", queryset=Metric.objects.all(), required=False
     )
-    speaker = serializers.PrimaryKeyRelatedField(
+    speaker = PrimaryKeyField(
         queryset=Person.objects.all(), required=False, allow_null=True
     )
     speaker_role = serializers.CharField(required=False, allow_blank=True)
     period_label = serializers.CharField(required=False, allow_blank=True)
-    link_to = serializers.PrimaryKeyRelatedField(
+    link_to = PrimaryKeyField(
         queryset=Claim.objects.all(),
         required=False,
         help_text="An existing claim this candidate repeats or answers.",

@@ -4,6 +4,8 @@ from typing import TYPE_CHECKING, Any
 
 from rest_framework import serializers
 
+from .fields import PrimaryKeyField
+
 if TYPE_CHECKING:
     # For the type checker, the serializer the mixin is mixed into.
     _SerializerBase = serializers.Serializer[Any]
@@ -12,7 +14,13 @@ else:
 
 
 class StrictFieldsMixin(_SerializerBase):
-    """Refuse request fields the serializer does not know, instead of dropping them."""
+    """Refuse request fields the serializer does not know, instead of dropping them.
+
+    A ModelSerializer's related fields are PrimaryKeyField: an id that is not a
+    whole number in range is a 400 naming the field, not a query.
+    """
+
+    serializer_related_field = PrimaryKeyField
 
     def to_internal_value(self, data: Any) -> Any:
         if isinstance(data, dict):
