@@ -77,14 +77,15 @@ _INTEGER_RANGE = (-(2**63), 2**63 - 1)
 _FLOAT_LIMIT = 3.4e38
 
 
-def position_fits(position: str, queryset: models.QuerySet, name: str) -> bool:
+def position_fits(position: str | int, queryset: models.QuerySet, name: str) -> bool:
     """Whether a cursor's position is a value of the field the list is ordered by.
 
     DRF filters by the position as it comes, so a crafted one ("abc" for an id,
     "NaN", a NUL, a date for an id) reached the database as a ValueError, a
     DataError or an OverflowError: a 500. Checked here, it is a 400.
     """
-    if "\x00" in position or not position.isprintable():
+    position = str(position)
+    if not position.isprintable():  # a NUL or another control character
         return False
     try:
         field = queryset.query.resolve_ref(name).output_field

@@ -1,8 +1,9 @@
 """What every input serializer shares."""
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rest_framework import serializers
+from rest_framework.relations import RelatedField
 
 from .fields import PrimaryKeyField
 
@@ -20,7 +21,7 @@ class StrictFieldsMixin(_SerializerBase):
     whole number in range is a 400 naming the field, not a query.
     """
 
-    serializer_related_field = PrimaryKeyField
+    serializer_related_field: ClassVar[type[RelatedField]] = PrimaryKeyField
 
     def to_internal_value(self, data: Any) -> Any:
         if isinstance(data, dict):
