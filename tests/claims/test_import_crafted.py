@@ -13,13 +13,36 @@ import json
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from rest_framework.test import APIClient
 
 from claims.models import Claim
 from claims.services.exports import CSV_COLUMNS
-from tests.claims.test_import_api import IMPORTS, editor_api, references  # noqa: F401
+from tests.claims.test_import_api import IMPORTS
 from tests.claims.test_import_claims import claim_row, run_import
+from tests.factories import (
+    DocumentFactory,
+    MetricFactory,
+    PersonFactory,
+    user_in_group,
+)
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def references():
+    return {
+        "document": DocumentFactory(),
+        "speaker": PersonFactory(),
+        "metric": MetricFactory(slug="iran-russia-trade"),
+    }
+
+
+@pytest.fixture
+def editor_api():
+    api = APIClient()
+    api.force_authenticate(user_in_group("Editors"))
+    return api
 
 
 def jsonl_upload(lines: list[str]) -> SimpleUploadedFile:
@@ -92,8 +115,8 @@ CRAFTED_VALUES = [
 
 @pytest.mark.parametrize(("column", "raw"), CRAFTED_VALUES)
 def test_a_wrongly_typed_json_value_fails_the_job_naming_line_and_field(
-    editor_api,  # noqa: F811
-    references,  # noqa: F811
+    editor_api,
+    references,
     django_capture_on_commit_callbacks,
     column,
     raw,
@@ -108,8 +131,8 @@ def test_a_wrongly_typed_json_value_fails_the_job_naming_line_and_field(
 
 
 def test_a_huge_id_in_a_json_body_fails_the_job_naming_the_row(
-    editor_api,  # noqa: F811
-    references,  # noqa: F811
+    editor_api,
+    references,
     django_capture_on_commit_callbacks,
 ):
     body = '{"rows": [' + row_json(references, document_id="1e400") + "]}"
@@ -123,8 +146,8 @@ def test_a_huge_id_in_a_json_body_fails_the_job_naming_the_row(
 
 
 def test_arrays_nested_100000_deep_fail_the_job_naming_the_line(
-    editor_api,  # noqa: F811
-    references,  # noqa: F811
+    editor_api,
+    references,
     django_capture_on_commit_callbacks,
 ):
     deep = "[" * 100_000 + "]" * 100_000
@@ -134,8 +157,8 @@ def test_arrays_nested_100000_deep_fail_the_job_naming_the_line(
 
 
 def test_a_csv_cell_over_the_csv_field_limit_fails_the_job_naming_the_line(
-    editor_api,  # noqa: F811
-    references,  # noqa: F811
+    editor_api,
+    references,
     django_capture_on_commit_callbacks,
 ):
     rows = [claim_row(references, 1), claim_row(references, 2, text="x" * 131_073)]
@@ -145,8 +168,8 @@ def test_a_csv_cell_over_the_csv_field_limit_fails_the_job_naming_the_line(
 
 
 def test_an_unterminated_quote_fails_the_job_naming_the_line_it_opened_on(
-    editor_api,  # noqa: F811
-    references,  # noqa: F811
+    editor_api,
+    references,
     django_capture_on_commit_callbacks,
 ):
     rows = [claim_row(references, n) for n in range(1, 4)]
@@ -164,24 +187,25 @@ def test_an_unterminated_quote_fails_the_job_naming_the_line_it_opened_on(
 
 def test_import_claims_reports_a_csv_cell_over_the_limit_with_its_line(
     tmp_path,
-    references,  # noqa: F811
+    references,
 ):
     rows = [claim_row(references, 1), claim_row(references, 2, quote="x" * 131_073)]
     path = tmp_path / "claims.csv"
     path.write_text(csv_text(rows))
-    out, err, failure = run_import(path)
+    _, err, failure = run_import(path)
     assert failure is not None
-    assert "line 3" in err and "131072" in err, err
+    assert "line 3" in err, err
+    assert "131072" in err, err
     assert Claim.objects.count() == 0
 
 
 def test_import_claims_reports_a_nul_in_json_lines_with_its_line(
     tmp_path,
-    references,  # noqa: F811
+    references,
 ):
     path = tmp_path / "claims.jsonl"
     path.write_text(row_json(references, text='"a\\u0000b"') + "\n")
-    out, err, failure = run_import(path)
+    _, err, failure = run_import(path)
     assert failure is not None
     assert "line 1: text:" in err, err
     assert Claim.objects.count() == 0
