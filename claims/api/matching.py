@@ -84,11 +84,31 @@ class MatchInputSerializer(StrictFieldsMixin, serializers.Serializer):
     )
 
 
+# A match shows a claim short (its page has the rest): at most this many
+# characters of its text, cut at a word with "…". Ten matches stay a few KB.
+MATCH_TEXT_CHARS = 300
+
+
+def short_text(text: str, limit: int = MATCH_TEXT_CHARS) -> str:
+    """Return `text`, or its first words up to `limit` characters and "…"."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space > limit // 2:
+        cut = cut[:space]
+    return cut.rstrip() + "…"
+
+
 class MatchedClaimSerializer(serializers.Serializer):
     """A stored claim, short: enough to recognise it and follow the link."""
 
     id = serializers.IntegerField()
-    text = serializers.CharField()
+    text = serializers.CharField(
+        max_length=MATCH_TEXT_CHARS,
+        help_text=f"The claim's text, its first {MATCH_TEXT_CHARS} characters at "
+        'most (cut at a word, ending "…"); the claim\'s page has all of it.',
+    )
     figure = serializers.CharField(
         allow_null=True, help_text='e.g. "$5.3 billion (approx.)"'
     )
@@ -124,7 +144,7 @@ def match_representation(match: ClaimMatch, request: Request) -> dict:
     return {
         "claim": {
             "id": claim.pk,
-            "text": claim.text,
+            "text": short_text(claim.text),
             "figure": claim.figure_display or None,
             "period": period,
             "status": claim.status,
