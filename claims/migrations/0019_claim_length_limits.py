@@ -6,6 +6,9 @@ with no reviewer. Before altering anything, the migration refuses to run while a
 claim is longer than the new limits, listing them: shorten those first (in the
 admin or with PATCH /api/v1/claims/{id}/, while the code before this change still
 runs), then migrate. History rows keep what they recorded.
+
+The limits are validators: altering them changes no column (no SQL), so the
+triggers SQLite would lose with a rebuilt table stay.
 """
 
 import django.core.validators
@@ -56,7 +59,6 @@ class Migration(migrations.Migration):
             field=models.TextField(
                 blank=True,
                 help_text="Editors' working notes (what is known, what to check); never part of a verdict.",
-                max_length=10000,
                 validators=[django.core.validators.MaxLengthValidator(10000)],
             ),
         ),
@@ -65,7 +67,6 @@ class Migration(migrations.Migration):
             name="quote",
             field=models.TextField(
                 help_text="The words exactly as they appear in the document.",
-                max_length=5000,
                 validators=[django.core.validators.MaxLengthValidator(5000)],
             ),
         ),
@@ -75,7 +76,6 @@ class Migration(migrations.Migration):
             field=models.TextField(
                 blank=True,
                 help_text="The reviewer's explanation of the verdict, published with it. Only a claim with a verdict has one; it is written (or confirmed) when the verdict is set and cleared when the claim is reopened.",
-                max_length=10000,
                 validators=[django.core.validators.MaxLengthValidator(10000)],
             ),
         ),
@@ -84,7 +84,6 @@ class Migration(migrations.Migration):
             name="text",
             field=models.TextField(
                 help_text="The claim restated as one plain sentence.",
-                max_length=2000,
                 validators=[django.core.validators.MaxLengthValidator(2000)],
             ),
         ),
@@ -94,7 +93,6 @@ class Migration(migrations.Migration):
             field=models.TextField(
                 blank=True,
                 help_text="Editors' working notes (what is known, what to check); never part of a verdict.",
-                max_length=10000,
                 validators=[django.core.validators.MaxLengthValidator(10000)],
             ),
         ),
@@ -103,7 +101,6 @@ class Migration(migrations.Migration):
             name="quote",
             field=models.TextField(
                 help_text="The words exactly as they appear in the document.",
-                max_length=5000,
                 validators=[django.core.validators.MaxLengthValidator(5000)],
             ),
         ),
@@ -113,7 +110,6 @@ class Migration(migrations.Migration):
             field=models.TextField(
                 blank=True,
                 help_text="The reviewer's explanation of the verdict, published with it. Only a claim with a verdict has one; it is written (or confirmed) when the verdict is set and cleared when the claim is reopened.",
-                max_length=10000,
                 validators=[django.core.validators.MaxLengthValidator(10000)],
             ),
         ),
@@ -122,7 +118,6 @@ class Migration(migrations.Migration):
             name="text",
             field=models.TextField(
                 help_text="The claim restated as one plain sentence.",
-                max_length=2000,
                 validators=[django.core.validators.MaxLengthValidator(2000)],
             ),
         ),

@@ -40,10 +40,13 @@ NOTE_MAX_LENGTH = 10_000
 def _bounded(length: int) -> dict:
     """Keyword arguments of a TextField held to `length` characters.
 
-    max_length alone is only a form's (and DRF's) limit on a TextField; the
-    validator holds full_clean, and so every service and the imports, to it too.
+    A validator, not max_length: it holds full_clean (every service, the admin's
+    form, the imports) and DRF's serializers to the length, and changes no column.
+    max_length would: on SQLite, Django rebuilds the table to alter the field,
+    and the rebuilt table has lost its triggers (search vector, representation
+    versions).
     """
-    return {"max_length": length, "validators": [MaxLengthValidator(length)]}
+    return {"validators": [MaxLengthValidator(length)]}
 
 
 class ClaimQuerySet(models.QuerySet):
