@@ -75,6 +75,9 @@ def extract_document(*, job_id: int, document_id: int) -> dict[str, Any]:
         "created": report.created,
         "skipped_existing": report.skipped_existing,
         "skipped_rejected": report.skipped_rejected,
+        "skipped_duplicate": report.skipped_duplicate,
+        "cap": report.cap,
+        "dropped_over_cap": report.dropped_over_cap,
         "candidates": [candidate.pk for candidate in report.candidates],
     }
 

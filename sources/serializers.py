@@ -3,6 +3,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from factcheck.api.fields import PrimaryKeyField
 from factcheck.api.serializers import StrictFieldsMixin
 
 from .models import DatePrecision, Document, Person, Publisher
@@ -109,12 +110,10 @@ class DocumentIngestSerializer(StrictFieldsMixin, serializers.Serializer):
     text = serializers.CharField(required=False, trim_whitespace=False)
     title = serializers.CharField(required=False, allow_blank=True, max_length=500)
     url = serializers.URLField(required=False, allow_blank=True, max_length=1000)
-    publisher = serializers.PrimaryKeyRelatedField(
+    publisher = PrimaryKeyField(
         queryset=Publisher.objects.all(), required=False, allow_null=True
     )
-    authors = serializers.PrimaryKeyRelatedField(
-        queryset=Person.objects.all(), many=True, required=False
-    )
+    authors = PrimaryKeyField(queryset=Person.objects.all(), many=True, required=False)
     published = serializers.CharField(
         required=False,
         allow_blank=True,

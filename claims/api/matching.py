@@ -30,6 +30,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from factcheck.api.fields import PrimaryKeyField
 from factcheck.api.filters import FilterBackend, IdFilter
 from factcheck.api.parsers import LimitedJSONParser
 from factcheck.api.serializers import StrictFieldsMixin
@@ -87,7 +88,7 @@ class MatchInputSerializer(StrictFieldsMixin, serializers.Serializer):
         required=False,
         help_text="en, ru or fa; read from the script when left out.",
     )
-    document = serializers.PrimaryKeyRelatedField(
+    document = PrimaryKeyField(
         queryset=Document.objects.all(),
         required=False,
         allow_null=True,
@@ -95,11 +96,31 @@ class MatchInputSerializer(StrictFieldsMixin, serializers.Serializer):
     )
 
 
+# A match shows a claim short (its page has the rest): at most this many
+# characters of its text, cut at a word with "…". Ten matches stay a few KB.
+MATCH_TEXT_CHARS = 300
+
+
+def short_text(text: str, limit: int = MATCH_TEXT_CHARS) -> str:
+    """Return `text`, or its first words up to `limit` characters and "…"."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space > limit // 2:
+        cut = cut[:space]
+    return cut.rstrip() + "…"
+
+
 class MatchedClaimSerializer(serializers.Serializer):
     """A stored claim, short: enough to recognise it and follow the link."""
 
     id = serializers.IntegerField()
-    text = serializers.CharField()
+    text = serializers.CharField(
+        max_length=MATCH_TEXT_CHARS,
+        help_text=f"The claim's text, its first {MATCH_TEXT_CHARS} characters at "
+        'most (cut at a word, ending "…"); the claim\'s page has all of it.',
+    )
     figure = serializers.CharField(
         allow_null=True, help_text='e.g. "$5.3 billion (approx.)"'
     )
@@ -135,7 +156,7 @@ def match_representation(match: ClaimMatch, request: Request) -> dict:
     return {
         "claim": {
             "id": claim.pk,
-            "text": claim.text,
+            "text": short_text(claim.text),
             "figure": claim.figure_display or None,
             "period": period,
             "status": claim.status,
@@ -307,12 +328,12 @@ class CandidateAcceptSerializer(StrictFieldsMixin, serializers.Serializer):
     metric = MetricSlugField(
         slug_field="slug", queryset=Metric.objects.all(), required=False
     )
-    speaker = serializers.PrimaryKeyRelatedField(
+    speaker = PrimaryKeyField(
         queryset=Person.objects.all(), required=False, allow_null=True
     )
     speaker_role = serializers.CharField(required=False, allow_blank=True)
     period_label = serializers.CharField(required=False, allow_blank=True)
-    link_to = serializers.PrimaryKeyRelatedField(
+    link_to = PrimaryKeyField(
         queryset=Claim.objects.all(),
         required=False,
         help_text="An existing claim this candidate repeats or answers.",

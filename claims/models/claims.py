@@ -6,6 +6,7 @@ from typing import Self
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce
@@ -25,6 +26,27 @@ from ..figures.comparators import Comparator
 from ..ratings import VERDICTS, Status
 from .figures import StatedFigure
 from .metrics import Metric
+
+# How long a claim's texts may be (docs/limits.md; migration 0019 refuses to run
+# over longer rows). A claim is one plain sentence: 2,000 characters is the
+# longest sentence extraction proposes (extraction.sentences.MAX_SENTENCE) and
+# the longest text a match query takes. A quote is the words of the document,
+# a paragraph at most; notes are an editor's or reviewer's prose, a few pages.
+CLAIM_TEXT_MAX_LENGTH = 2_000
+QUOTE_MAX_LENGTH = 5_000
+NOTE_MAX_LENGTH = 10_000
+
+
+def _bounded(length: int) -> dict:
+    """Keyword arguments of a TextField held to `length` characters.
+
+    A validator, not max_length: it holds full_clean (every service, the admin's
+    form, the imports) and DRF's serializers to the length, and changes no column.
+    max_length would: on SQLite, Django rebuilds the table to alter the field,
+    and the rebuilt table has lost its triggers (search vector, representation
+    versions).
+    """
+    return {"validators": [MaxLengthValidator(length)]}
 
 
 class ClaimQuerySet(models.QuerySet):
@@ -66,9 +88,13 @@ class Claim(StatedFigure):
         ENTERED = "entered", "Entered by an editor"
         EXTRACTED = "extracted", "Extracted"
 
-    text = models.TextField(help_text="The claim restated as one plain sentence.")
+    text = models.TextField(
+        help_text="The claim restated as one plain sentence.",
+        **_bounded(CLAIM_TEXT_MAX_LENGTH),
+    )
     quote = models.TextField(
-        help_text="The words exactly as they appear in the document."
+        help_text="The words exactly as they appear in the document.",
+        **_bounded(QUOTE_MAX_LENGTH),
     )
     document = models.ForeignKey(
         Document, on_delete=models.PROTECT, related_name="claims"
@@ -101,11 +127,13 @@ class Claim(StatedFigure):
         help_text="The reviewer's explanation of the verdict, published with it. Only "
         "a claim with a verdict has one; it is written (or confirmed) when the "
         "verdict is set and cleared when the claim is reopened.",
+        **_bounded(NOTE_MAX_LENGTH),
     )
     editor_note = models.TextField(
         blank=True,
         help_text="Editors' working notes (what is known, what to check); never "
         "part of a verdict.",
+        **_bounded(NOTE_MAX_LENGTH),
     )
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

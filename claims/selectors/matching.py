@@ -90,6 +90,7 @@ MATCH_FIELDS = [
     "change_percent",
     "claimed_on",
     "status",
+    "version",
     "document__id",
     "document__title",
     "document__url",
@@ -218,6 +219,7 @@ def stored_claim(claim: Claim) -> StoredClaim:
             else ()
         ),
         claimed_on=claim.claimed_on,
+        version=claim.version,
     )
 
 

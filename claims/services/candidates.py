@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, cast
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
@@ -29,14 +30,28 @@ class ExtractionReport:
     created: int = 0
     skipped_existing: int = 0
     skipped_rejected: int = 0
+    # Sentences proposed again word for word (spacing and case aside).
+    skipped_duplicate: int = 0
+    # The most candidates the document may hold (EXTRACTION_MAX_CANDIDATES), and
+    # how many new ones were not stored because it holds that many.
+    cap: int = 0
+    dropped_over_cap: int = 0
     candidates: list[Candidate] = field(default_factory=list)
 
     def __str__(self) -> str:
-        return (
+        said = (
             f"{self.created} candidates created, {self.skipped_existing} skipped "
             f"(already proposed or claimed), {self.skipped_rejected} skipped "
             "(rejected before)"
         )
+        if self.skipped_duplicate:
+            said += f", {self.skipped_duplicate} skipped (the same sentence again)"
+        if self.dropped_over_cap:
+            said += (
+                f", {self.dropped_over_cap} dropped (a document holds at most "
+                f"{self.cap} candidates: EXTRACTION_MAX_CANDIDATES)"
+            )
+        return said
 
 
 class _Spans:
@@ -63,21 +78,28 @@ def extract_candidates(*, document_id: int) -> ExtractionReport:
     """Store the document's check-worthy sentences as proposed candidates.
 
     Skipped: a span overlapping a candidate proposed or accepted before, or a claim's
-    quote (skipped_existing), and one overlapping a rejected candidate
-    (skipped_rejected). Running it twice creates nothing the second time.
+    quote (skipped_existing), one overlapping a rejected candidate
+    (skipped_rejected), and a quote the document has a candidate for already
+    (skipped_duplicate: a sentence repeated). The document holds at most
+    EXTRACTION_MAX_CANDIDATES candidates: past that the best scored are stored and
+    the rest counted (dropped_over_cap). Running it twice creates nothing the
+    second time.
     """
     # One extraction per document at a time: the lock orders concurrent runs.
     document = Document.objects.select_for_update().get(pk=document_id)
-    report = ExtractionReport()
+    report = ExtractionReport(cap=settings.EXTRACTION_MAX_CANDIDATES)
     if not document.text:
         return report
     existing = list(
-        document.candidates.values_list("quote_start", "quote_end", "state")
+        document.candidates.values_list("quote_start", "quote_end", "state", "quote")
     )
+    quotes = {_sentence_key(quote) for *_, quote in existing}
     rejected = _Spans(
-        (s, e) for s, e, state in existing if state == Candidate.State.REJECTED
+        (s, e) for s, e, state, _ in existing if state == Candidate.State.REJECTED
     )
-    covered = [(s, e) for s, e, state in existing if state != Candidate.State.REJECTED]
+    covered = [
+        (s, e) for s, e, state, _ in existing if state != Candidate.State.REJECTED
+    ]
     for start, end, quote in Claim.objects.filter(document=document).values_list(
         "quote_start", "quote_end", "quote"
     ):
@@ -92,11 +114,24 @@ def extract_candidates(*, document_id: int) -> ExtractionReport:
             report.skipped_existing += 1
         elif rejected.meets(proposal.start, proposal.end):
             report.skipped_rejected += 1
+        elif _sentence_key(proposal.quote) in quotes:
+            report.skipped_duplicate += 1
         else:
+            quotes.add(_sentence_key(proposal.quote))
             new.append(_candidate(document, proposal))
+    room = max(report.cap - len(existing), 0)
+    if len(new) > room:
+        report.dropped_over_cap = len(new) - room
+        best = sorted(new, key=lambda c: (-c.score, c.quote_start))[:room]
+        new = sorted(best, key=lambda c: c.quote_start)
     report.candidates = bulk_create_with_history(new, Candidate)
     report.created = len(new)
     return report
+
+
+def _sentence_key(quote: str) -> str:
+    """Return a quote as compared for repeats: spacing and case aside."""
+    return " ".join(quote.split()).casefold()
 
 
 def _candidate(document: Document, proposal: Proposal) -> Candidate:

@@ -28,11 +28,24 @@ if TYPE_CHECKING:
 def csv_rows(handle: IO[str]) -> Iterator[dict[str, Any]]:
     """Yield the rows of a CSV text with a header, each with its first line number.
 
-    Text cells the export wrote spreadsheet-safe lose that apostrophe again.
+    Text cells the export wrote spreadsheet-safe lose that apostrophe again. A line
+    the csv module cannot read (a cell over its 131,072-character limit, a quote
+    never closed) ends the file with a row error naming the line the row began
+    on: what follows it cannot be told apart into rows.
     """
-    reader = csv.DictReader(handle)
-    line = reader.line_num + 1
-    for row in reader:
+    # strict: a quote left open at the end of the file is an error, not one cell
+    # holding the rest of the file.
+    reader = csv.DictReader(handle, strict=True)
+    line = 1
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            yield {ROW_ERROR_KEY: _csv_error(error), LINE_KEY: line + 1}
+            return
+        line += 1
         if None in row:
             row = {ROW_ERROR_KEY: "More cells than the header has columns."}
         else:
@@ -43,7 +56,25 @@ def csv_rows(handle: IO[str]) -> Iterator[dict[str, Any]]:
                 for column, cell in row.items()
             }
         yield {**row, LINE_KEY: line}
-        line = reader.line_num + 1
+        line = reader.line_num
+
+
+def _csv_error(error: csv.Error) -> str:
+    """Say what is wrong with a line the csv module could not read."""
+    message = str(error)
+    if "field larger than field limit" in message:
+        return (
+            f"A cell is longer than {csv.field_size_limit()} characters (the CSV "
+            "reader's limit); no column holds that much."
+        )
+    if "unexpected end of data" in message:
+        return "A quote opened on this line is never closed."
+    if "expected after" in message:
+        return (
+            "A quote opened on this line closes inside a later cell "
+            f"({message}): a quote in a cell is written twice."
+        )
+    return f"Not CSV: {message}."
 
 
 def jsonl_rows(lines: Iterable[str]) -> Iterator[dict[str, Any]]:
@@ -55,6 +86,8 @@ def jsonl_rows(lines: Iterable[str]) -> Iterator[dict[str, Any]]:
             row = json.loads(text)
         except json.JSONDecodeError as error:
             row = {ROW_ERROR_KEY: f"Not JSON: {error}"}
+        except RecursionError:
+            row = {ROW_ERROR_KEY: "Not a row: its JSON is nested too deeply."}
         if not isinstance(row, dict):
             row = {ROW_ERROR_KEY: "Not a JSON object."}
         yield {**row, LINE_KEY: line}

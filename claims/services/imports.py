@@ -11,6 +11,7 @@ detection for the new claims is the incremental job (claims.refresh_conflicts), 
 per metric, deferred in the batch's transaction.
 """
 
+import math
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from itertools import islice
@@ -22,6 +23,7 @@ from django.db.models import Field, Model, QuerySet
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
+from factcheck.ids import ID_MESSAGE, parse_id
 from factcheck.jobs import defer
 from factcheck.services import Actor, acting_user
 from sources.models import Document, Person
@@ -63,6 +65,12 @@ PLAIN_COLUMNS = (
     "editor_note",
 )
 REFERENCE_COLUMNS = ("document_id", "speaker_id", "metric__slug")
+# What a JSON value may be in each column, as the API takes a claim: dates as text,
+# figures as text or finite numbers, ids as whole numbers (factcheck.ids), other
+# columns as text (a number is read as its text, as DRF's CharField does).
+DATE_COLUMNS = frozenset({"claimed_on", "period_start", "period_end"})
+NUMBER_COLUMNS = frozenset({"value", "value_upper"})
+ID_COLUMNS = frozenset({"document_id", "speaker_id"})
 KNOWN_COLUMNS = IGNORED_COLUMNS | set(PLAIN_COLUMNS) | set(REFERENCE_COLUMNS)
 # Model field name -> the file's column, so errors name what the user wrote.
 COLUMN_OF_FIELD = {"document": "document_id", "speaker": "speaker_id"}
@@ -297,7 +305,8 @@ def _build_batch(
     for _, row in batch:
         document_ids.add(_as_id(row.get("document_id")))
         speaker_ids.add(_as_id(row.get("speaker_id")))
-        slugs.add(_blank_to_none(row.get("metric__slug")))
+        slug = _blank_to_none(row.get("metric__slug"))
+        slugs.add(slug if isinstance(slug, str) else None)
     documents = _in_bulk(Document.objects.all(), document_ids - {None})
     people = _in_bulk(Person.objects.all(), speaker_ids - {None})
     metrics = _in_bulk(Metric.objects.all(), slugs - {None}, field_name="slug")
@@ -335,10 +344,13 @@ def _build_claim(
     unknown = sorted(set(row) - KNOWN_COLUMNS)
     for column in unknown:
         errors[column] = ["Unknown column."]
+    errors.update(_type_errors(row))
     claim = Claim()
     for column in PLAIN_COLUMNS:
-        if column in row:
+        if column in row and column not in errors:
             value = row[column]
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                value = str(value)  # a JSON number in a text or figure column
             # PLAIN_COLUMNS name concrete fields, not relations.
             model_field = cast("Field[Any, Any]", Claim._meta.get_field(column))
             if value is None or (value == "" and model_field.null):
@@ -350,12 +362,14 @@ def _build_claim(
             setattr(claim, column, value)
     if not claim.status:
         claim.status = Status.UNVERIFIED
-    _set_reference(
-        claim, "document", row.get("document_id"), documents, errors, required=True
-    )
-    _set_reference(claim, "speaker", row.get("speaker_id"), people, errors)
+    if "document_id" not in errors:
+        _set_reference(
+            claim, "document", row.get("document_id"), documents, errors, required=True
+        )
+    if "speaker_id" not in errors:
+        _set_reference(claim, "speaker", row.get("speaker_id"), people, errors)
     slug = _blank_to_none(row.get("metric__slug"))
-    if slug is not None:
+    if slug is not None and "metric__slug" not in errors:
         if slug in metrics:
             claim.metric = metrics[slug]
         else:
@@ -413,7 +427,7 @@ def _set_reference(
         return
     pk = _as_id(raw)
     if pk is None:
-        errors[column] = [f"'{raw}' is not an id."]
+        errors[column] = [ID_MESSAGE]
     elif pk not in known:
         errors[column] = [f"No {name} with id {pk}."]
     else:
@@ -428,13 +442,39 @@ def _blank_to_none(value: Any) -> Any:
 
 
 def _as_id(value: Any) -> int | None:
-    value = _blank_to_none(value)
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+    return parse_id(_blank_to_none(value))
+
+
+def _type_errors(row: Mapping[str, Any]) -> dict[str, list[str]]:
+    """Return the row's values that are not of their column's type, by column.
+
+    A JSON Lines row can hold anything JSON can: before, {"a": 1} was stored as
+    the text "{'a': 1}", 1.9 was read as id 1, and 1e400 (infinity), a list or a
+    number where a date belongs stopped the job with a Python exception.
+    """
+    errors: dict[str, list[str]] = {}
+    for column, value in row.items():
+        if value is None or column not in KNOWN_COLUMNS - IGNORED_COLUMNS:
+            continue
+        if isinstance(value, str):
+            if "\x00" in value:
+                # PostgreSQL refuses a NUL in text; SQLite stored it.
+                errors[column] = ["Null characters are not allowed."]
+            elif column in ID_COLUMNS and value.strip() and _as_id(value) is None:
+                errors[column] = [ID_MESSAGE]
+            continue
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        if column in ID_COLUMNS:
+            if _as_id(value) is None:
+                errors[column] = [ID_MESSAGE]
+        elif column in NUMBER_COLUMNS:
+            if not number or not math.isfinite(value):
+                errors[column] = ["Give a finite number, as a number or as text."]
+        elif column in DATE_COLUMNS:
+            errors[column] = ["Give the date as text: YYYY-MM-DD."]
+        elif column == "metric__slug" or not number:
+            errors[column] = [f"Give text, not {type(value).__name__}."]
+    return errors
 
 
 def _by_column(error: ValidationError) -> dict[str, list[str]]:

@@ -1,5 +1,12 @@
 """How lists are paged: cursors for claims, limit/offset elsewhere, both bounded."""
 
+import datetime
+import decimal
+import math
+
+from django.core.exceptions import FieldError
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import models
 from rest_framework import exceptions, pagination
 from rest_framework.request import Request
 
@@ -91,14 +98,73 @@ class ClaimCursorPagination(pagination.CursorPagination):
             {PAGE_SIZE_PARAMETER: {"minimum": 1}},
         )
 
+    def paginate_queryset(self, queryset, request, view=None):
+        # decode_cursor checks the position against the field the page is ordered
+        # by, which only the queryset knows.
+        self._queryset = queryset
+        return super().paginate_queryset(queryset, request, view)
+
     def decode_cursor(self, request):
         try:
-            return super().decode_cursor(request)
+            cursor = super().decode_cursor(request)
         except exceptions.NotFound as error:
-            raise exceptions.ValidationError(
-                {
-                    self.cursor_query_param: [
-                        "Invalid cursor: use a next or previous link."
-                    ]
-                }
-            ) from error
+            raise self._invalid() from error
+        if cursor is not None and cursor.position is not None:
+            queryset = getattr(self, "_queryset", None)
+            if queryset is not None and not position_fits(
+                cursor.position, queryset, self.ordering[0].lstrip("-")
+            ):
+                raise self._invalid()
+        return cursor
+
+    def _invalid(self) -> exceptions.ValidationError:
+        return exceptions.ValidationError(
+            {self.cursor_query_param: ["Invalid cursor: use a next or previous link."]}
+        )
+
+
+# Past these no position is one a page issued: ids are BigAutoFields, and the
+# floats (search rank and RUM distance) are float4, as far as 3.4e38.
+_INTEGER_RANGE = (-(2**63), 2**63 - 1)
+_FLOAT_LIMIT = 3.4e38
+
+
+def position_fits(position: str | int, queryset: models.QuerySet, name: str) -> bool:
+    """Whether a cursor's position is a value of the field the list is ordered by.
+
+    DRF filters by the position as it comes, so a crafted one ("abc" for an id,
+    "NaN", a NUL, a date for an id) reached the database as a ValueError, a
+    DataError or an OverflowError: a 500. Checked here, it is a 400.
+    """
+    position = str(position)
+    if not position.isprintable():  # a NUL or another control character
+        return False
+    try:
+        field = queryset.query.resolve_ref(name).output_field
+        value = field.to_python(position)
+    except (DjangoValidationError, FieldError, ValueError, TypeError, OverflowError):
+        return False
+    if value is None:
+        return False
+    if isinstance(value, bool):
+        return True
+    if isinstance(value, int):
+        return _INTEGER_RANGE[0] <= value <= _INTEGER_RANGE[1]
+    if isinstance(value, float):
+        return math.isfinite(value) and abs(value) <= _FLOAT_LIMIT
+    if isinstance(value, decimal.Decimal):
+        if not value.is_finite():
+            return False
+        digits = getattr(field, "max_digits", None) or 30
+        places = getattr(field, "decimal_places", None) or 0
+        return abs(value) < decimal.Decimal(10) ** (digits - places)
+    if isinstance(value, datetime.datetime):
+        if value.tzinfo is None:
+            return False  # every page issues its datetimes with their offset
+        try:
+            # SQLite stores UTC: 9999-12-31T23:59-14:00 would overflow there.
+            value.astimezone(datetime.UTC)
+        except OverflowError:
+            return False
+        return True
+    return True

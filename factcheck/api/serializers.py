@@ -1,8 +1,11 @@
 """What every input serializer shares."""
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rest_framework import serializers
+from rest_framework.relations import RelatedField
+
+from .fields import PrimaryKeyField
 
 if TYPE_CHECKING:
     # For the type checker, the serializer the mixin is mixed into.
@@ -12,7 +15,13 @@ else:
 
 
 class StrictFieldsMixin(_SerializerBase):
-    """Refuse request fields the serializer does not know, instead of dropping them."""
+    """Refuse request fields the serializer does not know, instead of dropping them.
+
+    A ModelSerializer's related fields are PrimaryKeyField: an id that is not a
+    whole number in range is a 400 naming the field, not a query.
+    """
+
+    serializer_related_field: ClassVar[type[RelatedField]] = PrimaryKeyField
 
     def to_internal_value(self, data: Any) -> Any:
         if isinstance(data, dict):

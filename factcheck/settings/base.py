@@ -440,6 +440,12 @@ FACTCHECK_SITE_URL = os.environ.get(
 # Largest document file accepted by ingest (bytes), from the API or the command.
 INGEST_MAX_BYTES = int(os.environ.get("INGEST_MAX_BYTES", str(5 * 1024 * 1024)))
 
+# Candidates one document may hold (docs/limits.md): an extraction stores the best
+# scored up to this many and reports how many it dropped. A long report rarely has
+# more than a few hundred check-worthy sentences; a crafted one (one sentence
+# repeated over a megabyte) had 22,222.
+EXTRACTION_MAX_CANDIDATES = int(os.environ.get("EXTRACTION_MAX_CANDIDATES", "500"))
+
 # Largest request body accepted (bytes), multipart aside; larger ones get a 413,
 # refused by their Content-Length before they are read.
 API_MAX_BODY_BYTES = int(os.environ.get("API_MAX_BODY_BYTES", str(1024 * 1024)))

@@ -18,15 +18,23 @@ code, content type and body. Seeded, so a run repeats its requests; every failur
 has found is a plain test in test_bad_input.py. `make fuzz` runs this file alone with
 more examples and scenarios.
 
+Schemathesis generates numbers a schema allows and cursors as any string; it does not
+send 1e400 for an id or a cursor whose position is crafted. The last section does,
+with Hypothesis strategies of its own, in process: every writable id field of the
+schema gets huge, non-finite, fractional and boolean JSON numbers, and every
+cursor-paged list gets crafted positions (FUZZ_MAX_EXAMPLES x 10 each).
+
 Runs on SQLite and PostgreSQL. On SQLite the live server's threads share the test's
 in-memory database: pytest-django's live_server hands them its connection (Django's
 `connections_override`), so no database file is needed.
 """
 
+import base64
 import copy
 import json
 import os
 import urllib.request
+from urllib.parse import urlencode
 
 import hypothesis
 import pytest
@@ -40,7 +48,12 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from tests.reliability.conftest import served_schema
+from claims.models import Claim, ClaimLink, Evidence, Metric
+from factcheck.ids import parse_id
+from sources.models import Document, Person, Publisher
+from tests.factories import CandidateFactory
+from tests.reliability.conftest import assert_json_error, served_schema
+from tests.reliability.test_crafted_input import WRITABLE_ID_FIELDS
 
 FUZZ_MAX_EXAMPLES = int(os.environ.get("FUZZ_MAX_EXAMPLES", "10"))
 FUZZ_SCENARIOS = int(os.environ.get("FUZZ_SCENARIOS", "25"))
@@ -182,3 +195,124 @@ def test_chains_of_calls_answer_as_documented_and_never_5xx(
             continue
     assert not APIWorkflow.failures, "\n\n".join(APIWorkflow.failures.values())
     assert APIWorkflow.scenarios >= FUZZ_SCENARIOS
+
+
+# Crafted numbers and cursors (strategies of our own) ------------------------------
+
+st = hypothesis.strategies
+CRAFTED_EXAMPLES = FUZZ_MAX_EXAMPLES * 10
+
+# JSON texts of numbers: past every id column, non-finite once parsed (1e400),
+# fractional, negative, booleans, and digits as strings.
+JSON_NUMBERS = st.one_of(
+    st.integers(min_value=-(10**40), max_value=10**40).map(str),
+    st.floats(allow_nan=False, allow_infinity=False).map(repr),
+    st.integers(min_value=309, max_value=100_000).map(lambda e: f"1e{e}"),
+    st.integers(min_value=309, max_value=100_000).map(lambda e: f"-1E+{e}"),
+    st.integers(min_value=20, max_value=400).map(lambda n: "9" * n),
+    st.sampled_from(["true", "false", "0", "-0", "0.0", "1.0", "1.5", '"1e400"']),
+    st.integers(min_value=-(10**30), max_value=10**30).map(lambda n: f'"{n}"'),
+)
+
+
+def _valid_id(literal: str) -> bool:
+    """Whether the JSON text is an id the API may take (a row may have it)."""
+    value = json.loads(literal)
+    return parse_id(value) is not None
+
+
+@pytest.fixture
+def crafted_rows(seeded):
+    """A row of every kind a detail URL names: the seed's, and a candidate."""
+    claim = Claim.objects.order_by("pk").first()
+    return {
+        "claims": claim,
+        "documents": Document.objects.order_by("pk").first(),
+        "evidence": Evidence.objects.order_by("pk").first(),
+        "links": ClaimLink.objects.order_by("pk").first(),
+        "candidates": CandidateFactory(document=claim.document),
+        "people": Person.objects.order_by("pk").first(),
+        "publishers": Publisher.objects.order_by("pk").first(),
+    }
+
+
+def test_crafted_numbers_in_every_id_field_are_a_400_naming_it(root_api, crafted_rows):
+    @hypothesis.given(target=st.sampled_from(WRITABLE_ID_FIELDS), number=JSON_NUMBERS)
+    @hypothesis.settings(
+        max_examples=CRAFTED_EXAMPLES,
+        derandomize=True,
+        **HYPOTHESIS_SETTINGS,
+    )
+    def check(target, number):
+        method, template, field = target
+        resource = template.split("/")[3]
+        url = template.replace("{id}", str(crafted_rows[resource].pk))
+        crafted = f"[{number}]" if field == "authors" else number
+        extra = ', "text": "trade"' if resource == "claims" else ""
+        response = root_api.generic(
+            method, url, f'{{"{field}": {crafted}{extra}}}', "application/json"
+        )
+        assert response.status_code < 500, (method, url, field, number)
+        if not _valid_id(number):
+            assert_json_error(response, 400, field)
+
+    check()
+
+
+def _cursor_lists() -> list[tuple[str, dict]]:
+    metric = Metric.objects.filter(claims__value__isnull=False).first()
+    return [
+        ("/api/v1/claims/", {}),
+        ("/api/v1/claims/", {"q": "trade"}),
+        *(
+            ("/api/v1/claims/", {"ordering": ordering})
+            for ordering in ["claimed_on", "-period_start", "updated_at", "-value"]
+        ),
+        ("/api/v1/claimreview/", {}),
+        ("/api/v1/conflicts/", {}),
+        (f"/api/v1/metrics/{metric.slug}/figures/", {}),
+    ]
+
+
+POSITIONS = st.one_of(
+    st.text(max_size=40),
+    JSON_NUMBERS,
+    st.sampled_from(["", "NaN", "-inf", "\x00", "None", "2012-01-01", "0001-01-01"]),
+    st.dates().map(str),
+    st.datetimes().map(lambda moment: f"{moment}+14:00"),
+    st.decimals(allow_nan=True, allow_infinity=True).map(str),
+)
+CURSORS = st.one_of(
+    st.builds(
+        lambda position, offset, reverse: base64.b64encode(
+            urlencode({"p": position, "o": offset, "r": reverse}).encode()
+        ).decode(),
+        POSITIONS,
+        st.sampled_from(["0", "1", "-1", "x", "99999999999"]),
+        st.sampled_from(["0", "1", "2"]),
+    ),
+    st.builds(
+        lambda position: base64.b64encode(urlencode({"p": position}).encode()).decode(),
+        POSITIONS,
+    ),
+    st.text(max_size=40),
+)
+
+
+def test_crafted_cursors_on_every_cursor_list_are_a_400_naming_cursor(root_api, seeded):
+    lists = _cursor_lists()
+
+    @hypothesis.given(target=st.sampled_from(lists), cursor=CURSORS)
+    @hypothesis.settings(
+        max_examples=CRAFTED_EXAMPLES,
+        derandomize=True,
+        **HYPOTHESIS_SETTINGS,
+    )
+    def check(target, cursor):
+        path, params = target
+        response = root_api.get(path, {**params, "cursor": cursor})
+        assert response.status_code in (200, 400), (path, params, cursor)
+        if response.status_code == 400:
+            assert_json_error(response, 400, "cursor")
+
+    check()

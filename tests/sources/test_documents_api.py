@@ -151,3 +151,42 @@ def test_extract_without_text_is_409(api):
     response = api.post(f"/api/v1/documents/{document.pk}/extract/")
     assert response.status_code == 409
     assert "no text" in response.json()["detail"]
+
+
+# Made up for the test: one check-worthy sentence, repeated as a crafted document
+# would repeat it.
+REPEATED = "Exports rose to $2 billion in 2013, the ministry said. "
+
+
+def test_extracting_one_sentence_repeated_stores_it_once(
+    api, django_capture_on_commit_callbacks
+):
+    document = DocumentFactory(text=REPEATED * 300)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post(f"/api/v1/documents/{document.pk}/extract/")
+    result = api.get(response["Location"]).json()["result"]
+    assert Candidate.objects.filter(document=document).count() == 1
+    assert result["created"] == 1
+    assert result["skipped_duplicate"] == 299
+
+
+def test_extraction_stores_at_most_the_cap_and_says_how_many_it_dropped(
+    api, django_capture_on_commit_callbacks, settings
+):
+    settings.EXTRACTION_MAX_CANDIDATES = 5
+    # Made up for the test: twelve different sentences with a figure each.
+    text = "".join(f"Exports rose to ${n} billion in 20{n:02}. " for n in range(1, 13))
+    document = DocumentFactory(text=text)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post(f"/api/v1/documents/{document.pk}/extract/")
+    job = api.get(response["Location"]).json()
+    assert job["state"] == "succeeded", job
+    assert Candidate.objects.filter(document=document).count() == 5
+    assert (job["result"]["created"], job["result"]["cap"]) == (5, 5)
+    assert job["result"]["dropped_over_cap"] == 7
+    with django_capture_on_commit_callbacks(execute=True):
+        again = api.post(f"/api/v1/documents/{document.pk}/extract/")
+    second = api.get(again["Location"]).json()["result"]
+    # The cap counts the document's candidates, not one run's.
+    assert (second["created"], second["dropped_over_cap"]) == (0, 7)
+    assert Candidate.objects.filter(document=document).count() == 5
