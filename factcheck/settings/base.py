@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "procrastinate.contrib.django",
     "sources",
     "claims",
+    "series",
     "factcheck",
 ]
 
@@ -536,3 +537,8 @@ PROCRASTINATE_WORKER_DEFAULTS = {
     "update_heartbeat_interval": JOBS_HEARTBEAT_SECONDS,
     "stalled_worker_timeout": JOBS_STALLED_AFTER_SECONDS,
 }
+
+# The fixtures `manage.py setup_local` (make run) loads into an empty database: the
+# seed claims, the official-series links of its trade metrics and the officials'
+# statements as evidence (series app; no official series values are shipped).
+SETUP_LOCAL_FIXTURES = ["seed", "series_links", "official_statements"]
