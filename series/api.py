@@ -5,7 +5,7 @@ from django.db.models import Prefetch
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, viewsets
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.generics import get_object_or_404
 from rest_framework.permissions import DjangoModelPermissions
 from rest_framework.request import Request
@@ -302,10 +302,13 @@ class ClaimOfficialView(generics.ListAPIView):
     filter_backends: list = []
 
     def get_queryset(self):
-        claim = get_object_or_404(
-            Claim.objects.only("pk", "metric_id"), pk=self.kwargs["pk"]
-        )
-        return claim_comparisons(claim.pk).filter(link__metric_id=claim.metric_id)
+        return claim_comparisons(self.kwargs["pk"])
+
+    def list(self, request, *args, **kwargs):
+        comparisons = list(self.get_queryset())
+        if not comparisons and not Claim.objects.filter(pk=self.kwargs["pk"]).exists():
+            raise NotFound("No such claim.")
+        return Response(self.get_serializer(comparisons, many=True).data)
 
 
 class CanAddEvidence(DjangoModelPermissions):

@@ -5,7 +5,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Subquery
+
+from claims.models import Claim
 
 from .models import Comparison, Observation, Series
 from .records.periods import Point
@@ -69,9 +71,10 @@ def series_list() -> QuerySet[Series]:
 
 
 def claim_comparisons(claim_id: int) -> QuerySet[Comparison]:
-    """Return a claim's comparisons with what they show, in one query."""
+    """Return a claim's comparisons on its current metric, in one query."""
+    metric = Claim.objects.filter(pk=claim_id).values("metric_id")[:1]
     return (
-        Comparison.objects.filter(claim_id=claim_id)
+        Comparison.objects.filter(claim_id=claim_id, link__metric_id=Subquery(metric))
         .select_related("link__dataset", "vintage")
         .order_by("link__dataset__code", "link__role", "reporter", "id")
     )

@@ -5,6 +5,44 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+
+# Editors and Reviewers (claims 0006) load series files, link metrics to series and
+# record comparisons as evidence.
+SERIES_MODELS = ["dataset", "series", "vintage", "observation", "metricserieslink"]
+
+
+def grant_groups(apps, schema_editor):
+    from django.contrib.auth.management import create_permissions
+
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, verbosity=0)
+        app_config.models_module = None
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    codenames = [
+        f"{action}_{model}"
+        for model in SERIES_MODELS
+        for action in ("add", "change", "view")
+    ] + ["delete_metricserieslink", "view_comparison", "view_seriesimport"]
+    permissions = list(
+        Permission.objects.filter(
+            content_type__app_label="series", codename__in=codenames
+        )
+    )
+    for group in Group.objects.filter(name__in=["Editors", "Reviewers"]):
+        group.permissions.add(*permissions)
+
+
+def revoke_groups(apps, schema_editor):
+    Permission = apps.get_model("auth", "Permission")
+    Group = apps.get_model("auth", "Group")
+    for group in Group.objects.filter(name__in=["Editors", "Reviewers"]):
+        group.permissions.remove(
+            *Permission.objects.filter(content_type__app_label="series")
+        )
+
+
 class Migration(migrations.Migration):
 
     initial = True
@@ -172,4 +210,5 @@ class Migration(migrations.Migration):
             model_name='comparison',
             constraint=models.UniqueConstraint(fields=('claim', 'link'), name='comparison_unique_claim_link'),
         ),
+        migrations.RunPython(grant_groups, revoke_groups),
     ]
