@@ -1,14 +1,11 @@
 """Admin for official series: datasets, series (read-only observations), links.
 
-The claim admin page shows the comparisons through an inline this app registers
-onto the claims app's ClaimAdmin (claims knows nothing of series).
+The claim admin page shows the comparisons through the claims panel this app
+registers (claims.panels; claims knows nothing of series), the same as the public
+claim page; the Comparison changelist records one as evidence (an action).
 """
 
 from django.contrib import admin, messages
-from django.db.models import QuerySet
-from django.http import HttpRequest
-
-from claims.models import Claim
 
 from .models import Comparison, Dataset, MetricSeriesLink, Series, Vintage
 from .services.comparisons import comparison_to_evidence
@@ -65,36 +62,6 @@ class MetricSeriesLinkAdmin(admin.ModelAdmin):
         link_delete(link=obj)
 
 
-class ComparisonInline(admin.TabularInline):
-    """'What the official record says', on the claim's admin page."""
-
-    model = Comparison
-    verbose_name = "official record comparison"
-    verbose_name_plural = "What the official record says"
-    fk_name = "claim"
-    fields = (
-        "series_keys",
-        "reporter",
-        "period_start",
-        "period_end",
-        "official_value",
-        "stated_value",
-        "ratio",
-        "assessment",
-        "notes",
-        "vintage",
-    )
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Comparison]:
-        return super().get_queryset(request).select_related("vintage", "link")
-
-
 @admin.action(description="Record as evidence on the claim")
 def record_as_evidence(modeladmin, request, queryset):
     done = 0
@@ -119,7 +86,7 @@ class ComparisonAdmin(admin.ModelAdmin):
         "ratio",
         "assessment",
     ]
-    list_filter = ["assessment", "reporter"]
+    list_filter = ["assessment", "reporter", "link__dataset"]
     list_select_related = ["claim"]
     raw_id_fields = ["claim", "link", "vintage"]
     actions = [record_as_evidence]
@@ -129,13 +96,3 @@ class ComparisonAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
-
-
-def _register_claim_inline() -> None:
-    """Add the comparisons inline to the claims app's ClaimAdmin, from here."""
-    claim_admin = admin.site._registry.get(Claim)
-    if claim_admin is not None and ComparisonInline not in claim_admin.inlines:
-        type(claim_admin).inlines = [*claim_admin.inlines, ComparisonInline]
-
-
-_register_claim_inline()

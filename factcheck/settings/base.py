@@ -542,3 +542,5 @@ PROCRASTINATE_WORKER_DEFAULTS = {
 # seed claims, the official-series links of its trade metrics and the officials'
 # statements as evidence (series app; no official series values are shipped).
 SETUP_LOCAL_FIXTURES = ["seed", "series_links", "official_statements"]
+# Commands it runs after loading them, by name (claims imports no other app).
+SETUP_LOCAL_COMMANDS = ["refresh_comparisons"]

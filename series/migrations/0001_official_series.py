@@ -43,6 +43,53 @@ def revoke_groups(apps, schema_editor):
         )
 
 
+
+# Public pages show comparisons and official lines: their writes bump the
+# representation version as the claims tables' do (claims migration 0015).
+VERSIONED_TABLES = [
+    "series_comparison",
+    "series_observation",
+    "series_metricserieslink",
+]
+SQLITE_TRIGGER = """
+CREATE TRIGGER IF NOT EXISTS {table}_representation_version_{event}
+AFTER {event} ON {table}
+BEGIN
+    INSERT INTO claims_representationversion (share, value) VALUES (0, 1)
+    ON CONFLICT (share) DO UPDATE SET value = value + 1;
+END;
+"""
+
+
+def create_triggers(apps, schema_editor):
+    vendor = schema_editor.connection.vendor
+    for table in VERSIONED_TABLES:
+        if vendor == "postgresql":
+            schema_editor.execute(
+                f"CREATE TRIGGER {table}_representation_version "
+                f"AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON {table} "
+                "FOR EACH STATEMENT "
+                "EXECUTE FUNCTION claims_bump_representation_version()"
+            )
+        elif vendor == "sqlite":
+            for event in ("insert", "update", "delete"):
+                schema_editor.execute(SQLITE_TRIGGER.format(table=table, event=event))
+
+
+def drop_triggers(apps, schema_editor):
+    vendor = schema_editor.connection.vendor
+    for table in VERSIONED_TABLES:
+        if vendor == "postgresql":
+            schema_editor.execute(
+                f"DROP TRIGGER IF EXISTS {table}_representation_version ON {table}"
+            )
+        elif vendor == "sqlite":
+            for event in ("insert", "update", "delete"):
+                schema_editor.execute(
+                    f"DROP TRIGGER IF EXISTS {table}_representation_version_{event}"
+                )
+
+
 class Migration(migrations.Migration):
 
     initial = True
@@ -211,4 +258,5 @@ class Migration(migrations.Migration):
             constraint=models.UniqueConstraint(fields=('claim', 'link'), name='comparison_unique_claim_link'),
         ),
         migrations.RunPython(grant_groups, revoke_groups),
+        migrations.RunPython(create_triggers, drop_triggers),
     ]

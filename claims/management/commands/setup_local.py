@@ -39,6 +39,8 @@ class Command(BaseCommand):
                 verbosity=1,
                 stdout=self.stdout,
             )
+            for command in settings.SETUP_LOCAL_COMMANDS:
+                call_command(command, stdout=self.stdout)
             summary = detect_all_conflicts()
             self.stdout.write(
                 f"Conflict detection: {summary.created} links created, "
