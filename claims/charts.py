@@ -38,6 +38,7 @@ from .figures.intervals import (
     rounded,
 )
 from .models import Claim, ClaimLink, Comparator, Metric
+from .panels import chart_lines
 
 # Okabe-Ito colours, told apart with the common colour blindnesses; red is kept for
 # conflicts.
@@ -310,6 +311,8 @@ class _Chart:
             document_id: PALETTE[index % len(PALETTE)]
             for index, document_id in enumerate(self.documents)
         }
+        # Lines other apps add (claims.panels): official series, drawn under the bars.
+        self.lines = chart_lines(metric)
         self.implied: dict[int, _Implied] = {}
         for claim in self.drawn:
             implied = _implied(claim, tolerance)
@@ -329,6 +332,7 @@ class _Chart:
             if day is not None
         ]
         days += [day for i in self.implied.values() for day in (i.start, i.end)]
+        days += [day for line in self.lines for s in line.steps for day in s[:2]]
         if days:
             self.first_year, self.last_year = min(days).year, max(days).year
         else:
@@ -343,6 +347,7 @@ class _Chart:
             values += [v for v in (_value(claim), low, high) if v.is_finite()]
         for implied in self.implied.values():
             values += [implied.point, implied.low, implied.high]
+        values += [step[2] for line in self.lines for step in line.steps]
         unit = self.drawn[0].unit if self.drawn else self.metric.unit
         low = min(values, default=Decimal(0))
         high = max(values, default=Decimal(1))
@@ -378,6 +383,7 @@ class _Chart:
 
     def render(self, conflict_pairs: Iterable[tuple[int, int]]) -> str:
         parts = self._frame()
+        parts += self._lines()
         marks = {}
         for claim in self.drawn:
             marks[claim.pk] = self._mark(claim)
@@ -409,6 +415,26 @@ class _Chart:
         title = f"<title>{escape(self.metric.name)}: figures over time</title>"
         background = f'<rect width="{WIDTH}" height="{height}" fill="#ffffff"/>'
         return "\n".join([header, title, background, *parts, "</svg>"]) + "\n"
+
+    def _lines(self) -> list[str]:
+        """Draw each added line as steps, one per period, labelled at its end."""
+        parts = []
+        for index, line in enumerate(self.lines):
+            colour = PALETTE[(index + 3) % len(PALETTE)]
+            for start, end, value in line.steps:
+                y = _n(self.y(value))
+                parts.append(
+                    f'<line x1="{_n(self.x(start))}" y1="{y}" '
+                    f'x2="{_n(self._x_at(end.toordinal() + 1))}" y2="{y}" '
+                    f'stroke="{colour}" stroke-width="2" stroke-dasharray="6 3"/>'
+                )
+            if line.steps:
+                start, end, value = line.steps[-1]
+                parts.append(
+                    f'<text x="{_n(self.x(start))}" y="{_n(self.y(value) - 4)}" '
+                    f'fill="{colour}">{escape(_short(line.label))}</text>'
+                )
+        return parts
 
     def _frame(self) -> list[str]:
         subtitle = (

@@ -9,9 +9,10 @@ class SeriesConfig(AppConfig):
     verbose_name = "Official statistics"
 
     def ready(self) -> None:
-        from claims.panels import register_claim_panel
+        from claims.panels import register_chart_lines, register_claim_panel
 
         from . import receivers  # noqa: F401  (connects the claim-change receiver)
-        from .pages import official_record_panel
+        from .pages import official_chart_lines, official_record_panel
 
         register_claim_panel(official_record_panel)
+        register_chart_lines(official_chart_lines)

@@ -55,3 +55,24 @@ def test_the_claim_admin_page_lists_the_comparisons(admin_client, claim):
     page = admin_client.get(f"/admin/claims/claim/{claim.pk}/change/").content.decode()
     assert "What the official record says" in page
     assert "comtrade:X RUS→IRN" in page
+
+
+def test_the_metric_chart_draws_each_reporters_official_line(client, claim):
+    link(claim.metric)
+    link(claim.metric, "IRN", "RUS", role="mirror")
+    # Values made up for the test.
+    load(
+        annual("RUS", "IRN", "X", 2012, 1000),
+        annual("RUS", "IRN", "M", 2012, 500),
+        annual("IRN", "RUS", "X", 2012, 480),
+        annual("IRN", "RUS", "M", 2012, 1070),
+    )
+    page = client.get(f"/metrics/{claim.metric.slug}/").content.decode()
+    assert "comtrade as reported by RUS" in page
+    assert "comtrade as reported by IRN (mirror)" in page
+
+
+def test_the_metric_chart_has_no_official_line_without_a_loaded_series(client, claim):
+    link(claim.metric)
+    page = client.get(f"/metrics/{claim.metric.slug}/").content.decode()
+    assert "as reported by" not in page
