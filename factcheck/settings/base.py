@@ -544,3 +544,11 @@ PROCRASTINATE_WORKER_DEFAULTS = {
 SETUP_LOCAL_FIXTURES = ["seed", "series_links", "official_statements"]
 # Commands it runs after loading them, by name (claims imports no other app).
 SETUP_LOCAL_COMMANDS = ["refresh_comparisons"]
+
+# manage.py fetch_series (series app): off by default, so nothing in `make run` or
+# the tests reaches the network; when on, it calls the sources' public APIs
+# (UN Comtrade's keyless preview, the IMF's SDMX 3.0 API, the World Bank API v2).
+SERIES_FETCH_ONLINE = env_bool("SERIES_FETCH_ONLINE", False)
+SERIES_FETCH_TIMEOUT_SECONDS = float(
+    os.environ.get("SERIES_FETCH_TIMEOUT_SECONDS", "60")
+)
