@@ -20,7 +20,8 @@ def official_record_panel(claim: Claim) -> SafeString:
     comparisons = list(claim_comparisons(claim.pk))
     links = []
     loaded = False
-    if not comparisons:
+    without_values = all(c.official_value is None for c in comparisons)
+    if without_values:
         links = list(
             MetricSeriesLink.objects.filter(metric_id=claim.metric_id).select_related(
                 "dataset"
@@ -35,11 +36,9 @@ def official_record_panel(claim: Claim) -> SafeString:
         {
             "claim": claim,
             "comparisons": comparisons,
-            "links": links,
+            "links": [] if comparisons else links,
             "loaded": loaded,
-            "no_series_loaded": all(
-                c.official_value is None and c.vintage_id is None for c in comparisons
-            ),
+            "no_series_loaded": without_values and not loaded,
         },
     )
     return mark_safe(html)  # noqa: S308 - rendered by a template, which escapes

@@ -276,7 +276,8 @@ def _compare(
     comparison.assessment = compare.assess(stated, official)
     comparison.vintage_id = max(vintage_ids) if vintage_ids else None
     head = [
-        f"Official value ({link.get_role_display().lower()}, {link.reporter}): "
+        f"Official value ({link.dataset.code}, as reported by {link.reporter}"
+        f"{', the mirror' if link.role == link.Role.MIRROR else ''}): "
         f"{compare.money(official)}, {basis}.",
         compare.tolerance_note(stated),
     ]

@@ -76,3 +76,15 @@ def test_the_metric_chart_has_no_official_line_without_a_loaded_series(client, c
     link(claim.metric)
     page = client.get(f"/metrics/{claim.metric.slug}/").content.decode()
     assert "as reported by" not in page
+
+
+def test_a_loaded_series_without_the_claims_period_is_not_called_unloaded(
+    client, claim
+):
+    link(claim.metric)
+    # Values made up for the test: 2011 only, the claim is about 2012.
+    load(annual("RUS", "IRN", "X", 2011, 1000), annual("RUS", "IRN", "M", 2011, 500))
+    compared(claim)
+    page = client.get(f"/claims/{claim.pk}/").content.decode()
+    assert "No official series is loaded" not in page
+    assert "No official figure for the claim&#x27;s period." in page
