@@ -91,12 +91,12 @@ def build_requests(
             )
         ]
     if source == "worldbank":
-        query = urlencode(
+        wb_query = urlencode(
             {"format": "json", "per_page": 1000, "date": f"{first_year}:{last_year}"},
             safe=":",
         )
         url = WORLD_BANK_URL.format(country=reporter, indicator=indicator)
-        return [FetchRequest(f"{url}?{query}", "worldbank-json")]
+        return [FetchRequest(f"{url}?{wb_query}", "worldbank-json")]
     raise ValueError(f"Unknown source {source!r}: one of {', '.join(SOURCES)}.")
 
 

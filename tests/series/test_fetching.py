@@ -103,3 +103,18 @@ def test_online_the_recorded_answer_is_loaded_as_a_vintage(monkeypatch, settings
     observation = Observation.objects.get()
     assert observation.vintage.retrieved_at is not None
     assert "1 new vintages" in out.getvalue()
+
+
+def test_the_world_bank_request_names_country_indicator_and_years():
+    (request,) = fetching.build_requests(
+        source="worldbank",
+        reporter="IRN",
+        indicator="NY.GDP.MKTP.CD",
+        first_year=2009,
+        last_year=2014,
+    )
+    assert request.url == (
+        "https://api.worldbank.org/v2/country/IRN/indicator/NY.GDP.MKTP.CD"
+        "?format=json&per_page=1000&date=2009:2014"
+    )
+    assert request.format == "worldbank-json"
