@@ -50,7 +50,15 @@ class SeriesAdmin(admin.ModelAdmin):
 
 @admin.register(MetricSeriesLink)
 class MetricSeriesLinkAdmin(admin.ModelAdmin):
-    list_display = ["metric", "dataset", "reporter", "role", "terms", "label"]
+    list_display = [
+        "metric",
+        "dataset",
+        "reporter",
+        "role",
+        "measure",
+        "terms",
+        "label",
+    ]
     list_select_related = ["metric", "dataset"]
     list_filter = ["dataset", "role"]
 

@@ -232,6 +232,7 @@ class MetricSeriesLinkSerializer(serializers.ModelSerializer):
             "dataset",
             "reporter",
             "role",
+            "measure",
             "terms",
             "label",
             "note",

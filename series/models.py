@@ -233,6 +233,10 @@ class MetricSeriesLink(models.Model):
         REPORTED = "reported", "As reported by the reporter"
         MIRROR = "mirror", "Mirror: the partner's reports, flows swapped"
 
+    class Measure(models.TextChoices):
+        LEVEL = "level", "The sum of the terms"
+        CHANGE = "change", "Percent change of the sum against the period before"
+
     metric = models.ForeignKey(
         Metric, on_delete=models.CASCADE, related_name="official_links"
     )
@@ -242,6 +246,13 @@ class MetricSeriesLink(models.Model):
     terms = models.JSONField(
         help_text='Series keys summed: [{"indicator": "X", "partner": "IRN"}, '
         '{"indicator": "M", "partner": "IRN"}].'
+    )
+    measure = models.CharField(
+        max_length=10,
+        choices=Measure.choices,
+        default=Measure.LEVEL,
+        help_text="change: the metric is a percent change (a rate over the claim's "
+        "period against the period of the same length before it).",
     )
     label = models.CharField(max_length=200, blank=True)
     note = models.TextField(blank=True)

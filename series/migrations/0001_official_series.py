@@ -122,6 +122,7 @@ class Migration(migrations.Migration):
                 ('reporter', models.CharField(max_length=3)),
                 ('role', models.CharField(choices=[('reported', 'As reported by the reporter'), ('mirror', "Mirror: the partner's reports, flows swapped")], default='reported', max_length=10)),
                 ('terms', models.JSONField(help_text='Series keys summed: [{"indicator": "X", "partner": "IRN"}, {"indicator": "M", "partner": "IRN"}].')),
+                ('measure', models.CharField(choices=[('level', 'The sum of the terms'), ('change', 'Percent change of the sum against the period before')], default='level', help_text="change: the metric is a percent change (a rate over the claim's period against the period of the same length before it).", max_length=10)),
                 ('label', models.CharField(blank=True, max_length=200)),
                 ('note', models.TextField(blank=True)),
                 ('dataset', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='series.dataset')),

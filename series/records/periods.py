@@ -15,6 +15,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 from itertools import pairwise
 
+from claims.figures import periods as claims_periods
+
 
 class PeriodCodeError(ValueError):
     """A period code that does not parse."""
@@ -74,6 +76,34 @@ def _year(text: str, code: str) -> int:
     if not 1900 <= year <= 2199:
         raise PeriodCodeError(f"{code!r}: {year} is not a year of official data.")
     return year
+
+
+def previous_period(start: date, end: date) -> tuple[date, date]:
+    """Return the period a change over start..end is measured against.
+
+    The Iranian year before an Iranian year; the same calendar years shifted back
+    for whole calendar years; else the span of the same length just before.
+    """
+    year = solar_hijri_year_of(start)
+    if solar_hijri_year(year) == (start, end):
+        return solar_hijri_year(year - 1)
+    if (start.month, start.day, end.month, end.day) == (1, 1, 12, 31):
+        years = end.year - start.year + 1
+        return date(start.year - years, 1, 1), date(end.year - years, 12, 31)
+    length = end - start
+    before_end = start - timedelta(days=1)
+    return before_end - length, before_end
+
+
+def solar_hijri_year(year: int) -> tuple[date, date]:
+    """Return the first and last day of the Iranian (Solar Hijri) year `year`."""
+    period = claims_periods.solar_hijri_year(year)
+    return period.start, period.end
+
+
+def solar_hijri_year_of(day: date) -> int:
+    """Return the Iranian year `day` falls in."""
+    return claims_periods.solar_hijri_year_of(day)
 
 
 def days(start: date, end: date) -> int:

@@ -8,6 +8,7 @@ grow with the number of series.
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -20,7 +21,7 @@ from factcheck.services import Actor
 
 from ..models import Comparison, MetricSeriesLink, Series
 from ..records import compare
-from ..records.periods import Coverage, Point, cover, days
+from ..records.periods import Coverage, Point, cover, days, previous_period
 from ..selectors import CurrentValues, current_values
 
 CLAIM_BATCH = 2000
@@ -217,7 +218,11 @@ def _compare(
         )
         return result
     units = {s.unit for t in line.terms for s in t.series}
-    if claim.unit and units and units != {claim.unit}:
+    change = link.measure == link.Measure.CHANGE
+    if change and claim.unit != "percent":
+        notes.append("A change link compares percent figures; the claim states none.")
+        return result
+    if not change and claim.unit and units and units != {claim.unit}:
         notes.append(
             f"Units differ: the claim states {claim.unit}, the series "
             f"{', '.join(sorted(units))}."
@@ -262,7 +267,22 @@ def _compare(
     official = total
     span = days(start, end)
     basis = result.coverage[0].basis
-    if metric.kind == MetricKind.ANNUAL and span > 400:
+    if change:
+        before_start, before_end = previous_period(start, end)
+        before = _total(line, before_start, before_end, values)
+        if before is None or before == 0:
+            notes.insert(
+                0,
+                f"No official figure for the period before ({before_start} to "
+                f"{before_end}) to compute a change from.",
+            )
+            return result
+        official = ((total / before - 1) * 100).quantize(Decimal("0.01"))
+        basis = (
+            f"the change from {compare.money(before)} ({before_start} to "
+            f"{before_end}) to {compare.money(total)} ({basis})"
+        )
+    elif metric.kind == MetricKind.ANNUAL and span > 400:
         years = Decimal(span) / DAYS_PER_YEAR
         official = (total / years).quantize(Decimal("0.000001"))
         basis += (
@@ -278,12 +298,12 @@ def _compare(
     head = [
         f"Official value ({link.dataset.code}, as reported by {link.reporter}"
         f"{', the mirror' if link.role == link.Role.MIRROR else ''}): "
-        f"{compare.money(official)}, {basis}.",
+        f"{f'{official}%' if change else compare.money(official)}, {basis}.",
         compare.tolerance_note(stated),
     ]
     if calendar:
         head.append(calendar)
-    slip = compare.scale_slip_note(comparison.ratio)
+    slip = "" if change else compare.scale_slip_note(comparison.ratio)
     if slip:
         head.append(slip)
     flags = compare.flags_note(
@@ -302,6 +322,20 @@ def _compare(
         head.append(link.note)
     comparison.notes = head + notes
     return result
+
+
+def _total(
+    line: _Line, start: date, end: date, values: CurrentValues
+) -> Decimal | None:
+    """Return the sum of the line's terms over start..end, or None if one has none."""
+    total = Decimal(0)
+    for term in line.terms:
+        points = [p for s in term.series for p in values.points.get(s.pk, [])]
+        coverage = cover(start, end, points)
+        if coverage.value is None:
+            return None
+        total += coverage.value
+    return total
 
 
 def _revision_note(
@@ -324,7 +358,11 @@ def _revision_note(
 
 def _cross_notes(results: list[_Result]) -> None:
     """Add the mirror discrepancy and CIF/FOB notes between reporters' lines."""
-    complete = [r for r in results if r.official is not None]
+    complete = [
+        r
+        for r in results
+        if r.official is not None and r.line.link.measure == r.line.link.Measure.LEVEL
+    ]
     for result in complete:
         reporter = result.line.link.reporter
         for other in complete:

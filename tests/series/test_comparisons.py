@@ -311,3 +311,61 @@ def test_a_comparison_becomes_an_evidence_record_citing_series_and_vintage(metri
     assert "comtrade:X RUS→IRN + comtrade:M RUS→IRN" in evidence.note
     assert "vintage 1" in evidence.note
     assert "2012-01-01 to 2012-12-31" in evidence.note
+
+
+def change_link(metric, reporter="RUS", partner="IRN"):
+    made = link(metric, reporter, partner)
+    made.measure = MetricSeriesLink.Measure.CHANGE
+    made.save()
+    return made
+
+
+def test_a_change_over_a_calendar_year_is_against_the_year_before():
+    metric = MetricFactory(unit="percent", kind=Metric.Kind.ANNUAL)
+    change_link(metric)
+    load(
+        annual("RUS", "IRN", "X", 2011, 2000),
+        annual("RUS", "IRN", "M", 2011, 500),
+        annual("RUS", "IRN", "X", 2012, 1200),
+        annual("RUS", "IRN", "M", 2012, 300),
+    )
+    row = claim(
+        metric,
+        "-40",
+        date(2012, 1, 1),
+        date(2012, 12, 31),
+        "approximately",
+        unit="percent",
+    )
+    (comparison,) = compared(row)
+    assert comparison.official_value == Decimal("-40.00")
+    assert comparison.assessment == "consistent"
+    assert "the change from 2,500 (2011-01-01 to 2011-12-31)" in comparison.notes[0]
+
+
+def test_a_change_over_an_iranian_year_is_against_the_iranian_year_before():
+    metric = MetricFactory(unit="percent", kind=Metric.Kind.ANNUAL)
+    change_link(metric)
+    records = []
+    # April 2011 to March 2013, monthly: 100 a month in 1390, 60 in 1391.
+    for year, month in (
+        [(2011, m) for m in range(4, 13)]
+        + [(2012, m) for m in range(1, 13)]
+        + [(2013, 1), (2013, 2), (2013, 3)]
+    ):
+        value = 100 if (year, month) < (2012, 4) else 60
+        records.append(monthly("RUS", "IRN", "X", year, month, value))
+        records.append(monthly("RUS", "IRN", "M", year, month, 0))
+    load(*records)
+    # The Iranian year 1391; 1390 runs 21 March 2011 to 19 March 2012.
+    row = claim(
+        metric,
+        "-40",
+        date(2012, 3, 20),
+        date(2013, 3, 20),
+        "approximately",
+        unit="percent",
+    )
+    (comparison,) = compared(row)
+    assert comparison.official_value == Decimal("-40.00")
+    assert "2011-03-21 to 2012-03-19" in comparison.notes[0]

@@ -56,6 +56,17 @@ def test_every_bilateral_trade_metric_is_linked_for_both_reporters(loaded):
             assert len(link.terms) == 2  # exports + imports, one reporter's
 
 
+def test_the_change_metric_is_linked_as_a_change_for_both_reporters(loaded):
+    links = MetricSeriesLink.objects.filter(
+        metric__slug="iran-russia-trade-volume-change"
+    )
+    assert {(link.dataset.code, link.reporter, link.measure) for link in links} == {
+        (dataset, country, "change")
+        for dataset in ("comtrade", "imf-imts")
+        for country in ("IRN", "RUS")
+    }
+
+
 def test_the_officials_statements_are_quoted_exactly_with_their_urls(loaded):
     statements = Evidence.objects.filter(url__in=QUOTES)
     assert statements.count() == 6
