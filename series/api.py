@@ -32,11 +32,6 @@ from .selectors import claim_comparisons, series_list
 from .services.comparisons import comparison_to_evidence
 from .services.links import link_save
 
-# The most observations a series answer lists (the latest vintage's of each period
-# and every earlier vintage's); narrow with period filters for more.
-OBSERVATIONS_SHOWN = 1000
-
-
 class ObservationSerializer(serializers.ModelSerializer):
     vintage = serializers.IntegerField(source="vintage.number", read_only=True)
 
