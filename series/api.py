@@ -32,6 +32,7 @@ from .selectors import claim_comparisons, series_list
 from .services.comparisons import comparison_to_evidence
 from .services.links import link_save
 
+
 class ObservationSerializer(serializers.ModelSerializer):
     vintage = serializers.IntegerField(source="vintage.number", read_only=True)
 
