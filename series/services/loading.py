@@ -16,8 +16,9 @@ from datetime import datetime
 from decimal import Decimal
 from typing import IO, Any, cast
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import DecimalField, Max, OuterRef, Subquery
+from psycopg import sql
 
 from factcheck.jobs import defer
 from factcheck.services import Actor, acting_user
@@ -181,32 +182,26 @@ class _Loader:
         self.report.records += len(batch)
         batch = _without_repeats(batch)
         self._ensure_vintages(batch)
-        observations = [
-            Observation(
-                vintage_id=self.vintage_of[record.key][1],
-                series_id=self.vintage_of[record.key][0],
-                period_start=record.start,
-                period_end=record.end,
-                value=record.value,
-                estimated=record.estimated,
-                preliminary=record.preliminary,
-                not_reported=record.not_reported,
+        rows = [
+            (
+                *self.vintage_of[record.key][::-1],
+                record.start,
+                record.end,
+                record.value,
+                record.estimated,
+                record.preliminary,
+                record.not_reported,
             )
             for record in batch
         ]
         try:
             with transaction.atomic():
-                Observation.objects.bulk_create(observations, batch_size=1000)
+                _insert_observations(rows)
         except IntegrityError:
             self._explain_repeat(batch)
             repeated = self._repeated(batch)
-            Observation.objects.bulk_create(
-                [
-                    o
-                    for o, r in zip(observations, batch, strict=True)
-                    if r not in repeated
-                ],
-                batch_size=1000,
+            _insert_observations(
+                [row for row, r in zip(rows, batch, strict=True) if r not in repeated]
             )
 
     def _dataset(self, code: str, where: str) -> Dataset:
@@ -312,6 +307,47 @@ class _Loader:
                 continue
             if earlier != record.value:
                 raise _two_values(record, earlier)
+
+
+# (vintage_id, series_id, period_start, period_end, value, estimated, preliminary,
+# not_reported): a batch of observations as plain tuples, not model instances.
+OBSERVATION_COLUMNS = (
+    "vintage_id",
+    "series_id",
+    "period_start",
+    "period_end",
+    "value",
+    "estimated",
+    "preliminary",
+    "not_reported",
+)
+
+
+def _insert_observations(rows: list[tuple[Any, ...]]) -> None:
+    """Insert observation rows: COPY on PostgreSQL, bulk_create elsewhere."""
+    if not rows:
+        return
+    if connection.vendor == "postgresql":
+        statement = sql.SQL("COPY {table} ({columns}) FROM STDIN").format(
+            table=sql.Identifier(Observation._meta.db_table),
+            columns=sql.SQL(", ").join(map(sql.Identifier, OBSERVATION_COLUMNS)),
+        )
+        # Django's wrapper turns psycopg's UniqueViolation into its IntegrityError.
+        with (
+            connection.wrap_database_errors,
+            connection.cursor() as cursor,
+            cursor.copy(statement) as copy,
+        ):
+            for row in rows:
+                copy.write_row(row)
+        return
+    Observation.objects.bulk_create(
+        [
+            Observation(**dict(zip(OBSERVATION_COLUMNS, row, strict=True)))
+            for row in rows
+        ],
+        batch_size=1000,
+    )
 
 
 def _two_values(record: Record, earlier: object) -> FormatError:
