@@ -428,11 +428,15 @@ def _record_changes(pending: str, report: LoadReport) -> None:
         chunk = unchanged[offset : offset + 1000]
         Observation.objects.filter(vintage_id__in=chunk).delete()
         Vintage.objects.filter(pk__in=chunk).delete()
-    kept = [pk for pk in changes if pk not in set(unchanged)]
-    vintages = Vintage.objects.in_bulk(kept)
-    for pk, vintage in vintages.items():
-        vintage.changes = changes[pk]
-    Vintage.objects.bulk_update(vintages.values(), ["changes"], batch_size=1000)
+    dropped = set(unchanged)
+    kept = [pk for pk in changes if pk not in dropped]
+    # A thousand vintages at a time: memory stays one entry per series, not a
+    # model instance per series.
+    for offset in range(0, len(kept), 1000):
+        vintages = Vintage.objects.only("pk").in_bulk(kept[offset : offset + 1000])
+        for pk, vintage in vintages.items():
+            vintage.changes = changes[pk]
+        Vintage.objects.bulk_update(vintages.values(), ["changes"])
     report.vintages = sorted(kept)
     report.unchanged = len(unchanged)
     report.added = sum(changes[pk]["added"] for pk in kept)
