@@ -8,6 +8,7 @@ from .conf import tolerance_setting
 from .drawing import svg
 from .drawing.svg import CHART_MAX_MARKS, Bin, axis_unit, binned_chart_svg, merge_bins
 from .models import Claim, Metric
+from .panels import chart_lines
 from .selectors.charts import (
     chart_claim_count,
     chart_claims,
@@ -40,7 +41,9 @@ def metric_chart_svg(
     """
     if tolerance is None:
         tolerance = tolerance_setting()
-    return svg.metric_chart_svg(metric, claims, conflict_pairs, tolerance=tolerance)
+    return svg.metric_chart_svg(
+        metric, claims, conflict_pairs, tolerance=tolerance, lines=chart_lines(metric)
+    )
 
 
 def metric_chart(metric: Metric) -> str:

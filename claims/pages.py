@@ -30,6 +30,7 @@ from factcheck.caching import (
 from .charts import metric_chart
 from .claimreview import claim_review
 from .models import Claim, ClaimLink, Metric
+from .panels import claim_panels
 from .selectors.claims import CLAIM_SORT_KEYS, reviewable_claims
 from .selectors.conflicts import conflict_references
 from .selectors.versions import representation_version
@@ -128,7 +129,12 @@ def claim_page(request, pk: int):
     return render(
         request,
         "claims/claim_page.html",
-        {"claim": claim, "review": claim.is_reviewed, "review_json": review_json},
+        {
+            "claim": claim,
+            "review": claim.is_reviewed,
+            "review_json": review_json,
+            "panels": claim_panels(claim),
+        },
     )
 
 

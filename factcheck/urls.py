@@ -19,6 +19,13 @@ from claims.api.views import (
 from claims.pages import claim_page, home_page, metric_page
 from factcheck.auth import TokenView
 from factcheck.jobs.api import JobDetailView
+from series.api import (
+    ClaimOfficialView,
+    ComparisonEvidenceView,
+    MetricSeriesLinkViewSet,
+    SeriesImportView,
+    SeriesViewSet,
+)
 from sources.views import DocumentViewSet, PersonViewSet, PublisherViewSet
 
 router = DefaultRouter()
@@ -30,6 +37,8 @@ router.register("metrics", MetricViewSet, basename="metric")
 router.register("evidence", EvidenceViewSet, basename="evidence")
 router.register("links", ClaimLinkViewSet, basename="claimlink")
 router.register("candidates", CandidateViewSet, basename="candidate")
+router.register("series", SeriesViewSet, basename="series")
+router.register("series-links", MetricSeriesLinkViewSet, basename="series-link")
 
 api_v1: list[URLPattern | URLResolver] = [
     path(
@@ -43,6 +52,18 @@ api_v1: list[URLPattern | URLResolver] = [
         "claims/<int:pk>/similar/",
         SimilarClaimsView.as_view(),
         name="claim-similar",
+    ),
+    path(
+        "claims/<int:pk>/official/",
+        ClaimOfficialView.as_view(),
+        name="claim-official",
+    ),
+    # Before the router's series/<pk>/.
+    path("series/imports/", SeriesImportView.as_view(), name="series-import"),
+    path(
+        "comparisons/<int:pk>/evidence/",
+        ComparisonEvidenceView.as_view(),
+        name="comparison-evidence",
     ),
     path("claimreview/", ClaimReviewFeedView.as_view(), name="claimreview-feed"),
     path("conflicts/", ConflictListView.as_view(), name="conflict-list"),

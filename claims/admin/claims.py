@@ -13,11 +13,13 @@ from django.db.models import Count
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from simple_history.admin import SimpleHistoryAdmin
 
 from sources.models import normalize_for_matching
 
 from ..models import Claim, ClaimLink, Evidence
+from ..panels import claim_panels
 from ..ratings import VERDICTS, Status
 from ..selectors.estimates import estimated_value_counts
 from ..selectors.search import search_claims
@@ -325,6 +327,7 @@ class ClaimAdmin(ClaimMatchesMixin, SimpleHistoryAdmin):
         "comparison_flag",
         "quote_in_context",
         "same_metric_figures",
+        "panels",
         "version",
         "reviewed_by",
         "reviewed_at",
@@ -361,6 +364,11 @@ class ClaimAdmin(ClaimMatchesMixin, SimpleHistoryAdmin):
             },
         ),
         (
+            # What apps built on claims add (claims.panels): the official record.
+            "More about this claim",
+            {"fields": ["panels"]},
+        ),
+        (
             "Verification",
             {
                 "fields": [
@@ -388,6 +396,12 @@ class ClaimAdmin(ClaimMatchesMixin, SimpleHistoryAdmin):
             },
         ),
     ]
+
+    @admin.display(description="Panels")
+    def panels(self, claim):
+        if claim.pk is None:
+            return "-"
+        return mark_safe("".join(claim_panels(claim)) or "-")  # noqa: S308 - escaped
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)

@@ -36,6 +36,16 @@ from ..figures.intervals import (
 )
 
 
+class Line(Protocol):
+    """A stepped line under the bars (claims.panels.ChartLine: an official series)."""
+
+    @property
+    def label(self) -> str: ...
+
+    @property
+    def steps(self) -> tuple[tuple[date, date, Decimal], ...]: ...
+
+
 class Document(Protocol):
     """What the chart reads of a claim's document (sources.models.Document)."""
 
@@ -150,14 +160,16 @@ def metric_chart_svg(
     conflict_pairs: Iterable[tuple[int, int]],
     *,
     tolerance: Decimal,
+    lines: Iterable[Line] = (),
 ) -> str:
     """Return an SVG chart of the claims' figures over time, conflicts marked.
 
     `claims` should come with their documents loaded (select_related("document"));
     `conflict_pairs` are (claim id, claim id) pairs, in either order. Claims without
     a figure or without a period are listed under the chart instead of drawn.
+    `lines` (official series) are drawn as steps under the bars.
     """
-    return _Chart(metric, list(claims), tolerance).render(conflict_pairs)
+    return _Chart(metric, list(claims), tolerance, list(lines)).render(conflict_pairs)
 
 
 @dataclass(frozen=True)
@@ -303,9 +315,17 @@ def axis_unit(unit: str, magnitude: Decimal) -> tuple[str, Decimal]:
 
 
 class _Chart:
-    def __init__(self, metric: Metric, claims: list[Claim], tolerance: Decimal):
+    def __init__(
+        self,
+        metric: Metric,
+        claims: list[Claim],
+        tolerance: Decimal,
+        lines: list[Line],
+    ):
         self.metric = metric
         self.tolerance = tolerance
+        # Lines other apps add (claims.panels): official series, under the bars.
+        self.lines = lines
         claims = sorted(claims, key=lambda claim: claim.pk)
         self.drawn = [claim for claim in claims if _drawable(claim)]
         self.left_out = [claim for claim in claims if not _drawable(claim)]
@@ -335,6 +355,7 @@ class _Chart:
             if day is not None
         ]
         days += [day for i in self.implied.values() for day in (i.start, i.end)]
+        days += [day for line in self.lines for s in line.steps for day in s[:2]]
         if days:
             self.first_year, self.last_year = min(days).year, max(days).year
         else:
@@ -349,6 +370,7 @@ class _Chart:
             values += [v for v in (_value(claim), low, high) if v.is_finite()]
         for implied in self.implied.values():
             values += [implied.point, implied.low, implied.high]
+        values += [step[2] for line in self.lines for step in line.steps]
         unit = self.drawn[0].unit if self.drawn else self.metric.unit
         low = min(values, default=Decimal(0))
         high = max(values, default=Decimal(1))
@@ -384,6 +406,7 @@ class _Chart:
 
     def render(self, conflict_pairs: Iterable[tuple[int, int]]) -> str:
         parts = self._frame()
+        parts += self._lines()
         marks = {}
         for claim in self.drawn:
             marks[claim.pk] = self._mark(claim)
@@ -415,6 +438,26 @@ class _Chart:
         title = f"<title>{escape(self.metric.name)}: figures over time</title>"
         background = f'<rect width="{WIDTH}" height="{height}" fill="#ffffff"/>'
         return "\n".join([header, title, background, *parts, "</svg>"]) + "\n"
+
+    def _lines(self) -> list[str]:
+        """Draw each added line as steps, one per period, labelled at its end."""
+        parts = []
+        for index, line in enumerate(self.lines):
+            colour = PALETTE[(index + 3) % len(PALETTE)]
+            for start, end, value in line.steps:
+                y = _n(self.y(value))
+                parts.append(
+                    f'<line x1="{_n(self.x(start))}" y1="{y}" '
+                    f'x2="{_n(self._x_at(end.toordinal() + 1))}" y2="{y}" '
+                    f'stroke="{colour}" stroke-width="2" stroke-dasharray="6 3"/>'
+                )
+            if line.steps:
+                start, end, value = line.steps[-1]
+                parts.append(
+                    f'<text x="{_n(self.x(start))}" y="{_n(self.y(value) - 4)}" '
+                    f'fill="{colour}">{escape(_short(line.label))}</text>'
+                )
+        return parts
 
     def _frame(self) -> list[str]:
         subtitle = (

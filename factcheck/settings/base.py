@@ -120,6 +120,7 @@ INSTALLED_APPS = [
     "procrastinate.contrib.django",
     "sources",
     "claims",
+    "series",
     "factcheck",
 ]
 
@@ -594,3 +595,18 @@ PROCRASTINATE_WORKER_DEFAULTS = {
     "update_heartbeat_interval": JOBS_HEARTBEAT_SECONDS,
     "stalled_worker_timeout": JOBS_STALLED_AFTER_SECONDS,
 }
+
+# The fixtures `manage.py setup_local` (make run) loads into an empty database: the
+# seed claims, the official-series links of its trade metrics and the officials'
+# statements as evidence (series app; no official series values are shipped).
+SETUP_LOCAL_FIXTURES = ["seed", "series_links", "official_statements"]
+# Commands it runs after loading them, by name (claims imports no other app).
+SETUP_LOCAL_COMMANDS = ["refresh_comparisons"]
+
+# manage.py fetch_series (series app): off by default, so nothing in `make run` or
+# the tests reaches the network; when on, it calls the sources' public APIs
+# (UN Comtrade's keyless preview, the IMF's SDMX 3.0 API, the World Bank API v2).
+SERIES_FETCH_ONLINE = env_bool("SERIES_FETCH_ONLINE", False)
+SERIES_FETCH_TIMEOUT_SECONDS = float(
+    os.environ.get("SERIES_FETCH_TIMEOUT_SECONDS", "60")
+)

@@ -31,6 +31,11 @@ UNSHOWN_TABLES = {
     "claims_candidate",
     "claims_representationversion",
     "claims_claimimport",
+    # The series app: the claim page shows comparisons, observations and links.
+    "series_dataset",
+    "series_series",
+    "series_vintage",
+    "series_seriesimport",
 }
 
 
@@ -64,7 +69,7 @@ def triggered_tables() -> set[str]:
 def test_every_shown_table_of_claims_and_sources_has_a_version_trigger():
     tables = {
         model._meta.db_table
-        for app in ("claims", "sources")
+        for app in ("claims", "sources", "series")
         for model in apps.get_app_config(app).get_models(include_auto_created=True)
         if not model._meta.db_table.split("_", 1)[1].startswith("historical")
     }

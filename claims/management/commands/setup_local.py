@@ -3,6 +3,7 @@
 import os
 import secrets
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management import call_command
@@ -32,7 +33,14 @@ class Command(BaseCommand):
         if Document.objects.exists():
             self.stdout.write("Data already present: fixtures not reloaded.")
         else:
-            call_command("loaddata", "seed", verbosity=1, stdout=self.stdout)
+            call_command(
+                "loaddata",
+                *settings.SETUP_LOCAL_FIXTURES,
+                verbosity=1,
+                stdout=self.stdout,
+            )
+            for command in settings.SETUP_LOCAL_COMMANDS:
+                call_command(command, stdout=self.stdout)
             summary = detect_all_conflicts()
             self.stdout.write(
                 f"Conflict detection: {summary.created} links created, "

@@ -1,0 +1,270 @@
+"""Official series at scale: a streamed Comtrade load, then comparisons for many claims.
+
+    .venv/bin/python bench/series.py                          # throwaway SQLite file
+    .venv/bin/python bench/series.py --postgres --records 50000,100000 --claims 10000
+
+For each size in --records, writes a synthetic file in UN Comtrade API v1 format
+(annual bilateral totals, reporters x partners x flows x years; values made up),
+loads it into an empty database with load_series_file and prints rows/s, then loads
+it again into an empty database under tracemalloc and prints the peak Python
+memory. Then links --metrics bilateral metrics to their series (both reporters),
+stores --claims claims on them (calendar years and Iranian years, values made up),
+computes every comparison (refresh_comparisons per metric) and prints the time
+and the queries per claim; finally the p50 of GET /api/v1/claims/{id}/official/.
+"""
+
+import argparse
+import datetime
+import itertools
+import json
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+YEARS = list(range(2005, 2025))
+
+
+def countries() -> list[str]:
+    import pycountry
+
+    return sorted(country.alpha_3 for country in pycountry.countries)
+
+
+def write_comtrade(path: Path, records: int) -> int:
+    """Write `records` Comtrade records (made-up values) one by one; return series."""
+    codes = countries()
+    rnd = random.Random(records)
+    keys = set()
+    with path.open("w") as out:
+        out.write(f'{{"elapsedTime": "0 secs", "count": {records}, "data": [')
+        written = 0
+        for reporter in codes:
+            for partner in codes:
+                if reporter == partner:
+                    continue
+                for flow in ("X", "M"):
+                    for year in YEARS:
+                        if written == records:
+                            break
+                        record = {
+                            "typeCode": "C",
+                            "freqCode": "A",
+                            "refYear": year,
+                            "refMonth": 52,
+                            "period": str(year),
+                            "reporterISO": reporter,
+                            "flowCode": flow,
+                            "partnerISO": partner,
+                            "cmdCode": "TOTAL",
+                            "primaryValue": rnd.randint(10**6, 10**10),
+                            "legacyEstimationFlag": 0,
+                            "isReported": True,
+                        }
+                        out.write(("," if written else "") + json.dumps(record))
+                        written += 1
+                        keys.add((reporter, partner, flow))
+                if written == records:
+                    break
+            if written == records:
+                break
+        out.write('], "error": ""}')
+    return len(keys)
+
+
+def empty_series_tables() -> None:
+    from series.models import Comparison, Dataset, Observation, Series, Vintage
+
+    Comparison.objects.all().delete()
+    Observation.objects.all()._raw_delete(Observation.objects.db)
+    Vintage.objects.all()._raw_delete(Vintage.objects.db)
+    Series.objects.all().delete()
+    Dataset.objects.exclude(code="comtrade").delete()
+
+
+def load_file(path: Path):
+    from series.services.loading import load_series_file
+
+    with path.open("rb") as stream:
+        return load_series_file(stream=stream, format="comtrade-json")
+
+
+def bench_loads(folder: Path, sizes: list[int]) -> None:
+    print("records    series   seconds    rows/s   peak MB (tracemalloc)")
+    for size in sizes:
+        path = folder / f"comtrade-{size}.json"
+        series = write_comtrade(path, size)
+        empty_series_tables()
+        tick = time.perf_counter()
+        report = load_file(path)
+        seconds = time.perf_counter() - tick
+        assert report.records == size, report.summary()
+        empty_series_tables()
+        tracemalloc.start()
+        load_file(path)
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        print(
+            f"{size:>7,} {series:>9,} {seconds:>9.2f} {size / seconds:>9,.0f} "
+            f"{peak / 2**20:>9.1f}"
+        )
+        path.unlink()
+
+
+def bench_comparisons(claims: int, metrics: int) -> None:
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from claims.figures.periods import solar_hijri_year
+    from claims.models import Claim, Metric
+    from series.models import Comparison, Dataset, MetricSeriesLink
+    from series.services.comparisons import refresh_comparisons
+    from sources.models import Document, Publisher
+
+    codes = countries()
+    rnd = random.Random(claims)
+    publisher = Publisher.objects.create(name="Bench", url="https://bench.example.org")
+    document = Document.objects.create(
+        title="Bench", url="https://bench.example.org/1", publisher=publisher
+    )
+    comtrade = Dataset.objects.get(code="comtrade")
+    metric_rows = []
+    # Pairs among the first reporters: the file holds both sides of their trade.
+    pairs = list(itertools.combinations(codes[:6], 2))[:metrics]
+    for n, (first, second) in enumerate(pairs):
+        metric = Metric.objects.create(
+            name=f"Bench trade {first}-{second}",
+            slug=f"bench-trade-{n}",
+            unit="USD",
+            kind=Metric.Kind.ANNUAL,
+        )
+        for reporter, partner in ((first, second), (second, first)):
+            MetricSeriesLink.objects.create(
+                metric=metric,
+                dataset=comtrade,
+                reporter=reporter,
+                role="reported" if reporter == first else "mirror",
+                terms=[
+                    {"indicator": "X", "partner": partner},
+                    {"indicator": "M", "partner": partner},
+                ],
+            )
+        metric_rows.append(metric)
+    rows = []
+    for n in range(claims):
+        year = rnd.choice(YEARS[:-1])
+        if rnd.random() < 0.3:
+            period = solar_hijri_year(year - 621)
+            start, end = period.start, period.end
+        else:
+            start, end = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+        rows.append(
+            Claim(
+                text=f"Bench claim {n}",
+                quote=f"bench claim {n}",
+                document=document,
+                metric=metric_rows[n % len(metric_rows)],
+                value=rnd.randint(1, 40) * 10**9,
+                unit="USD",
+                comparator=rnd.choice(["exact", "approximately", "more_than"]),
+                period_start=start,
+                period_end=end,
+            )
+        )
+    Claim.objects.bulk_create(rows, batch_size=2000)
+    tick = time.perf_counter()
+    with CaptureQueriesContext(connection) as queries:
+        for metric in metric_rows:
+            refresh_comparisons(metric_id=metric.pk)
+    seconds = time.perf_counter() - tick
+    made = Comparison.objects.count()
+    print(
+        f"comparisons: {claims:,} claims on {metrics} metrics, {made:,} comparisons "
+        f"in {seconds:.1f} s: {seconds / claims * 1000:.2f} ms per claim, "
+        f"{len(queries) / claims:.3f} queries per claim ({len(queries)} in all)"
+    )
+    client = Client()
+    ids = list(Claim.objects.values_list("pk", flat=True))
+    times = []
+    for claim_id in rnd.sample(ids, min(300, len(ids))):
+        tick = time.perf_counter()
+        response = client.get(f"/api/v1/claims/{claim_id}/official/")
+        times.append(time.perf_counter() - tick)
+        assert response.status_code == 200
+    p50 = statistics.median(times) * 1000
+    p95 = statistics.quantiles(times, n=20)[-1] * 1000
+    print(
+        f"GET /api/v1/claims/{{id}}/official/: p50 {p50:.1f} ms, p95 {p95:.1f} ms "
+        f"({len(times)} requests, test client)"
+    )
+
+
+def run(folder: Path, sizes: list[int], claims: int, metrics: int) -> None:
+    import django
+    from django.core.management import call_command
+    from django.db import connection
+
+    django.setup()
+    call_command("migrate", verbosity=0)
+    print(f"database: {connection.vendor}")
+    bench_loads(folder, sizes)
+    # The comparisons run over the largest file's series.
+    path = folder / "comtrade-comparisons.json"
+    write_comtrade(path, max(sizes))
+    from series.models import Dataset
+
+    Dataset.objects.exclude(code="comtrade").delete()
+    empty_series_tables()
+    load_file(path)
+    bench_comparisons(claims, metrics)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", default="10000,25000,50000")
+    parser.add_argument("--claims", type=int, default=10_000)
+    parser.add_argument("--metrics", type=int, default=10)
+    parser.add_argument("--postgres", action="store_true")
+    parser.add_argument("--database", default=f"factcheck_series_bench_{os.getpid()}")
+    parser.add_argument("--server", default="postgres://postgres@127.0.0.1:5432")
+    options = parser.parse_args()
+    sizes = [int(size) for size in options.records.split(",")]
+    os.environ["DJANGO_SETTINGS_MODULE"] = "factcheck.settings.test"
+    os.environ["API_THROTTLE_ANON"] = "1000000/minute"
+    os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver")
+    with tempfile.TemporaryDirectory() as folder:
+        folder = Path(folder)
+        if not options.postgres:
+            os.environ["DATABASE_URL"] = f"sqlite:///{folder / 'bench.sqlite3'}"
+            run(folder, sizes, options.claims, options.metrics)
+            return
+        import psycopg
+
+        name = options.database
+        server = urlsplit(options.server)
+        admin_url = urlunsplit(server._replace(path="/postgres"))
+        os.environ["DATABASE_URL"] = urlunsplit(server._replace(path=f"/{name}"))
+        os.environ["DATABASE_CONN_MAX_AGE"] = "0"
+        with psycopg.connect(admin_url, autocommit=True) as admin:
+            admin.execute(f'CREATE DATABASE "{name}"')
+        try:
+            run(folder, sizes, options.claims, options.metrics)
+        finally:
+            from django.db import connections
+
+            connections.close_all()
+            with psycopg.connect(admin_url, autocommit=True) as admin:
+                admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Pure code for official series: formats, periods, comparison. No ORM, no settings."""
