@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "procrastinate.contrib.django",
     "sources",
     "claims",
+    "reviews",
     "factcheck",
 ]
 
