@@ -9,8 +9,14 @@ from .api import (
     ReviewImportView,
     UnmappedRatingsView,
 )
+from .feeds import ClaimReviewDataFeedView
 
 urlpatterns: list[URLPattern] = [
+    path(
+        "claimreview/datafeed.json",
+        ClaimReviewDataFeedView.as_view(),
+        name="claimreview-datafeed",
+    ),
     path("reviews/", ExternalReviewListView.as_view(), name="review-list"),
     path("reviews/<int:pk>/", ExternalReviewDetailView.as_view(), name="review-detail"),
     path("reviews/imports/", ReviewImportView.as_view(), name="review-import"),
