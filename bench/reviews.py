@@ -210,7 +210,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
     results = []
     print(
         f"{'items':>8} {'created':>8} {'rejected':>8} {'s':>7} {'items/s':>8} "
-        f"{'file MB':>8} {'peak RSS +MB':>12}"
+        f"{'file MB':>8} {'peak RSS MB':>11} {'+MB':>5}"
     )
     with tempfile.TemporaryDirectory() as folder:
         for size in (int(part) for part in args.sizes.split(",")):
@@ -238,7 +238,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
                 f"{result['items']:>8,} {result['created']:>8,} "
                 f"{result['rejected']:>8,} {result['seconds']:>7} "
                 f"{result['items_per_s']:>8,} {result['file_mb']:>8} "
-                f"{result['peak_rss_growth_mb']:>12}"
+                f"{result['peak_rss_mb']:>11} {result['peak_rss_growth_mb']:>5}"
             )
     return results
 
