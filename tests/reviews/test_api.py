@@ -9,7 +9,7 @@ from rest_framework.test import APIClient
 
 from reviews.models import ExternalReview
 from reviews.services import import_reviews
-from tests.factories import UserFactory
+from tests.factories import UserFactory, user_in_group
 
 from . import samples
 
@@ -173,3 +173,13 @@ def test_the_validator_reads_a_page_and_refuses_what_is_no_document():
     bad = APIClient().post(VALIDATE, b"plain words", content_type="text/plain")
     assert bad.status_code == 400
     assert "Neither JSON-LD" in bad.json()["file"][0]
+
+
+def test_an_editor_may_import_reviews(django_capture_on_commit_callbacks):
+    api = APIClient()
+    api.force_authenticate(user_in_group("Editors"))
+    feed = samples.datafeed(samples.claim_review(1))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post(IMPORTS, {"file": upload(feed)}, format="multipart")
+    assert response.status_code == 202, response.content
+    assert ExternalReview.objects.count() == 1
