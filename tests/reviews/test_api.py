@@ -183,3 +183,13 @@ def test_an_editor_may_import_reviews(django_capture_on_commit_callbacks):
         response = api.post(IMPORTS, {"file": upload(feed)}, format="multipart")
     assert response.status_code == 202, response.content
     assert ExternalReview.objects.count() == 1
+
+
+def test_an_oversized_upload_is_refused_before_it_is_read(importer_api, settings):
+    settings.INGEST_MAX_BYTES = 1000
+    settings.MULTIPART_FIELDS_MAX_BYTES = 1000
+    feed = samples.datafeed(*(samples.claim_review(n) for n in range(20)))
+    assert len(feed) > 2000
+    response = importer_api.post(IMPORTS, {"file": upload(feed)}, format="multipart")
+    assert response.status_code == 413
+    assert ExternalReview.objects.count() == 0
