@@ -53,31 +53,38 @@ def candidate_review_ids(facts: Facts) -> set[int]:
     """Return the ids of the reviews worth scoring for `facts` (a bounded set)."""
     ids: set[int] = set()
     per_side = CANDIDATES_PER_SOURCE // 4
-    claims = ExternalReview.objects.filter(kind=ExternalReview.Kind.CLAIM)
+    # One scan per stored spelling of the unit, so each is an ordered walk of the
+    # (unit, value) index that stops after per_side rows. MediaReviews have no value.
     for value, unit, _, _ in facts.figures[:3]:
-        around = claims.filter(unit__in=_stored_units(unit))
-        ids.update(
-            around.filter(value__gte=value)
-            .order_by("value")
-            .values_list("id", flat=True)[:per_side]
-        )
-        ids.update(
-            around.filter(value__lt=value)
-            .order_by("-value")
-            .values_list("id", flat=True)[:per_side]
-        )
+        for stored_unit in _stored_units(unit):
+            around = ExternalReview.objects.filter(unit=stored_unit)
+            ids.update(
+                around.filter(value__gte=value)
+                .order_by("value")
+                .values_list("id", flat=True)[:per_side]
+            )
+            ids.update(
+                around.filter(value__lt=value)
+                .order_by("-value")
+                .values_list("id", flat=True)[:per_side]
+            )
+    claims = ExternalReview.objects.filter(kind=ExternalReview.Kind.CLAIM)
+    # The query's longest words, figures aside (they are found by value above).
+    cleaned = (word.strip(".,;:!?\"'()«»") for word in facts.text.split())
     words = sorted(
         {
             word
-            for word in facts.text.split()
-            if len(word) > 3 and word.lower() not in STOPWORDS
+            for word in cleaned
+            if len(word) > 3
+            and word.lower() not in STOPWORDS
+            and not any(char.isdigit() for char in word)
         },
         key=lambda word: (-len(word), word),
     )[:WORDS]
     if words:
         condition = Q()
         for word in words:
-            condition |= Q(claim_reviewed__icontains=word.strip(".,;:!?\"'()"))
+            condition |= Q(claim_reviewed__icontains=word)
         ids.update(
             claims.filter(condition)
             .order_by("-id")

@@ -123,3 +123,22 @@ def test_the_admin_action_attaches_the_chosen_reviews(admin_client, claim, revie
         review.url,
     )
     assert Decimal(claim.value) == Decimal("5300000000")
+
+
+def test_a_query_without_a_figure_finds_reviews_by_their_words(claim, reviews):
+    results = APIClient().post(
+        MATCH, {"text": "Did Iran-Russia trade hit a record?"}, format="json"
+    )
+    found = _reviews_of(results.json()["results"])
+    assert set(found) == {AGREEING, DIFFERING}
+
+
+def test_claim_reviewed_has_a_trigram_index_on_postgres(on_postgres):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexdef FROM pg_indexes "
+            "WHERE indexname = 'reviews_claim_reviewed_trgm'"
+        )
+        assert "gin_trgm_ops" in cursor.fetchone()[0]
