@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 
 from claims.api.extraction import _PostOnly
 from factcheck.api.filters import FilterBackend, validate_search_text
+from factcheck.api.pagination import ClaimCursorPagination
 from factcheck.jobs.api import ACCEPTED_RESPONSE, LOCATION_HEADER, accepted
 
 from .models import MAPPED_STATUSES, ExternalReview, ReviewPublisher
@@ -126,9 +127,15 @@ class ExternalReviewFilter(django_filters.FilterSet):
         fields: list[str] = []
 
 
+class ReviewCursorPagination(ClaimCursorPagination):
+    # Newest import first; a cursor, so no page counts the whole table.
+    ordering = "-id"
+
+
 class ExternalReviewListView(generics.ListAPIView):
     """GET /api/v1/reviews/: published fact-checks we took in, newest first."""
 
+    pagination_class = ReviewCursorPagination
     serializer_class = ExternalReviewSerializer
     filter_backends = [FilterBackend]
     filterset_class = ExternalReviewFilter

@@ -8,11 +8,11 @@ from .models import ExternalReview
 
 
 def review_list() -> QuerySet[ExternalReview]:
-    """Return the reviews with their publisher, newest first."""
+    """Return the reviews with their publisher, newest import first."""
     return (
         ExternalReview.objects.select_related("publisher")
         .defer("original")
-        .order_by("-date_published", "-id")
+        .order_by("-id")
     )
 
 
