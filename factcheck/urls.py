@@ -75,6 +75,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("auth/token/", TokenView.as_view(), name="auth-token"),
     path("jobs/<int:pk>/", JobDetailView.as_view(), name="job-detail"),
     path("imports/", ClaimImportView.as_view(), name="claim-import"),
+    path("", include("reviews.urls")),
     path("", include(router.urls)),
 ]
 

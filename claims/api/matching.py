@@ -43,9 +43,13 @@ from ..selectors.matching import (
     MAX_LIMIT,
     MAX_TEXT_LENGTH,
     ClaimMatch,
+    ExtraMatch,
     candidate_matches,
+    extra_matches,
+    facts_of_claim,
     match_text,
     similar_claims,
+    text_facts,
 )
 from ..services.candidates import (
     accept_candidate,
@@ -133,7 +137,16 @@ class MatchedClaimSerializer(serializers.Serializer):
 
 
 class MatchResultSerializer(serializers.Serializer):
-    claim = MatchedClaimSerializer()
+    kind = serializers.ChoiceField(
+        choices=["claim", "review"],
+        help_text="claim: one of ours; review: a fact-check another desk published.",
+    )
+    claim = MatchedClaimSerializer(required=False)
+    review = serializers.DictField(
+        required=False,
+        help_text="For kind review: {id, claim_reviewed, url, publisher {name, "
+        "site}, rating {as_published, status}, date_published, language, figure}.",
+    )
     score = serializers.FloatField(min_value=0, max_value=1)
     relation = serializers.ChoiceField(choices=MATCH_RELATIONS)
     reasons = serializers.ListField(child=serializers.CharField())
@@ -154,6 +167,7 @@ def match_representation(match: ClaimMatch, request: Request) -> dict:
             "label": claim.period_label,
         }
     return {
+        "kind": "claim",
         "claim": {
             "id": claim.pk,
             "text": short_text(claim.text),
@@ -173,10 +187,32 @@ def match_representation(match: ClaimMatch, request: Request) -> dict:
     }
 
 
-def _results(matches: list[ClaimMatch], request: Request) -> Response:
-    return Response(
-        {"results": [match_representation(match, request) for match in matches]}
-    )
+def _results(
+    matches: list[ClaimMatch],
+    request: Request,
+    extra: list[ExtraMatch] | None = None,
+    limit: int = MAX_LIMIT,
+) -> Response:
+    """Answer our claims and other sources' matches (reviews) ranked together."""
+    ranked: list[tuple[float, int, dict]] = [
+        (match.score, index, match_representation(match, request))
+        for index, match in enumerate(matches)
+    ]
+    ranked += [
+        (
+            match.score,
+            len(matches) + index,
+            {
+                **match.result,
+                "score": match.score,
+                "relation": match.relation,
+                "reasons": match.reasons,
+            },
+        )
+        for index, match in enumerate(extra or [])
+    ]
+    ranked.sort(key=lambda entry: (-entry[0], entry[1]))
+    return Response({"results": [entry[2] for entry in ranked[:limit]]})
 
 
 class ClaimMatchView(APIView):
@@ -220,7 +256,13 @@ class ClaimMatchView(APIView):
             language=data.get("language") or detect_language(text),
             document=data.get("document"),
         )
-        return _results(matches, request)
+        facts = text_facts(
+            text=text,
+            language=data.get("language") or detect_language(text),
+            document=data.get("document"),
+        )
+        extra = extra_matches(facts, limit=data["limit"], metric=data.get("metric"))
+        return _results(matches, request, extra, data["limit"])
 
 
 class SimilarClaimsView(APIView):
@@ -249,7 +291,8 @@ class SimilarClaimsView(APIView):
             count = limit.run_validation(raw)
         except serializers.ValidationError as error:
             raise ValidationError({"limit": error.detail}) from error
-        return _results(similar_claims(claim=claim, limit=count), request)
+        extra = extra_matches(facts_of_claim(claim), limit=count, metric=claim.metric)
+        return _results(similar_claims(claim=claim, limit=count), request, extra, count)
 
 
 # Candidates ------------------------------------------------------------------

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -109,6 +110,57 @@ class ClaimMatch:
     score: float
     relation: str
     reasons: list[str]
+
+
+@dataclass(frozen=True)
+class ExtraMatch:
+    """A match from a source another app registered (an external review, ...).
+
+    `result` is its entry in the API's answer ("kind" and its own fields); score
+    and relation come from the same scoring as claims, so the two rank together.
+    """
+
+    score: float
+    relation: str
+    reasons: list[str]
+    result: dict[str, object]
+
+
+# Other apps' candidates, by name: source(facts, limit=, metric=) -> matches.
+# claims imports no app that points at it: they register here in AppConfig.ready.
+MatchSource = Callable[..., list[ExtraMatch]]
+EXTRA_MATCH_SOURCES: dict[str, MatchSource] = {}
+
+
+def register_match_source(name: str, source: MatchSource) -> None:
+    """Add a source of extra matches (called from an app's AppConfig.ready)."""
+    EXTRA_MATCH_SOURCES[name] = source
+
+
+def extra_matches(
+    facts: Facts, *, limit: int, metric: Metric | None = None
+) -> list[ExtraMatch]:
+    """Return every registered source's matches for `facts`, best first."""
+    found = [
+        match
+        for source in EXTRA_MATCH_SOURCES.values()
+        for match in source(facts, limit=limit, metric=metric)
+    ]
+    found.sort(key=lambda match: -match.score)
+    return found[:limit]
+
+
+def text_facts(
+    *,
+    text: str,
+    language: str = "",
+    document: Document | None = None,
+    claimed_on: date | None = None,
+) -> Facts:
+    """Return what a text states, read as match_text reads it."""
+    if claimed_on is None and document is not None:
+        claimed_on = document.published_on
+    return read_facts(text, claimed_on=claimed_on, language=language)
 
 
 def tolerance() -> Decimal:

@@ -121,6 +121,7 @@ INSTALLED_APPS = [
     "sources",
     "claims",
     "series",
+    "reviews",
     "factcheck",
 ]
 
@@ -535,6 +536,8 @@ SPECTACULAR_SETTINGS = {
         "MatchRelationEnum": "claims.api.matching.MATCH_RELATIONS",
         "CandidateStateEnum": "claims.api.matching.CANDIDATE_STATES",
         "LinkRelationEnum": "claims.api.matching.LINK_RELATIONS",
+        "ReviewStatusEnum": "reviews.models.MAPPED_STATUSES",
+        "ReviewKindEnum": "reviews.models.ExternalReview.Kind",
     },
 }
 

@@ -1,0 +1,253 @@
+"""Import of external reviews in the Fact-Check Insights shape: rows/s, peak memory.
+
+    .venv/bin/python bench/reviews.py --sizes 5000,10000,20000   # fc bench database
+    .venv/bin/python bench/reviews.py --sizes 250000             # the issue's scale
+
+For each size N it writes a generated Fact-Check Insights JSON file of N review
+items (`claimReviews`, plus a few `mediaReviews`, `meta`) in several languages and
+rating scales, about 4% of them repeats of an earlier item and 3% broken (no url,
+an unreadable date, no claimReviewed), then imports it with reviews.services
+.import_reviews (the code `manage.py import_reviews` runs) into an emptied reviews
+table, in a child process of its own so its peak RSS is that import's alone.
+Prints per size: items, created, rejected, seconds, items/s, the file's size and
+the child's peak RSS (and how much the import added to it). Every generated
+review is made up (publishers on example.org): none is a real fact-check. Writes
+only the reviews tables of its database (default factcheck_bench, migrated first).
+"""
+
+import argparse
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/factcheck_bench"
+
+# Made up for the benchmark: texts, checkers and ratings in several languages.
+TEXTS = {
+    "en": "Iran-Russia trade reached ${n} billion in {year}",
+    "es": "El comercio entre Irán y Rusia alcanzó {n} mil millones de dólares "
+    "en {year}",
+    "fr": "Le commerce entre l'Iran et la Russie a atteint {n} milliards de "
+    "dollars en {year}",
+    "de": "Der Handel zwischen Iran und Russland erreichte {year} {n} "
+    "Milliarden Dollar",
+    "ru": "Товарооборот Ирана и России в {year} году составил {n} млрд долларов",
+    "fa": "حجم تجارت ایران و روسیه در سال {year} به {n} میلیارد دلار رسید",
+}
+RATINGS = {
+    "en": [
+        "False",
+        "Mostly false",
+        "Pants on Fire",
+        "Misleading",
+        "Half true",
+        "True",
+        "Zombie claim",
+    ],
+    "es": ["Falso", "Engañoso", "Verdadero"],
+    "fr": ["Faux", "Trompeur", "Vrai"],
+    "de": ["Falsch", "Irreführend", "Richtig"],
+    "ru": ["Неправда", "Ложь", "Манипуляция"],
+    "fa": ["نادرست", "گمراه‌کننده", "درست"],
+}
+
+
+def review_item(number: int, rng: random.Random) -> dict:
+    language = rng.choice(sorted(TEXTS))
+    checker = rng.randrange(40)
+    site = f"checker{checker}.example.org"
+    item = {
+        "@type": "ClaimReview",
+        "claimReviewed": TEXTS[language].format(
+            n=rng.randrange(1, 90) / 10, year=rng.randrange(2005, 2024)
+        )
+        + f" (#{number})",
+        "url": f"https://{site}/{language}/checks/{number}",
+        "datePublished": rng.choice(
+            ["2021-03-04", "2021-03-04T10:00:00Z", "04.03.2021", "2022-11-30"]
+        ),
+        "inLanguage": language,
+        "author": {
+            "@type": "Organization",
+            "name": f"Checker {checker}",
+            "url": f"https://{site}/",
+        },
+        "reviewRating": {
+            "@type": "Rating",
+            "alternateName": rng.choice(RATINGS[language]),
+        },
+        "itemReviewed": {
+            "@type": "Claim",
+            "author": {"name": f"Speaker {rng.randrange(500)}"},
+            "datePublished": "2021-03-01",
+            "appearance": rng.choice(
+                [
+                    f"https://news.example.net/{number}",
+                    {
+                        "@type": "CreativeWork",
+                        "url": f"https://news.example.net/{number}",
+                    },
+                    [{"url": f"https://news.example.net/{number}"}],
+                ]
+            ),
+        },
+    }
+    if rng.random() < 0.5:
+        item["reviewRating"].update(
+            ratingValue=rng.randrange(1, 6), bestRating=5, worstRating=1
+        )
+    broken = rng.random()
+    if broken < 0.01:
+        del item["url"]
+    elif broken < 0.02:
+        item["datePublished"] = "sometime"
+    elif broken < 0.03:
+        item["claimReviewed"] = ""
+    return item
+
+
+def write_feed(path: Path, size: int, seed: int = 24) -> None:
+    """Write a Fact-Check Insights JSON file of `size` items, one at a time."""
+    rng = random.Random(seed)
+    kept: list[dict] = []
+    with path.open("w", encoding="utf-8") as handle:
+        handle.write('{"claimReviews": [')
+        for number in range(size):
+            if kept and rng.random() < 0.04:
+                item = rng.choice(kept)  # a repeat: stored once
+            else:
+                item = review_item(number, rng)
+                if len(kept) < 1000:
+                    kept.append(item)
+            handle.write(("," if number else "") + json.dumps(item, ensure_ascii=False))
+        handle.write('], "mediaReviews": [')
+        media = {
+            "@type": "MediaReview",
+            "url": "https://checker0.example.org/m/1",
+            "name": "A made-up edited video",
+            "mediaAuthenticityCategory": "TransformedContent",
+            "author": {"name": "Checker 0", "url": "https://checker0.example.org/"},
+            "itemReviewed": {"contentUrl": "https://video.example.net/1.mp4"},
+        }
+        handle.write(json.dumps(media))
+        handle.write('], "meta": ')
+        handle.write(
+            json.dumps(
+                {
+                    "retrievedAt": "2026-01-01T00:00:00Z",
+                    "claimReviewCount": size,
+                    "mediaReviewCount": 1,
+                }
+            )
+        )
+        handle.write("}")
+
+
+def import_one(path: Path) -> dict:
+    """Import a file into emptied reviews tables; return what it did and cost."""
+    from reviews.models import ExternalReview, RatingMapping, ReviewPublisher
+    from reviews.services import import_reviews
+
+    # Raw deletes: Django's delete() loads every row first, and that peak would hide
+    # the import's own.
+    RatingMapping.objects.filter(publisher__isnull=False).delete()
+    for queryset in (
+        ExternalReview.history.all(),
+        ExternalReview.objects.all(),
+        ReviewPublisher.history.all(),
+        ReviewPublisher.objects.all(),
+    ):
+        queryset._raw_delete(queryset.db)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    started = time.perf_counter()
+    with path.open("rb") as handle:
+        report = import_reviews(handle=handle, filename=path.name)
+    seconds = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return {
+        "items": report.read,
+        "created": report.created,
+        "unchanged": report.unchanged,
+        "rejected": len(report.rejected),
+        "seconds": round(seconds, 2),
+        "items_per_s": round(report.read / seconds) if seconds else 0,
+        "file_mb": round(path.stat().st_size / 1e6, 1),
+        "peak_rss_mb": round(peak / 1024, 1),
+        "peak_rss_growth_mb": round((peak - before) / 1024, 1),
+    }
+
+
+def setup(database_url: str | None) -> None:
+    import django
+    from django.apps import apps
+
+    if apps.ready:  # inside Django already (the tests)
+        return
+    os.environ["DATABASE_URL"] = database_url or DEFAULT_URL
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
+    sys.path.insert(0, str(ROOT))
+    django.setup()
+
+
+def main(argv: list[str] | None = None) -> list[dict]:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL"))
+    parser.add_argument("--sizes", default="2000,5000,10000,20000")
+    parser.add_argument("--one", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--in-process", action="store_true", help="import in this process (the tests)"
+    )
+    args = parser.parse_args(argv)
+    setup(args.database_url)
+    if args.one:
+        print(json.dumps(import_one(args.one)))
+        return []
+    if not args.in_process:
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)
+    results = []
+    print(
+        f"{'items':>8} {'created':>8} {'rejected':>8} {'s':>7} {'items/s':>8} "
+        f"{'file MB':>8} {'peak RSS MB':>11} {'+MB':>5}"
+    )
+    with tempfile.TemporaryDirectory() as folder:
+        for size in (int(part) for part in args.sizes.split(",")):
+            path = Path(folder) / f"insights-{size}.json"
+            write_feed(path, size)
+            if args.in_process:
+                result = import_one(path)
+            else:
+                child = subprocess.run(
+                    [
+                        sys.executable,
+                        __file__,
+                        "--one",
+                        str(path),
+                        "--database-url",
+                        os.environ["DATABASE_URL"],
+                    ],
+                    check=True,
+                    capture_output=True,
+                    text=True,
+                )
+                result = json.loads(child.stdout.strip().splitlines()[-1])
+            results.append(result)
+            print(
+                f"{result['items']:>8,} {result['created']:>8,} "
+                f"{result['rejected']:>8,} {result['seconds']:>7} "
+                f"{result['items_per_s']:>8,} {result['file_mb']:>8} "
+                f"{result['peak_rss_mb']:>11} {result['peak_rss_growth_mb']:>5}"
+            )
+    return results
+
+
+if __name__ == "__main__":
+    main()

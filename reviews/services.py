@@ -1,0 +1,377 @@
+"""Writes of external reviews: imports, the rating crosswalk, attaching as evidence.
+
+An import reads a file item by item (parsing.formats), validates each on its own
+and stores the valid ones in batches, one transaction each: a review is known by
+its key (url + claimReviewed + publisher), so importing the same or an overlapping
+feed again changes nothing, and a review published again with a later
+dateModified updates the stored one (a history row keeps what it said before).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import IO, Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
+
+from claims.models import Claim, Evidence
+from factcheck.jobs import start_job
+
+from .models import ExternalReview, RatingMapping, ReviewImport, ReviewPublisher
+from .parsing.formats import FormatError, detect_format, read_items
+from .parsing.ratings import map_rating, normalise_label
+from .parsing.records import RecordError, ReviewRecord, figure_of
+from .parsing.validation import validate_claim_review
+
+BATCH_SIZE = 500
+HISTORY_REASON = "Imported"
+# Fields an import may change when a review is published again with a later
+# dateModified (everything it says; not its key, publisher or first import).
+UPDATED_FIELDS = [
+    "kind",
+    "author_name",
+    "date_published",
+    "date_modified",
+    "language",
+    "textual_rating",
+    "rating_value",
+    "best_rating",
+    "worst_rating",
+    "status",
+    "status_source",
+    "claimant_name",
+    "claimant_same_as",
+    "claim_date",
+    "appearances",
+    "first_appearance",
+    "media_category",
+    "media_urls",
+    "value",
+    "value_upper",
+    "unit",
+    "comparator",
+    "period_start",
+    "period_end",
+    "period_label",
+    "feed",
+    "source_import",
+    "imported_at",
+    "original",
+    "problems",
+]
+
+# Deferred by the name reviews.tasks registers (a service never imports its tasks).
+IMPORT_UPLOAD_TASK = "reviews.import_upload"
+
+
+@dataclass
+class ImportReport:
+    """What an import did: counts, and every rejected item with its position."""
+
+    read: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: list[dict[str, str]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "read": self.read,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "rejected_count": len(self.rejected),
+            "rejected": self.rejected,
+        }
+
+
+def review_key(record: ReviewRecord) -> str:
+    """Return the hash that identifies a review: url, claimReviewed, publisher."""
+    joined = "\x1f".join(record.key)
+    return hashlib.sha256(joined.encode("utf-8")).hexdigest()
+
+
+class Crosswalk:
+    """The rating mappings, read once per import: shared and per publisher."""
+
+    def __init__(self) -> None:
+        self.shared: dict[str, str] = {}
+        self.by_publisher: dict[int, dict[str, str]] = {}
+        for publisher_id, label, status in RatingMapping.objects.values_list(
+            "publisher_id", "label", "status"
+        ):
+            if publisher_id is None:
+                self.shared[label] = status
+            else:
+                self.by_publisher.setdefault(publisher_id, {})[label] = status
+
+    def status_of(self, review: ExternalReview) -> tuple[str, str]:
+        return map_rating(
+            review.textual_rating,
+            value=review.rating_value,
+            best=review.best_rating,
+            worst=review.worst_rating,
+            publisher_crosswalk=self.by_publisher.get(review.publisher_id),
+            crosswalk=self.shared,
+        )
+
+
+def open_upload(upload: ReviewImport) -> IO[bytes]:
+    return io.BytesIO(upload.content.encode("utf-8"))
+
+
+def import_reviews(
+    *,
+    handle: IO[bytes],
+    format: str = "",
+    filename: str = "",
+    upload: ReviewImport | None = None,
+    on_batch: Callable[[int], None] | None = None,
+    batch_size: int = BATCH_SIZE,
+) -> ImportReport:
+    """Import every valid review of a file; list each rejected one with why.
+
+    Raises FormatError when the file is of no known shape (nothing stored).
+    """
+    format = format or detect_format(handle, filename)
+    items = read_items(handle, format)
+    report = ImportReport()
+    crosswalk = Crosswalk()
+
+    def records() -> Iterator[tuple[str, ReviewRecord]]:
+        for position, item in items:
+            report.read += 1
+            if isinstance(item, RecordError):
+                report.rejected.append({"position": position, "reason": str(item)})
+            else:
+                yield position, item
+
+    stream = records()
+    while batch := list(islice(stream, batch_size)):
+        _store_batch(
+            batch, format=format, upload=upload, crosswalk=crosswalk, report=report
+        )
+        if on_batch is not None:
+            on_batch(report.read)
+    return report
+
+
+def _review_of(
+    record: ReviewRecord, *, format: str, upload: ReviewImport | None
+) -> ExternalReview:
+    figure = figure_of(
+        record.claim_reviewed, claim_date=record.claim_date, language=record.language
+    )
+    review = ExternalReview(
+        key=review_key(record),
+        kind=record.kind,
+        claim_reviewed=record.claim_reviewed,
+        url=record.url,
+        author_name=record.author_name,
+        date_published=record.date_published,
+        date_modified=record.date_modified,
+        language=record.language,
+        textual_rating=record.textual_rating,
+        rating_value=record.rating_value,
+        best_rating=record.best_rating,
+        worst_rating=record.worst_rating,
+        claimant_name=record.claimant_name,
+        claimant_same_as=record.claimant_same_as,
+        claim_date=record.claim_date,
+        appearances=list(record.appearances),
+        first_appearance=record.first_appearance,
+        media_category=record.media_category,
+        media_urls=list(record.media_urls),
+        feed=format,
+        source_import=upload,
+        imported_at=timezone.now(),
+        original=record.original,
+        problems=(
+            [problem.__dict__ for problem in validate_claim_review(record.original)]
+            if format != "google" and record.kind == "claim"
+            else None
+        ),
+    )
+    if figure is not None:
+        review.value = figure.value
+        review.value_upper = figure.value_upper
+        review.unit = figure.unit
+        review.comparator = figure.comparator
+        review.period_start = figure.period_start
+        review.period_end = figure.period_end
+        review.period_label = figure.period_label[:200]
+    return review
+
+
+def _publishers(records: Iterable[ReviewRecord]) -> dict[str, ReviewPublisher]:
+    """Return the publishers of a batch by site, creating those not stored yet."""
+    names: dict[str, str] = {}
+    for record in records:
+        if not names.get(record.publisher_site):
+            names[record.publisher_site] = record.publisher_name
+    known = {p.site: p for p in ReviewPublisher.objects.filter(site__in=list(names))}
+    missing = [
+        ReviewPublisher(site=site, name=name or site, url=f"https://{site}/")
+        for site, name in names.items()
+        if site not in known
+    ]
+    if missing:
+        bulk_create_with_history(
+            missing, ReviewPublisher, default_change_reason=HISTORY_REASON
+        )
+        known.update(
+            (p.site, p)
+            for p in ReviewPublisher.objects.filter(site__in=[p.site for p in missing])
+        )
+    return known
+
+
+def _store_batch(
+    batch: list[tuple[str, ReviewRecord]],
+    *,
+    format: str,
+    upload: ReviewImport | None,
+    crosswalk: Crosswalk,
+    report: ImportReport,
+) -> None:
+    with transaction.atomic():
+        publishers = _publishers(record for _, record in batch)
+        incoming: dict[str, ExternalReview] = {}
+        for position, record in batch:
+            review = _review_of(record, format=format, upload=upload)
+            review.publisher = publishers[record.publisher_site]
+            review.status, review.status_source = crosswalk.status_of(review)
+            try:
+                review.full_clean(
+                    exclude=["key", "publisher", "source_import"],
+                    validate_unique=False,
+                    validate_constraints=False,
+                )
+            except ValidationError as error:
+                reason = "; ".join(
+                    f"{name}: {' '.join(messages)}"
+                    for name, messages in error.message_dict.items()
+                )
+                report.rejected.append({"position": position, "reason": reason})
+                continue
+            earlier = incoming.get(review.key)
+            if earlier is None or _newer(review, earlier):
+                incoming[review.key] = review
+            else:
+                report.unchanged += 1
+        stored = {
+            review.key: review
+            for review in ExternalReview.objects.filter(key__in=list(incoming))
+        }
+        new = [review for key, review in incoming.items() if key not in stored]
+        if new:
+            bulk_create_with_history(
+                new, ExternalReview, default_change_reason=HISTORY_REASON
+            )
+            report.created += len(new)
+        for key, review in incoming.items():
+            if key not in stored:
+                continue
+            current = stored[key]
+            if not _newer(review, current):
+                report.unchanged += 1
+                continue
+            for name in UPDATED_FIELDS:
+                setattr(current, name, getattr(review, name))
+            current._change_reason = "Re-imported with a later dateModified"  # type: ignore[attr-defined]
+            current.save()
+            report.updated += 1
+
+
+def _newer(review: ExternalReview, than: ExternalReview) -> bool:
+    """Whether `review` is a later version of `than` by its dateModified."""
+    if review.date_modified is None:
+        return False
+    return than.date_modified is None or review.date_modified > than.date_modified
+
+
+def review_import_start(
+    *, by: Any, format: str, content: str, filename: str = ""
+) -> Any:
+    """Keep an uploaded file of reviews and start the job that imports it."""
+    with transaction.atomic():
+        upload = ReviewImport(
+            format=format,
+            content=content,
+            filename=filename[:255],
+            created_by=by if by is not None and by.is_authenticated else None,
+        )
+        upload.full_clean()
+        upload.save()
+        return start_job(IMPORT_UPLOAD_TASK, by=by, import_id=upload.pk)
+
+
+def upload_format(*, content: bytes, filename: str = "", format: str = "") -> str:
+    """Return the format of an upload, or raise ValidationError naming the problem."""
+    handle = io.BytesIO(content)
+    try:
+        detected = format or detect_format(handle, filename)
+        # Read the first item too: a known shape whose items are unreadable is not.
+        next(iter(read_items(handle, detected)), None)
+    except FormatError as error:
+        raise ValidationError({"file": [str(error)]}) from error
+    return detected
+
+
+def rating_mapping_save(*, mapping: RatingMapping, by: Any = None) -> RatingMapping:
+    """Save a crosswalk entry and map again the reviews it applies to."""
+    mapping.label = normalise_label(mapping.label)
+    with transaction.atomic():
+        mapping.full_clean()
+        mapping.save()
+        reviews_remap(label=mapping.label)
+    return mapping
+
+
+def reviews_remap(*, label: str) -> int:
+    """Map again the stored reviews whose rating is `label`; return how many changed."""
+    crosswalk = Crosswalk()
+    changed = 0
+    candidates = ExternalReview.objects.filter(textual_rating__iexact=label).only(
+        "id",
+        "textual_rating",
+        "rating_value",
+        "best_rating",
+        "worst_rating",
+        "publisher_id",
+        "status",
+        "status_source",
+    )
+    for review in candidates.iterator(chunk_size=500):
+        status, source = crosswalk.status_of(review)
+        if (status, source) != (review.status, review.status_source):
+            review.status, review.status_source = status, source
+            review._change_reason = "Rating crosswalk changed"  # type: ignore[attr-defined]
+            review.save(update_fields=["status", "status_source"])
+            changed += 1
+    return changed
+
+
+def review_attach_as_evidence(
+    *, review: ExternalReview, claim: Claim, stance: str, note: str = ""
+) -> Evidence:
+    """Attach an external review to a claim as evidence, with the editor's stance."""
+    existing = Evidence.objects.filter(claim=claim, url=review.url).first()
+    if existing is not None:
+        return existing
+    evidence = Evidence(
+        claim=claim,
+        url=review.url,
+        stance=stance,
+        note=note or f"{review.publisher.name}: {review.textual_rating or 'no rating'}",
+    )
+    evidence.full_clean()
+    evidence.save()
+    return evidence
