@@ -385,9 +385,7 @@ def _restore_deleted_rows(
     links = ClaimLink.history.filter(
         history_type="-", history_date__range=window, detected=False
     )
-    records = links.filter(from_claim_id=claim.pk) | links.filter(
-        to_claim_id=claim.pk
-    )
+    records = links.filter(from_claim_id=claim.pk) | links.filter(to_claim_id=claim.pk)
     # Newest first: of the links of one pair, the last one deleted comes back.
     for record in records.order_by("-history_date", "-history_id"):
         other = (

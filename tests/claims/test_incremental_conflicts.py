@@ -85,8 +85,6 @@ operations = st.tuples(
 )
 
 
-
-
 def _figure(value: Decimal, metric: int = 0) -> dict:
     return {
         "value": value,
