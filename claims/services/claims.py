@@ -15,6 +15,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from factcheck.jobs import defer
@@ -337,7 +338,11 @@ def claim_set_status(
 
 @transaction.atomic
 def claim_restore_deleted(*, claim_id: int, by: Actor = None) -> Claim:
-    """Bring back a deleted claim as it was, with its evidence and links."""
+    """Bring back a deleted claim as it was, with its evidence and editors' links.
+
+    Its detected links are detected again after commit. All or nothing: a link
+    that would repeat a stored one is left out rather than failing the restore.
+    """
     if Claim.objects.filter(pk=claim_id).exists():
         raise ValidationError(f"Claim {claim_id} exists; there is nothing to restore.")
     record = (
@@ -374,19 +379,38 @@ def _restore_deleted_rows(
             evidence = record.instance
             evidence._change_reason = "Restored with its claim"
             evidence.save(force_insert=True)
-    links = ClaimLink.history.filter(history_type="-", history_date__range=window)
-    for record in links.filter(from_claim_id=claim.pk) | links.filter(
-        to_claim_id=claim.pk
-    ):
+    # Detected links are not brought back: the refresh after commit detects the
+    # restored figure's links afresh (detection dropped and made links while the
+    # claim lived, so the window can hold several deleted links of one pair).
+    links = ClaimLink.history.filter(
+        history_type="-", history_date__range=window, detected=False
+    )
+    records = links.filter(from_claim_id=claim.pk) | links.filter(to_claim_id=claim.pk)
+    # Newest first: of the links of one pair, the last one deleted comes back.
+    for record in records.order_by("-history_date", "-history_id"):
         other = (
             record.to_claim_id
             if record.from_claim_id == claim.pk
             else record.from_claim_id
         )
-        if (
-            Claim.objects.filter(pk=other).exists()
-            and not ClaimLink.objects.filter(pk=record.id).exists()
-        ):
+        if Claim.objects.filter(pk=other).exists() and not _link_taken(record):
             link = record.instance
             link._change_reason = "Restored with its claim"
             link.save(force_insert=True)
+
+
+def _link_taken(record: Any) -> bool:
+    """Whether a link would repeat a stored one: its id, or its claims and relation
+    (either way round where the relation is symmetric, as ClaimLink.clean says)."""
+    same = Q(pk=record.id) | Q(
+        from_claim_id=record.from_claim_id,
+        to_claim_id=record.to_claim_id,
+        relation=record.relation,
+    )
+    if record.relation != ClaimLink.Relation.UPDATES:
+        same |= Q(
+            from_claim_id=record.to_claim_id,
+            to_claim_id=record.from_claim_id,
+            relation=record.relation,
+        )
+    return ClaimLink.objects.filter(same).exists()

@@ -12,7 +12,7 @@ import os
 from decimal import Decimal
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from claims.conf import tolerance_setting
@@ -85,6 +85,30 @@ operations = st.tuples(
 )
 
 
+def _figure(value: Decimal, metric: int = 0) -> dict:
+    return {
+        "value": value,
+        "comparator": Comparator.EXACT,
+        "period": _year(2012),
+        "change": None,
+        "metric": metric,
+    }
+
+
+# A link detection dropped and made again, then its claim deleted and restored: the
+# history holds two deleted links of one pair (made-up figures; 1 and 8 billion in
+# one year contradict).
+RESTORE_AFTER_A_LINK_CAME_BACK = (
+    [_figure(VALUES[0]), _figure(VALUES[-1]), _figure(VALUES[0], metric=1)],
+    [
+        ("edit", 0, _figure(VALUES[-1])),
+        ("edit", 0, _figure(VALUES[0])),
+        ("delete", 0),
+        ("restore", 0),
+    ],
+)
+
+
 def _apply(claim: Claim, figure: dict, metrics: list[Metric]) -> None:
     claim.metric = metrics[figure["metric"]]
     claim.value = figure["value"]
@@ -132,6 +156,7 @@ def _full(metric: Metric) -> tuple[dict, dict]:
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(operations=operations)
+@example(operations=RESTORE_AFTER_A_LINK_CAME_BACK)
 def test_incremental_links_and_flags_equal_a_full_detection(
     operations, django_capture_on_commit_callbacks
 ):
@@ -282,3 +307,70 @@ def test_the_api_tells_a_pending_check_from_no_conflicts(
     api.patch(f"/api/v1/claims/{claim_id}/", {"editor_note": "ok"}, format="json")
     assert api.get(f"/api/v1/claims/{claim_id}/").json()["conflicts_checked"]
     assert metric.claims.count() == 1
+
+
+# Restores ------------------------------------------------------------------------
+# Made-up figures for the tests (1 and 8 billion USD in the same year contradict).
+
+
+def _figure_claim(document, metric, value: Decimal) -> Claim:
+    claim = ClaimFactory.build(document=document, metric=metric)
+    claim.value, claim.unit = value, "USD"
+    claim.period_start, claim.period_end = _year(2012)
+    return claim
+
+
+def _edit_value(claim_id: int, value: Decimal) -> None:
+    claim = Claim.objects.get(pk=claim_id)
+    claim.value = value
+    claim_save(claim=claim)
+
+
+def test_a_restore_after_a_link_was_dropped_and_detected_again_restores_one_link(
+    django_capture_on_commit_callbacks,
+):
+    # The history then holds two deleted links of one pair: the one detection
+    # dropped when the figures agreed, and the one deleted with the claim.
+    metric = Metric.objects.create(name="M", slug="m", unit="USD")
+    document = DocumentFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        low = claim_save(claim=_figure_claim(document, metric, VALUES[0]))
+    with django_capture_on_commit_callbacks(execute=True):
+        high = claim_save(claim=_figure_claim(document, metric, VALUES[-1]))
+    first = ClaimLink.objects.get(detected=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        _edit_value(low.pk, VALUES[-1])  # agrees: detection drops the link
+    assert not ClaimLink.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        _edit_value(low.pk, VALUES[0])  # disagrees again: a new link
+    second = ClaimLink.objects.get(detected=True)
+    assert second.pk != first.pk
+    with django_capture_on_commit_callbacks(execute=True):
+        claim_delete(claim=Claim.objects.get(pk=low.pk))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        claim_restore_deleted(claim_id=low.pk)
+
+    links = ClaimLink.objects.values_list("from_claim_id", "to_claim_id", "detected")
+    assert list(links) == [(low.pk, high.pk, True)]
+    assert _stored(metric) == _full(metric)
+    summary = detect_all_conflicts()
+    assert (summary.created, summary.removed) == (0, 0)
+
+
+def test_a_restore_brings_back_an_editors_link_once_and_never_the_reverse_twice():
+    # An editor linked the claims one way, unlinked them, linked them the other way
+    # round, then deleted one claim: the restore brings back the last link only.
+    document = DocumentFactory()
+    claim, other = ClaimFactory(document=document), ClaimFactory(document=document)
+    ClaimLinkFactory(from_claim=claim, to_claim=other, note="First.").delete()
+    ClaimLinkFactory(from_claim=claim, to_claim=other, note="Again.").delete()
+    kept = ClaimLinkFactory(from_claim=other, to_claim=claim, note="Other way.")
+    claim_id = claim.pk
+    claim_delete(claim=claim)
+
+    claim_restore_deleted(claim_id=claim_id)
+
+    assert list(ClaimLink.objects.values_list("pk", "note")) == [
+        (kept.pk, "Other way.")
+    ]
