@@ -13,9 +13,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from claims.api.extraction import _PostOnly
-from factcheck.api.filters import FilterBackend, validate_search_text
+from factcheck.api.filters import FilterBackend, IdFilter, validate_search_text
 from factcheck.api.pagination import ClaimCursorPagination
+from factcheck.api.parsers import LimitedJSONParser, LimitedMultiPartParser
+from factcheck.api.permissions import PostOnly
+from factcheck.api.serializers import StrictFieldsMixin
 from factcheck.jobs.api import ACCEPTED_RESPONSE, LOCATION_HEADER, accepted
 
 from .models import MAPPED_STATUSES, ExternalReview, ReviewPublisher
@@ -91,9 +93,7 @@ class SearchTextFilter(django_filters.CharFilter):
 
 
 class ExternalReviewFilter(django_filters.FilterSet):
-    publisher = django_filters.NumberFilter(
-        field_name="publisher_id", lookup_expr="exact"
-    )
+    publisher = IdFilter(field_name="publisher_id", lookup_expr="exact")
     site = django_filters.CharFilter(field_name="publisher__site", lookup_expr="iexact")
     language = django_filters.CharFilter(field_name="language", lookup_expr="iexact")
     rating = django_filters.CharFilter(
@@ -178,11 +178,11 @@ class UnmappedRatingsView(APIView):
         return Response(unmapped_ratings())
 
 
-class CanImportReviews(_PostOnly):
+class CanImportReviews(PostOnly):
     permission = "reviews.add_externalreview"
 
 
-class ReviewImportFileSerializer(serializers.Serializer):
+class ReviewImportFileSerializer(StrictFieldsMixin, serializers.Serializer):
     file = serializers.FileField(help_text="A feed or page, in a format of `format`.")
     format = serializers.ChoiceField(
         choices=sorted(FORMATS),
@@ -228,6 +228,8 @@ class ReviewImportFileSerializer(serializers.Serializer):
 )
 class ReviewImportView(APIView):
     permission_classes = [CanImportReviews]
+    # A file upload: multipart (the API's default is JSON only).
+    parser_classes = [LimitedMultiPartParser]
 
     def post(self, request: Request) -> Response:
         upload = ReviewImportFileSerializer(data=request.data)
@@ -273,6 +275,8 @@ class ValidationResultSerializer(serializers.Serializer):
 )
 class ClaimReviewValidateView(APIView):
     permission_classes = [AllowAny]
+    # The JSON-LD itself, or a saved page uploaded as a file.
+    parser_classes = [LimitedJSONParser, LimitedMultiPartParser]
 
     def post(self, request: Request) -> Response:
         if request.content_type.startswith("multipart/"):

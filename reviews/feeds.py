@@ -102,9 +102,14 @@ class ClaimReviewDataFeedView(generics.ListAPIView):
 
 
 def _moment(text: str):
+    """Return the moment `text` names, or None if unreadable or outside the years
+    1000-2999 (the API's date bounds: beyond them a zone shift overflows)."""
     from .parsing.records import RecordError, read_datetime
 
     try:
-        return read_datetime(text)
+        moment = read_datetime(text)
     except RecordError:
         return None
+    if moment is None or not 1000 <= moment.year <= 2999:
+        return None
+    return moment

@@ -7,12 +7,14 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, viewsets
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.generics import get_object_or_404
-from rest_framework.permissions import DjangoModelPermissions
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from claims.models import Claim, Metric
+from factcheck.api.parsers import LimitedMultiPartParser
+from factcheck.api.permissions import PostOnly
+from factcheck.api.serializers import StrictFieldsMixin
 from factcheck.api.viewsets import RecordViewSet
 from factcheck.jobs import start_job
 from factcheck.jobs.api import ACCEPTED_RESPONSE, LOCATION_HEADER, accepted
@@ -134,7 +136,7 @@ class SeriesViewSet(viewsets.ReadOnlyModelViewSet):
         return super().list(request, *args, **kwargs)
 
 
-class SeriesImportSerializer(serializers.Serializer):
+class SeriesImportSerializer(StrictFieldsMixin, serializers.Serializer):
     file = serializers.FileField(help_text="The file as the source publishes it.")
     format = serializers.ChoiceField(choices=sorted(FORMATS))
     dataset = serializers.CharField(required=False, help_text="csv format only.")
@@ -161,10 +163,10 @@ class SeriesImportSerializer(serializers.Serializer):
         return attrs
 
 
-class CanLoadSeries(DjangoModelPermissions):
-    """Who may add observations may load a file of them."""
+class CanLoadSeries(PostOnly):
+    """Who may add observations may load a file of them (a GET is answered 405)."""
 
-    perms_map = {**DjangoModelPermissions.perms_map, "POST": ["series.add_observation"]}
+    permission = "series.add_observation"
 
 
 @extend_schema(
@@ -185,6 +187,8 @@ class CanLoadSeries(DjangoModelPermissions):
 )
 class SeriesImportView(APIView):
     permission_classes = [CanLoadSeries]
+    # A file upload: multipart (the API's default is JSON only).
+    parser_classes = [LimitedMultiPartParser]
     queryset = Observation.objects.none()
 
     def post(self, request: Request) -> Response:
@@ -208,7 +212,7 @@ class SeriesImportView(APIView):
         return accepted(job, request)
 
 
-class MetricSeriesLinkSerializer(serializers.ModelSerializer):
+class MetricSeriesLinkSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     metric: serializers.SlugRelatedField[Metric] = serializers.SlugRelatedField(
         slug_field="slug", queryset=Metric.objects.all()
     )
@@ -308,8 +312,10 @@ class ClaimOfficialView(generics.ListAPIView):
         return Response(self.get_serializer(comparisons, many=True).data)
 
 
-class CanAddEvidence(DjangoModelPermissions):
-    perms_map = {**DjangoModelPermissions.perms_map, "POST": ["claims.add_evidence"]}
+class CanAddEvidence(PostOnly):
+    """Who may add evidence may record a comparison as evidence (a GET is a 405)."""
+
+    permission = "claims.add_evidence"
 
 
 @extend_schema(

@@ -2,12 +2,12 @@
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import permissions
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from factcheck.api.exceptions import Conflict
+from factcheck.api.permissions import PostOnly
 from factcheck.jobs import start_job, start_or_join_job
 from factcheck.jobs.api import ACCEPTED_RESPONSE, LOCATION_HEADER, accepted
 from sources.models import Document
@@ -15,24 +15,13 @@ from sources.models import Document
 from .. import tasks
 
 
-class _PostOnly(permissions.BasePermission):
-    """Anyone may ask (a GET is answered 405); a POST needs `permission`."""
-
-    permission = ""
-
-    def has_permission(self, request: Request, view: APIView) -> bool:
-        if request.method in permissions.SAFE_METHODS:
-            return True
-        return bool(request.user and request.user.has_perm(self.permission))
-
-
-class CanProposeCandidates(_PostOnly):
+class CanProposeCandidates(PostOnly):
     """Extraction writes candidates: editors and reviewers may start it."""
 
     permission = "claims.add_candidate"
 
 
-class CanRedetectConflicts(_PostOnly):
+class CanRedetectConflicts(PostOnly):
     """Detection writes detected links: who may change links may start it."""
 
     permission = "claims.change_claimlink"

@@ -11,17 +11,17 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from factcheck.api.parsers import LimitedJSONParser, LimitedMultiPartParser
+from factcheck.api.permissions import PostOnly
 from factcheck.api.serializers import StrictFieldsMixin
 from factcheck.jobs.api import ACCEPTED_RESPONSE, LOCATION_HEADER, accepted
 
 from ..models import ClaimImport
 from ..services.import_files import claim_import_start
-from .extraction import _PostOnly
 
 FORMAT_OF_SUFFIX = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 
 
-class CanImportClaims(_PostOnly):
+class CanImportClaims(PostOnly):
     """An import creates claims: who may create claims may import them."""
 
     permission = "claims.add_claim"

@@ -1,6 +1,9 @@
 """Settings shared by every environment; the others only override.
 
-Everything that differs between machines comes from the environment.
+Everything that differs between machines comes from the environment. One module of
+more than 600 lines, on purpose: the house keeps every setting in `base` (test and
+production only override), each read beside the comment that says what it does, so
+that docs/operations.md and .env.example can be checked against one file.
 """
 
 import math

@@ -151,7 +151,14 @@ def test_bodies_are_json_except_where_a_file_is_uploaded(schema):
         media = set(operation.get("requestBody", {}).get("content", {}))
         if not media:
             continue
-        if path in {"/api/v1/imports/", "/api/v1/documents/"} and verb == "post":
+        uploads = {
+            "/api/v1/imports/",
+            "/api/v1/documents/",
+            "/api/v1/series/imports/",
+            "/api/v1/reviews/imports/",
+            "/api/v1/reviews/validate/",
+        }
+        if path in uploads and verb == "post":
             assert "multipart/form-data" in media, path
         else:
             assert media == {"application/json"}, (verb, path)

@@ -1,5 +1,6 @@
 """Deployment settings, security headers, login rate limits and who may reach what."""
 
+import io
 import os
 import re
 import secrets
@@ -16,6 +17,9 @@ from rest_framework.test import APIClient
 from rest_framework.throttling import SimpleRateThrottle
 
 from claims.ratings import Status
+from reviews.models import ExternalReview
+from reviews.services import import_reviews
+from series.models import Comparison, MetricSeriesLink, Series
 from sources.models import Person
 from tests.factories import (
     CandidateFactory,
@@ -27,6 +31,8 @@ from tests.factories import (
     UserFactory,
     user_in_group,
 )
+from tests.reviews import samples as review_samples
+from tests.series.test_comparisons import annual, compared, link, load
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -271,6 +277,13 @@ def world(db):
     EvidenceFactory(claim=claim)
     PersonAliasFactory()
     CandidateFactory()
+    # A row of each resource the series and reviews apps serve (values made up).
+    link(claim.metric)
+    load(annual("RUS", "IRN", "X", 2012, 1000))
+    compared(claim)
+    import_reviews(
+        handle=io.BytesIO(review_samples.datafeed(review_samples.claim_review()))
+    )
     return claim
 
 
@@ -283,6 +296,10 @@ def concrete(route: str, claim) -> str:
         "evidence": claim.evidence.first(),
         "links": claim.links_from.first(),
         "claims": claim,
+        "series": Series.objects.order_by("pk").first(),
+        "series-links": MetricSeriesLink.objects.order_by("pk").first(),
+        "comparisons": Comparison.objects.order_by("pk").first(),
+        "reviews": ExternalReview.objects.order_by("pk").first(),
     }
     resource = route.removeprefix("api/v1/").split("/")[0].lstrip("^")
 

@@ -45,7 +45,10 @@ def _writable_id_fields() -> list[tuple[str, str, str]]:
             if "application/json" not in body:
                 continue
             reference = body["application/json"]["schema"]
-            fields = components[reference["$ref"].split("/")[-1]]["properties"]
+            if "$ref" in reference:
+                fields = components[reference["$ref"].split("/")[-1]]["properties"]
+            else:  # an inline schema (a free-form JSON-LD document has none)
+                fields = reference.get("properties", {})
             for name, field in fields.items():
                 kind = field.get("type")
                 if kind == "array":
