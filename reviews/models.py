@@ -162,6 +162,10 @@ class ExternalReview(StatedFigure):
 class RatingMapping(models.Model):
     """A published rating label and the status it means, for all or one publisher."""
 
+    # Migration 0002 ships the default crosswalk: a new database is not "empty" of
+    # them (factcheck's import_all replaces them with the backup's).
+    seeded_by_migrations = True
+
     publisher = models.ForeignKey(
         ReviewPublisher,
         null=True,
