@@ -125,6 +125,7 @@ INSTALLED_APPS = [
     "claims",
     "series",
     "reviews",
+    "events",
     "factcheck",
 ]
 
