@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .models import Event
+from .signals import events_recorded
 from .types import is_event_type
 
 
@@ -54,7 +55,11 @@ def record_events(changes: Iterable[Change]) -> list[Event]:
                 body=change.body,
             )
         )
-    return Event.objects.bulk_create(events) if events else []
+    if not events:
+        return []
+    stored = Event.objects.bulk_create(events)
+    events_recorded.send(sender=Event, events=stored)
+    return stored
 
 
 def record_event(change: Change) -> Event:

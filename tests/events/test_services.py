@@ -5,6 +5,7 @@ from django.db import transaction
 
 from events.models import Event
 from events.services import Change, OutsideTransaction, record_event, record_events
+from events.signals import events_recorded
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -67,3 +68,20 @@ def test_events_are_ordered_by_id_with_unique_public_ids():
     stored = list(Event.objects.all())
     assert [event.pk for event in stored] == sorted([first.pk, second.pk])
     assert stored[0].public_id != stored[1].public_id
+
+
+def test_receivers_of_events_recorded_get_the_stored_rows_inside_the_transaction():
+    seen = []
+
+    def receiver(sender, events, **kwargs):
+        in_transaction = transaction.get_connection().in_atomic_block
+        seen.append(([event.pk for event in events], in_transaction))
+
+    events_recorded.connect(receiver)
+    try:
+        with transaction.atomic():
+            stored = record_events([CHANGE, CHANGE])
+    finally:
+        events_recorded.disconnect(receiver)
+    assert seen == [([event.pk for event in stored], True)]
+    assert all(pk is not None for pk in seen[0][0])
