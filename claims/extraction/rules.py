@@ -430,7 +430,7 @@ def score_sentence(
         count("comparison", f"comparison or trend: “{comparison.group(0)}”")
     if figures and _PERIOD.search(masked):
         count("period", "figure with a period")
-    if sentence.rstrip().endswith("?"):
+    if sentence.rstrip().endswith(("?", "؟")):
         features.append("question")
         reasons.append(f"a question ({WEIGHTS['question']:g})")
     score = sum(WEIGHTS[feature] for feature in features)

@@ -344,7 +344,9 @@ _RUSSIAN: list[tuple[str, str | Callable[[re.Match[str]], str]]] = [
     (r"\bбаррел\w*", "barrels"),
     (r"\bконтейнер\w*", "containers"),
     (r"\bвагон\w*", "wagons"),
-    (r"\bкубометр\w*|\bкуб\.\s*м(?:етр\w*)?", "cubic metres"),
+    (r"\bгрузовик\w*", "trucks"),
+    (r"\bдекларац\w*", "declarations"),
+    (r"\bкубометр\w*|\bкуб\.\s*м(?:етр\w*)?", "cubic-metres"),
     # Comparators ("не менее" before "менее").
     (r"\bне менее\b|\bне меньше\b|\bкак минимум\b", "at least"),
     (r"\bне более\b|\bне больше\b", "at most"),
@@ -400,12 +402,12 @@ _PERSIAN: list[tuple[str, str | Callable[[re.Match[str]], str]]] = [
     (r"(?<=\d) بند", " paragraphs "),
     (r"(?<=\d) هیئت", " delegations "),
     (r"کیسه", " bags "),
-    (r"(?<=\d) قرارداد", " contracts "),
-    (r"(?<=\d) (?:سند|تفاهم[\s\u200c]?نامه)", " memoranda "),
-    (r"(?<=\d) شرکت", " companies "),
-    (r"(?<=\d) بشکه", " barrels "),
-    (r"(?<=\d) کانتینر", " containers "),
-    (r"(?<=\d) واگن", " wagons "),
+    (r"(?<=[\d\s])قرارداد(?!\w)", " contracts "),
+    (r"(?<=[\d\s])(?:سند|تفاهم[\s\u200c]?نامه)(?!\w)", " memoranda "),
+    (r"(?<=[\d\s])شرکت(?!\w)", " companies "),
+    (r"(?<=[\d\s])بشکه(?!\w)", " barrels "),
+    (r"(?<=[\d\s])کانتینر(?!\w)", " containers "),
+    (r"(?<=[\d\s])واگن(?!\w)", " wagons "),
     (r"(?<=[\d\s])تن(?!\w)", " tonnes "),
     # Comparators.
     (r"نزدیک به|قریب به|حدود|حدوداً|حدودا|تقریباً|تقریبا|در حدود", " about "),
@@ -437,6 +439,11 @@ _COMMON = _rules(
         (_COMPOUND.pattern, _compound),
         (_COMPOUND.pattern, _compound),
         (r"(?<![\d.])(\d+(?:\.\d+)?)\s+thousand\s+billion\b", r"\1 trillion"),
+        # "۱۲ هزار و ۵۰۰": 12,500.
+        (
+            r"(?<![\d.])(\d{1,3})\s+thousand\s+(?:and|و|и)\s+(\d{3})\b(?!\s*(?:million|billion))",
+            lambda m: f"{int(m.group(1)) * 1000 + int(m.group(2))}",
+        ),
     ]
 )
 _PERSIAN_DECIMAL = re.compile(r"(?<![\d/.])(\d{1,3})/(\d{1,2})(?![\d/])")

@@ -16,7 +16,10 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from factcheck.services import Actor, acting_user
 from sources.anchoring import locate_quote
+from sources.languages import detect_document_language
 from sources.models import Document, Person
+
+from ..figures.languages import LANGUAGE_NAMES, SUPPORTED_LANGUAGES
 
 from ..extraction.rules import Proposal, propose_candidates
 from ..models import Candidate, Claim, ClaimLink, Metric
@@ -37,8 +40,13 @@ class ExtractionReport:
     cap: int = 0
     dropped_over_cap: int = 0
     candidates: list[Candidate] = field(default_factory=list)
+    # The language of the text, and why nothing was proposed when it is not read.
+    language: str = ""
+    unsupported: str = ""
 
     def __str__(self) -> str:
+        if self.unsupported:
+            return self.unsupported
         said = (
             f"{self.created} candidates created, {self.skipped_existing} skipped "
             f"(already proposed or claimed), {self.skipped_rejected} skipped "
@@ -90,6 +98,10 @@ def extract_candidates(*, document_id: int) -> ExtractionReport:
     report = ExtractionReport(cap=settings.EXTRACTION_MAX_CANDIDATES)
     if not document.text:
         return report
+    report.language = document_text_language(document)
+    report.unsupported = unsupported_language_message(document)
+    if report.unsupported:
+        return report
     existing = list(
         document.candidates.values_list("quote_start", "quote_end", "state", "quote")
     )
@@ -109,7 +121,13 @@ def extract_candidates(*, document_id: int) -> ExtractionReport:
             covered.append(span)
     claimed_or_proposed = _Spans(covered)
     new = []
-    for proposal in propose_candidates(document.text, metrics=Metric.objects.all()):
+    proposals = propose_candidates(
+        document.text,
+        metrics=Metric.objects.all(),
+        language=report.language,
+        reference=document.published_on,
+    )
+    for proposal in proposals:
         if claimed_or_proposed.meets(proposal.start, proposal.end):
             report.skipped_existing += 1
         elif rejected.meets(proposal.start, proposal.end):
@@ -127,6 +145,26 @@ def extract_candidates(*, document_id: int) -> ExtractionReport:
     report.candidates = bulk_create_with_history(new, Candidate)
     report.created = len(new)
     return report
+
+
+def document_text_language(document: Document) -> str:
+    """Return the language of the document's text (detected now if not stored yet)."""
+    if not document.text:
+        return ""
+    return document.text_language or detect_document_language(document.text)
+
+
+def unsupported_language_message(document: Document) -> str:
+    """Return why extraction cannot read the document's language, or "" if it can."""
+    language = document_text_language(document)
+    if not language or language in SUPPORTED_LANGUAGES:
+        return ""
+    readable = ", ".join(LANGUAGE_NAMES.values())
+    said = "could not be told" if language == "und" else f"reads as '{language}'"
+    return (
+        f"Document {document.pk}: no candidates proposed, the language of its text "
+        f"{said}; extraction reads {readable} only."
+    )
 
 
 def _sentence_key(quote: str) -> str:
