@@ -67,16 +67,28 @@ def main():
         proposals = propose_candidates(
             text, language=language, reference=item["published_on"]
         )
-        recalled = [lab for lab in labels if any(reads(p, lab, language) for p in proposals)]
+        recalled = [
+            lab for lab in labels if any(reads(p, lab, language) for p in proposals)
+        ]
         right = []
         for proposal in proposals:
-            inside = [lab for lab in labels if proposal.start <= lab[0] and lab[1] <= proposal.end]
+            inside = [
+                lab
+                for lab in labels
+                if proposal.start <= lab[0] and lab[1] <= proposal.end
+            ]
             primary_ok = False
             for lab in inside:
                 if lab[3] == "change":
-                    primary_ok |= proposal.change is not None and proposal.change.percent == lab[2]
+                    primary_ok |= (
+                        proposal.change is not None
+                        and proposal.change.percent == lab[2]
+                    )
                 elif proposal.amount is not None:
-                    primary_ok |= (proposal.amount.value, proposal.amount.unit) == (lab[2], lab[3])
+                    primary_ok |= (proposal.amount.value, proposal.amount.unit) == (
+                        lab[2],
+                        lab[3],
+                    )
             if primary_ok:
                 right.append(proposal)
         total = totals[language]
@@ -90,7 +102,7 @@ def main():
         )
         for lab in labels:
             if lab not in recalled:
-                print(f"  missed: {text[lab[0]:lab[1]]!r} ({lab[2]} {lab[3]})")
+                print(f"  missed: {text[lab[0] : lab[1]]!r} ({lab[2]} {lab[3]})")
         for proposal in proposals:
             if proposal not in right:
                 amount = proposal.amount

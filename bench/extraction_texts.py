@@ -1,3 +1,4 @@
+# ruff: noqa: E501 (paragraphs are kept on one line each, as the texts are written)
 """Labelled Russian and Persian texts for bench/extraction.py.
 
 Written for this benchmark; figures are illustrative, not real statistics. Each text

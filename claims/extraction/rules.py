@@ -7,10 +7,9 @@ import itertools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Protocol
-
 from datetime import date
 from decimal import Decimal
+from typing import Protocol
 
 from ..figures.formatting import format_figure
 from ..figures.languages import (
@@ -263,7 +262,9 @@ def _needs_rewriting(text: str, language: str) -> bool:
     return not text.isascii() and bool(_NON_LATIN_NUMBER.search(text))
 
 
-_NON_LATIN_NUMBER = re.compile(r"[\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]|(?![0-9])\d")
+_NON_LATIN_NUMBER = re.compile(
+    r"[\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]|(?![0-9])\d"
+)
 
 
 def read_text(text: str, language: str = "") -> Rewritten | None:
@@ -291,9 +292,14 @@ def figures_in(
 def doubts_in(text: str, language: str = "") -> list[str]:
     """Return why some numbers of `text` were not read ("digits of several scripts")."""
     reading = read_text(text, language)
-    said = [] if reading is None else [
-        f"not read: “{text[start:end]}” ({why})" for start, end, why in reading.doubts
-    ]
+    said = (
+        []
+        if reading is None
+        else [
+            f"not read: “{text[start:end]}” ({why})"
+            for start, end, why in reading.doubts
+        ]
+    )
     masked = _mask(text) if reading is None else reading.text
     for start, end, amount in find_amounts(masked):
         problem = _unstorable(amount)

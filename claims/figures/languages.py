@@ -25,7 +25,9 @@ original. The rest of the text is left alone. The rules, by kind:
 - Changes: "вырос на 36,4%", "کاهش یافت", "в три раза", "ده برابر", "halved",
   "nearly quadrupled", read by `find_change` with their sign.
 
-Pure: no database, no settings.
+Pure: no database, no settings. (More than 600 lines on purpose: the Russian and
+Persian phrase tables are data read in order with the rewriting that applies them,
+and are changed together.)
 """
 
 from __future__ import annotations
@@ -74,7 +76,7 @@ class Rewritten:
 
 
 class _Editable:
-    """A text being rewritten, each character knowing the original span it stands for."""
+    """A text being rewritten; each character knows the original span it stands for."""
 
     def __init__(self, text: str) -> None:
         self.text = text
@@ -82,7 +84,9 @@ class _Editable:
         self.ends = list(range(1, len(text) + 1))
 
     def sub(
-        self, pattern: re.Pattern[str], replacement: str | Callable[[re.Match[str]], str]
+        self,
+        pattern: re.Pattern[str],
+        replacement: str | Callable[[re.Match[str]], str],
     ) -> None:
         pieces: list[str] = []
         starts: list[int] = []
@@ -207,7 +211,9 @@ _RUSSIAN_FOLLOWERS = (
 _PERSIAN_FOLLOWERS = r"(?:میلیارد|میلیون|هزار|درصد|دلار|یورو|تومان|ریال|تن\b|برابر)"
 
 
-def _word_number(words: dict[str, Decimal], joiner: str) -> Callable[[re.Match[str]], str]:
+def _word_number(
+    words: dict[str, Decimal], joiner: str
+) -> Callable[[re.Match[str]], str]:
     def read(match: re.Match[str]) -> str:
         total = Decimal(0)
         for word in re.split(joiner, match.group("run")):
@@ -290,7 +296,10 @@ _RUSSIAN: list[tuple[str, str | Callable[[re.Match[str]], str]]] = [
     # The decimal comma: "5,3 млрд", "36,4%". Russian groups thousands with spaces.
     (r"(?<![\d,])(\d+),(\d+)(?![\d,])", r"\1.\2"),
     # 1 234 567 -> 1,234,567: spaces (also no-break and thin) between thousands.
-    (rf"(?<![\d.,])(\d{{1,3}})(?:{_SPACES})(\d{{3}})(?:{_SPACES})(\d{{3}})(?!\d)", r"\1,\2,\3"),
+    (
+        rf"(?<![\d.,])(\d{{1,3}})(?:{_SPACES})(\d{{3}})(?:{_SPACES})(\d{{3}})(?!\d)",
+        r"\1,\2,\3",
+    ),
     (rf"(?<![\d.,])(\d{{1,3}})(?:{_SPACES})(\d{{3}})(?![\d,])", r"\1,\2"),
     (
         _number_word_rule(_RUSSIAN_NUMBER_WORDS, r"\s+", _RUSSIAN_FOLLOWERS),
@@ -382,7 +391,10 @@ _PERSIAN: list[tuple[str, str | Callable[[re.Match[str]], str]]] = [
     (r"(?:در )?سال (\d{4})", r" in \1 "),
     (r"(?:در )?سال گذشته|(?:در )?سال قبل|(?:در )?سال پیش", " last iranian year "),
     (r"(?:در )?سال جاری|(?:در )?امسال", " this iranian year "),
-    (r"(?:در )?نیمه نخست|(?:در )?نیمه اول|(?:در )?شش ماه (?:نخست|اول)", " in the first half "),
+    (
+        r"(?:در )?نیمه نخست|(?:در )?نیمه اول|(?:در )?شش ماه (?:نخست|اول)",
+        " in the first half ",
+    ),
     (r"بین (\d+(?:\.\d+)?) تا (\d+(?:\.\d+)?)", r" between \1 and \2 "),
     (r"(?<=\d) تا (?=\d)", " to "),
     (r"هزار(?=[\s\u200c]+میلیارد)", " thousand "),
@@ -464,7 +476,7 @@ def detect_language(text: str) -> str:
 
 
 def rewrite(text: str, language: str = "") -> Rewritten:
-    """Return `text` with its figure, period and change words in English, mapped back."""
+    """Return `text` with figure, period and change words in English, mapped back."""
     language = language or detect_language(text)
     editable = _Editable(text)
     doubts = []
@@ -488,7 +500,9 @@ def rewrite(text: str, language: str = "") -> Rewritten:
             ),
         )
     persian_digits = any(c in _EASTERN_DIGITS for c in editable.text)
-    editable.sub(re.compile(f"[{_EASTERN_DIGITS}٫٬]+"), lambda m: m.group(0).translate(_DIGITS))
+    editable.sub(
+        re.compile(f"[{_EASTERN_DIGITS}٫٬]+"), lambda m: m.group(0).translate(_DIGITS)
+    )
     if language == "fa" or persian_digits:
         editable.sub(_PERSIAN_DECIMAL, r"\1.\2")
     for pattern, english in _COMPILED.get(language, []):
@@ -599,7 +613,8 @@ _IRANIAN_YEAR = re.compile(r"\b(?:the )?iranian year (1[34]\d\d)\b")
 _RELATIVE_PERIOD = re.compile(r"\b(?:last|this) (?:iranian )?year\b")
 _HALF = re.compile(r"\bin the (first|second) half(?: of)?(?: (\d{4}))?")
 _MONTH_RANGE = re.compile(
-    rf"\b(?P<first>{'|'.join(_ENGLISH_MONTHS)}) to (?P<last>{'|'.join(_ENGLISH_MONTHS)})"
+    rf"\b(?P<first>{'|'.join(_ENGLISH_MONTHS)}) to "
+    rf"(?P<last>{'|'.join(_ENGLISH_MONTHS)})"
     r"(?: (?:of )?(?P<year>\d{4}))?"
 )
 _IN_YEAR = re.compile(r"\b(?:in|for|of|by) ((?:19|20|21)\d\d)\b|\b((?:19|20|21)\d\d)\b")
@@ -651,9 +666,13 @@ def _half(match: re.Match[str], reference: date | None) -> Period | None:
         year = reference.year if ended else reference.year - 1
     else:
         return None
-    start, end = (date(year, 1, 1), date(year, 6, 30)) if first else (
-        date(year, 7, 1),
-        date(year, 12, 31),
+    start, end = (
+        (date(year, 1, 1), date(year, 6, 30))
+        if first
+        else (
+            date(year, 7, 1),
+            date(year, 12, 31),
+        )
     )
     resolution = "" if match.group(2) else f"read against {reference}"
     return Period(start, end, match.group(0), resolution)

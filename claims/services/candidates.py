@@ -19,9 +19,8 @@ from sources.anchoring import locate_quote
 from sources.languages import detect_document_language
 from sources.models import Document, Person
 
-from ..figures.languages import LANGUAGE_NAMES, SUPPORTED_LANGUAGES
-
 from ..extraction.rules import Proposal, propose_candidates
+from ..figures.languages import LANGUAGE_NAMES, SUPPORTED_LANGUAGES
 from ..models import Candidate, Claim, ClaimLink, Metric
 from ..ratings import Status
 from .claims import claim_save

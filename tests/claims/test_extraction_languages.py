@@ -35,20 +35,83 @@ def sentences(text):
 @pytest.mark.parametrize(
     ("text", "language", "surface", "value", "unit", "comparator"),
     [
-        ("حدود ۵/۳ میلیارد دلار", "fa", "حدود ۵/۳ میلیارد دلار", "5.3e9", "USD", "approximately"),
+        (
+            "حدود ۵/۳ میلیارد دلار",
+            "fa",
+            "حدود ۵/۳ میلیارد دلار",
+            "5.3e9",
+            "USD",
+            "approximately",
+        ),
         ("۱/۷ میلیارد دلار", "fa", "۱/۷ میلیارد دلار", "1.7e9", "USD", "exact"),
-        ("حدود ۱٫۵ میلیارد دلار", "fa", "حدود ۱٫۵ میلیارد دلار", "1.5e9", "USD", "approximately"),
+        (
+            "حدود ۱٫۵ میلیارد دلار",
+            "fa",
+            "حدود ۱٫۵ میلیارد دلار",
+            "1.5e9",
+            "USD",
+            "approximately",
+        ),
         ("٥٫٣ میلیارد دلار", "fa", "٥٫٣ میلیارد دلار", "5.3e9", "USD", "exact"),
-        ("یک میلیارد و ۱۶۸ میلیون دلار", "fa", "یک میلیارد و ۱۶۸ میلیون دلار", "1.168e9", "USD", "exact"),
-        ("بیش از ۲۰۰ هزار تن", "fa", "بیش از ۲۰۰ هزار تن", "2e5", "tonnes", "more_than"),
-        ("نزدیک به ۴ میلیارد یورو", "fa", "نزدیک به ۴ میلیارد یورو", "4e9", "EUR", "approximately"),
+        (
+            "یک میلیارد و ۱۶۸ میلیون دلار",
+            "fa",
+            "یک میلیارد و ۱۶۸ میلیون دلار",
+            "1.168e9",
+            "USD",
+            "exact",
+        ),
+        (
+            "بیش از ۲۰۰ هزار تن",
+            "fa",
+            "بیش از ۲۰۰ هزار تن",
+            "2e5",
+            "tonnes",
+            "more_than",
+        ),
+        (
+            "نزدیک به ۴ میلیارد یورو",
+            "fa",
+            "نزدیک به ۴ میلیارد یورو",
+            "4e9",
+            "EUR",
+            "approximately",
+        ),
         ("۹ هزار میلیارد ریال", "fa", "۹ هزار میلیارد ریال", "9e12", "IRR", "exact"),
         ("۳۹ درصد", "fa", "۳۹ درصد", "39", "percent", "exact"),
         ("5,3 млрд долларов", "ru", "5,3 млрд долларов", "5.3e9", "USD", "exact"),
-        ("около 5,3 млрд долл. США", "ru", "около 5,3 млрд долл. США", "5.3e9", "USD", "approximately"),
-        ("полтора миллиарда долларов", "ru", "полтора миллиарда долларов", "1.5e9", "USD", "exact"),
-        ("1 млрд 168 млн долларов", "ru", "1 млрд 168 млн долларов", "1.168e9", "USD", "exact"),
-        ("более 12 000 тонн", "ru", "более 12 000 тонн", "12000", "tonnes", "more_than"),
+        (
+            "около 5,3 млрд долл. США",
+            "ru",
+            "около 5,3 млрд долл. США",
+            "5.3e9",
+            "USD",
+            "approximately",
+        ),
+        (
+            "полтора миллиарда долларов",
+            "ru",
+            "полтора миллиарда долларов",
+            "1.5e9",
+            "USD",
+            "exact",
+        ),
+        (
+            "1 млрд 168 млн долларов",
+            "ru",
+            "1 млрд 168 млн долларов",
+            "1.168e9",
+            "USD",
+            "exact",
+        ),
+        (
+            "более 12 000 тонн",
+            "ru",
+            "более 12 000 тонн",
+            "12000",
+            "tonnes",
+            "more_than",
+        ),
         ("свыше 3 млн тонн", "ru", "свыше 3 млн тонн", "3e6", "tonnes", "more_than"),
         ("почти 40%", "ru", "почти 40%", "40", "percent", "approximately"),
         ("1,2 млрд рублей", "ru", "1,2 млрд рублей", "1.2e9", "RUB", "exact"),
@@ -116,7 +179,8 @@ def test_a_verbal_change_is_read_with_its_sign(text, language, percent):
 def test_a_verbal_change_alone_is_proposed_as_a_change_claim():
     (proposal,) = propose_candidates("صادرات گندم روسیه به ایران ده برابر شد.")
     assert proposal.amount is None
-    assert proposal.change is not None and proposal.change.percent == 900
+    assert proposal.change is not None
+    assert proposal.change.percent == 900
     assert any(reason.startswith("change: rise of 900%") for reason in proposal.reasons)
 
 
@@ -139,11 +203,18 @@ def test_last_year_in_persian_is_the_past_iranian_year_of_the_document_date():
         ("в 2013 году", None, date(2013, 1, 1), date(2013, 12, 31)),
         ("за первое полугодие", date(2023, 8, 1), date(2023, 1, 1), date(2023, 6, 30)),
         ("за первое полугодие", date(2023, 3, 1), date(2022, 1, 1), date(2022, 6, 30)),
-        ("за январь — октябрь", date(2023, 11, 20), date(2023, 1, 1), date(2023, 10, 31)),
+        (
+            "за январь — октябрь",
+            date(2023, 11, 20),
+            date(2023, 1, 1),
+            date(2023, 10, 31),
+        ),
         ("в январе-сентябре 2023 года", None, date(2023, 1, 1), date(2023, 9, 30)),
     ],
 )
-def test_a_russian_period_is_read_against_the_document_date(text, reference, start, end):
+def test_a_russian_period_is_read_against_the_document_date(
+    text, reference, start, end
+):
     period = find_period(rewrite(text, "ru").text, reference)
     assert (period.start, period.end) == (start, end)
 

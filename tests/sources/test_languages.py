@@ -91,5 +91,6 @@ def test_a_russian_document_gets_candidates_quoted_verbatim_with_figures():
     report = extract_candidates(document_id=document.pk)
     assert report.language == "ru"
     stored = list(Candidate.objects.filter(document=document).order_by("quote_start"))
-    assert stored and all(c.quote in RUSSIAN for c in stored)
+    assert stored
+    assert all(c.quote in RUSSIAN for c in stored)
     assert {(c.unit, c.value) for c in stored} >= {("USD", 3_900_000_000)}
