@@ -533,7 +533,7 @@ def propose_candidates(
             )
             if period is not None:
                 reasons.append(f"period: {_period_words(period)}")
-            amount = quote_figures[0][2] if quote_figures else None
+            amount = _stated_amount(quote_figures, change)
             metric, why = suggest_metric(quote, amount, metrics)
             if why:
                 reasons.append(why)
@@ -553,6 +553,25 @@ def propose_candidates(
                 )
             )
     return proposals
+
+
+def _stated_amount(
+    figures: list[tuple[int, int, ParsedAmount]], change: Change | None
+) -> ParsedAmount | None:
+    """Return the quote's figure: the first, or the amount a stated change led to.
+
+    "вырос на 36,4% и составил 3,3 млрд долларов" states $3.3 billion with a rise of
+    36.4%, as a claim stores it (value and change_percent); the 36.4% is the change.
+    """
+    if not figures:
+        return None
+    first = figures[0][2]
+    if change is None or change.percent is None or first.unit != "percent":
+        return first
+    if first.value != abs(change.percent):
+        return first
+    led_to = next((a for _, _, a in figures[1:] if a.unit != "percent"), None)
+    return led_to or first
 
 
 def _period_words(period: Period) -> str:
