@@ -43,7 +43,10 @@ class DocumentExtractView(APIView):
             202: ACCEPTED_RESPONSE,
             409: OpenApiResponse(
                 description="The document has no text to read, or its text is in a "
-                "language extraction does not read (English, Russian and Persian)."
+                "language extraction does not read (English, Russian and Persian), "
+                'e.g. {"detail": "Document 7: no candidates proposed, the language '
+                "of its text reads as 'de'; extraction reads English, Russian, "
+                'Persian only."}'
             ),
         },
     )
