@@ -1,5 +1,8 @@
 """Read Russian and Persian figures: the one reading extraction and matching share.
 
+More than 600 lines on purpose: the Russian and Persian phrase tables are data read
+in order with the rewriting that applies them, and are changed together.
+
 The figure parser (claims.figures.quantities) reads English. `rewrite` turns the words
 a Russian or Persian figure, period or change is written with into English ("около
 5,3 млрд долларов" -> "about 5.3 billion dollars", "حدود ۵/۳ میلیارد دلار" -> "about
@@ -25,9 +28,7 @@ original. The rest of the text is left alone. The rules, by kind:
 - Changes: "вырос на 36,4%", "کاهش یافت", "в три раза", "ده برابر", "halved",
   "nearly quadrupled", read by `find_change` with their sign.
 
-Pure: no database, no settings. (More than 600 lines on purpose: the Russian and
-Persian phrase tables are data read in order with the rewriting that applies them,
-and are changed together.)
+Pure: no database, no settings.
 """
 
 from __future__ import annotations
@@ -306,6 +307,15 @@ _RUSSIAN: list[tuple[str, str | Callable[[re.Match[str]], str]]] = [
         _word_number(_RUSSIAN_NUMBER_WORDS, r"\s+"),
     ),
     (r"\bпо иранскому календарю\b", ""),
+    # "на 11% больше, чем годом ранее": a change said as a comparison.
+    (
+        r"\bна\s+(\d+(?:\.\d+)?)\s*(?:%|процент\w*)\s+(?:больше|выше)\b",
+        r"rose by \1 percent",
+    ),
+    (
+        r"\bна\s+(\d+(?:\.\d+)?)\s*(?:%|процент\w*)\s+(?:меньше|ниже)\b",
+        r"fell by \1 percent",
+    ),
     # Periods.
     (
         rf"\b(?:в|за)?\s*(?P<first>{_RUSSIAN_MONTH})\s*[–—-]\s*(?P<last>{_RUSSIAN_MONTH})",
@@ -321,6 +331,13 @@ _RUSSIAN: list[tuple[str, str | Callable[[re.Match[str]], str]]] = [
     (r"\b(?:в|за) прошл(?:ом|ый) году?\b", "last year"),
     (r"\bв этом году\b", "this year"),
     (r"\bгодом ранее\b", "a year earlier"),
+    # "50 российских компаний": adjectives between a number and what it counts (in
+    # the genitive plural after numbers from five) are left out of the reading.
+    (
+        r"(?<=\d)\s+(?:[а-яё]+(?:ых|их)\s+){1,2}(?=(?:соглашени|компани|баррел|"
+        r"контейнер|вагон|грузовик|декларац|автомобил|делегаци)\w*)",
+        " ",
+    ),
     # Multiplicative changes: "в три раза" (threefold), "вдвое".
     (r"\bв (\d+(?:\.\d+)?) раза?\b", r"\1-fold"),
     (r"\bвдвое\b", "twofold"),
@@ -383,6 +400,9 @@ _PERSIAN: list[tuple[str, str | Callable[[re.Match[str]], str]]] = [
         _word_number(_PERSIAN_NUMBER_WORDS, r"\s+و\s+"),
     ),
     (r"تقویم شمسی|هجری شمسی", ""),
+    # "۳۰ درصد بیشتر": a change said as a comparison.
+    (r"(\d+(?:\.\d+)?)\s*(?:درصد|%)\s+(?:بیشتر|بالاتر)", r" rose by \1 percent "),
+    (r"(\d+(?:\.\d+)?)\s*(?:درصد|%)\s+(?:کمتر|کم‌تر|پایین‌تر)", r" fell by \1 percent "),
     (r"(?:از )?سال ?(\d{4}) تا (\d{4})", r" from \1 to \2 "),
     (r"بین سال[\u200c ]?های (\d{4}) تا (\d{4})", r" from \1 to \2 "),
     (r"(?:در )?سال (1[34]\d\d)\b", r" in the iranian year \1 "),
@@ -580,6 +600,31 @@ _FALL_WORDS = re.compile(
 )
 
 
+# Where a clause ends: a fall word beyond one is about another figure ("fell 12
+# percent, but steel exports doubled").
+_CLAUSE_END = re.compile(
+    r"[,;،؛]|\b(?:but|while|whereas)\b|(?<!\w)(?:اما|ولی|но|а)(?!\w)"
+)
+
+
+def _clause_around(english: str, start: int, end: int) -> str:
+    """Return up to 60 characters before and 20 after [start, end), in its clause."""
+    before = english[max(0, start - 60) : start]
+    cuts = list(_CLAUSE_END.finditer(before))
+    if cuts:
+        before = before[cuts[-1].end() :]
+    after = english[end : end + 20]
+    cut = _CLAUSE_END.search(after)
+    if cut:
+        after = after[: cut.start()]
+    return before + english[start:end] + after
+
+
+def change_spans(english: str) -> list[tuple[int, int]]:
+    """Return where a rewritten text states a change by a factor ("doubled")."""
+    return [match.span() for match in _FACTOR.finditer(english)]
+
+
 def find_change(english: str) -> Change | None:
     """Return the change a rewritten text states: a percentage or a factor, signed."""
     factor_match = _FACTOR.search(english)
@@ -588,7 +633,7 @@ def find_change(english: str) -> Change | None:
             factor = Decimal(factor_match.group("digits"))
         else:
             factor = _FACTORS[factor_match.group("word").lower()]
-        window = english[max(0, factor_match.start() - 60) : factor_match.end() + 20]
+        window = _clause_around(english, factor_match.start(), factor_match.end())
         falling = factor < 1 or bool(_FALL_WORDS.search(window))
         if falling and factor > 1:
             factor = 1 / factor  # "fell threefold": a third of what it was
@@ -683,6 +728,7 @@ __all__ = [
     "SUPPORTED_LANGUAGES",
     "Change",
     "Rewritten",
+    "change_spans",
     "detect_language",
     "find_amounts",
     "find_change",

@@ -166,6 +166,10 @@ def test_a_shared_currency_carries_to_a_scaled_number_without_one():
         ("واردات ۳۹ درصد کاهش یافت", "fa", "-39"),
         ("صادرات ۲۷ درصد افزایش یافت", "fa", "27"),
         ("صادرات گندم ده برابر شد", "fa", "900"),
+        ("Экспорт был на 12% больше, чем годом ранее", "ru", "12"),
+        ("Цены были на 4 процента ниже", "ru", "-4"),
+        ("تولید ۲۰ درصد بیشتر شد", "fa", "20"),
+        ("هزینه‌ها ۵ درصد کمتر بود", "fa", "-5"),
         ("Trade fell roughly in half", "en", "-50"),
         ("Exports nearly quadrupled", "en", "300"),
     ],
@@ -174,6 +178,30 @@ def test_a_verbal_change_is_read_with_its_sign(text, language, percent):
     change = find_change(rewrite(text, language).text)
     assert change is not None
     assert change.percent == Decimal(percent)
+
+
+def test_a_fall_in_another_clause_does_not_turn_a_doubling_into_a_halving():
+    # Made for this test: "Rice imports fell 9 percent, but tea exports doubled."
+    text = "واردات برنج ۹ درصد کاهش یافت، اما صادرات چای دو برابر شد."
+    changes = [p.change.percent for p in propose_candidates(text, language="fa")]
+    assert changes == [Decimal(-9), Decimal(100)]
+    english = "Coal imports fell 9 percent, but gas exports doubled."
+    changes = [p.change.percent for p in propose_candidates(english, language="en")]
+    assert changes == [Decimal(-9), Decimal(100)]
+
+
+def test_a_fall_in_the_same_clause_still_makes_a_factor_a_drop():
+    change = find_change(rewrite("Экспорт сократился в три раза", "ru").text)
+    assert change is not None
+    assert change.percent == Decimal("-66.7")
+
+
+def test_adjectives_between_a_russian_number_and_what_it_counts_are_read_past():
+    # Made for this test: "more than 30 large Russian companies".
+    found = figures("В проекте участвуют более 30 крупных российских компаний.", "ru")
+    assert found == [
+        ("более 30 крупных российских компаний", Decimal(30), "companies", "more_than")
+    ]
 
 
 def test_a_verbal_change_alone_is_proposed_as_a_change_claim():
