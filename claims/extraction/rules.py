@@ -1,8 +1,8 @@
 """Which sentences state something checkable, and how much (rules 2 to 5).
 
-More than 600 lines on purpose: the masks, the scoring, the clause cuts and the
-proposal of a candidate are one reading, kept together; the word tables of Russian
-and Persian live in claims.figures.languages.
+Kept long (more than 600 lines) on purpose: the masks, the scoring, the clause cuts
+and the proposal of a candidate are one reading, kept together; the word tables of
+Russian and Persian live in claims.figures.languages.
 """
 
 from __future__ import annotations

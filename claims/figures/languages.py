@@ -1,6 +1,6 @@
 """Read Russian and Persian figures: the one reading extraction and matching share.
 
-More than 600 lines on purpose: the Russian and Persian phrase tables are data read
+Kept long (more than 600 lines) on purpose: the Russian and Persian phrase tables are
 in order with the rewriting that applies them, and are changed together.
 
 The figure parser (claims.figures.quantities) reads English. `rewrite` turns the words
