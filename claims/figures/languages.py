@@ -1,7 +1,7 @@
 """Read Russian and Persian figures: the one reading extraction and matching share.
 
-Kept long (more than 600 lines) on purpose: the Russian and Persian phrase tables are
-in order with the rewriting that applies them, and are changed together.
+Kept long (more than 600 lines) on purpose: the Russian and Persian phrase tables
+are data read in order with the rewriting that applies them, changed together.
 
 The figure parser (claims.figures.quantities) reads English. `rewrite` turns the words
 a Russian or Persian figure, period or change is written with into English ("около
