@@ -79,6 +79,8 @@ def extract_document(*, job_id: int, document_id: int) -> dict[str, Any]:
         "cap": report.cap,
         "dropped_over_cap": report.dropped_over_cap,
         "candidates": [candidate.pk for candidate in report.candidates],
+        "language": report.language,
+        "unsupported": report.unsupported,
     }
 
 

@@ -175,4 +175,9 @@ def add_error_responses(result, generator, request, public):
                 )
             if method == "delete":
                 responses.setdefault("409", _error("Still referred to by other rows."))
+            for code, response in responses.items():
+                # An error a view describes in words only has the handler's body.
+                if code.startswith("4") and "content" not in response:
+                    shape = "ValidationError" if code == "400" else "Error"
+                    response.update(_error(response.get("description", ""), shape))
     return result

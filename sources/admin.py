@@ -120,12 +120,19 @@ class DocumentClaimInline(admin.TabularInline):
 
 @admin.register(Document)
 class DocumentAdmin(SourceAdmin):
-    list_display = ["title", "publisher", "type", "published_display", "language"]
+    list_display = [
+        "title",
+        "publisher",
+        "type",
+        "published_display",
+        "language",
+        "text_language",
+    ]
     list_filter = ["type", "language", "publisher"]
     list_select_related = ["publisher"]
     search_fields = ["title", "url", "publisher__name"]
     autocomplete_fields = ["publisher", "authors"]
-    readonly_fields = ["text_sha256", "created_at", "updated_at"]
+    readonly_fields = ["text_sha256", "text_language", "created_at", "updated_at"]
     inlines = [DocumentClaimInline]
 
     def get_readonly_fields(self, request, obj=None):
@@ -161,7 +168,13 @@ class DocumentAdmin(SourceAdmin):
                 ]
             },
         ),
-        ("Text", {"fields": ["text", "text_sha256"], "classes": ["collapse"]}),
+        (
+            "Text",
+            {
+                "fields": ["text", "text_language", "text_sha256"],
+                "classes": ["collapse"],
+            },
+        ),
         ("Record", {"fields": ["created_at", "updated_at"]}),
     ]
 

@@ -11,6 +11,8 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from .languages import detect_document_language
+
 wikidata_id_validator = RegexValidator(
     r"^Q[1-9]\d*$", "A Wikidata id is a Q followed by digits, e.g. Q42."
 )
@@ -213,6 +215,15 @@ class Document(models.Model):
     text_sha256 = models.CharField(
         max_length=64, blank=True, db_index=True, editable=False
     )
+    text_language = models.CharField(
+        "language of the text",
+        max_length=8,
+        blank=True,
+        default="",
+        editable=False,
+        help_text="Detected from the stored text (ISO 639-1, 'und' when unclear); "
+        "candidate extraction reads English, Russian and Persian.",
+    )
     # A changed text at the same URL is a new version; claims keep pointing at the
     # version they were quoted from.
     previous_version = models.OneToOneField(
@@ -248,6 +259,7 @@ class Document(models.Model):
     def save(self, *args, **kwargs):
         # The checksum is derived data: keep it true however the row is written.
         self.text_sha256 = text_sha256(self.text) if self.text else ""
+        self.text_language = detect_document_language(self.text) if self.text else ""
         super().save(*args, **kwargs)
 
     def clean(self):

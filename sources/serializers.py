@@ -80,11 +80,12 @@ class DocumentSerializer(StrictFieldsMixin, serializers.ModelSerializer):
             "accessed_on",
             "text",
             "text_sha256",
+            "text_language",
             "created_at",
             "updated_at",
             "change_reason",
         ]
-        read_only_fields = ["text_sha256", "created_at", "updated_at"]
+        read_only_fields = ["text_sha256", "text_language", "created_at", "updated_at"]
         # Uniqueness is checked once, by the model's constraints in full_clean().
         validators: list[Callable[..., None]] = []
         extra_kwargs: dict[str, dict[str, Any]] = {

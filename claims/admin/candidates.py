@@ -43,6 +43,11 @@ class CandidateAdminForm(forms.ModelForm):
             "value_upper",
             "unit",
             "comparator",
+            "change_percent",
+            "change_comparator",
+            "period_start",
+            "period_end",
+            "period_label",
             "suggested_metric",
         ]
 
@@ -67,13 +72,19 @@ class CandidateAdmin(CandidateMatchesMixin, SimpleHistoryAdmin):
         "document",
         "short_quote",
         "figure",
+        "period",
+        "language",
         "suggested_metric",
         "score",
         "state",
         "claim_link",
     ]
     list_display_links = ["id", "short_quote"]
-    list_filter = ["state", ("document", admin.RelatedOnlyFieldListFilter)]
+    list_filter = [
+        "state",
+        "language",
+        ("document", admin.RelatedOnlyFieldListFilter),
+    ]
     list_select_related = ["document", "suggested_metric"]
     search_fields = ["quote", "sentence", "reasons"]
     ordering = ["document", "quote_start"]
@@ -83,9 +94,11 @@ class CandidateAdmin(CandidateMatchesMixin, SimpleHistoryAdmin):
     readonly_fields = [
         "document",
         "sentence",
+        "language",
         "quote_start",
         "quote_end",
         "figure",
+        "period_resolution",
         "score",
         "reasons",
         "state",
@@ -98,17 +111,31 @@ class CandidateAdmin(CandidateMatchesMixin, SimpleHistoryAdmin):
     fieldsets = [
         (
             None,
-            {"fields": ["document", "sentence", "quote", ("quote_start", "quote_end")]},
+            {
+                "fields": [
+                    "document",
+                    "language",
+                    "sentence",
+                    "quote",
+                    ("quote_start", "quote_end"),
+                ]
+            },
         ),
         (
             "Figure",
             {
+                "description": "As read from the quote, in any language; accepting "
+                "copies the figure, change and period into the claim.",
                 "fields": [
                     ("value", "value_upper"),
                     ("unit", "comparator"),
                     "figure",
+                    ("change_percent", "change_comparator"),
+                    ("period_start", "period_end"),
+                    "period_label",
+                    "period_resolution",
                     "suggested_metric",
-                ]
+                ],
             },
         ),
         ("Why it was proposed", {"fields": ["score", "reasons"]}),
@@ -169,6 +196,12 @@ class CandidateAdmin(CandidateMatchesMixin, SimpleHistoryAdmin):
     @admin.display(description="figure", ordering="value")
     def figure(self, candidate):
         return candidate.figure_display or "—"
+
+    @admin.display(description="period", ordering="period_start")
+    def period(self, candidate):
+        if candidate.period_start is None or candidate.period_end is None:
+            return "—"
+        return f"{candidate.period_start} – {candidate.period_end}"
 
     @admin.display(description="claim")
     def claim_link(self, candidate):

@@ -13,6 +13,7 @@ from factcheck.jobs.api import ACCEPTED_RESPONSE, LOCATION_HEADER, accepted
 from sources.models import Document
 
 from .. import tasks
+from ..services.candidates import unsupported_language_message
 
 
 class CanProposeCandidates(PostOnly):
@@ -40,15 +41,26 @@ class DocumentExtractView(APIView):
         parameters=[LOCATION_HEADER],
         responses={
             202: ACCEPTED_RESPONSE,
-            409: OpenApiResponse(description="The document has no text to read."),
+            409: OpenApiResponse(
+                description="The document has no text to read, or its text is in a "
+                "language extraction does not read (English, Russian and Persian), "
+                'e.g. {"detail": "Document 7: no candidates proposed, the language '
+                "of its text reads as 'de'; extraction reads English, Russian, "
+                'Persian only."}'
+            ),
         },
     )
     def post(self, request: Request, pk: int) -> Response:
-        document = get_object_or_404(Document.objects.only("pk", "text"), pk=pk)
+        document = get_object_or_404(
+            Document.objects.only("pk", "text", "text_language"), pk=pk
+        )
         if not document.text:
             raise Conflict(
                 f"Document {document.pk} has no text stored: ingest its text first."
             )
+        unsupported = unsupported_language_message(document)
+        if unsupported:
+            raise Conflict(unsupported)
         job = start_job(
             tasks.extract_document, by=request.user, document_id=document.pk
         )

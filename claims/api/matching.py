@@ -338,6 +338,13 @@ class CandidateSerializer(serializers.ModelSerializer):
             "value_upper",
             "unit",
             "comparator",
+            "change_percent",
+            "change_comparator",
+            "period_start",
+            "period_end",
+            "period_label",
+            "period_resolution",
+            "language",
             "suggested_metric",
             "score",
             "reasons",
@@ -375,7 +382,13 @@ class CandidateAcceptSerializer(StrictFieldsMixin, serializers.Serializer):
         queryset=Person.objects.all(), required=False, allow_null=True
     )
     speaker_role = serializers.CharField(required=False, allow_blank=True)
-    period_label = serializers.CharField(required=False, allow_blank=True)
+    period_label = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=200,
+        help_text="The claim's period in words, read against the document's date; "
+        "replaces the period read from the candidate's quote.",
+    )
     link_to = PrimaryKeyField(
         queryset=Claim.objects.all(),
         required=False,

@@ -1,4 +1,9 @@
-"""Which sentences state something checkable, and how much (rules 2 to 5)."""
+"""Which sentences state something checkable, and how much (rules 2 to 5).
+
+Kept long (more than 600 lines) on purpose: the masks, the scoring, the clause cuts
+and the proposal of a candidate are one reading, kept together; the word tables of
+Russian and Persian live in claims.figures.languages.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +12,21 @@ import itertools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
 from typing import Protocol
 
 from ..figures.formatting import format_figure
+from ..figures.languages import (
+    Change,
+    Rewritten,
+    change_spans,
+    detect_language,
+    find_change,
+    find_period,
+    rewrite,
+)
+from ..figures.periods import Period
 from ..figures.quantities import UNIT_MAX_LENGTH, ParsedAmount, find_amounts
 from .sentences import LOOK_BEHIND, split_sentences, trim
 
@@ -25,11 +42,12 @@ class MetricLike(Protocol):
 MIN_SCORE = 0.4
 MIN_WORDS = 4
 # A sentence is proposed only for one of these; the others add to its score.
-CORE_FEATURES = ("money", "percent", "count", "ranking", "dated event")
+CORE_FEATURES = ("money", "percent", "count", "change", "ranking", "dated event")
 WEIGHTS = {
     "money": 0.5,
     "percent": 0.5,
     "count": 0.45,
+    "change": 0.45,
     "ranking": 0.4,
     "dated event": 0.4,
     "source": 0.15,
@@ -159,12 +177,50 @@ _CLAUSE_BOUNDARIES = [
     re.compile(r",\s+"),
     re.compile(r"\s+(?=and\b)"),
 ]
+_LANGUAGE_BOUNDARIES = {
+    "ru": [
+        re.compile(r";\s+|\s+[–—]\s+"),
+        re.compile(r",\s+(?=(?:а|но|тогда как|в то время как|при этом|и|против)\b)"),
+        re.compile(r",\s+"),
+        re.compile(r"\s+(?=(?:и|а)\s)"),
+    ],
+    "fa": [
+        re.compile(r"[;؛]\s*|\s+[–—]\s+"),
+        re.compile(r"[،,]\s*(?=(?:اما|ولی|در حالی که|و)\s)"),
+        re.compile(r"[،,]\s*"),
+        re.compile(r"\s+(?=(?:و|که)\s)"),
+    ],
+}
 _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 _METRIC_STOPWORDS = frozenset(
     """a an the of in on at to for and or by with from per as is are was were be
     its their between than into over under about usd percent""".split()
 )
 _CURRENCY_UNIT = re.compile(r"^[A-Z]{3}$")
+# Money without an ISO code: tomans (ten rials) are kept as written, never converted.
+_MONEY_UNITS = frozenset({"tomans"})
+# A figure this large, or finer than a millionth, cannot be stored as read
+# (claims.models.figures.LARGEST_FIGURE; six decimal places): it is not proposed.
+LARGEST_FIGURE = Decimal("1e21")
+MAX_DECIMAL_PLACES = 6
+# Words that name a source or a change in Russian and Persian (the English ones are
+# read from the rewritten text, where "вырос" is "rose" already).
+_SOURCE_RU_FA = re.compile(
+    r"(?i:по данным|по словам|по информации|как сообщ\w*|заяв\w*|сообщ\w*|"
+    r"отмети\w*|сказал\w*|подчеркну\w*|рассказал\w*|передает|пишет)"
+    r"|به گزارش|بر اساس|براساس|طبق|به گفته|گفت|اعلام کرد|اعلام شد|اظهار داشت|"
+    r"افزود|تصریح کرد|خبر داد"
+)
+_RANKING_RU_FA = re.compile(
+    r"(?i:крупнейш\w*|наибольш\w*|рекордн\w*|впервые|первы[йм] в истории)"
+    r"|بزرگ[\u200c ]?ترین|بیش[\u200c ]?ترین|بالاترین|رکورد|برای نخستین بار|"
+    r"برای اولین بار"
+)
+_COMPARISON_RU_FA = re.compile(
+    r"(?i:по сравнению|против|чем\b|вдвое|втрое|рост\w*|снижени\w*|увелич\w*|"
+    r"сократ\w*)"
+    r"|نسبت به|در مقایسه|برابر|افزایش|کاهش|رشد"
+)
 
 
 @dataclass(frozen=True)
@@ -179,6 +235,11 @@ class Proposal:
     score: float
     reasons: tuple[str, ...]
     metric: MetricLike | None = None
+    # What else the reading found: a change with its sign, the period named, and the
+    # numbers it would not read (a doubt is said in the reasons, never guessed).
+    change: Change | None = None
+    period: Period | None = None
+    language: str = "en"
 
 
 def _mask(sentence: str) -> str:
@@ -200,11 +261,95 @@ def is_furniture(sentence: str) -> bool:
     return bool(_ADDRESS.search(sentence)) and (len(words) < 20 or not ends_like_prose)
 
 
-def figures_in(text: str) -> list[tuple[int, int, ParsedAmount]]:
-    """Return the amounts of `text` that state a figure, with their spans."""
+def _needs_rewriting(text: str, language: str) -> bool:
+    if language in ("ru", "fa"):
+        return True
+    # English with Persian digits or direction marks: the shared reading copes.
+    return not text.isascii() and bool(_NON_LATIN_NUMBER.search(text))
+
+
+_NON_LATIN_NUMBER = re.compile(
+    r"[\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]|(?![0-9])\d"
+)
+
+
+def read_text(text: str, language: str = "") -> Rewritten | None:
+    """Return `text` (masked) rewritten in English figure words, or None for English."""
+    language = language or detect_language(text)
     masked = _mask(text)
+    if not _needs_rewriting(masked, language):
+        return None
+    return rewrite(masked, language)
+
+
+def figures_in(
+    text: str, language: str = "", *, reading: Rewritten | None = None
+) -> list[tuple[int, int, ParsedAmount]]:
+    """Return the amounts of `text` that state a figure, with their spans in `text`."""
+    reading = reading or read_text(text, language)
+    if reading is None:
+        return _english_figures(_mask(text))
     figures = []
+    for start, end, amount in _english_figures(reading.text, shared_currency=True):
+        figures.append((*reading.original_span(start, end), amount))
+    return figures
+
+
+def doubts_in(text: str, language: str = "") -> list[str]:
+    """Return why some numbers of `text` were not read ("digits of several scripts")."""
+    reading = read_text(text, language)
+    said = (
+        []
+        if reading is None
+        else [
+            f"not read: “{text[start:end]}” ({why})"
+            for start, end, why in reading.doubts
+        ]
+    )
+    masked = _mask(text) if reading is None else reading.text
     for start, end, amount in find_amounts(masked):
+        problem = _unstorable(amount)
+        if problem:
+            if reading is not None:
+                start, end = reading.original_span(start, end)
+            said.append(f"not read: “{text[start:end]}” ({problem})")
+    return said
+
+
+def _unstorable(amount: ParsedAmount) -> str:
+    for value in (amount.value, amount.value_upper):
+        if value is None:
+            continue
+        if abs(value) >= LARGEST_FIGURE:
+            return "too large to store"
+        exponent = value.as_tuple().exponent
+        if isinstance(exponent, int) and exponent < -MAX_DECIMAL_PLACES:
+            return "more decimals than a figure keeps"
+    return ""
+
+
+def _english_figures(
+    masked: str, *, shared_currency: bool = False
+) -> list[tuple[int, int, ParsedAmount]]:
+    found = find_amounts(masked)
+    if shared_currency and found:
+        currencies = {a.unit for _, _, a in found if _figure_kind(a) == "money"}
+        if len(currencies) == 1:
+            # "2,7 млрд долларов, против 1,6 млрд": the second is in dollars too.
+            (currency,) = currencies
+            spans = {(start, end) for start, end, _ in found}
+            found += [
+                (start, end, amount)
+                for start, end, amount in find_amounts(masked, default_unit=currency)
+                if (start, end) not in spans
+                and _SCALED.search(masked, start, end)
+                and not any(s < end and start < e for s, e in spans)
+            ]
+            found.sort(key=lambda item: item[0])
+    figures = []
+    for start, end, amount in found:
+        if _unstorable(amount):
+            continue
         kind = _figure_kind(amount)
         if kind == "count":
             # "the two countries" names things already mentioned; it counts nothing.
@@ -221,16 +366,24 @@ def figures_in(text: str) -> list[tuple[int, int, ParsedAmount]]:
     return figures
 
 
+_SCALED = re.compile(r"\b(?:million|billion|trillion)\b")
+
+
 def _figure_kind(amount: ParsedAmount) -> str:
     if amount.unit in ("percent", "percentage points"):
         return "percent"
-    if _CURRENCY_UNIT.match(amount.unit):
+    if _CURRENCY_UNIT.match(amount.unit) or amount.unit in _MONEY_UNITS:
         return "money"
     return "count"
 
 
 def score_sentence(
-    quote: str, sentence: str, figures: list[tuple[int, int, ParsedAmount]]
+    quote: str,
+    sentence: str,
+    figures: list[tuple[int, int, ParsedAmount]],
+    *,
+    language: str = "en",
+    change: Change | None = None,
 ) -> tuple[float, list[str]]:
     """Return the check-worthiness of `quote` (0..1) and the reasons that counted."""
     reasons: list[str] = []
@@ -252,7 +405,10 @@ def score_sentence(
         kind = _figure_kind(figures[0][2])
         also = f" (also {', '.join(written[1:])})" if len(written) > 1 else ""
         count(kind, f"{kind}: {written[0]}{also}")
-    masked = _mask(quote)
+    if change is not None:
+        count("change", f"change: {change.describe()}")
+    reading = read_text(quote, language) if language != "en" else None
+    masked = _mask(quote) if reading is None else reading.text
     ranking = _RANKING.search(masked) or next(
         (
             match
@@ -261,6 +417,8 @@ def score_sentence(
         ),
         None,
     )
+    if ranking is None and reading is not None:
+        ranking = _RANKING_RU_FA.search(quote)
     if ranking:
         count("ranking", f"ranking: “{ranking.group(0).strip()}”")
     event = _EVENT_VERBS.search(masked)
@@ -273,14 +431,18 @@ def score_sentence(
     if not any(feature in CORE_FEATURES for feature in features):
         return 0.0, []
     source = _source_in(sentence)
+    if source is None and reading is not None:
+        source = _SOURCE_RU_FA.search(sentence)
     if source:
         count("source", f"source: “{source.group(0)}”")
     comparison = _COMPARISON.search(masked)
+    if comparison is None and reading is not None:
+        comparison = _COMPARISON_RU_FA.search(quote)
     if comparison:
         count("comparison", f"comparison or trend: “{comparison.group(0)}”")
     if figures and _PERIOD.search(masked):
         count("period", "figure with a period")
-    if sentence.rstrip().endswith("?"):
+    if sentence.rstrip().endswith(("?", "؟")):
         features.append("question")
         reasons.append(f"a question ({WEIGHTS['question']:g})")
     score = sum(WEIGHTS[feature] for feature in features)
@@ -294,12 +456,15 @@ def _source_in(sentence: str) -> re.Match[str] | None:
 
 
 def _clauses(
-    sentence: str, figures: list[tuple[int, int, ParsedAmount]]
+    sentence: str,
+    figures: list[tuple[int, int, ParsedAmount | None]],
+    language: str = "en",
 ) -> list[tuple[int, int]]:
     """Return the sentence cut between its figures at the strongest boundaries."""
     cuts = []
+    boundaries = _LANGUAGE_BOUNDARIES.get(language, _CLAUSE_BOUNDARIES)
     for (_, first_end, _), (second_start, _, _) in itertools.pairwise(figures):
-        for boundary in _CLAUSE_BOUNDARIES:
+        for boundary in boundaries:
             found = list(boundary.finditer(sentence, first_end, second_start))
             if found:
                 cut = found[-1]
@@ -327,22 +492,53 @@ def _clauses(
     return merged
 
 
+def _with_changes(
+    sentence: str,
+    figures: list[tuple[int, int, ParsedAmount]],
+    reading: Rewritten | None,
+) -> list[tuple[int, int, ParsedAmount | None]]:
+    """Return the figures and the factor changes ("doubled") of a sentence, in order.
+
+    A clause is cut between two of them: "fell 12 percent, but steel exports
+    doubled" states two changes, each its own candidate.
+    """
+    english = _mask(sentence) if reading is None else reading.text
+    anchors: list[tuple[int, int, ParsedAmount | None]] = list(figures)
+    for start, end in change_spans(english):
+        if reading is not None:
+            start, end = reading.original_span(start, end)
+        if not any(s < end and start < e for s, e, _ in figures):
+            anchors.append((start, end, None))
+    return sorted(anchors, key=lambda anchor: anchor[0])
+
+
 def _word_count(sentence: str, span: tuple[int, int]) -> int:
     return len(_WORD.findall(sentence, span[0], span[1]))
 
 
 def propose_candidates(
-    text: str, *, metrics: Iterable[MetricLike] = ()
+    text: str,
+    *,
+    metrics: Iterable[MetricLike] = (),
+    language: str = "",
+    reference: date | None = None,
 ) -> list[Proposal]:
-    """Return the spans of `text` worth checking, with figure, score and reasons."""
+    """Return the spans of `text` worth checking, with figure, score and reasons.
+
+    `language` is "en", "ru" or "fa" (detected from the script when not given);
+    `reference` is the document's date, against which "last year" is read.
+    """
     metrics = list(metrics)
+    language = language or detect_language(text)
     proposals = []
     for sentence_start, sentence_end in split_sentences(text):
         sentence = text[sentence_start:sentence_end]
         if is_furniture(sentence):
             continue
-        figures = figures_in(sentence)
-        for clause_start, clause_end in _clauses(sentence, figures):
+        reading = read_text(sentence, language)
+        figures = figures_in(sentence, language, reading=reading)
+        anchors = _with_changes(sentence, figures, reading)
+        for clause_start, clause_end in _clauses(sentence, anchors, language):
             span = trim(sentence, clause_start, clause_end)
             if span is None:
                 continue
@@ -352,10 +548,21 @@ def propose_candidates(
                 for start, end, amount in figures
                 if span[0] <= start and end <= span[1]
             ]
-            score, reasons = score_sentence(quote, sentence, quote_figures)
+            quote_reading = read_text(quote, language)
+            english = _mask(quote) if quote_reading is None else quote_reading.text
+            change = find_change(english)
+            score, reasons = score_sentence(
+                quote, sentence, quote_figures, language=language, change=change
+            )
             if score < MIN_SCORE:
                 continue
-            amount = quote_figures[0][2] if quote_figures else None
+            reasons += doubts_in(quote, language)
+            period = find_period(english, reference) or find_period(
+                _mask(sentence) if reading is None else reading.text, reference
+            )
+            if period is not None:
+                reasons.append(f"period: {_period_words(period)}")
+            amount = _stated_amount(quote_figures, change)
             metric, why = suggest_metric(quote, amount, metrics)
             if why:
                 reasons.append(why)
@@ -369,9 +576,36 @@ def propose_candidates(
                     score=score,
                     reasons=tuple(reasons),
                     metric=metric,
+                    change=change,
+                    period=period,
+                    language=language,
                 )
             )
     return proposals
+
+
+def _stated_amount(
+    figures: list[tuple[int, int, ParsedAmount]], change: Change | None
+) -> ParsedAmount | None:
+    """Return the quote's figure: the first, or the amount a stated change led to.
+
+    "вырос на 36,4% и составил 3,3 млрд долларов" states $3.3 billion with a rise of
+    36.4%, as a claim stores it (value and change_percent); the 36.4% is the change.
+    """
+    if not figures:
+        return None
+    first = figures[0][2]
+    if change is None or change.percent is None or first.unit != "percent":
+        return first
+    if first.value != abs(change.percent):
+        return first
+    led_to = next((a for _, _, a in figures[1:] if a.unit != "percent"), None)
+    return led_to or first
+
+
+def _period_words(period: Period) -> str:
+    said = f"{period.start.isoformat()} to {period.end.isoformat()}"
+    return f"{said} ({period.resolution})" if period.resolution else said
 
 
 def _metric_words(text: str) -> set[str]:

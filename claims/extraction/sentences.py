@@ -19,26 +19,38 @@ LOOK_BEHIND = 100
 _ALWAYS_ABBREVIATIONS = frozenset(
     """mr mrs ms dr prof sen rep gov gen col lt capt cmdr sgt st mt ft rev hon pres
     no nos vol fig figs pp vs approx est dept e.g i.e cf ca jan feb mar apr jun jul
-    aug sep sept oct nov dec""".split()
+    aug sep sept oct nov dec"""
+    # Russian: "т.е." (that is), "долл. США", "им. Ленина", "ул.", "стр.", "см."
+    """ т.е т.к т.д т.п т.н долл руб коп им ул стр см рис илл проф акад тов гос
+    напр""".split()
 )
 # End a sentence only when the next word usually starts one ("... in the U.S. The").
 _MAYBE_ABBREVIATIONS = frozenset(
-    """inc corp co ltd llc plc jr sr bros etc a.m p.m u.s u.k u.n e.u""".split()
+    """inc corp co ltd llc plc jr sr bros etc a.m p.m u.s u.k u.n e.u"""
+    # Russian scale words end a figure or a sentence: "5 млрд. долларов", but "в
+    # 2013 г. составил 5 млрд. В 2014 г. ..." ends one.
+    """ млрд млн трлн тыс гг""".split()
 )
 _SENTENCE_STARTERS = frozenset(
     """the a an this that these those it its he she they we i you there here in on
     at for but and so yet however meanwhile still if when while as after before
-    since his her their our my mr mrs ms dr according""".split()
+    since his her their our my mr mrs ms dr according"""
+    """ в во на по это как при однако кроме также он она они мы я его ее её их
+    этот эта эти так но и а если когда после с со за из к по о об у""".split()
 )
 
 # Starts only where a run of stops starts, and never backtracks into it: a run of
 # dots with no space after it ("....5") is read once, not once per dot.
-_BREAK = re.compile(r"(?<![.!?…])[.!?…]++[\"'”’)\]]*+(?=\s)")
-_NEXT_START = re.compile(r"\s+([\"'“‘(\[]?)([A-Z0-9]|[^\W\d_])")
+# Persian ends a sentence with "." "!" or "؟" (the Arabic question mark); Russian
+# quotes with «...».
+_BREAK = re.compile(r"(?<![.!?…؟])[.!?…؟]++[\"'”’»)\]]*+(?=\s)")
+_NEXT_START = re.compile(r"\s+([\"'“‘«(\[]?)([A-Z0-9]|[^\W_])")
+# Scripts without capitals: a letter of these starts a sentence after a full stop.
+_UNCASED = re.compile(r"[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]")
 _WORD_AFTER = re.compile(r"\w+")
 _DOTTED_INITIALS = re.compile(r"(?:[a-z]\.)+[a-z]")
 # Where a long sentence may be cut, best first: after a clause mark, at any space.
-_CUTS = [re.compile(r"(?<=[;:,–—])\s+"), re.compile(r"\s+")]
+_CUTS = [re.compile(r"(?<=[;:,–—،؛])\s+"), re.compile(r"\s+")]
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:
@@ -112,7 +124,10 @@ def _is_sentence_end(text: str, match: re.Match[str], block_end: int) -> bool:
     if following is None:
         return False
     next_char = following.group(2)
-    if not (next_char.isupper() or next_char.isdigit() or following.group(1)):
+    uncased = bool(_UNCASED.match(next_char))
+    if not (
+        next_char.isupper() or next_char.isdigit() or following.group(1) or uncased
+    ):
         return False
     if not match.group(0).startswith("."):
         return True

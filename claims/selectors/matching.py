@@ -38,6 +38,7 @@ from psycopg import sql
 from factcheck.db import requested_statement_timeout
 from sources.models import Document
 
+from ..figures.periods import Period
 from ..matching.entities import is_entity
 from ..matching.query import STOPWORDS, Facts, read_facts, unit_key
 from ..matching.scoring import (
@@ -200,11 +201,16 @@ def best_match_of_candidate(candidate: Candidate) -> ClaimMatch | None:
 
 
 def candidate_matches(candidate: Candidate, limit: int = 5) -> list[ClaimMatch]:
-    """Return the stored claims that best match a candidate, its own claim excluded."""
+    """Return the stored claims that best match a candidate, its own claim excluded.
+
+    The candidate's stored figure, change and period (read from its quote in its
+    language) stand for what its sentence states.
+    """
     document = candidate.document
     facts = read_facts(
         candidate.sentence or candidate.quote,
         claimed_on=document.published_on if document else None,
+        language=candidate.language,
     )
     if candidate.value is not None:
         figure = (
@@ -214,6 +220,17 @@ def candidate_matches(candidate: Candidate, limit: int = 5) -> list[ClaimMatch]:
             candidate.value_upper,
         )
         facts = dataclasses.replace(facts, figures=(figure,))
+    if candidate.change_percent is not None:
+        facts = dataclasses.replace(
+            facts,
+            change_percent=candidate.change_percent,
+            change_comparator=candidate.change_comparator,
+        )
+    if candidate.period_start and candidate.period_end:
+        period = Period(
+            candidate.period_start, candidate.period_end, candidate.period_label
+        )
+        facts = dataclasses.replace(facts, period=period, period_is_open_start=False)
     return _matches(
         facts,
         limit=limit,
@@ -240,8 +257,6 @@ def facts_of_claim(claim: Claim) -> Facts:
             change_comparator=claim.comparator,
         )
     if claim.period_start and claim.period_end:
-        from ..figures.periods import Period
-
         period = Period(claim.period_start, claim.period_end, claim.period_label)
         facts = dataclasses.replace(facts, period=period)
     return facts

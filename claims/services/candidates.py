@@ -5,6 +5,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any, cast
 
 from django.conf import settings
@@ -16,13 +17,22 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from factcheck.services import Actor, acting_user
 from sources.anchoring import locate_quote
+from sources.languages import detect_document_language
 from sources.models import Document, Person
 
 from ..extraction.rules import Proposal, propose_candidates
+from ..figures.comparators import Comparator
+from ..figures.languages import LANGUAGE_NAMES, SUPPORTED_LANGUAGES
+from ..figures.periods import Period
+from ..figures.written import written_figure_fields
 from ..models import Candidate, Claim, ClaimLink, Metric
 from ..ratings import Status
 from .claims import claim_save
 from .corrections import claim_link_save
+
+# A change is stored as Claim.change_percent is: 9 digits, 4 of them decimals.
+LARGEST_CHANGE = Decimal("1e5")
+CHANGE_DECIMAL_PLACES = 4
 
 
 @dataclass
@@ -37,8 +47,13 @@ class ExtractionReport:
     cap: int = 0
     dropped_over_cap: int = 0
     candidates: list[Candidate] = field(default_factory=list)
+    # The language of the text, and why nothing was proposed when it is not read.
+    language: str = ""
+    unsupported: str = ""
 
     def __str__(self) -> str:
+        if self.unsupported:
+            return self.unsupported
         said = (
             f"{self.created} candidates created, {self.skipped_existing} skipped "
             f"(already proposed or claimed), {self.skipped_rejected} skipped "
@@ -90,6 +105,10 @@ def extract_candidates(*, document_id: int) -> ExtractionReport:
     report = ExtractionReport(cap=settings.EXTRACTION_MAX_CANDIDATES)
     if not document.text:
         return report
+    report.language = document_text_language(document)
+    report.unsupported = unsupported_language_message(document)
+    if report.unsupported:
+        return report
     existing = list(
         document.candidates.values_list("quote_start", "quote_end", "state", "quote")
     )
@@ -109,7 +128,13 @@ def extract_candidates(*, document_id: int) -> ExtractionReport:
             covered.append(span)
     claimed_or_proposed = _Spans(covered)
     new = []
-    for proposal in propose_candidates(document.text, metrics=Metric.objects.all()):
+    proposals = propose_candidates(
+        document.text,
+        metrics=Metric.objects.all(),
+        language=report.language,
+        reference=document.published_on,
+    )
+    for proposal in proposals:
         if claimed_or_proposed.meets(proposal.start, proposal.end):
             report.skipped_existing += 1
         elif rejected.meets(proposal.start, proposal.end):
@@ -129,13 +154,35 @@ def extract_candidates(*, document_id: int) -> ExtractionReport:
     return report
 
 
+def document_text_language(document: Document) -> str:
+    """Return the language of the document's text (detected now if not stored yet)."""
+    if not document.text:
+        return ""
+    return document.text_language or detect_document_language(document.text)
+
+
+def unsupported_language_message(document: Document) -> str:
+    """Return why extraction cannot read the document's language, or "" if it can."""
+    language = document_text_language(document)
+    if not language or language in SUPPORTED_LANGUAGES:
+        return ""
+    readable = ", ".join(LANGUAGE_NAMES.values())
+    said = "could not be told" if language == "und" else f"reads as '{language}'"
+    return (
+        f"Document {document.pk}: no candidates proposed, the language of its text "
+        f"{said}; extraction reads {readable} only."
+    )
+
+
 def _sentence_key(quote: str) -> str:
     """Return a quote as compared for repeats: spacing and case aside."""
     return " ".join(quote.split()).casefold()
 
 
 def _candidate(document: Document, proposal: Proposal) -> Candidate:
-    amount = proposal.amount
+    amount, change = proposal.amount, proposal.change
+    if change is not None and not _storable_change(change.percent):
+        change = None  # said in the reasons; too large or too fine for the column
     reasons = "; ".join(proposal.reasons)
     max_reasons = Candidate._meta.get_field("reasons").max_length
     if max_reasons is not None and len(reasons) > max_reasons:
@@ -154,7 +201,30 @@ def _candidate(document: Document, proposal: Proposal) -> Candidate:
         suggested_metric=cast("Metric | None", proposal.metric),
         score=proposal.score,
         reasons=reasons,
+        **_period_fields(proposal.period),
+        change_percent=change.percent if change else None,
+        change_comparator=change.comparator if change else Comparator.EXACT,
+        language=proposal.language,
     )
+
+
+def _storable_change(percent: Decimal | None) -> bool:
+    if percent is None or abs(percent) >= LARGEST_CHANGE:
+        return False
+    exponent = percent.as_tuple().exponent
+    return isinstance(exponent, int) and exponent >= -CHANGE_DECIMAL_PLACES
+
+
+def _period_fields(period: Period | None) -> dict[str, Any]:
+    if period is None:
+        return {}
+    resolution_length = Candidate._meta.get_field("period_resolution").max_length
+    return {
+        "period_start": period.start,
+        "period_end": period.end,
+        "period_label": period.label[:200],
+        "period_resolution": period.resolution[: resolution_length or None],
+    }
 
 
 def candidate_span(candidate: Candidate, quote: str) -> tuple[int, int]:
@@ -198,8 +268,11 @@ def accept_candidate(
 ) -> Claim:
     """Make a claim of a candidate (origin extracted, unverified) and mark it accepted.
 
-    The claim takes the candidate's quote, figure and document; its text is the
-    sentence unless `text` is given; its metric is `metric` or else the suggested one.
+    The claim takes the candidate's quote (verbatim, in its language), figure,
+    change, period and document (see claim_figure_of_candidate); its text is the
+    sentence unless `text` is given (an editor may restate a Russian or Persian quote
+    in English); its metric is `metric` or else the suggested one; a `period_label`
+    given replaces the candidate's period, read against the document's date.
     A rejected candidate may still be accepted (an editor changing their mind).
     Raises ValidationError when the claim breaks a rule (claims.services.claim_save)
     or the candidate was accepted before, PermissionDenied when `by` may not add
@@ -212,6 +285,20 @@ def accept_candidate(
         )
     document = candidate.document
     span = locate_quote(document.text, candidate.quote)
+    if period_label.strip():
+        period = {
+            "period_label": period_label,
+            **written_figure_fields(
+                period_label=period_label, reference=document.published_on
+            ),
+        }
+    else:
+        period = {
+            "period_start": candidate.period_start,
+            "period_end": candidate.period_end,
+            "period_label": candidate.period_label,
+            "period_resolution": candidate.period_resolution,
+        }
     claim = Claim(
         text=(text or candidate.sentence or candidate.quote).strip(),
         quote=candidate.quote,
@@ -220,11 +307,8 @@ def accept_candidate(
         speaker_role=speaker_role,
         status=Status.UNVERIFIED,
         metric=metric or candidate.suggested_metric,
-        value=candidate.value,
-        value_upper=candidate.value_upper,
-        unit=candidate.unit,
-        comparator=candidate.comparator,
-        period_label=period_label,
+        **claim_figure_of_candidate(candidate),
+        **period,
         quote_start=span[0] if span else None,
         quote_end=span[1] if span else None,
         origin=Claim.Origin.EXTRACTED,
@@ -236,6 +320,50 @@ def accept_candidate(
     candidate.decided_by = acting_user(by)
     candidate.save(update_fields=["state", "claim", "decided_at", "decided_by"])
     return claim
+
+
+def claim_figure_of_candidate(candidate: Candidate) -> dict[str, Any]:
+    """Return the figure and change a claim made of `candidate` states.
+
+    A candidate's figure with a change beside it is the value the change led to:
+    "вырос на 36,4% и составил 3,3 млрд долларов" is $3.3 billion with
+    change_percent +36.4. When the figure is the change itself ("снизился на 6,5%":
+    6.5%, change -6.5), or there is no figure ("ده برابر شد", +900%), the claim
+    states the change: its value is the signed percent, as a claim on a change
+    metric stores it (-6.5%).
+    """
+    fields: dict[str, Any] = {
+        "value": candidate.value,
+        "value_upper": candidate.value_upper,
+        "unit": candidate.unit,
+        "comparator": candidate.comparator,
+        "change_percent": None,
+        "change_comparator": Comparator.EXACT,
+    }
+    change = candidate.change_percent
+    if change is None:
+        return fields
+    figure_is_change = candidate.value is None or (
+        candidate.unit == "percent"
+        and candidate.value_upper is None
+        and abs(candidate.value) == abs(change)
+    )
+    if figure_is_change:
+        fields.update(
+            value=change,
+            value_upper=None,
+            unit="percent",
+            comparator=(
+                candidate.change_comparator
+                if candidate.value is None
+                else candidate.comparator
+            ),
+        )
+    else:
+        fields.update(
+            change_percent=change, change_comparator=candidate.change_comparator
+        )
+    return fields
 
 
 @transaction.atomic

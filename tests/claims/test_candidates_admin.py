@@ -134,6 +134,13 @@ def form_data(candidate, **changes) -> dict:
         "value_upper": "",
         "unit": candidate.unit,
         "comparator": candidate.comparator,
+        "change_percent": (
+            candidate.change_percent if candidate.change_percent is not None else ""
+        ),
+        "change_comparator": candidate.change_comparator,
+        "period_start": candidate.period_start or "",
+        "period_end": candidate.period_end or "",
+        "period_label": candidate.period_label,
         "suggested_metric": "",
         "claim_text": "",
     }

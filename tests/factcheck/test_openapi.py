@@ -44,6 +44,22 @@ def test_schema_generates_without_warnings(tmp_path):
     assert {"401", "403", "404", "412", "413", "429"} <= set(patch)
     claimreview = schema["paths"]["/api/v1/claims/{id}/claimreview/"]["get"]
     assert "404" in claimreview["responses"]
+    # Every error answer has its body's shape, also those a view describes in words.
+    error = {"$ref": "#/components/schemas/Error"}
+    extract = schema["paths"]["/api/v1/documents/{id}/extract/"]["post"]
+    assert extract["responses"]["409"]["content"]["application/json"]["schema"] == error
+    assert (
+        "language extraction does not read"
+        in extract["responses"]["409"]["description"]
+    )
+    bodiless = [
+        (path, method, code)
+        for path, operations in schema["paths"].items()
+        for method, operation in operations.items()
+        for code, response in operation["responses"].items()
+        if code.startswith("4") and "content" not in response
+    ]
+    assert bodiless == []
 
 
 def test_schema_and_swagger_ui_are_served_without_internet(client):
