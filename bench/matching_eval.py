@@ -225,6 +225,7 @@ def _stored(cls, key, fields: dict, metric: dict, speaker: dict):
         metric_kind=metric.get("kind", ""),
         speaker_names=(speaker["name"],) if speaker else (),
         claimed_on=day("claimed_on"),
+        status=fields.get("status") or "",
     )
 
 

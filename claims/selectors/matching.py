@@ -213,7 +213,10 @@ def candidate_matches(candidate: Candidate, limit: int = 5) -> list[ClaimMatch]:
             candidate.comparator,
             candidate.value_upper,
         )
-        facts = dataclasses.replace(facts, figures=(figure,))
+        # The candidate's figure as extracted and checked: no doubt, no change.
+        facts = dataclasses.replace(
+            facts, figures=(figure,), figure_doubts=(), change_span=None
+        )
     return _matches(
         facts,
         limit=limit,
@@ -238,6 +241,8 @@ def facts_of_claim(claim: Claim) -> Facts:
             figures=(figure,),
             change_percent=claim.value if claim.unit == "percent" else None,
             change_comparator=claim.comparator,
+            figure_doubts=(),
+            change_span=None,
         )
     if claim.period_start and claim.period_end:
         from ..figures.periods import Period
@@ -271,6 +276,7 @@ def stored_claim(claim: Claim) -> StoredClaim:
             else ()
         ),
         claimed_on=claim.claimed_on,
+        status=claim.status,
         version=claim.version,
     )
 
