@@ -5,11 +5,13 @@ on equal terms. Figures come from the figure parser (claims.figures.quantities),
 after claims.matching.languages has rewritten Russian and Persian figure words.
 """
 
+import itertools
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+from ..figures.comparators import Comparator
 from ..figures.periods import (
     Period,
     PeriodParseError,
@@ -18,7 +20,6 @@ from ..figures.periods import (
     solar_hijri_year,
     solar_hijri_year_of,
 )
-from ..figures.comparators import Comparator
 from ..figures.quantities import (
     AmountParseError,
     ParsedAmount,
@@ -51,7 +52,7 @@ _MONTHS = {
 }
 _MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))
 _BEFORE = re.compile(r"leading up to|before|prior to|preceding")
-_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_WEEKDAYS = "monday tuesday wednesday thursday friday saturday sunday".split()
 _WEEKDAY = "|".join(_WEEKDAYS)
 _IRANIAN = r"(?:iranian|persian|solar[ -]hijri)"
 _RELATIVE = re.compile(
@@ -360,9 +361,7 @@ def _change_span(
 ) -> tuple[Decimal, Decimal] | None:
     """Return (from, to) when the text states a change from one figure to another."""
     amounts = sorted(amounts, key=lambda found: found[0])
-    for (start, end, first), (second_start, _, second) in zip(
-        amounts, amounts[1:], strict=False
-    ):
+    for (start, end, first), (second_start, _, second) in itertools.pairwise(amounts):
         if (
             unit_key(first.unit) == unit_key(second.unit)
             and _FROM.search(english[max(0, start - 12) : start])
@@ -378,6 +377,7 @@ def _change_span(
         ):
             return amount.value, amount.value_upper
     return None
+
 
 def read_period(
     text: str, claimed_on: date | None = None

@@ -24,7 +24,6 @@ from datetime import date
 from decimal import Decimal
 
 from ..figures.comparators import Comparator, MetricKind
-from ..figures.periods import Period, PeriodParseError, parse_period
 from ..figures.comparison import (
     ANNUAL_MIN_SHARED_DAYS,
     SAME_SPAN_SLACK_DAYS,
@@ -32,6 +31,7 @@ from ..figures.comparison import (
     YEAR_MIN_DAYS,
 )
 from ..figures.intervals import figure_interval
+from ..figures.periods import Period, PeriodParseError, parse_period
 from .entities import MEASURES, entities_in, is_place
 from .query import ANY_COUNT, Facts, read_facts, stem, unit_key, words_of
 
@@ -223,9 +223,7 @@ def score_match(
         score = base + 0.25 * text_similarity + (RELATED_FIGURE_EDGE if compared else 0)
     score = round(min(max(score, 0.0), 1.0), 4)
     verdict = stored.status in VERDICT_STATUSES
-    return Match(
-        stored.id, score, relation, reasons, text_similarity, by_text, verdict
-    )
+    return Match(stored.id, score, relation, reasons, text_similarity, by_text, verdict)
 
 
 def rank_matches(matches: list[Match], limit: int) -> list[Match]:
@@ -254,9 +252,7 @@ def rank_matches(matches: list[Match], limit: int) -> list[Match]:
         ranked.append(match)
     # Equal scores: a claim with a verdict first (a reviewed claim above its
     # unverified duplicate), then the oldest (ids in number order, not as text).
-    ranked.sort(
-        key=lambda match: (-match.score, not match.has_verdict, _id_key(match))
-    )
+    ranked.sort(key=lambda match: (-match.score, not match.has_verdict, _id_key(match)))
     return ranked[:limit]
 
 
