@@ -456,7 +456,7 @@ def test_a_range_is_the_same_range():
         metric_name="Price of Iran-Khodro cars exported to Russia",
         metric_kind="level",
     )
-    text = "Iran-Khodro's cars will sell for between $13,000 and $16,000 each."
+    text = "Iran-Khodro's cars will sell in Russia for between $13,000 and $16,000."
     assert match(text, price).relation == SAME
     assert match(text.replace("16,000", "19,000"), price).relation != SAME
 
