@@ -183,12 +183,20 @@ def score_match(
     *,
     tolerance: Decimal,
     metric: str = "",
+    meaning: float | None = None,
 ) -> Match:
-    """Return how well `claim` answers `query`: score 0..1, relation and reasons."""
+    """Return how well `claim` answers `query`: score 0..1, relation and reasons.
+
+    `meaning`, when given, is the two texts' similarity by their embeddings
+    (claims.matching.semantic): the text similarity is the larger of the two.
+    """
     side = claim if isinstance(claim, _Side) else read_claim(claim)
     stored = side.claim
     reasons: list[str] = []
     text_similarity = similarity(query, side.facts)
+    if meaning is not None and meaning > text_similarity:
+        reasons.append(f"similar in meaning {meaning:.2f}")
+        text_similarity = meaning
     subject = _same_subject(query, side, metric, reasons)
     has_figure = query.has_figure or bool(
         query.durations and unit_key(stored.unit) == YEARS

@@ -38,6 +38,7 @@ from psycopg import sql
 from factcheck.db import requested_statement_timeout
 from sources.models import Document
 
+from ..matching import semantic
 from ..matching.entities import is_entity
 from ..matching.query import STOPWORDS, Facts, read_facts, unit_key
 from ..matching.scoring import (
@@ -298,16 +299,55 @@ def _matches(
         .prefetch_related("speaker__aliases")
     }
     metric_slug = metric.slug if metric else ""
+    stored = {pk: stored_claim(claim) for pk, claim in claims.items()}
     scored: list[Match] = [
-        score_match(
-            facts, stored_claim(claim), tolerance=tolerance(), metric=metric_slug
-        )
-        for claim in claims.values()
+        score_match(facts, claim, tolerance=tolerance(), metric=metric_slug)
+        for claim in stored.values()
     ]
+    if settings.FACTCHECK_MATCHING_EMBEDDINGS and facts.language != "en":
+        scored = _rerank_by_meaning(facts, scored, stored, metric_slug)
     return [
         ClaimMatch(claims[m.claim_id], m.score, m.relation, m.reasons)
         for m in rank_matches(scored, limit)
     ]
+
+
+def _rerank_by_meaning(
+    facts: Facts,
+    scored: list[Match],
+    stored: dict[int, StoredClaim],
+    metric_slug: str,
+) -> list[Match]:
+    """Re-score the best candidates with the embeddings' similarity, if installed.
+
+    Only for a query not in English (an English one shares words with the claims):
+    claims.matching.semantic says why and what it costs.
+    """
+    embedder = semantic.load_embedder()
+    if embedder is None:
+        return scored
+    best = sorted(scored, key=lambda match: -match.score)[: semantic.RERANK_TOP]
+    chosen = {match.claim_id for match in best}
+    query_vector = embedder.query(facts.text)
+    rescored = []
+    for match in scored:
+        if match.claim_id not in chosen:
+            rescored.append(match)
+            continue
+        claim = stored[int(match.claim_id)]
+        meaning = embedder.similarity(
+            query_vector, (claim.id, claim.version), claim.text
+        )
+        rescored.append(
+            score_match(
+                facts,
+                claim,
+                tolerance=tolerance(),
+                metric=metric_slug,
+                meaning=meaning,
+            )
+        )
+    return rescored
 
 
 def candidate_ids(facts: Facts, *, metric: Metric | None = None) -> set[int]:
