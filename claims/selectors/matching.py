@@ -304,50 +304,22 @@ def _matches(
         score_match(facts, claim, tolerance=tolerance(), metric=metric_slug)
         for claim in stored.values()
     ]
-    if settings.FACTCHECK_MATCHING_EMBEDDINGS and facts.language != "en":
-        scored = _rerank_by_meaning(facts, scored, stored, metric_slug)
+    embedder = (
+        semantic.load_embedder() if settings.FACTCHECK_MATCHING_EMBEDDINGS else None
+    )
+    if embedder is not None:
+        scored = semantic.rerank(
+            facts,
+            scored,
+            dict(stored),
+            embedder,
+            tolerance=tolerance(),
+            metric=metric_slug,
+        )
     return [
         ClaimMatch(claims[m.claim_id], m.score, m.relation, m.reasons)
         for m in rank_matches(scored, limit)
     ]
-
-
-def _rerank_by_meaning(
-    facts: Facts,
-    scored: list[Match],
-    stored: dict[int, StoredClaim],
-    metric_slug: str,
-) -> list[Match]:
-    """Re-score the best candidates with the embeddings' similarity, if installed.
-
-    Only for a query not in English (an English one shares words with the claims):
-    claims.matching.semantic says why and what it costs.
-    """
-    embedder = semantic.load_embedder()
-    if embedder is None:
-        return scored
-    best = sorted(scored, key=lambda match: -match.score)[: semantic.RERANK_TOP]
-    chosen = {match.claim_id for match in best}
-    query_vector = embedder.query(facts.text)
-    rescored = []
-    for match in scored:
-        if match.claim_id not in chosen:
-            rescored.append(match)
-            continue
-        claim = stored[int(match.claim_id)]
-        meaning = embedder.similarity(
-            query_vector, (claim.id, claim.version), claim.text
-        )
-        rescored.append(
-            score_match(
-                facts,
-                claim,
-                tolerance=tolerance(),
-                metric=metric_slug,
-                meaning=meaning,
-            )
-        )
-    return rescored
 
 
 def candidate_ids(facts: Facts, *, metric: Metric | None = None) -> set[int]:
