@@ -12,7 +12,13 @@ Relations, as bench/matching_data.py labels them:
   that neither agrees nor conflicts, or a text that shares enough words.
 
 A figure that differs beyond the tolerance is never `same`: `figures_agree` is the
-only way to it for a claim with a figure, and it refuses them.
+only way to it for a claim with a figure, and it refuses them. A figure the parser
+may have misread (Facts.figure_doubts) is neither `same` nor `conflicting` (issue
+#26; docs/matching.md says how every rule decides).
+
+One module of more than 600 lines, on purpose: every path to `same` (subject,
+figures, periods, the text rules) and the ranking are here together, so that what
+can make a claim `same` is read, and audited, in one file.
 """
 
 import dataclasses
