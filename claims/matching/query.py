@@ -323,11 +323,15 @@ def figure_doubts(english: str, spans: list[tuple[int, int]]) -> tuple[str, ...]
 _CARDINALS = "one two three four five six seven eight nine ten eleven twelve".split()
 _DURATION_NUMBER = rf"(\d+|{'|'.join(_CARDINALS)})"
 _DURATIONS = [
-    # "for the first time in five years", "after a five-year break", "for 5 years"
+    # A gap: "for the first time in five years", "the first shipment in 5 years",
+    # "after five years", "after a five-year break". Not "in five years" (a date
+    # to come) nor "for five years" (how long something lasts).
+    re.compile(r"\bfirst (?:\w+ )?in " + _DURATION_NUMBER + r"[- ]years?\b"),
     re.compile(
-        r"\b(?:in|after|for)(?: (?:a|the|over|more than|nearly|almost|about))? "
+        r"\bafter (?:a |an )?"
         + _DURATION_NUMBER
-        + r"[- ]years?\b(?! (?:leading|before|prior|preceding|to|up to|ago|old))"
+        + r"(?: years?\b(?! (?:leading|before|prior|preceding|to|up to|ago|old))"
+        r"|[- ]year (?:break|gap|hiatus|pause|absence|halt))"
     ),
     re.compile(
         r"\b" + _DURATION_NUMBER + r"[- ]year (?:break|gap|hiatus|pause|absence|halt)"

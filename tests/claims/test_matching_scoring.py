@@ -443,6 +443,19 @@ def test_the_years_of_a_gap_are_its_figure(text, claimed_on):
     assert other.relation != SAME
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Made for this test: five years that are not the gap before exports resumed.
+        "Iran-Khodro will export cars to Russia for five years.",
+        "Iran will start exporting cars to Russia in five years.",
+        "Iran exported cars to Russia for the first time in more than five years.",
+    ],
+)
+def test_years_that_are_not_a_gap_are_not_its_figure(text):
+    assert match(text, EXPORTS_RESUMED).relation != SAME
+
+
 def test_a_range_is_the_same_range():
     price = StoredClaim(
         id=5,
