@@ -32,7 +32,12 @@ sys.path.insert(0, str(ROOT))
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/factcheck_matching_bench"
 
 from bench import matching_data  # noqa: E402
-from bench.matching_eval import Outcome, evaluate, print_report  # noqa: E402
+from bench.matching_eval import (  # noqa: E402
+    Outcome,
+    evaluate,
+    print_report,
+    print_summary,
+)
 
 
 def load_reference_claims() -> dict[int, object]:
@@ -157,6 +162,7 @@ def report(outcomes, *, verbose: bool = False) -> dict:
             print_report(f"{language}", reports[language], verbose)
     reports["all"] = evaluate(outcomes)
     print_report("all languages", reports["all"], verbose)
+    print_summary(outcomes)
     return reports
 
 

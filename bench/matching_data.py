@@ -26,6 +26,11 @@ Query line
   figure, year, country or metric near-miss or a short text.
 - claimed_on (optional): when the query was said, for relative periods ("last year" said
   on 2013-04-23 = the Iranian year 1391). A matcher should take it as the query's date.
+- split (optional): "tune" (the default: the rules were written and tuned against these
+  queries) or "heldout" (issue #26: paraphrases of the seed claims written before the
+  rules they test were changed, and never used to tune them; bench/matching_eval.py
+  reports the two apart). Every query with a split was written for the benchmark and
+  its note says so ("Written for this test").
 - kind: how the query was made (paraphrase, tolerance, figure_near_miss, year_near_miss,
   country_near_miss, speaker_near_miss, metric_near_miss, short_text, unrelated,
   non_numeric, synthetic). Queries of kind "synthetic" run against the synthetic claims
@@ -176,7 +181,9 @@ COMPARATORS = ("exact", "approximately", "more_than", "less_than", "range")
 TOLERANCE = Decimal("0.10")  # "approximately": FACTCHECK_APPROXIMATE_TOLERANCE
 
 QUERY_KEYS = {"id", "query", "language", "kind", "expected", "note"}
-QUERY_OPTIONAL = {"claimed_on", "variant"}
+QUERY_OPTIONAL = {"claimed_on", "variant", "split"}
+SPLITS = ("tune", "heldout")
+WRITTEN_FOR_THE_TEST = "Written for this test"
 EXPECTED_KEYS = {"claim", "relation"}
 EXPECTED_OPTIONAL = {"accept"}
 SYNTHETIC_CLAIM_KEYS = {
@@ -549,6 +556,11 @@ def validate_query(
     elif variant is not None:
         err(f"{where}: only synthetic queries have a variant")
     effective = variant if synthetic else kind
+    if "split" in query:
+        if query["split"] not in SPLITS:
+            err(f"{where}: split must be one of {SPLITS}")
+        if not query["note"].startswith(WRITTEN_FOR_THE_TEST):
+            err(f"{where}: a query with a split says it was {WRITTEN_FOR_THE_TEST!r}")
     if "claimed_on" in query and not _is_date(query["claimed_on"]):
         err(f"{where}: claimed_on must be YYYY-MM-DD")
     _check_script(query, where, err)
@@ -609,6 +621,7 @@ def validate_query(
     report.counts["queries"] += 1
     report.counts[f"language:{query['language']}"] += 1
     report.counts[f"kind:{kind}"] += 1
+    report.counts[f"split:{query.get('split', 'tune')}"] += 1
     if synthetic:
         report.counts[f"variant:{variant}"] += 1
     report.counts[f"language:{query['language']}/kind:{effective}"] += 1
@@ -689,7 +702,7 @@ def validate(
 def format_counts(counts: Counter) -> str:
     """The counts as an aligned text table, grouped by prefix."""
     lines = []
-    groups = ("relation:", "language:", "kind:", "variant:")
+    groups = ("relation:", "language:", "kind:", "variant:", "split:")
     for prefix in groups:
         names = sorted(
             name for name in counts if name.startswith(prefix) and "/" not in name

@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/matching_eval.py            # every stored claim scored
     .venv/bin/python bench/matching_eval.py --show q010
+    .venv/bin/python bench/matching_eval.py --split heldout --verbose
 
 Scores each query against every fixture and synthetic claim with
 claims.matching.scoring (no retrieval, no database), so the scoring rules can be
@@ -50,6 +51,16 @@ class Report:
     listed_right: int = 0
     listed_answered: int = 0
     latencies: list[float] = field(default_factory=list)
+    # Issue #26's headline figures, per query: the first answer is a right claim
+    # answered `same`; a claim labelled `same` is among the first three answered
+    # `same`; listed `conflicting` pairs answered so; answers to unrelated queries.
+    same_queries: int = 0
+    top1_same: int = 0
+    top3_same: int = 0
+    conflicts_expected: int = 0
+    conflicts_found: int = 0
+    unrelated_queries: int = 0
+    unrelated_answers: int = 0
 
     @property
     def precision(self) -> float:
@@ -95,12 +106,33 @@ def evaluate(outcomes: list[Outcome]) -> Report:
             else:
                 report.missed.append(f"{query['id']}->{key}:{answered.get(key)}")
         if same_keys:
+            report.same_queries += 1
+            right = {
+                key
+                for key, item in listed.items()
+                if "same" in (item["relation"], *item.get("accept", []))
+            }
+            first = outcome.answers[0] if outcome.answers else None
+            if first and first[1] == "same" and str(first[0]) in right:
+                report.top1_same += 1
+            if any(
+                str(key) in same_keys and relation == "same"
+                for key, relation, _ in outcome.answers[:3]
+            ):
+                report.top3_same += 1
+        if kind == "unrelated":
+            report.unrelated_queries += 1
+            report.unrelated_answers += len(outcome.answers)
+        if same_keys:
             rank = next(
                 (i for i, key in enumerate(ranked, 1) if key in same_keys), None
             )
             report.reciprocal_ranks.append(1 / rank if rank else 0.0)
         for key, item in listed.items():
             got = answered.get(key, "missing")
+            if item["relation"] == "conflicting":
+                report.conflicts_expected += 1
+                report.conflicts_found += got == "conflicting"
             report.confusion[(item["relation"], got)] += 1
             if got != "missing":
                 report.listed_answered += 1
@@ -131,6 +163,13 @@ def print_report(title: str, report: Report, verbose: bool = False) -> None:
             for got in (*RELATIONS, "missing")
         )
         print(f"  {expected:12s} {row}")
+    print(
+        f"same top-1 {report.top1_same}/{report.same_queries}, right claim in the "
+        f"top 3 as same {report.top3_same}/{report.same_queries}, false same "
+        f"{len(report.false_matches)}, conflicts found {report.conflicts_found}/"
+        f"{report.conflicts_expected}, answers to unrelated queries "
+        f"{report.unrelated_answers} ({report.unrelated_queries} queries)"
+    )
     if report.latencies:
         ordered = sorted(report.latencies)
         p50 = statistics.median(ordered) * 1000
@@ -186,11 +225,16 @@ def _stored(cls, key, fields: dict, metric: dict, speaker: dict):
         metric_kind=metric.get("kind", ""),
         speaker_names=(speaker["name"],) if speaker else (),
         claimed_on=day("claimed_on"),
+        status=fields.get("status") or "",
     )
 
 
-def pure_outcomes(limit: int = 10, only: str = "") -> list[Outcome]:
-    """Score every query against every stored claim, best first, in Python."""
+def pure_outcomes(limit: int = 10, only: str = "", rerank=None) -> list[Outcome]:
+    """Score every query against every stored claim, best first, in Python.
+
+    `rerank(facts, matches, claims_by_id)`, if given, re-scores the matches before
+    they are ranked (bench/matching_embeddings.py passes the embeddings' re-ranker).
+    """
     import time
 
     from claims.matching.query import read_facts
@@ -209,11 +253,10 @@ def pure_outcomes(limit: int = 10, only: str = "") -> list[Outcome]:
             language=query["language"],
         )
         synthetic = query["kind"] == "synthetic"
-        matches = [
-            score_match(facts, side, tolerance=TOLERANCE)
-            for side in sides
-            if isinstance(side.claim.id, str) == synthetic
-        ]
+        pool = [side for side in sides if isinstance(side.claim.id, str) == synthetic]
+        matches = [score_match(facts, side, tolerance=TOLERANCE) for side in pool]
+        if rerank is not None:
+            matches = rerank(facts, matches, {s.claim.id: s.claim for s in pool})
         matches = rank_matches(matches, limit)
         outcomes.append(
             Outcome(
@@ -228,18 +271,63 @@ def pure_outcomes(limit: int = 10, only: str = "") -> list[Outcome]:
     return outcomes
 
 
+def split_of(query: dict) -> str:
+    """Return the query's split: "tune" unless the data says "heldout"."""
+    return query.get("split", "tune")
+
+
+def print_summary(outcomes: list[Outcome]) -> None:
+    """Print issue #26's figures, one row per split and language."""
+    print(
+        f"{'split':8} {'lang':4} {'queries':>7} {'same top-1':>11} "
+        f"{'top-3 same':>11} {'false same':>10} {'conflicts':>10} {'unrelated':>9}"
+    )
+    for split in ("tune", "heldout"):
+        for language in ("en", "ru", "fa", "all"):
+            chosen = [
+                o
+                for o in outcomes
+                if split_of(o.query) == split
+                and language in ("all", o.query["language"])
+            ]
+            if not chosen:
+                continue
+            r = evaluate(chosen)
+            print(
+                f"{split:8} {language:4} {r.queries:>7} "
+                f"{f'{r.top1_same}/{r.same_queries}':>11} "
+                f"{f'{r.top3_same}/{r.same_queries}':>11} "
+                f"{len(r.false_matches):>10} "
+                f"{f'{r.conflicts_found}/{r.conflicts_expected}':>10} "
+                f"{r.unrelated_answers:>9}"
+            )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--show", default="", help="print one query's answers")
     parser.add_argument("--verbose", action="store_true")
+    parser.add_argument(
+        "--split",
+        choices=("tune", "heldout", "all"),
+        default="all",
+        help="the queries reported in detail (the summary shows both splits)",
+    )
     args = parser.parse_args(argv)
     outcomes = pure_outcomes(only=args.show)
     if args.show:
         print(outcomes[0].query["expected"])
         return 0
     for language in ("en", "ru", "fa"):
-        chosen = [o for o in outcomes if o.query["language"] == language]
-        print_report(f"pure scoring, {language}", evaluate(chosen), args.verbose)
+        chosen = [
+            o
+            for o in outcomes
+            if o.query["language"] == language
+            and args.split in ("all", split_of(o.query))
+        ]
+        title = f"pure scoring, {language}, split {args.split}"
+        print_report(title, evaluate(chosen), args.verbose)
+    print_summary(outcomes)
     return 0
 
 

@@ -325,6 +325,11 @@ _RUSSIAN: list[tuple[str, str | Callable[[re.Match[str]], str]]] = [
     (r"\b(?:за|во)\s+втор(?:ое|ом)\s+полугоди\w*", " in the second half "),
     (r"\bв (\d{4})\s*[–—-]\s*(\d{4}) годах\b", r"from \1 to \2"),
     (r"\bв (\d{4}) иранском году\b", r"in the iranian year \1"),
+    # "за 4 года, предшествовавшие 2013 году" (issue #26: a two-figure change's span)
+    (
+        r"\bза (\d+) (?:года?|лет),? предшествовавш\w* (\d{4})(?:-?м[уи]?)?(?: году)?",
+        r"in the \1 years leading up to \2",
+    ),
     (r"\b(?:в|за|по итогам) (\d{4})(?:-м)? год[ау]?\b", r"in \1"),
     (r"\bк (\d{4})(?:-му)? году\b", r"by \1"),
     (r"\b(\d{4}) г(?:ода|\.)(?!\w)", r"\1"),
@@ -405,6 +410,7 @@ _PERSIAN: list[tuple[str, str | Callable[[re.Match[str]], str]]] = [
     (r"(\d+(?:\.\d+)?)\s*(?:درصد|%)\s+(?:کمتر|کم‌تر|پایین‌تر)", r" fell by \1 percent "),
     (r"(?:از )?سال ?(\d{4}) تا (\d{4})", r" from \1 to \2 "),
     (r"بین سال[\u200c ]?های (\d{4}) تا (\d{4})", r" from \1 to \2 "),
+    (r"(?:در )?(\d+) سال منتهی به (\d{4})", r" in the \1 years leading up to \2 "),
     (r"(?:در )?سال (1[34]\d\d)\b", r" in the iranian year \1 "),
     (r"(?<!year )(?<![\d/])(1[34]\d\d)(?![\d/])", r" iranian year \1 "),
     (r"تا سال (\d{4})", r" by \1 "),

@@ -93,8 +93,13 @@ TOPICS: dict[str, tuple[str, ...]] = {
         "turnover",
         "товарооборот",
         "торгов",
+        # Verbs: "наторговали на 5,3 млрд" (traded), "مبادله کردند" (exchanged).
+        "наторгова",
+        "поторгова",
         "تجارت",
         "مبادلات",
+        "مبادله",
+        "داد و ستد",
     ),
     "export": ("export", "shipment", "экспорт", "постав", "صادر", "صادرات"),
     "car": ("car", "cars", "vehicle", "автомоб", "машин", "خودرو"),
@@ -202,6 +207,13 @@ def _compiled() -> list[tuple[str, str, tuple[str, ...], re.Pattern[str]]]:
 def is_entity(word: str) -> bool:
     """Return whether `word` names a country, organisation, topic or known person."""
     return any(entities_in(word).values())
+
+
+@lru_cache(maxsize=4096)
+def is_place(word: str) -> bool:
+    """Return whether `word` names a country (or its capital) or an organisation."""
+    found = entities_in(word)
+    return bool(found["country"] or found["organisation"])
 
 
 def entities_in(text: str) -> dict[str, frozenset[str]]:

@@ -5,11 +5,13 @@ on equal terms. Figures come from the figure parser (claims.figures.quantities),
 after claims.matching.languages has rewritten Russian and Persian figure words.
 """
 
+import itertools
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+from ..figures.comparators import Comparator
 from ..figures.periods import (
     Period,
     PeriodParseError,
@@ -18,7 +20,12 @@ from ..figures.periods import (
     solar_hijri_year,
     solar_hijri_year_of,
 )
-from ..figures.quantities import AmountParseError, find_amounts, parse_change
+from ..figures.quantities import (
+    AmountParseError,
+    ParsedAmount,
+    find_amounts,
+    parse_change,
+)
 from .entities import entities_in, is_entity
 from .languages import detect_language, to_english_figures
 
@@ -44,7 +51,14 @@ _MONTHS = {
     for name in names
 }
 _MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))
+_BEFORE = re.compile(r"leading up to|before|prior to|preceding")
+_WEEKDAYS = "monday tuesday wednesday thursday friday saturday sunday".split()
+_WEEKDAY = "|".join(_WEEKDAYS)
 _IRANIAN = r"(?:iranian|persian|solar[ -]hijri)"
+_RELATIVE = re.compile(
+    rf"\b(?:the )?(?:last|past|previous|this|current) (?:{_IRANIAN} )?"
+    r"(?:calendar )?year\b"
+)
 # Tried in order; the first that reads gives the period.
 _PERIOD_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (
@@ -61,18 +75,12 @@ _PERIOD_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
             rf"(?: in| on)?) (?:\d{{1,2}} )?march (\d{{4}})\b"
         ),
     ),
-    (
-        "relative",
-        re.compile(
-            rf"\b(?:the )?(?:last|past|previous|this|current) (?:{_IRANIAN} )?"
-            r"(?:calendar )?year\b"
-        ),
-    ),
+    ("relative", _RELATIVE),
     (
         "leading_up_to",
         re.compile(
             r"\b(?:the )?(?:(?:past|last|previous) )?\w+ years (?:leading up to|before"
-            r"|prior to|preceding) \d{4}"
+            r"|prior to|preceding|up to|to) \d{4}"
         ),
     ),
     ("crop_year", re.compile(r"\b(\d{4}) ?[-–/] ?(\d{2})\b(?! ?\d)")),
@@ -82,6 +90,14 @@ _PERIOD_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ),
     ("between", re.compile(r"\bbetween (\d{4}) and (\d{4})\b")),
     ("by_year", re.compile(r"\b(?:by|until|up to) (\d{4})\b")),
+    (
+        "day",
+        re.compile(
+            rf"\b(\d{{1,2}}) ({_MONTH})\.?,? (\d{{4}})\b"
+            rf"|\b({_MONTH})\.? (\d{{1,2}}),? (\d{{4}})\b"
+        ),
+    ),
+    ("weekday", re.compile(rf"\b(?:on|last) ({_WEEKDAY})\b")),
     ("month", re.compile(rf"\b({_MONTH})\.? (\d{{4}})\b")),
     ("year", re.compile(r"\b(19\d\d|20\d\d)\b")),
 ]
@@ -142,6 +158,17 @@ class Facts:
     words: frozenset[str]
     numbers: frozenset[str] = frozenset()
     proper_names: frozenset[str] = frozenset()
+    # Numbers the figure parser read only in part or could read two ways ("5/3"
+    # read as 3, "1,5" as 15): a figure it is unsure of is never `same`.
+    figure_doubts: tuple[str, ...] = ()
+    # Durations ("for the first time in five years"), compared with figures in years.
+    durations: tuple[Decimal, ...] = ()
+    # A change from one figure to another ("shrank from $4bn to $1.5bn"): the first
+    # is the figure at the start of the period, the second at its end.
+    change_span: tuple[Decimal, Decimal] | None = None
+    # A relative period ("last year") in a text without a date: read at the date
+    # of the claim it is compared with.
+    relative_period: str = ""
 
     @property
     def subjects(self) -> frozenset[str]:
@@ -201,15 +228,24 @@ def read_facts(
     if amounts and re.fullmatch(r"[A-Z]{3}", amounts[0][2].unit):
         # "from four billion dollars to 1.5 billion": the second shares the currency.
         spans = {(start, end) for start, end, _ in amounts}
+        # Only a figure with a scale word: "4 years" is not $4.
         amounts += [
             found
             for found in find_amounts(english, default_unit=amounts[0][2].unit)
-            if found[:2] not in spans
+            if found[:2] not in spans and _SCALE.search(english[found[0] : found[1]])
         ]
     figures = [
         (amount.value, unit_key(amount.unit), amount.comparator, amount.value_upper)
         for _, _, amount in amounts
     ]
+    change_span = _change_span(english, amounts)
+    if change_span is not None:
+        # A change parsed as a range ("rose from $1.5bn to $4bn") is two figures.
+        figures = [f for f in figures if f[2] != Comparator.RANGE or f[3] is None]
+        unit = unit_key(amounts[0][2].unit)
+        for value in change_span:
+            if not any(f[0] == value and f[1] == unit for f in figures):
+                figures.append((value, unit, Comparator.EXACT, None))
     change_percent, change_comparator = None, "exact"
     if any(unit == "percent" for _, unit, _, _ in figures):
         try:
@@ -221,6 +257,10 @@ def read_facts(
             change_percent = sign * change.percent
             change_comparator = change.comparator
     period, open_start = read_period(english, claimed_on)
+    relative = ""
+    if period is None and claimed_on is None:
+        found = _RELATIVE.search(" ".join(english.lower().split()))
+        relative = found.group(0) if found else ""
     entities = entities_in(text)
     numbers = set()
     for digits, word in _NUMBER.findall(english):
@@ -247,7 +287,100 @@ def read_facts(
             for name in _PROPER.findall(text)
             if name.lower() not in STOPWORDS and not is_entity(name)
         ),
+        figure_doubts=figure_doubts(english, [(a, b) for a, b, _ in amounts]),
+        durations=durations_in(english),
+        change_span=change_span,
+        relative_period=relative,
     )
+
+
+_SCALE = re.compile(r"thousand|million|billion|trillion|\d ?(?:bn|m|k)\b")
+# A number as written, with its separators: what the parser should have read whole.
+_NUMBER_TOKEN = re.compile(r"\d+(?:[.,/]\d+)*")
+# A comma followed by one or two digits: a decimal comma ("1,5") or a typo, never a
+# thousands separator.
+_AMBIGUOUS_COMMA = re.compile(r"\d,\d{1,2}(?!\d)")
+
+
+def figure_doubts(english: str, spans: list[tuple[int, int]]) -> tuple[str, ...]:
+    """Return the numbers of the figures at `spans` that the parser may have misread.
+
+    A number the parser read only in part ("5/3 billion" read as 3 billion), or one
+    with a slash or a comma before one or two digits, which it could read two ways.
+    """
+    doubts = []
+    for token in _NUMBER_TOKEN.finditer(english):
+        for start, end in spans:
+            if token.end() <= start or end <= token.start():
+                continue
+            partial = token.start() < start or token.end() > end
+            number = token.group(0)
+            if partial or "/" in number or _AMBIGUOUS_COMMA.search(number):
+                doubts.append(number)
+    return tuple(dict.fromkeys(doubts))
+
+
+_CARDINALS = "one two three four five six seven eight nine ten eleven twelve".split()
+_DURATION_NUMBER = rf"(\d+|{'|'.join(_CARDINALS)})"
+_DURATIONS = [
+    # A gap: "for the first time in five years", "the first shipment in 5 years",
+    # "after five years", "after a five-year break". Not "in five years" (a date
+    # to come) nor "for five years" (how long something lasts).
+    re.compile(r"\bfirst (?:\w+ )?in " + _DURATION_NUMBER + r"[- ]years?\b"),
+    re.compile(
+        r"\bafter (?:a |an )?"
+        + _DURATION_NUMBER
+        + r"(?: years?\b(?! (?:leading|before|prior|preceding|to|up to|ago|old))"
+        r"|[- ]year (?:break|gap|hiatus|pause|absence|halt))"
+    ),
+    re.compile(
+        r"\b" + _DURATION_NUMBER + r"[- ]year (?:break|gap|hiatus|pause|absence|halt)"
+    ),
+]
+
+
+def durations_in(english: str) -> tuple[Decimal, ...]:
+    """Return the spans of years `english` states ("in five years": 5)."""
+    lowered = english.lower()
+    found: list[Decimal] = []
+    for pattern in _DURATIONS:
+        for match in pattern.finditer(lowered):
+            number = match.group(1)
+            found.append(Decimal(number if number.isdigit() else _NUMBER_WORDS[number]))
+    return tuple(dict.fromkeys(found))
+
+
+# "from $4 billion to $1.5 billion", "с 4 млрд до 1,5 млрд", "از ۴ ... به ۱.۵ ...".
+_FROM = re.compile(r"(?:\bfrom|(?<!\w)(?:с|со|از))\s*$")
+_TO = re.compile(r"\s*(?:to|до|به)\s*")
+_CHANGE_WORDS = re.compile(
+    r"(?:rose|grew|increased|climbed|jumped|risen|grown|fell|fallen|dropped|declined"
+    r"|shrank|shrunk|plunged|plummeted|collapsed|slumped|sank|went|changed)"
+    r"(?:\s+\w+)?\s+from\s*$"
+)
+
+
+def _change_span(
+    english: str, amounts: list[tuple[int, int, ParsedAmount]]
+) -> tuple[Decimal, Decimal] | None:
+    """Return (from, to) when the text states a change from one figure to another."""
+    amounts = sorted(amounts, key=lambda found: found[0])
+    for (start, end, first), (second_start, _, second) in itertools.pairwise(amounts):
+        if (
+            unit_key(first.unit) == unit_key(second.unit)
+            and _FROM.search(english[max(0, start - 12) : start])
+            and _TO.fullmatch(english[end:second_start])
+        ):
+            return first.value, second.value
+    for start, _, amount in amounts:
+        # A change read as a range: "rose from $1.5 billion to $4 billion".
+        if (
+            amount.comparator == Comparator.RANGE
+            and amount.value_upper is not None
+            and _CHANGE_WORDS.search(english[max(0, start - 40) : start])
+        ):
+            return amount.value, amount.value_upper
+    return None
 
 
 def read_period(
@@ -275,7 +408,25 @@ def _period(kind: str, match: re.Match[str], claimed_on: date | None) -> Period 
     if kind in ("relative", "leading_up_to"):
         if kind == "relative" and claimed_on is None:
             return None
-        return parse_period(match.group(0), claimed_on)
+        label = match.group(0)
+        if kind == "leading_up_to" and not _BEFORE.search(label):
+            # "the four years to 2013": the years before it, as "leading up to".
+            label = re.sub(r" years (?:up )?to ", " years leading up to ", label)
+        return parse_period(label, claimed_on)
+    if kind == "day":
+        if groups[0].isdigit():
+            day, month, year = int(groups[0]), _MONTHS[groups[1]], int(groups[2])
+        else:
+            month, day, year = _MONTHS[groups[0]], int(groups[1]), int(groups[2])
+        named = date(year, month, day)
+        return Period(named, named, match.group(0))
+    if kind == "weekday":
+        # "On Sunday", said on Monday 30 June 2014: the last Sunday up to that day.
+        if claimed_on is None:
+            return None
+        back = (claimed_on.weekday() - _WEEKDAYS.index(groups[0])) % 7
+        named = claimed_on - timedelta(days=back)
+        return Period(named, named, f"{match.group(0)} ({named.isoformat()})")
     if kind == "crop_year":
         first, second = int(groups[0]), int(groups[1])
         if (first + 1) % 100 != second:

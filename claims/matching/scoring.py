@@ -12,7 +12,13 @@ Relations, as bench/matching_data.py labels them:
   that neither agrees nor conflicts, or a text that shares enough words.
 
 A figure that differs beyond the tolerance is never `same`: `figures_agree` is the
-only way to it for a claim with a figure, and it refuses them.
+only way to it for a claim with a figure, and it refuses them. A figure the parser
+may have misread (Facts.figure_doubts) is neither `same` nor `conflicting` (issue
+#26; docs/matching.md says how every rule decides).
+
+One module of more than 600 lines, on purpose: every path to `same` (subject,
+figures, periods, the text rules) and the ranking are here together, so that what
+can make a claim `same` is read, and audited, in one file.
 """
 
 import dataclasses
@@ -31,7 +37,8 @@ from ..figures.comparison import (
     YEAR_MIN_DAYS,
 )
 from ..figures.intervals import figure_interval
-from .entities import MEASURES, entities_in
+from ..figures.periods import Period, PeriodParseError, parse_period
+from .entities import MEASURES, entities_in, is_place
 from .query import ANY_COUNT, Facts, read_facts, stem, unit_key, words_of
 
 SAME = "same"
@@ -41,10 +48,27 @@ RELATIONS = (SAME, CONFLICTING, RELATED)
 # Texts without figures are the same statement from this similarity up.
 SAME_TEXT_SIMILARITY = 0.45
 SAME_TEXT_MARGIN = 0.02
+# A related claim whose figure was compared with the query's ranks this much above
+# one that states no figure.
+RELATED_FIGURE_EDGE = 0.05
+# A claim on the query's subject that shares no figure with it is related only
+# from this text similarity (below it: snow in Moscow is not related to a meeting
+# held there).
+RELATED_MIN_SIMILARITY = 0.2
+# The unit of durations ("for the first time in five years").
+YEARS = "years"
 # A text restates a claim without figures only with this many words of its own.
 SAME_TEXT_MIN_WORDS = 4
-# Below this a candidate with no subject in common is not shown at all.
-MIN_SCORE = 0.05
+# Nothing scoring below this is returned: a candidate that shares no subject with
+# the query scores 0.25 x its text similarity, so it is shown only from a
+# similarity of 0.4 (about half its words shared); "France and Germany traded wine"
+# shares a word or two with the trade claims and returns nothing.
+MIN_SCORE = 0.1
+# Statuses that carry a verdict (claims.ratings.VERDICTS; this package reads no
+# Django code): among equal scores, a reviewed claim ranks first.
+VERDICT_STATUSES = frozenset(
+    {"verified", "misleading", "false", "disputed", "unverifiable"}
+)
 
 
 @dataclass(frozen=True)
@@ -65,6 +89,8 @@ class StoredClaim:
     metric_kind: str = ""
     speaker_names: tuple[str, ...] = ()
     claimed_on: date | None = None
+    # The claim's status: a claim with a verdict wins a tie (rank_matches).
+    status: str = ""
     # The claim's version (Claim.version): with the id, what its reading is cached
     # by. None (a claim not stored, as in the benchmark) is read every time.
     version: int | None = None
@@ -80,6 +106,7 @@ class Match:
     # query's answers keeps it (rank_matches).
     text_similarity: float = 0.0
     by_text: bool = False
+    has_verdict: bool = False
 
 
 @dataclass(frozen=True)
@@ -162,35 +189,55 @@ def score_match(
     *,
     tolerance: Decimal,
     metric: str = "",
+    meaning: float | None = None,
 ) -> Match:
-    """Return how well `claim` answers `query`: score 0..1, relation and reasons."""
+    """Return how well `claim` answers `query`: score 0..1, relation and reasons.
+
+    `meaning`, when given, is the two texts' similarity by their embeddings
+    (claims.matching.semantic): the text similarity is the larger of the two.
+    """
     side = claim if isinstance(claim, _Side) else read_claim(claim)
     stored = side.claim
     reasons: list[str] = []
     text_similarity = similarity(query, side.facts)
+    if meaning is not None and meaning > text_similarity:
+        reasons.append(f"similar in meaning {meaning:.2f}")
+        text_similarity = meaning
     subject = _same_subject(query, side, metric, reasons)
-    if stored.value is not None and (query.has_figure or not subject):
+    has_figure = query.has_figure or bool(
+        query.durations and unit_key(stored.unit) == YEARS
+    )
+    compared = False
+    if stored.value is not None and (has_figure or not subject):
         relation = _figure_relation(query, side, subject, tolerance, reasons)
+        # Related after the figures were compared (another period, figures that
+        # neither agree nor conflict, a figure read with doubt): a figure on the
+        # query's subject, above claims that state none.
+        compared = relation == RELATED and "another figure type" not in reasons
     elif stored.value is not None:
         relation = RELATED if subject else None
         if subject:
             reasons.append("query states no figure")
-    elif query.has_figure:
-        relation = RELATED if subject else None
-        if subject:
+    elif has_figure:
+        relation = None
+        if subject and _shares_words(query, side, text_similarity):
+            relation = RELATED
             reasons.append("claim states no figure")
+        elif subject:
+            reasons.append("claim states no figure, and shares few words")
     else:
         relation = _text_relation(query, side, subject, text_similarity, reasons)
     reasons.append(f"text similarity {text_similarity:.2f}")
-    by_text = stored.value is None and not query.has_figure
+    by_text = stored.value is None and not has_figure
     if relation is None:
         relation = RELATED
         score = 0.25 * text_similarity
     else:
         base = {SAME: 0.75, CONFLICTING: 0.5, RELATED: 0.25}[relation]
-        score = base + 0.25 * text_similarity
+        score = base + 0.25 * text_similarity + (RELATED_FIGURE_EDGE if compared else 0)
     score = round(min(max(score, 0.0), 1.0), 4)
-    return Match(stored.id, score, relation, reasons, text_similarity, by_text)
+    verdict = stored.status in VERDICT_STATUSES
+    return Match(stored.id, score, relation, reasons, text_similarity, by_text, verdict)
 
 
 def rank_matches(matches: list[Match], limit: int) -> list[Match]:
@@ -213,10 +260,19 @@ def rank_matches(matches: list[Match], limit: int) -> list[Match]:
         ):
             reasons = [*match.reasons, "a closer statement matches"]
             score = round(0.25 + 0.25 * match.text_similarity, 4)
-            match = Match(match.claim_id, score, RELATED, reasons, 0.0, True)
+            match = Match(
+                match.claim_id, score, RELATED, reasons, 0.0, True, match.has_verdict
+            )
         ranked.append(match)
-    ranked.sort(key=lambda match: (-match.score, str(match.claim_id)))
+    # Equal scores: a claim with a verdict first (a reviewed claim above its
+    # unverified duplicate), then the oldest (ids in number order, not as text).
+    ranked.sort(key=lambda match: (-match.score, not match.has_verdict, _id_key(match)))
     return ranked[:limit]
+
+
+def _id_key(match: Match) -> tuple[int, str]:
+    key = match.claim_id
+    return (key, "") if isinstance(key, int) else (0, str(key))
 
 
 def _same_subject(query: Facts, side: _Side, metric: str, reasons: list[str]) -> bool:
@@ -258,9 +314,31 @@ def _same_subject(query: Facts, side: _Side, metric: str, reasons: list[str]) ->
         return False
     names = ", ".join(sorted(query.subjects))
     reasons.append(f"same subject ({names})")
-    if side.claim.metric and side.metric_measures & measures:
-        reasons.append("same metric")
+    shared = side.metric_measures & measures
+    if side.claim.metric and shared:
+        # The measure, not the metric: trade volume, its change and its balance are
+        # three metrics of one measure; only a metric given by the caller is "same
+        # metric" (above).
+        reasons.append("same measure (" + ", ".join(sorted(shared)) + ")")
     return True
+
+
+def _shares_words(query: Facts, side: _Side, text_similarity: float) -> bool:
+    """Return whether two texts share enough words, beyond the places they name.
+
+    "Heavy snow closed schools across Moscow" shares only Moscow with a meeting
+    held there: a text is related without a figure in common only from
+    RELATED_MIN_SIMILARITY, and (in English, as the claims are) with a word other
+    than a country, city or organisation's name.
+    """
+    if text_similarity < RELATED_MIN_SIMILARITY:
+        return False
+    if query.language != "en":
+        # A Russian or Persian text shares with an English claim little more than
+        # its names and topics: its similarity alone decides.
+        return True
+    shared = (query.words & side.facts.words) - query.subjects
+    return any(not is_place(word) for word in shared)
 
 
 def _names_found(query: Facts, side: _Side) -> bool:
@@ -289,12 +367,18 @@ def _figure_relation(
     ]
     if unit == "percent" and query.change_percent is not None:
         values.insert(0, (query.change_percent, query.change_comparator, None))
+    if unit == YEARS:
+        values += [(years, Comparator.EXACT, None) for years in query.durations]
     if not subject:
         return None
     if not values:
         reasons.append("another figure type")
         return RELATED
-    period = _periods(query, side)
+    period, query_period = _periods(query, side)
+    if period == "undated":
+        # A present rate ("stands at $20 billion a year") against a dated figure.
+        reasons.append("claim states no period")
+        return RELATED
     if period == "other":
         reasons.append("another period")
         return RELATED
@@ -302,6 +386,15 @@ def _figure_relation(
         reasons.append("period overlaps")
     elif period == "unstated":
         reasons.append("query states no period")
+    if query.relative_period and query_period is not None:
+        reasons.append(f"{query.relative_period!r} read at the claim's date")
+    if query.figure_doubts:
+        # The parser read part of a number, or could read it two ways ("5/3"):
+        # neither agreement nor a conflict can be told.
+        doubts = ", ".join(query.figure_doubts)
+        reasons.append(f"figure read with doubt ({doubts})")
+        return RELATED
+    values = _change_values(query, query_period, side, values, reasons)
     for value, comparator, upper in values:
         if figures_agree(
             value,
@@ -314,6 +407,8 @@ def _figure_relation(
         ):
             reasons.append(_agreement(comparator, stored.comparator, tolerance))
             return SAME
+    if not values:
+        return RELATED
     value, comparator, upper = values[0]
     if figures_disjoint(
         value,
@@ -328,6 +423,42 @@ def _figure_relation(
         return CONFLICTING if period == "overlap" else RELATED
     reasons.append("figures neither agree nor conflict")
     return RELATED
+
+
+def _change_values(
+    query: Facts,
+    period: Period | None,
+    side: _Side,
+    values: list[tuple[Decimal, str, Decimal | None]],
+    reasons: list[str],
+) -> list[tuple[Decimal, str, Decimal | None]]:
+    """Return the figures of a change that speak for the claim's period.
+
+    "From $4 billion to $1.5 billion" over 2009-2012 states $4 billion for 2009 and
+    $1.5 billion for 2012: a claim on the first year is compared with the first
+    figure only, one on the last year with the second only, and one in between
+    with neither. Without a period of more than one year, both are compared.
+    """
+    stored = side.claim
+    span = query.change_span
+    if (
+        span is None
+        or period is None
+        or stored.period_start is None
+        or stored.period_end is None
+        or period.start.year == period.end.year
+    ):
+        return values
+    first, last = span
+    if stored.period_end.year <= period.start.year:
+        keep, where = first, "start"
+    elif stored.period_start.year >= period.end.year:
+        keep, where = last, "end"
+    else:
+        reasons.append("the claim's period is inside the change's span")
+        return []
+    reasons.append(f"the change's {where} figure compared")
+    return [value for value in values if value[0] == keep]
 
 
 def _any_count(first: str, second: str) -> bool:
@@ -353,7 +484,9 @@ def _text_relation(
     reasons: list[str],
 ) -> str | None:
     stored = side.claim
-    if not subject and text_similarity < 0.2:
+    if not _shares_words(query, side, text_similarity):
+        if subject:
+            reasons.append("shares few words")
         return None
     if (
         query.period is not None
@@ -454,15 +587,31 @@ def _yearly(start: date, end: date) -> bool:
     return YEAR_MIN_DAYS <= _days(start, end) <= YEAR_MAX_DAYS
 
 
-def _periods(query: Facts, side: _Side) -> str:
-    """Return "overlap", "other" or "unstated": how the two periods compare."""
+def _periods(query: Facts, side: _Side) -> tuple[str, Period | None]:
+    """Return how the two periods compare, and the query's period as compared.
+
+    "overlap", "other", "unstated" (the query names none) or "undated" (the claim
+    has none and the query has one). A relative period of a query without a date
+    ("last year") is read at the claim's date.
+    """
+    stored = side.claim
+    period = query.period
+    if period is None and query.relative_period and stored.claimed_on is not None:
+        try:
+            period = parse_period(query.relative_period, stored.claimed_on)
+        except PeriodParseError:
+            period = None
+    return _compare_periods(query, period, side), period
+
+
+def _compare_periods(query: Facts, period: Period | None, side: _Side) -> str:
     stored = side.claim
     if stored.period_start is None and stored.period_end is None:
         # A present rate ("stands at $20 billion a year"): only an undated query.
-        return "overlap" if query.period is None else "other"
-    if query.period is None:
+        return "overlap" if period is None else "undated"
+    if period is None:
         return "unstated"
-    q_start, q_end = query.period.start, query.period.end
+    q_start, q_end = period.start, period.end
     s_start = stored.period_start or date.min
     s_end = stored.period_end or date.max
     shared = (min(q_end, s_end) - max(q_start, s_start)).days + 1

@@ -39,6 +39,7 @@ from factcheck.db import requested_statement_timeout
 from sources.models import Document
 
 from ..figures.periods import Period
+from ..matching import semantic
 from ..matching.entities import is_entity
 from ..matching.query import STOPWORDS, Facts, read_facts, unit_key
 from ..matching.scoring import (
@@ -219,7 +220,10 @@ def candidate_matches(candidate: Candidate, limit: int = 5) -> list[ClaimMatch]:
             candidate.comparator,
             candidate.value_upper,
         )
-        facts = dataclasses.replace(facts, figures=(figure,))
+        # The candidate's figure as extracted and checked: no doubt.
+        facts = dataclasses.replace(
+            facts, figures=(figure,), figure_doubts=(), change_span=None
+        )
     if candidate.change_percent is not None:
         facts = dataclasses.replace(
             facts,
@@ -255,6 +259,8 @@ def facts_of_claim(claim: Claim) -> Facts:
             figures=(figure,),
             change_percent=claim.value if claim.unit == "percent" else None,
             change_comparator=claim.comparator,
+            figure_doubts=(),
+            change_span=None,
         )
     if claim.period_start and claim.period_end:
         period = Period(claim.period_start, claim.period_end, claim.period_label)
@@ -286,6 +292,7 @@ def stored_claim(claim: Claim) -> StoredClaim:
             else ()
         ),
         claimed_on=claim.claimed_on,
+        status=claim.status,
         version=claim.version,
     )
 
@@ -307,12 +314,23 @@ def _matches(
         .prefetch_related("speaker__aliases")
     }
     metric_slug = metric.slug if metric else ""
+    stored = {pk: stored_claim(claim) for pk, claim in claims.items()}
     scored: list[Match] = [
-        score_match(
-            facts, stored_claim(claim), tolerance=tolerance(), metric=metric_slug
-        )
-        for claim in claims.values()
+        score_match(facts, claim, tolerance=tolerance(), metric=metric_slug)
+        for claim in stored.values()
     ]
+    embedder = (
+        semantic.load_embedder() if settings.FACTCHECK_MATCHING_EMBEDDINGS else None
+    )
+    if embedder is not None:
+        scored = semantic.rerank(
+            facts,
+            scored,
+            dict(stored),
+            embedder,
+            tolerance=tolerance(),
+            metric=metric_slug,
+        )
     return [
         ClaimMatch(claims[m.claim_id], m.score, m.relation, m.reasons)
         for m in rank_matches(scored, limit)

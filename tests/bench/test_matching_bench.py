@@ -53,3 +53,19 @@ def test_the_metrics_count_false_matches_misses_and_ranks():
     assert report.recall == 1.0
     assert report.mrr == 0.5
     assert report.confusion[("conflicting", "same")] == 1
+    # Issue #26's figures: the first answer of q2 is not its same claim, but the
+    # second is; q1's conflict was answered same.
+    assert (report.same_queries, report.top1_same, report.top3_same) == (1, 0, 1)
+    assert (report.conflicts_found, report.conflicts_expected) == (0, 1)
+
+
+def test_unrelated_queries_count_their_answers():
+    unrelated = {
+        "id": "q3",
+        "query": "...",
+        "language": "en",
+        "kind": "unrelated",
+        "expected": [],
+    }
+    report = evaluate([Outcome(unrelated, [(1, "related", 0.2), (2, "related", 0.1)])])
+    assert (report.unrelated_queries, report.unrelated_answers) == (1, 2)

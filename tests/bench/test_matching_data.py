@@ -67,3 +67,23 @@ def test_main_prints_counts(capsys):
     assert "conflicting" in out
     assert "fa" in out
     assert out.rstrip().endswith("OK")
+
+
+def test_the_held_out_split_is_marked_and_written_for_the_test(tmp_path):
+    rows = matching_data.load_queries()
+    held_out = [row for row in rows if row.get("split") == "heldout"]
+    assert len(held_out) >= 30
+    assert {row["language"] for row in held_out} == {"en", "ru", "fa"}
+    assert all(
+        row["note"].startswith(matching_data.WRITTEN_FOR_THE_TEST) for row in held_out
+    )
+    held_out[0]["note"] = "A paraphrase."
+    held_out[1]["split"] = "train"
+    path = tmp_path / "matching.jsonl"
+    path.write_text(
+        "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows),
+        encoding="utf-8",
+    )
+    errors = "\n".join(matching_data.validate(queries_path=path).errors)
+    assert f"{held_out[0]['id']!r}: a query with a split says it was" in errors
+    assert f"{held_out[1]['id']!r}: split must be one of" in errors

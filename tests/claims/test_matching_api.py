@@ -408,3 +408,26 @@ def test_a_speaker_named_by_an_alias_is_the_claims_speaker():
     PersonAliasFactory(person=speaker, name="Misha")
     after = match_text(text=text)
     assert after[0].relation == "same", after[0].reasons
+
+
+def test_an_unrelated_text_returns_nothing(api, trade):
+    # Issue #26's example, made for this test: it shares "trade" and "billion".
+    text = "France and Germany traded wine worth 2 billion euros in 2012."
+    results = api.post(MATCH, {"text": text}, format="json").json()["results"]
+    assert results == []
+
+
+def test_a_reviewed_claim_ranks_above_its_unverified_duplicate(api, trade):
+    # Made for this test: an unverified claim, then a reviewed one with the same
+    # text and figure (a verdict set on the newer of two duplicates).
+    text = "Iran-Russia trade was close to $5.3 billion in 1391, unofficial data say."
+    unverified = FigureClaimFactory(metric=trade["metric"], text=text)
+    reviewed = FigureClaimFactory(metric=trade["metric"], text=text, status="disputed")
+    query = "Iran and Russia traded about $5.3bn in the Iranian year 1391."
+    results = api.post(MATCH, {"text": query}, format="json").json()["results"]
+    ids = [r["claim"]["id"] for r in results]
+    assert ids.index(reviewed.pk) == ids.index(unverified.pk) - 1
+    first = results[ids.index(reviewed.pk)]
+    second = results[ids.index(unverified.pk)]
+    assert first["score"] == second["score"]
+    assert first["relation"] == second["relation"] == "same"
