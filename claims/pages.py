@@ -31,7 +31,7 @@ from .charts import metric_chart
 from .claimreview import claim_review
 from .models import Claim, ClaimLink, Metric
 from .panels import claim_panels
-from .selectors.claims import CLAIM_SORT_KEYS, reviewable_claims
+from .selectors.claims import CLAIM_SORT_KEYS, latest_verdicts, reviewable_claims
 from .selectors.conflicts import conflict_references
 from .selectors.versions import representation_version
 
@@ -77,12 +77,6 @@ def _versioned_page(view, *, reads: tuple[str, ...]):
 @versioned_page()
 def home_page(request):
     """The home page: search, the latest verdicts, the most contested metrics."""
-    verdicts = (
-        Claim.objects.reviewed()
-        .filter(reviewed_at__isnull=False)
-        .select_related("document", "metric")
-        .order_by("-reviewed_at")[:HOME_VERDICTS]
-    )
     # Counted over the latest conflicts only, so the page costs the same however
     # many links the database holds.
     latest = ClaimLink.objects.filter(relation=ClaimLink.Relation.CONTRADICTS).order_by(
@@ -100,7 +94,7 @@ def home_page(request):
         request,
         "claims/home.html",
         {
-            "verdicts": list(verdicts),
+            "verdicts": latest_verdicts(HOME_VERDICTS),
             "window": f"{HOME_CONFLICT_WINDOW:,}",
             "metrics": [
                 {
