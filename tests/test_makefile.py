@@ -38,7 +38,8 @@ def site_url_at_runserver(*make_args: str, **variables: str) -> str:
     }
     environment.update(variables)
     (line,) = [
-        line for line in run_recipe(*make_args, environment=environment)
+        line
+        for line in run_recipe(*make_args, environment=environment)
         if "manage.py runserver" in line
     ]
     prefix = line.split("manage.py runserver")[0].rsplit(" ", 2)[0]

@@ -1,14 +1,21 @@
 """The reader's pages: home, search results, a claim, a metric (claims.pages)."""
 
 import re
+from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
 from claims.models import Claim
+from claims.pages import STATUS_BADGES
 from claims.ratings import Status
-from tests.factories import ClaimFactory
+from tests.factories import (
+    ClaimFactory,
+    ClaimLinkFactory,
+    EvidenceFactory,
+    FigureClaimFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -34,3 +41,114 @@ def test_the_home_page_lists_dated_verdicts_before_undated_ones(client):
     page = client.get("/").content.decode()
     listed = [int(pk) for pk in re.findall(r'href="/claims/(\d+)/"', page)]
     assert listed[:2] == [dated.pk, undated.pk]
+
+
+def test_the_home_search_box_goes_to_the_readers_search_page(client):
+    page = client.get("/").content.decode()
+    assert 'action="/search/"' in page
+    assert 'action="/api/v1/claims/"' not in page
+
+
+def test_the_search_page_lists_matches_with_their_status_badges(client):
+    # Claims made for this test.
+    match = ClaimFactory(
+        text="Trade with Russia reached a made-up figure.", status=Status.FALSE
+    )
+    ClaimFactory(text="Wine exports to France, made up.")
+    answer = client.get("/search/", {"q": "Russia"})
+    assert answer.status_code == 200
+    page = answer.content.decode()
+    assert f'href="/claims/{match.pk}/"' in page
+    assert '<span class="status status-false">False</span>' in page
+    assert "France" not in page
+
+
+def test_the_search_page_is_paged_a_row_past_each_page(
+    client, django_assert_max_num_queries
+):
+    # 25 claims made for this test, all matching.
+    claims = [ClaimFactory(text=f"Made-up barter claim {n}.") for n in range(25)]
+    with django_assert_max_num_queries(4):
+        first = client.get("/search/", {"q": "barter"}).content.decode()
+    listed = re.findall(
+        r'<li>\s*<span class="status[^>]*>[^<]*</span>\s*<a href="/claims/(\d+)/"',
+        first,
+    )
+    assert len(listed) == 20
+    assert "page=2" in first
+    second = client.get("/search/", {"q": "barter", "page": 2}).content.decode()
+    more = re.findall(
+        r'<li>\s*<span class="status[^>]*>[^<]*</span>\s*<a href="/claims/(\d+)/"',
+        second,
+    )
+    assert len(more) == 5
+    assert {int(pk) for pk in listed + more} == {claim.pk for claim in claims}
+    assert "page=3" not in second
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ({"q": "trade", "page": "0"}, "page"),
+        ({"q": "trade", "page": "26"}, "page"),
+        ({"q": "trade", "page": "two"}, "page"),
+        ({"q": "word " * 40}, "q"),
+        ({"q": "x" * 501}, "q"),
+        ({"q": "nul\x00"}, "q"),
+    ],
+)
+def test_a_bad_search_parameter_is_a_400_naming_it(client, query, field):
+    answer = client.get("/search/", query)
+    assert answer.status_code == 400
+    assert answer.content.decode().startswith(f"{field}: ")
+
+
+def test_the_claim_page_links_its_metric_conflicts_evidence_and_comparison(client):
+    # Rows made for this test.
+    claim = FigureClaimFactory(status=Status.DISPUTED)
+    other = FigureClaimFactory(metric=claim.metric, value=Decimal("1500000000"))
+    ClaimLinkFactory(from_claim=claim, to_claim=other)
+    EvidenceFactory(claim=claim, note="A made-up note for this test.")
+    page = client.get(f"/claims/{claim.pk}/").content.decode()
+    assert f'href="/metrics/{claim.metric.slug}/"' in page
+    assert f'href="/claims/{other.pk}/"' in page
+    assert 'href="#conflicts"' in page and 'id="conflicts"' in page
+    assert 'href="#evidence"' in page and "https://stats.example.org/trade" in page
+    assert "A made-up note for this test." in page
+    assert '<span class="status status-disputed">Disputed</span>' in page
+
+
+def test_the_claim_page_links_the_official_comparison_when_shown(client):
+    claim = FigureClaimFactory()  # made for this test; the series app's panel shows
+    page = client.get(f"/claims/{claim.pk}/").content.decode()
+    assert 'href="#official-record"' in page
+    assert 'id="official-record"' in page
+
+
+def _luminance(colour: str) -> float:
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [
+        c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels
+    ]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def _contrast(one: str, other: str) -> float:
+    light, dark = sorted((_luminance(one), _luminance(other)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def test_status_badges_differ_by_colour_and_symbol_and_read_at_aa_contrast(client):
+    assert set(STATUS_BADGES) == set(Status.values)
+    backgrounds = [badge.background for badge in STATUS_BADGES.values()]
+    symbols = [badge.symbol for badge in STATUS_BADGES.values()]
+    assert len(set(backgrounds)) == len(backgrounds)
+    assert len(set(symbols)) == len(symbols)
+    for status, badge in STATUS_BADGES.items():
+        assert _contrast(badge.text, badge.background) >= 4.5, status
+    page = client.get("/").content.decode()
+    for status, badge in STATUS_BADGES.items():
+        assert (
+            f".status-{status} {{ color: {badge.text}; background: {badge.background};"
+            in page
+        )
