@@ -8,7 +8,6 @@ kept in the shared cache under that ETag (`versioned_page`).
 
 import functools
 import json
-
 from dataclasses import asdict, dataclass
 
 from django.core.exceptions import ValidationError
@@ -16,12 +15,12 @@ from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db.models import Count
 from django.http import HttpResponseBadRequest
 from django.shortcuts import render
-from django.utils.http import urlencode
 
 # Django's own escapes for json_script (private, so absent from django-stubs).
 from django.utils.html import (  # type: ignore[attr-defined]
     _json_script_escapes as JSON_SCRIPT_ESCAPES,
 )
+from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from rest_framework.generics import get_object_or_404
 

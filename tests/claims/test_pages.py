@@ -112,8 +112,10 @@ def test_the_claim_page_links_its_metric_conflicts_evidence_and_comparison(clien
     page = client.get(f"/claims/{claim.pk}/").content.decode()
     assert f'href="/metrics/{claim.metric.slug}/"' in page
     assert f'href="/claims/{other.pk}/"' in page
-    assert 'href="#conflicts"' in page and 'id="conflicts"' in page
-    assert 'href="#evidence"' in page and "https://stats.example.org/trade" in page
+    assert 'href="#conflicts"' in page
+    assert 'id="conflicts"' in page
+    assert 'href="#evidence"' in page
+    assert "https://stats.example.org/trade" in page
     assert "A made-up note for this test." in page
     assert '<span class="status status-disputed">Disputed</span>' in page
 
