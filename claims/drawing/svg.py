@@ -124,6 +124,8 @@ CHAR_WIDTH = 6.2  # average width of an 11px character, to keep labels apart
 TAIL = 40  # length of the dashed arrow that marks an open period end
 ARROW = 26  # length of the arrow of a "more than" or "less than" figure
 MAX_NOTES = 12
+# Where a label may go: on its mark's line, then a line lower, higher, ...
+LABEL_SHIFTS = (0, 1, -1, 2, -2, 3, -3, 4, -4, 5, -5, 6, -6)
 MAX_TEXT = 110
 # Past this many claims on a metric the chart draws bins, not one mark per claim.
 CHART_MAX_MARKS = 300
@@ -344,6 +346,8 @@ class _Chart:
         self._fit_time()
         self._fit_values()
         self.taken: list[tuple[float, float, float, float]] = []
+        # Claims whose label found no free place (named in a note instead).
+        self.unlabelled: list[int] = []
 
     # Scales
 
@@ -419,7 +423,9 @@ class _Chart:
         self.taken = [mark.box for mark in marks.values()]
         self.taken += [self._implied_position(i).box for i in self.implied.values()]
         for claim in self.drawn:
-            parts += self._label(f"#{claim.pk} {claim.figure_display}", marks[claim.pk])
+            parts += self._label(
+                f"#{claim.pk} {claim.figure_display}", marks[claim.pk], claim.pk
+            )
         for claim in self.drawn:
             if claim.pk in self.implied:
                 implied = self.implied[claim.pk]
@@ -427,6 +433,7 @@ class _Chart:
                 parts += self._label(
                     f"#{claim.pk} implied earlier: about {amount}",
                     self._implied_position(implied),
+                    claim.pk,
                 )
         legend, height = self._legend_and_notes()
         parts += legend
@@ -629,10 +636,12 @@ class _Chart:
     def _conflict_marks(self, conflict_pairs, marks: dict[int, _Mark]) -> list[str]:
         pairs = sorted({tuple(sorted(pair)) for pair in conflict_pairs})
         parts = []
+        ringed: set[int] = set()
         for first, second in pairs:
             if first not in marks or second not in marks:
                 continue
             one, other = marks[first], marks[second]
+            ringed.update((first, second))
             parts += [
                 f'<g class="conflict-mark" data-claim-ids="{first} {second}">',
                 f"<title>#{first} and #{second} conflict</title>",
@@ -640,21 +649,30 @@ class _Chart:
                 f'x2="{_n(other.x_middle)}" y2="{_n(other.y)}" '
                 f'stroke="{CONFLICT_COLOUR}" stroke-width="1.6" '
                 'stroke-dasharray="6 4"/>',
+                "</g>",
             ]
-            for mark in (one, other):
-                parts.append(
-                    f'<circle cx="{_n(mark.x_middle)}" cy="{_n(mark.y)}" r="7" '
-                    f'fill="none" stroke="{CONFLICT_COLOUR}" stroke-width="1.6"/>'
-                )
-            parts.append("</g>")
+        # One ring per claim in conflict, however many lines meet at its mark
+        # (six met at one figure of 2013 and their rings thickened into a blot).
+        for claim_id in sorted(ringed):
+            mark = marks[claim_id]
+            parts.append(
+                f'<circle class="conflict-ring" data-claim-id="{claim_id}" '
+                f'cx="{_n(mark.x_middle)}" cy="{_n(mark.y)}" r="7" fill="none" '
+                f'stroke="{CONFLICT_COLOUR}" stroke-width="1.6"/>'
+            )
         return parts
 
-    def _label(self, text: str, mark: _Mark) -> list[str]:
-        """Return the label beside a mark, where it covers no mark or earlier label."""
+    def _label(self, text: str, mark: _Mark, claim_id: int) -> list[str]:
+        """Return the label beside a mark, where it covers no mark or earlier label.
+
+        Where every place near the mark is taken (six figures of one year), no
+        label is drawn: the claim is named in a note under the chart instead, and
+        its mark's tooltip and the table still give its figure.
+        """
         width = len(text) * CHAR_WIDTH
         left, _top, right, _bottom = mark.box
-        candidates = []
-        for shift in (0, 1, -1, 2, -2, 3, -3, 4, -4):
+        found = None
+        for shift in LABEL_SHIFTS:
             baseline = mark.y + 4 + shift * LABEL_HEIGHT
             if not TOP + LABEL_HEIGHT <= baseline <= BOTTOM - 3:
                 continue
@@ -665,17 +683,16 @@ class _Chart:
                 if start < LEFT + 2 or start + width > LEFT + PLOT_WIDTH - 2:
                     continue
                 box = (start, baseline - LABEL_HEIGHT + 3, start + width, baseline + 3)
-                candidates.append((x, anchor, baseline, box))
                 if not any(_overlap(box, taken) for taken in self.taken):
+                    found = (x, anchor, baseline, box)
                     break
-            else:
-                continue
-            break
-        if candidates:
-            x, anchor, baseline, box = candidates[-1]
-        else:
-            x, anchor, baseline = LEFT + 4, "start", mark.y + 4
-            box = (x, baseline - LABEL_HEIGHT + 3, x + width, baseline + 3)
+            if found is not None:
+                break
+        if found is None:
+            if claim_id not in self.unlabelled:
+                self.unlabelled.append(claim_id)
+            return []
+        x, anchor, baseline, box = found
         self.taken.append(box)
         parts = []
         if abs(baseline - (mark.y + 4)) > 1:
@@ -750,6 +767,18 @@ class _Chart:
                 "</g>",
             ]
             x += width
+        if self.unlabelled:
+            y += LINE + 10
+            names = [f"#{claim_id}" for claim_id in self.unlabelled]
+            lines = [", ".join(names[i : i + 14]) for i in range(0, len(names), 14)]
+            lines[0] = f"Labels left out where they would overlap: {lines[0]}"
+            lines.append("Point at a mark for its figure; the table lists them all.")
+            for index, note in enumerate(lines):
+                y += LINE if index else 0
+                parts.append(
+                    f'<text class="chart-note unlabelled" x="{LEFT}" y="{y}" '
+                    f'fill="{TEXT_COLOUR}">{escape(note)}</text>'
+                )
         if self.left_out:
             y += LINE + 10
             parts.append(

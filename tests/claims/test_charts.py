@@ -177,3 +177,64 @@ def test_the_seed_trade_chart_draws_every_dated_trade_figure():
     assert svg.count('class="claim-mark"') == dated
     assert svg.count('class="conflict-mark"') >= 1  # the editors' own links
     assert "$ billion" in svg
+
+
+def _label_boxes(svg: str) -> list[tuple[float, float, float, float]]:
+    """Return each claim label's box, as the chart measures text (CHAR_WIDTH)."""
+    from claims.drawing.svg import CHAR_WIDTH, LABEL_HEIGHT
+
+    boxes = []
+    for element in parsed(svg).iter(f"{SVG}text"):
+        if element.get("class") != "claim-label":
+            continue
+        x, baseline = float(element.get("x")), float(element.get("y"))
+        width = len(element.text or "") * CHAR_WIDTH
+        left = x if element.get("text-anchor") == "start" else x - width
+        boxes.append((left, baseline - LABEL_HEIGHT + 3, left + width, baseline + 3))
+    return boxes
+
+
+def _overlapping(boxes):
+    return [
+        (one, other)
+        for index, one in enumerate(boxes)
+        for other in boxes[index + 1 :]
+        if not (
+            one[2] <= other[0]
+            or other[2] <= one[0]
+            or one[3] <= other[1]
+            or other[3] <= one[1]
+        )
+    ]
+
+
+def test_the_seed_trade_chart_labels_never_overlap_and_says_which_it_left_out():
+    from claims.services.conflicts import detect_all_conflicts
+
+    # As `make run` loads it: the fixtures, then conflict detection.
+    call_command("loaddata", "seed", verbosity=0)
+    detect_all_conflicts()
+    metric = Metric.objects.get(slug="iran-russia-trade-volume")
+    svg = metric_chart(metric)
+    boxes = _label_boxes(svg)
+    assert boxes
+    assert _overlapping(boxes) == []
+    drawn = svg.count('class="claim-mark"')
+    implied = svg.count('class="implied-mark"')
+    notes = re.findall(r'<text class="chart-note unlabelled"[^>]*>([^<]*)<', svg)
+    unlabelled = sum(len(re.findall(r"#\d+", note)) for note in notes)
+    assert len(boxes) + unlabelled == drawn + implied
+
+
+def test_a_claim_in_many_conflicts_gets_one_conflict_ring():
+    # Figures made for this test: one claim conflicting with five others.
+    metric = MetricFactory(unit="USD")
+    claims = [
+        FigureClaimFactory(metric=metric, value=Decimal(value) * 10**9)
+        for value in ("5.3", "1", "2", "3", "4", "8")
+    ]
+    pairs = [(claims[0].pk, other.pk) for other in claims[1:]]
+    svg = metric_chart_svg(metric, claims, pairs)
+    rings = re.findall(r'<circle class="conflict-ring" data-claim-id="(\d+)"', svg)
+    assert sorted(rings) == sorted(str(claim.pk) for claim in claims)
+    assert svg.count('class="conflict-mark"') == 5
