@@ -32,7 +32,7 @@ from factcheck.caching import (
     versioned_answer,
 )
 
-from .charts import metric_chart
+from .charts import metric_charts
 from .claimreview import claim_review
 from .models import Claim, ClaimLink, Evidence, Metric
 from .panels import claim_panels
@@ -217,6 +217,7 @@ def metric_page(request, slug: str):
     references, counts = conflict_references(
         [claim.pk for claim in rows], METRIC_PAGE_CONFLICTS
     )
+    wide, narrow = metric_charts(metric)
     return render_page(
         request,
         "claims/metric_page.html",
@@ -231,7 +232,9 @@ def metric_page(request, slug: str):
                 for claim in rows
             ],
             "page": page,
-            "chart": mark_safe(metric_chart(metric)),  # noqa: S308 - texts escaped
+            # Texts escaped by the drawing.
+            "chart": mark_safe(wide),  # noqa: S308
+            "narrow_chart": mark_safe(narrow),  # noqa: S308
         },
     )
 

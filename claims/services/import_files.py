@@ -113,9 +113,7 @@ def jsonl_rows(lines: Iterable[str]) -> Iterator[dict[str, Any]]:
         yield {**row, LINE_KEY: line}
 
 
-def claim_import_check(
-    *, by: Any, format: str, content: str
-) -> list[RowError] | None:
+def claim_import_check(*, by: Any, format: str, content: str) -> list[RowError] | None:
     """Validate a small upload at once: its bad rows (empty: all good), or None
     when it has more than IMPORT_CHECK_IN_REQUEST_ROWS rows (its job checks it).
 
@@ -145,9 +143,7 @@ def claim_import_check(
                 )
             ]
     rows = list(
-        itertools.islice(
-            _rows(format, content), IMPORT_CHECK_IN_REQUEST_ROWS + 1
-        )
+        itertools.islice(_rows(format, content), IMPORT_CHECK_IN_REQUEST_ROWS + 1)
     )
     if len(rows) > IMPORT_CHECK_IN_REQUEST_ROWS:
         return None

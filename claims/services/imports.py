@@ -385,9 +385,8 @@ def _canonical_columns(row: dict[str, Any]) -> tuple[dict[str, Any], dict[str, s
     written: dict[str, str] = {}
     aliases = dict(COLUMN_ALIASES)
     metric = row.get(METRIC_ALIAS)
-    by_id = isinstance(metric, int) or (
-        isinstance(metric, str) and metric.strip().isascii() and metric.strip().isdigit()
-    )
+    text = metric.strip() if isinstance(metric, str) else ""
+    by_id = isinstance(metric, int) or (text.isascii() and text.isdigit())
     aliases[METRIC_ALIAS] = "metric_id" if by_id else "metric__slug"
     for alias, column in aliases.items():
         taken = {"metric__slug", "metric_id"} if alias == METRIC_ALIAS else {column}

@@ -238,3 +238,34 @@ def test_a_claim_in_many_conflicts_gets_one_conflict_ring():
     rings = re.findall(r'<circle class="conflict-ring" data-claim-id="(\d+)"', svg)
     assert sorted(rings) == sorted(str(claim.pk) for claim in claims)
     assert svg.count('class="conflict-mark"') == 5
+
+
+def test_the_narrow_chart_keeps_every_mark_and_line_of_text_within_a_phones_width():
+    from claims.charts import NARROW, metric_charts
+    from claims.drawing.svg import CHAR_WIDTH
+    from claims.services.conflicts import detect_all_conflicts
+
+    call_command("loaddata", "seed", verbosity=0)
+    detect_all_conflicts()
+    metric = Metric.objects.get(slug="iran-russia-trade-volume")
+    wide, narrow = metric_charts(metric)
+    root = parsed(narrow)
+    assert float(root.get("width")) == NARROW.width
+    assert narrow.count('class="claim-mark"') == wide.count('class="claim-mark"')
+    for element in root.iter():
+        for name in ("x", "x1", "x2", "cx"):
+            if element.get(name) is not None:
+                assert 0 <= float(element.get(name)) <= NARROW.width, element.attrib
+        plain_text = element.tag == f"{SVG}text" and element.get("font-size") is None
+        starts = element.get("text-anchor", "start") == "start"
+        if plain_text and starts and element.text:
+            right = float(element.get("x")) + len(element.text) * CHAR_WIDTH
+            assert right <= NARROW.width, element.text
+    assert _overlapping(_label_boxes(narrow)) == []
+
+
+def test_the_metric_page_serves_the_wide_and_the_narrow_chart(client):
+    claim = FigureClaimFactory()  # made for this test
+    page = client.get(f"/metrics/{claim.metric.slug}/").content.decode()
+    assert page.count('<svg xmlns="http://www.w3.org/2000/svg" width="960"') == 1
+    assert page.count('<svg xmlns="http://www.w3.org/2000/svg" width="400"') == 1

@@ -9,9 +9,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
 from claims.models import Claim, ClaimImport, ClaimLink
-from factcheck.jobs.models import Job
 from claims.services import import_files
 from claims.services.exports import CSV_COLUMNS
+from factcheck.jobs.models import Job
 from tests.claims.test_import_claims import claim_row
 from tests.factories import (
     DocumentFactory,

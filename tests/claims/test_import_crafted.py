@@ -16,8 +16,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
 from claims.models import Claim
-from claims.services.exports import CSV_COLUMNS
 from claims.services import import_files
+from claims.services.exports import CSV_COLUMNS
 from tests.claims.test_import_api import IMPORTS
 from tests.claims.test_import_claims import claim_row, run_import
 from tests.factories import (
