@@ -65,18 +65,15 @@ def metric_chart_svg(
     )
 
 
-def metric_charts(metric: Metric) -> tuple[str, str]:
+def metric_charts(metric: Metric) -> tuple[str, str | None]:
     """Return the metric's chart drawn wide and drawn narrow (for a phone), from
-    one read of its claims; binned, one drawing serves both."""
+    one read of its claims; binned, one drawing serves both (narrow: None)."""
     if chart_claim_count(metric) > CHART_MAX_MARKS:
-        binned = binned_chart_svg(metric, *_binned(metric))
-        return binned, binned
+        return binned_chart_svg(metric, *_binned(metric)), None
     claims = chart_claims(metric)
     pairs = conflict_pairs([claim.pk for claim in claims])
-    return tuple(  # type: ignore[return-value]
-        metric_chart_svg(metric, claims, pairs, layout=layout)
-        for layout in (WIDE, NARROW)
-    )
+    wide = metric_chart_svg(metric, claims, pairs, layout=WIDE)
+    return wide, metric_chart_svg(metric, claims, pairs, layout=NARROW)
 
 
 def metric_chart(metric: Metric) -> str:

@@ -234,7 +234,7 @@ def metric_page(request, slug: str):
             "page": page,
             # Texts escaped by the drawing.
             "chart": mark_safe(wide),  # noqa: S308
-            "narrow_chart": mark_safe(narrow),  # noqa: S308
+            "narrow_chart": mark_safe(narrow) if narrow else "",  # noqa: S308
         },
     )
 
