@@ -154,3 +154,26 @@ def test_status_badges_differ_by_colour_and_symbol_and_read_at_aa_contrast(clien
             f".status-{status} {{ color: {badge.text}; background: {badge.background};"
             in page
         )
+
+
+@pytest.mark.parametrize("others", [3, 30])
+def test_the_claim_page_lists_a_bounded_number_of_conflicts_and_evidence(
+    client, django_assert_max_num_queries, others
+):
+    # Rows made for this test: a claim with `others` conflicts and pieces of evidence.
+    claim = FigureClaimFactory(status=Status.DISPUTED)
+    for _ in range(others):
+        ClaimLinkFactory(
+            from_claim=claim,
+            to_claim=FigureClaimFactory(metric=claim.metric, value=Decimal(10**9)),
+        )
+        EvidenceFactory(claim=claim)
+    with django_assert_max_num_queries(12):
+        page = client.get(f"/claims/{claim.pk}/").content.decode()
+    conflicts = page.split('id="conflicts"')[1].split("</section>")[0]
+    evidence = page.split('id="evidence"')[1].split("</section>")[0]
+    assert conflicts.count("<li>") == min(others, 20)
+    assert evidence.count("<li>") == min(others, 20)
+    if others > 20:
+        assert f"And {others - 20} more" in conflicts
+        assert "/api/v1/evidence/?claim=" in evidence
