@@ -121,6 +121,8 @@ BOTTOM = TOP + PLOT_HEIGHT
 FONT_FAMILY = "Helvetica, Arial, sans-serif"
 LINE = 17  # height of a legend or note line
 LABEL_HEIGHT = 13
+TITLE_LINE = 22  # height of a line of the 18px title
+TITLE_CHAR_WIDTH = 10.5  # average width of an 18px bold character
 CHAR_WIDTH = 6.2  # average width of an 11px character, to keep labels apart
 TAIL = 40  # length of the dashed arrow that marks an open period end
 ARROW = 26  # length of the arrow of a "more than" or "less than" figure
@@ -366,7 +368,12 @@ class _Chart:
             "that conflict.",
             self.width - self.left - self.right,
         )
-        self.top = 52 + (len(self.subtitle) - 1) * LINE + 28
+        # The title (18 px, about 10.5 px a character) wraps too on a phone.
+        self.title = textwrap.wrap(
+            metric.name, max(12, int(self.plot_width / TITLE_CHAR_WIDTH))
+        ) or [""]
+        self.subtitle_y = 52 + (len(self.title) - 1) * TITLE_LINE
+        self.top = self.subtitle_y + (len(self.subtitle) - 1) * LINE + 28
         self.plot_height = layout.plot_height
         self.bottom = self.top + self.plot_height
         self.tolerance = tolerance
@@ -512,11 +519,14 @@ class _Chart:
 
     def _frame(self) -> list[str]:
         parts = [
-            f'<text x="{self.left}" y="30" font-size="18" font-weight="bold" '
-            f'fill="{TEXT_COLOUR}">{escape(self.metric.name)}</text>',
             *(
-                f'<text x="{self.left}" y="{52 + index * LINE}" fill="#555555">'
-                f"{escape(line)}</text>"
+                f'<text x="{self.left}" y="{30 + index * TITLE_LINE}" font-size="18" '
+                f'font-weight="bold" fill="{TEXT_COLOUR}">{escape(line)}</text>'
+                for index, line in enumerate(self.title)
+            ),
+            *(
+                f'<text x="{self.left}" y="{self.subtitle_y + index * LINE}" '
+                f'fill="#555555">{escape(line)}</text>'
                 for index, line in enumerate(self.subtitle)
             ),
             f'<rect x="{self.left}" y="{self.top}" width="{self.plot_width}" '

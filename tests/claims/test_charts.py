@@ -269,3 +269,23 @@ def test_the_metric_page_serves_the_wide_and_the_narrow_chart(client):
     page = client.get(f"/metrics/{claim.metric.slug}/").content.decode()
     assert page.count('<svg xmlns="http://www.w3.org/2000/svg" width="960"') == 1
     assert page.count('<svg xmlns="http://www.w3.org/2000/svg" width="400"') == 1
+
+
+def test_a_long_metric_name_wraps_on_the_narrow_chart():
+    from claims.charts import NARROW
+
+    # A metric name made for this test, longer than a phone's width.
+    metric = MetricFactory(
+        name="Iran-Russia bilateral trade volume in goods and services, both ways"
+    )
+    svg = metric_chart_svg(
+        metric, [FigureClaimFactory(metric=metric)], [], layout=NARROW
+    )
+    titles = [
+        element.text
+        for element in parsed(svg).iter(f"{SVG}text")
+        if element.get("font-size") == "18"
+    ]
+    assert len(titles) > 1
+    assert " ".join(titles) == metric.name
+    assert all(len(title) * 10.5 <= NARROW.width - NARROW.left for title in titles)
