@@ -33,9 +33,12 @@ requirements: venv
 migrate: venv
 	$(BIN)/python manage.py migrate --noinput
 
+# The pages and ClaimReview markup link to the address runserver serves, unless
+# FACTCHECK_SITE_URL says otherwise.
+SITE_URL_ENV = FACTCHECK_SITE_URL="$${FACTCHECK_SITE_URL:-http://$(HOST):$(PORT)}"
 run: migrate
-	$(BIN)/python manage.py setup_local
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	$(SITE_URL_ENV) $(BIN)/python manage.py setup_local
+	$(SITE_URL_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 # The suite runs in TEST_WORKERS processes (pytest-xdist; 2 = this machine's cores),
 # each on a test database of its own (test_<name>_gw0, ...); TEST_WORKERS=0 runs it

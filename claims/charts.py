@@ -6,7 +6,16 @@ from decimal import Decimal
 
 from .conf import tolerance_setting
 from .drawing import svg
-from .drawing.svg import CHART_MAX_MARKS, Bin, axis_unit, binned_chart_svg, merge_bins
+from .drawing.svg import (
+    CHART_MAX_MARKS,
+    NARROW,
+    WIDE,
+    Bin,
+    Layout,
+    axis_unit,
+    binned_chart_svg,
+    merge_bins,
+)
 from .models import Claim, Metric
 from .panels import chart_lines
 from .selectors.charts import (
@@ -18,11 +27,15 @@ from .selectors.charts import (
 
 __all__ = [
     "CHART_MAX_MARKS",
+    "NARROW",
+    "WIDE",
     "Bin",
+    "Layout",
     "axis_unit",
     "merge_bins",
     "metric_chart",
     "metric_chart_svg",
+    "metric_charts",
 ]
 
 
@@ -32,6 +45,7 @@ def metric_chart_svg(
     conflict_pairs: Iterable[tuple[int, int]],
     *,
     tolerance: Decimal | None = None,
+    layout: Layout = WIDE,
 ) -> str:
     """Return an SVG chart of the claims' figures over time, conflicts marked.
 
@@ -42,8 +56,24 @@ def metric_chart_svg(
     if tolerance is None:
         tolerance = tolerance_setting()
     return svg.metric_chart_svg(
-        metric, claims, conflict_pairs, tolerance=tolerance, lines=chart_lines(metric)
+        metric,
+        claims,
+        conflict_pairs,
+        tolerance=tolerance,
+        lines=chart_lines(metric),
+        layout=layout,
     )
+
+
+def metric_charts(metric: Metric) -> tuple[str, str | None]:
+    """Return the metric's chart drawn wide and drawn narrow (for a phone), from
+    one read of its claims; binned, one drawing serves both (narrow: None)."""
+    if chart_claim_count(metric) > CHART_MAX_MARKS:
+        return binned_chart_svg(metric, *_binned(metric)), None
+    claims = chart_claims(metric)
+    pairs = conflict_pairs([claim.pk for claim in claims])
+    wide = metric_chart_svg(metric, claims, pairs, layout=WIDE)
+    return wide, metric_chart_svg(metric, claims, pairs, layout=NARROW)
 
 
 def metric_chart(metric: Metric) -> str:

@@ -1,4 +1,5 @@
-"""Public pages: home, a claim with its ClaimReview markup, a metric's figures.
+"""Public pages: home, search results, a claim with its ClaimReview markup, a
+metric's figures (docs/pages.md).
 
 Every page is answered through the representation version: its ETag is computed
 from the version before any row is read (a 304 costs one query), and its HTML is
@@ -7,7 +8,9 @@ kept in the shared cache under that ETag (`versioned_page`).
 
 import functools
 import json
+from dataclasses import asdict, dataclass
 
+from django.core.exceptions import ValidationError
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db.models import Count
 from django.http import HttpResponseBadRequest
@@ -17,9 +20,11 @@ from django.shortcuts import render
 from django.utils.html import (  # type: ignore[attr-defined]
     _json_script_escapes as JSON_SCRIPT_ESCAPES,
 )
+from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from rest_framework.generics import get_object_or_404
 
+from factcheck.api.filters import validate_search_text
 from factcheck.caching import (
     canonical_url,
     representation_etag,
@@ -27,12 +32,19 @@ from factcheck.caching import (
     versioned_answer,
 )
 
-from .charts import metric_chart
+from .charts import metric_charts
 from .claimreview import claim_review
-from .models import Claim, ClaimLink, Metric
+from .models import Claim, ClaimLink, Evidence, Metric
 from .panels import claim_panels
-from .selectors.claims import CLAIM_SORT_KEYS, reviewable_claims
+from .ratings import Status
+from .selectors.claims import CLAIM_SORT_KEYS, latest_verdicts, reviewable_claims
 from .selectors.conflicts import conflict_references
+from .selectors.search import (
+    bound_ranking_within,
+    rank_ordering,
+    ranking_window,
+    search_claims,
+)
 from .selectors.versions import representation_version
 
 # The metric page's table lists this many figures a page (?page=2, ...).
@@ -44,6 +56,37 @@ HOME_VERDICTS = 10
 HOME_METRICS = 10
 # The most contested metrics are those with the most of this many latest conflicts.
 HOME_CONFLICT_WINDOW = 10_000
+# The search results page: this many a page, and no deeper than this many pages
+# (an offset read past them grows with the offset; more words narrow a search).
+SEARCH_PAGE_SIZE = 20
+SEARCH_MAX_PAGES = 25
+# What a claim's page lists of its conflicts and its evidence; it counts the rest.
+CLAIM_PAGE_CONFLICTS = 20
+CLAIM_PAGE_EVIDENCE = 20
+
+
+@dataclass(frozen=True)
+class StatusBadge:
+    """How a status is shown: text colour, background, border, and a symbol, so no
+    status is told from another by colour alone (the text and symbol say it)."""
+
+    text: str
+    background: str
+    border: str
+    symbol: str
+
+
+# Each pair of text and background contrasts at least 4.5:1 (WCAG AA; checked in
+# tests/claims/test_pages.py), and no two statuses share a background.
+STATUS_BADGES: dict[str, StatusBadge] = {
+    Status.UNVERIFIED: StatusBadge("#3d3d3d", "#ffffff", "#767676", "?"),
+    Status.IN_REVIEW: StatusBadge("#0b3d6e", "#dbe9f7", "#5b8cc0", "…"),
+    Status.VERIFIED: StatusBadge("#0b5a22", "#d8f0de", "#4f9e63", "✓"),
+    Status.MISLEADING: StatusBadge("#6e3a00", "#fde7c6", "#c98a2e", "!"),
+    Status.FALSE: StatusBadge("#8a0f0f", "#fbd9d9", "#cf5b5b", "✗"),
+    Status.DISPUTED: StatusBadge("#5a2375", "#efe0f6", "#a06dbd", "⇄"),
+    Status.UNVERIFIABLE: StatusBadge("#333333", "#e4e4e4", "#8c8c8c", "∅"),
+}
 
 
 def versioned_page(*, reads: tuple[str, ...] = ()):
@@ -74,15 +117,15 @@ def _versioned_page(view, *, reads: tuple[str, ...]):
     return wrapped
 
 
+def render_page(request, template: str, context: dict):
+    """Render a public page with what every page's frame needs."""
+    badges = {status: asdict(badge) for status, badge in STATUS_BADGES.items()}
+    return render(request, template, {"status_badges": badges, **context})
+
+
 @versioned_page()
 def home_page(request):
     """The home page: search, the latest verdicts, the most contested metrics."""
-    verdicts = (
-        Claim.objects.reviewed()
-        .filter(reviewed_at__isnull=False)
-        .select_related("document", "metric")
-        .order_by("-reviewed_at")[:HOME_VERDICTS]
-    )
     # Counted over the latest conflicts only, so the page costs the same however
     # many links the database holds.
     latest = ClaimLink.objects.filter(relation=ClaimLink.Relation.CONTRADICTS).order_by(
@@ -96,11 +139,11 @@ def home_page(request):
         .annotate(conflicts=Count("id"))
         .order_by("-conflicts", "from_claim__metric__name")[:HOME_METRICS]
     )
-    return render(
+    return render_page(
         request,
         "claims/home.html",
         {
-            "verdicts": list(verdicts),
+            "verdicts": latest_verdicts(HOME_VERDICTS),
             "window": f"{HOME_CONFLICT_WINDOW:,}",
             "metrics": [
                 {
@@ -126,7 +169,13 @@ def claim_page(request, pk: int):
                 JSON_SCRIPT_ESCAPES
             )
         )
-    return render(
+    references, counts = conflict_references([claim.pk], CLAIM_PAGE_CONFLICTS)
+    evidence = list(
+        Evidence.objects.filter(claim=claim)
+        .select_related("document__publisher")
+        .order_by("id")[: CLAIM_PAGE_EVIDENCE + 1]
+    )
+    return render_page(
         request,
         "claims/claim_page.html",
         {
@@ -134,6 +183,10 @@ def claim_page(request, pk: int):
             "review": claim.is_reviewed,
             "review_json": review_json,
             "panels": claim_panels(claim),
+            "conflicts": references[claim.pk],
+            "more_conflicts": counts[claim.pk] - len(references[claim.pk]),
+            "evidence": evidence[:CLAIM_PAGE_EVIDENCE],
+            "more_evidence": len(evidence) > CLAIM_PAGE_EVIDENCE,
         },
     )
 
@@ -164,7 +217,8 @@ def metric_page(request, slug: str):
     references, counts = conflict_references(
         [claim.pk for claim in rows], METRIC_PAGE_CONFLICTS
     )
-    return render(
+    wide, narrow = metric_charts(metric)
+    return render_page(
         request,
         "claims/metric_page.html",
         {
@@ -178,6 +232,74 @@ def metric_page(request, slug: str):
                 for claim in rows
             ],
             "page": page,
-            "chart": mark_safe(metric_chart(metric)),  # noqa: S308 - texts escaped
+            # Texts escaped by the drawing.
+            "chart": mark_safe(wide),  # noqa: S308
+            "narrow_chart": mark_safe(narrow) if narrow else "",  # noqa: S308
         },
+    )
+
+
+@versioned_page(reads=("q", "page"))
+def search_page(request):
+    """The readers' search results: the API's search, ranked, a page at a time.
+
+    The same search as GET /api/v1/claims/?q= (claims.selectors.search), ranked
+    within the same window, read a page plus one row at a time (the extra row
+    says whether a next page exists; nothing counts every match), to at most
+    SEARCH_MAX_PAGES pages.
+    """
+    q = request.GET.get("q", "").strip()
+    try:
+        if "\x00" in q:
+            raise ValidationError("A search has no null characters.")
+        validate_search_text(q)
+    except ValidationError as error:
+        return _bad_parameter("q", " ".join(error.messages))
+    page_text = request.GET.get("page", "1")
+    if not (page_text.isascii() and page_text.isdigit()) or not (
+        1 <= int(page_text) <= SEARCH_MAX_PAGES
+    ):
+        return _bad_parameter(
+            "page", f"use a whole number from 1 to {SEARCH_MAX_PAGES}."
+        )
+    page_number = int(page_text)
+    results: list[Claim] = []
+    window = None
+    has_next = False
+    if q:
+        found = search_claims(Claim.objects.with_relations(), q)
+        window = ranking_window(q)
+        found, window = bound_ranking_within(found, window)
+        start = (page_number - 1) * SEARCH_PAGE_SIZE
+        rows = list(
+            found.order_by(*rank_ordering(found))[start : start + SEARCH_PAGE_SIZE + 1]
+        )
+        has_next = len(rows) > SEARCH_PAGE_SIZE and page_number < SEARCH_MAX_PAGES
+        results = rows[:SEARCH_PAGE_SIZE]
+    first = (page_number - 1) * SEARCH_PAGE_SIZE + 1
+    deepest_reached = page_number == SEARCH_MAX_PAGES and len(results) == (
+        SEARCH_PAGE_SIZE
+    )
+    return render_page(
+        request,
+        "claims/search.html",
+        {
+            "q": q,
+            "results": results,
+            "page_number": page_number,
+            "page_size": SEARCH_PAGE_SIZE,
+            "first": first,
+            "last": first + len(results) - 1,
+            "has_next": has_next,
+            "deepest": SEARCH_MAX_PAGES * SEARCH_PAGE_SIZE if deepest_reached else 0,
+            "window": f"{window:,}" if window else "",
+            "previous_query": urlencode({"q": q, "page": page_number - 1}),
+            "next_query": urlencode({"q": q, "page": page_number + 1}),
+        },
+    )
+
+
+def _bad_parameter(name: str, message: str) -> HttpResponseBadRequest:
+    return HttpResponseBadRequest(
+        f"{name}: {message}", content_type="text/plain; charset=utf-8"
     )

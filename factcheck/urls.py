@@ -16,7 +16,7 @@ from claims.api.views import (
     EvidenceViewSet,
     MetricViewSet,
 )
-from claims.pages import claim_page, home_page, metric_page
+from claims.pages import claim_page, home_page, metric_page, search_page
 from factcheck.auth import TokenView
 from factcheck.jobs.api import JobDetailView
 from series.api import (
@@ -103,6 +103,7 @@ urlpatterns = [
         name="swagger-ui",
     ),
     path("api-auth/", include("rest_framework.urls")),
+    path("search/", search_page, name="search-page"),
     path("claims/<int:pk>/", claim_page, name="claim-page"),
     path("metrics/<slug:slug>/", metric_page, name="metric-page"),
 ]

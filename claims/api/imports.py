@@ -16,7 +16,14 @@ from factcheck.api.serializers import StrictFieldsMixin
 from factcheck.jobs.api import ACCEPTED_RESPONSE, LOCATION_HEADER, accepted
 
 from ..models import ClaimImport
-from ..services.import_files import claim_import_start
+from ..services.import_files import (
+    IMPORT_CHECK_IN_REQUEST_ROWS,
+    claim_import_check,
+    claim_import_start,
+)
+
+# How many bad rows a 400 lists; the first message says how many there are.
+ERRORS_LISTED = 200
 
 FORMAT_OF_SUFFIX = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 
@@ -75,7 +82,12 @@ class ClaimImportRowsSerializer(StrictFieldsMixin, serializers.Serializer):
     "progress counts the rows validated. Every row is validated first and the "
     "claims are stored in one transaction, or none: if any row is bad the job "
     "fails, its error names the first bad row's line and field, and its result "
-    "lists every bad row (`line`, `fields`: field → messages). Needs the "
+    "lists every bad row (`line`, `fields`: field → messages). A file of at "
+    f"most {IMPORT_CHECK_IN_REQUEST_ROWS:,} rows is validated in the request "
+    "instead: a bad one is a 400 listing each bad line, and no job is started; "
+    "a CSV header naming a column no row may have is a 400 whatever the size. "
+    "Columns take the export's names (`document_id`, `metric__slug`) or the "
+    "API's (`document`, `speaker`, `metric`: an id or a slug). Needs the "
     "permission to create claims (claims.add_claim).",
     request={
         "multipart/form-data": ClaimImportFileSerializer,
@@ -84,7 +96,10 @@ class ClaimImportRowsSerializer(StrictFieldsMixin, serializers.Serializer):
     parameters=[LOCATION_HEADER],
     responses={
         202: ACCEPTED_RESPONSE,
-        400: OpenApiResponse(description="No file or rows, or not readable."),
+        400: OpenApiResponse(
+            description="No file or rows, not readable, an unknown column in the "
+            "header, or (a small file) bad rows, each named by its line."
+        ),
         413: OpenApiResponse(description="The file or body is too large."),
     },
     examples=[
@@ -126,12 +141,19 @@ class ClaimImportView(APIView):
                 json.dumps(row, ensure_ascii=False) + "\n"
                 for row in rows.validated_data["rows"]
             )
+            _refuse_bad_rows(request, "rows", ClaimImport.Format.JSONL, content)
             job = claim_import_start(
                 by=request.user, format=ClaimImport.Format.JSONL, content=content
             )
         else:
             upload = ClaimImportFileSerializer(data=request.data)
             upload.is_valid(raise_exception=True)
+            _refuse_bad_rows(
+                request,
+                "file",
+                upload.validated_data["format"],
+                upload.validated_data["content"],
+            )
             job = claim_import_start(
                 by=request.user,
                 format=upload.validated_data["format"],
@@ -139,3 +161,18 @@ class ClaimImportView(APIView):
                 filename=upload.validated_data["file"].name or "",
             )
         return accepted(job, request)
+
+
+def _refuse_bad_rows(request: Request, field: str, format: str, content: str) -> None:
+    """Answer 400 naming each bad line of a file small enough to check at once."""
+    errors = claim_import_check(by=request.user, format=format, content=content)
+    if not errors:
+        return
+    summary = (
+        f"{len(errors)} bad row{'s' if len(errors) > 1 else ''}; nothing was stored."
+        if errors[0].line != 1 or "header" not in errors[0].errors
+        else "The header is not one an import reads; nothing was stored."
+    )
+    raise ValidationError(
+        {field: [summary, *(str(error) for error in errors[:ERRORS_LISTED])]}
+    )

@@ -17,6 +17,7 @@ the same SVG.
 """
 
 import math
+import textwrap
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -120,13 +121,44 @@ BOTTOM = TOP + PLOT_HEIGHT
 FONT_FAMILY = "Helvetica, Arial, sans-serif"
 LINE = 17  # height of a legend or note line
 LABEL_HEIGHT = 13
+TITLE_LINE = 22  # height of a line of the 18px title
+TITLE_CHAR_WIDTH = 10.5  # average width of an 18px bold character
 CHAR_WIDTH = 6.2  # average width of an 11px character, to keep labels apart
 TAIL = 40  # length of the dashed arrow that marks an open period end
 ARROW = 26  # length of the arrow of a "more than" or "less than" figure
 MAX_NOTES = 12
+# Where a label may go: on its mark's line, then a line lower, higher, ...
+LABEL_SHIFTS = (0, 1, -1, 2, -2, 3, -3, 4, -4, 5, -5, 6, -6)
 MAX_TEXT = 110
 # Past this many claims on a metric the chart draws bins, not one mark per claim.
 CHART_MAX_MARKS = 300
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The chart's size: one wide (a desktop page) and one narrow (a phone)."""
+
+    width: int
+    left: int
+    right: int
+    plot_height: int
+    year_ticks: int  # at most about this many years are labelled
+    axis_label_x: int
+
+
+WIDE = Layout(
+    width=WIDTH,
+    left=LEFT,
+    right=RIGHT,
+    plot_height=PLOT_HEIGHT,
+    year_ticks=12,
+    axis_label_x=26,
+)
+# Drawn for a phone's width (about 360 CSS pixels) with the same 11 px text, so the
+# text is read at its size instead of shrunk to a third as the wide chart would be.
+NARROW = Layout(
+    width=400, left=50, right=14, plot_height=300, year_ticks=5, axis_label_x=14
+)
 
 
 @dataclass(frozen=True)
@@ -161,15 +193,18 @@ def metric_chart_svg(
     *,
     tolerance: Decimal,
     lines: Iterable[Line] = (),
+    layout: Layout = WIDE,
 ) -> str:
     """Return an SVG chart of the claims' figures over time, conflicts marked.
 
     `claims` should come with their documents loaded (select_related("document"));
     `conflict_pairs` are (claim id, claim id) pairs, in either order. Claims without
     a figure or without a period are listed under the chart instead of drawn.
-    `lines` (official series) are drawn as steps under the bars.
+    `lines` (official series) are drawn as steps under the bars. `layout` sizes
+    it (WIDE, or NARROW for a phone).
     """
-    return _Chart(metric, list(claims), tolerance, list(lines)).render(conflict_pairs)
+    chart = _Chart(metric, list(claims), tolerance, list(lines), layout)
+    return chart.render(conflict_pairs)
 
 
 @dataclass(frozen=True)
@@ -321,8 +356,26 @@ class _Chart:
         claims: list[Claim],
         tolerance: Decimal,
         lines: list[Line],
+        layout: "Layout",
     ):
         self.metric = metric
+        self.layout = layout
+        self.width, self.left, self.right = layout.width, layout.left, layout.right
+        self.plot_width = self.width - self.left - self.right
+        self.subtitle = _wrap(
+            "Bars span each figure's period; pale bands show the values an "
+            "approximate figure or a range allows; red dashed lines join figures "
+            "that conflict.",
+            self.width - self.left - self.right,
+        )
+        # The title (18 px, about 10.5 px a character) wraps too on a phone.
+        self.title = textwrap.wrap(
+            metric.name, max(12, int(self.plot_width / TITLE_CHAR_WIDTH))
+        ) or [""]
+        self.subtitle_y = 52 + (len(self.title) - 1) * TITLE_LINE
+        self.top = self.subtitle_y + (len(self.subtitle) - 1) * LINE + 28
+        self.plot_height = layout.plot_height
+        self.bottom = self.top + self.plot_height
         self.tolerance = tolerance
         # Lines other apps add (claims.panels): official series, under the bars.
         self.lines = lines
@@ -344,6 +397,8 @@ class _Chart:
         self._fit_time()
         self._fit_values()
         self.taken: list[tuple[float, float, float, float]] = []
+        # Claims whose label found no free place (named in a note instead).
+        self.unlabelled: list[int] = []
 
     # Scales
 
@@ -389,13 +444,13 @@ class _Chart:
         return self._x_at(day.toordinal())
 
     def _x_at(self, ordinal: int) -> float:
-        return LEFT + (ordinal - self.origin) / self.days * PLOT_WIDTH
+        return self.left + (ordinal - self.origin) / self.days * self.plot_width
 
     def y(self, value: Decimal) -> float:
         if value.is_infinite():
             value = self.y_high if value > 0 else self.y_low
         share = (value - self.y_low) / (self.y_high - self.y_low)
-        return BOTTOM - float(share) * PLOT_HEIGHT
+        return self.bottom - float(share) * self.plot_height
 
     def _interval(self, claim: Claim) -> Interval:
         return figure_interval(
@@ -419,7 +474,9 @@ class _Chart:
         self.taken = [mark.box for mark in marks.values()]
         self.taken += [self._implied_position(i).box for i in self.implied.values()]
         for claim in self.drawn:
-            parts += self._label(f"#{claim.pk} {claim.figure_display}", marks[claim.pk])
+            parts += self._label(
+                f"#{claim.pk} {claim.figure_display}", marks[claim.pk], claim.pk
+            )
         for claim in self.drawn:
             if claim.pk in self.implied:
                 implied = self.implied[claim.pk]
@@ -427,16 +484,17 @@ class _Chart:
                 parts += self._label(
                     f"#{claim.pk} implied earlier: about {amount}",
                     self._implied_position(implied),
+                    claim.pk,
                 )
         legend, height = self._legend_and_notes()
         parts += legend
         header = (
-            f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" '
-            f'height="{height}" viewBox="0 0 {WIDTH} {height}" role="img" '
+            f'<svg xmlns="http://www.w3.org/2000/svg" width="{self.width}" '
+            f'height="{height}" viewBox="0 0 {self.width} {height}" role="img" '
             f'font-family={quoteattr(FONT_FAMILY)} font-size="11">'
         )
         title = f"<title>{escape(self.metric.name)}: figures over time</title>"
-        background = f'<rect width="{WIDTH}" height="{height}" fill="#ffffff"/>'
+        background = f'<rect width="{self.width}" height="{height}" fill="#ffffff"/>'
         return "\n".join([header, title, background, *parts, "</svg>"]) + "\n"
 
     def _lines(self) -> list[str]:
@@ -460,49 +518,55 @@ class _Chart:
         return parts
 
     def _frame(self) -> list[str]:
-        subtitle = (
-            "Bars span each figure's period; pale bands show the values an approximate "
-            "figure or a range allows; red dashed lines join figures that conflict."
-        )
         parts = [
-            f'<text x="{LEFT}" y="30" font-size="18" font-weight="bold" '
-            f'fill="{TEXT_COLOUR}">{escape(self.metric.name)}</text>',
-            f'<text x="{LEFT}" y="52" fill="#555555">{escape(subtitle)}</text>',
-            f'<rect x="{LEFT}" y="{TOP}" width="{PLOT_WIDTH}" height="{PLOT_HEIGHT}" '
-            'fill="#fafafa" stroke="#bbbbbb"/>',
+            *(
+                f'<text x="{self.left}" y="{30 + index * TITLE_LINE}" font-size="18" '
+                f'font-weight="bold" fill="{TEXT_COLOUR}">{escape(line)}</text>'
+                for index, line in enumerate(self.title)
+            ),
+            *(
+                f'<text x="{self.left}" y="{self.subtitle_y + index * LINE}" '
+                f'fill="#555555">{escape(line)}</text>'
+                for index, line in enumerate(self.subtitle)
+            ),
+            f'<rect x="{self.left}" y="{self.top}" width="{self.plot_width}" '
+            f'height="{self.plot_height}" fill="#fafafa" stroke="#bbbbbb"/>',
         ]
         years = self.last_year - self.first_year + 1
-        step = max(1, math.ceil(years / 12))
+        step = max(1, math.ceil(years / self.layout.year_ticks))
         for year in range(self.first_year, self.last_year + 2, step):
             x = _n(self._x_at(_new_year(year)))
             parts.append(
-                f'<line x1="{x}" y1="{TOP}" x2="{x}" y2="{BOTTOM}" stroke="#e2e2e2"/>'
+                f'<line x1="{x}" y1="{self.top}" x2="{x}" y2="{self.bottom}" '
+                'stroke="#e2e2e2"/>'
             )
             parts.append(
-                f'<text x="{x}" y="{BOTTOM + 16}" text-anchor="middle" '
+                f'<text x="{x}" y="{self.bottom + 16}" text-anchor="middle" '
                 f'fill="{TEXT_COLOUR}">{year}</text>'
             )
         value = self.y_low
         while value <= self.y_high:
             y = self.y(value)
             parts.append(
-                f'<line x1="{LEFT}" y1="{_n(y)}" x2="{LEFT + PLOT_WIDTH}" '
-                f'y2="{_n(y)}" stroke="#e2e2e2"/>'
+                f'<line x1="{self.left}" y1="{_n(y)}" '
+                f'x2="{self.left + self.plot_width}" y2="{_n(y)}" stroke="#e2e2e2"/>'
             )
             parts.append(
-                f'<text x="{LEFT - 8}" y="{_n(y + 4)}" text-anchor="end" '
+                f'<text x="{self.left - 8}" y="{_n(y + 4)}" text-anchor="end" '
                 f'fill="{TEXT_COLOUR}">{escape(_tick(value / self.divisor))}</text>'
             )
             value += self.step
-        middle = _n(TOP + PLOT_HEIGHT / 2)
+        middle = _n(self.top + self.plot_height / 2)
+        across = self.layout.axis_label_x
         parts.append(
-            f'<text class="axis-label" x="26" y="{middle}" text-anchor="middle" '
-            f'font-size="12" fill="{TEXT_COLOUR}" transform="rotate(-90 26 {middle})">'
+            f'<text class="axis-label" x="{across}" y="{middle}" '
+            f'text-anchor="middle" font-size="12" fill="{TEXT_COLOUR}" '
+            f'transform="rotate(-90 {across} {middle})">'
             f"{escape(self.unit_label)}</text>"
         )
         parts.append(
-            f'<text class="axis-label" x="{_n(LEFT + PLOT_WIDTH / 2)}" '
-            f'y="{BOTTOM + 36}" text-anchor="middle" font-size="12" '
+            f'<text class="axis-label" x="{_n(self.left + self.plot_width / 2)}" '
+            f'y="{self.bottom + 36}" text-anchor="middle" font-size="12" '
             f'fill="{TEXT_COLOUR}">Period the figure covers (years)</text>'
         )
         return parts
@@ -518,7 +582,7 @@ class _Chart:
             value = (stated + claim.value_upper) / 2
         x_start = self.x(start)
         # A period's last day counts in full: the bar runs to the end of it.
-        x_end = x_start if is_point else self.x(end) + PLOT_WIDTH / self.days
+        x_end = x_start if is_point else self.x(end) + self.plot_width / self.days
         y = self.y(value)
         y_low = self.y(low if low.is_finite() else stated)
         y_high = self.y(high if high.is_finite() else stated)
@@ -593,7 +657,7 @@ class _Chart:
 
     def _implied_position(self, implied: _Implied) -> _Mark:
         x_start = self.x(implied.start)
-        x_end = self.x(implied.end) + PLOT_WIDTH / self.days
+        x_end = self.x(implied.end) + self.plot_width / self.days
         y_low, y_high = self.y(implied.low), self.y(implied.high)
         return _Mark(
             x_start=x_start,
@@ -629,10 +693,12 @@ class _Chart:
     def _conflict_marks(self, conflict_pairs, marks: dict[int, _Mark]) -> list[str]:
         pairs = sorted({tuple(sorted(pair)) for pair in conflict_pairs})
         parts = []
+        ringed: set[int] = set()
         for first, second in pairs:
             if first not in marks or second not in marks:
                 continue
             one, other = marks[first], marks[second]
+            ringed.update((first, second))
             parts += [
                 f'<g class="conflict-mark" data-claim-ids="{first} {second}">',
                 f"<title>#{first} and #{second} conflict</title>",
@@ -640,42 +706,52 @@ class _Chart:
                 f'x2="{_n(other.x_middle)}" y2="{_n(other.y)}" '
                 f'stroke="{CONFLICT_COLOUR}" stroke-width="1.6" '
                 'stroke-dasharray="6 4"/>',
+                "</g>",
             ]
-            for mark in (one, other):
-                parts.append(
-                    f'<circle cx="{_n(mark.x_middle)}" cy="{_n(mark.y)}" r="7" '
-                    f'fill="none" stroke="{CONFLICT_COLOUR}" stroke-width="1.6"/>'
-                )
-            parts.append("</g>")
+        # One ring per claim in conflict, however many lines meet at its mark
+        # (six met at one figure of 2013 and their rings thickened into a blot).
+        for claim_id in sorted(ringed):
+            mark = marks[claim_id]
+            parts.append(
+                f'<circle class="conflict-ring" data-claim-id="{claim_id}" '
+                f'cx="{_n(mark.x_middle)}" cy="{_n(mark.y)}" r="7" fill="none" '
+                f'stroke="{CONFLICT_COLOUR}" stroke-width="1.6"/>'
+            )
         return parts
 
-    def _label(self, text: str, mark: _Mark) -> list[str]:
-        """Return the label beside a mark, where it covers no mark or earlier label."""
+    def _label(self, text: str, mark: _Mark, claim_id: int) -> list[str]:
+        """Return the label beside a mark, where it covers no mark or earlier label.
+
+        Where every place near the mark is taken (six figures of one year), no
+        label is drawn: the claim is named in a note under the chart instead, and
+        its mark's tooltip and the table still give its figure.
+        """
         width = len(text) * CHAR_WIDTH
         left, _top, right, _bottom = mark.box
-        candidates = []
-        for shift in (0, 1, -1, 2, -2, 3, -3, 4, -4):
+        found = None
+        for shift in LABEL_SHIFTS:
             baseline = mark.y + 4 + shift * LABEL_HEIGHT
-            if not TOP + LABEL_HEIGHT <= baseline <= BOTTOM - 3:
+            if not self.top + LABEL_HEIGHT <= baseline <= self.bottom - 3:
                 continue
             for x, anchor, start in (
                 (right + 2, "start", right + 2),
                 (left - 2, "end", left - 2 - width),
             ):
-                if start < LEFT + 2 or start + width > LEFT + PLOT_WIDTH - 2:
+                if start < self.left + 2 or start + width > (
+                    self.left + self.plot_width - 2
+                ):
                     continue
                 box = (start, baseline - LABEL_HEIGHT + 3, start + width, baseline + 3)
-                candidates.append((x, anchor, baseline, box))
                 if not any(_overlap(box, taken) for taken in self.taken):
+                    found = (x, anchor, baseline, box)
                     break
-            else:
-                continue
-            break
-        if candidates:
-            x, anchor, baseline, box = candidates[-1]
-        else:
-            x, anchor, baseline = LEFT + 4, "start", mark.y + 4
-            box = (x, baseline - LABEL_HEIGHT + 3, x + width, baseline + 3)
+            if found is not None:
+                break
+        if found is None:
+            if claim_id not in self.unlabelled:
+                self.unlabelled.append(claim_id)
+            return []
+        x, anchor, baseline, box = found
         self.taken.append(box)
         parts = []
         if abs(baseline - (mark.y + 4)) > 1:
@@ -694,24 +770,30 @@ class _Chart:
         ]
 
     def _legend_and_notes(self) -> tuple[list[str], int]:
-        y = BOTTOM + 64
+        y = self.bottom + 64
         parts = [
-            f'<text x="{LEFT}" y="{y}" font-weight="bold" fill="{TEXT_COLOUR}">'
-            "Source documents</text>"
+            f'<text x="{self.left}" y="{y}" font-weight="bold" '
+            f'fill="{TEXT_COLOUR}">Source documents</text>'
         ]
         for document_id, document in self.documents.items():
             y += LINE
             colour = quoteattr(self.colours[document_id])
             when = f" ({document.published_on})" if document.published_on else ""
+            title = _wrap(_short(document.title + when), self.plot_width - 26)
             parts += [
                 '<g class="legend-entry">',
-                f'<rect x="{LEFT}" y="{y - 9}" width="18" height="10" fill={colour}/>',
-                f'<text x="{LEFT + 26}" y="{y}" fill="{TEXT_COLOUR}">'
-                f"{escape(_short(document.title + when))}</text>",
+                f'<rect x="{self.left}" y="{y - 9}" width="18" height="10" '
+                f"fill={colour}/>",
+                *(
+                    f'<text x="{self.left + 26}" y="{y + index * LINE}" '
+                    f'fill="{TEXT_COLOUR}">{escape(line)}</text>'
+                    for index, line in enumerate(title)
+                ),
                 "</g>",
             ]
+            y += (len(title) - 1) * LINE
         y += LINE + 6
-        x: float = LEFT
+        x: float = self.left
         keys = [
             (
                 f'<line x1="{{x}}" y1="{{y}}" x2="{{x2}}" y2="{{y}}" '
@@ -740,8 +822,8 @@ class _Chart:
             )
         for symbol, text in keys:
             width = 32 + len(text) * CHAR_WIDTH + 20
-            if x + width > WIDTH - RIGHT:
-                x, y = LEFT, y + LINE
+            if x + width > self.width - self.right and x > self.left:
+                x, y = self.left, y + LINE
             parts += [
                 '<g class="legend-entry">',
                 symbol.format(x=_n(x), x2=_n(x + 24), y=_n(y - 4), top=_n(y - 9)),
@@ -750,24 +832,39 @@ class _Chart:
                 "</g>",
             ]
             x += width
+        if self.unlabelled:
+            y += LINE + 10
+            names = ", ".join(f"#{claim_id}" for claim_id in self.unlabelled)
+            lines = _wrap(
+                f"Labels left out where they would overlap: {names}. Point at a "
+                "mark for its figure; the table lists them all.",
+                self.plot_width,
+            )
+            for index, note in enumerate(lines):
+                y += LINE if index else 0
+                parts.append(
+                    f'<text class="chart-note unlabelled" x="{self.left}" y="{y}" '
+                    f'fill="{TEXT_COLOUR}">{escape(note)}</text>'
+                )
         if self.left_out:
             y += LINE + 10
             parts.append(
-                f'<text x="{LEFT}" y="{y}" font-weight="bold" fill="{TEXT_COLOUR}">'
-                "Not drawn (no figure or no period):</text>"
+                f'<text x="{self.left}" y="{y}" font-weight="bold" '
+                f'fill="{TEXT_COLOUR}">Not drawn (no figure or no period):</text>'
             )
             for claim in self.left_out[:MAX_NOTES]:
-                y += LINE
                 figure = claim.figure_display or "no figure"
-                parts.append(
-                    f'<text class="chart-note" x="{LEFT}" y="{y}" '
-                    f'fill="{TEXT_COLOUR}">'
-                    f"{escape(_short(f'#{claim.pk} {figure}: {claim.text}'))}</text>"
-                )
+                note = _short(f"#{claim.pk} {figure}: {claim.text}")
+                for line in _wrap(note, self.plot_width):
+                    y += LINE
+                    parts.append(
+                        f'<text class="chart-note" x="{self.left}" y="{y}" '
+                        f'fill="{TEXT_COLOUR}">{escape(line)}</text>'
+                    )
             if len(self.left_out) > MAX_NOTES:
                 y += LINE
                 parts.append(
-                    f'<text class="chart-note" x="{LEFT}" y="{y}" fill="#555555">'
+                    f'<text class="chart-note" x="{self.left}" y="{y}" fill="#555555">'
                     f"and {len(self.left_out) - MAX_NOTES} more</text>"
                 )
         return parts, y + 20
@@ -863,6 +960,11 @@ def _nice_step(rough: Decimal) -> Decimal:
 def _tick(value: Decimal) -> str:
     text = f"{value.normalize():,f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _wrap(text: str, width: float) -> list[str]:
+    """Return `text` in lines of at most `width` pixels of 11 px text."""
+    return textwrap.wrap(text, max(20, int(width / CHAR_WIDTH))) or [""]
 
 
 def _short(text: str) -> str:

@@ -106,3 +106,23 @@ def reviewable_claims() -> ClaimQuerySet:
             ),
         ),
     )
+
+
+def latest_verdicts(limit: int) -> list[Claim]:
+    """Return up to `limit` claims with a verdict, the most recently reviewed first.
+
+    A verdict loaded rather than set by a reviewer (the fixtures' disputed claims,
+    an import) has no reviewed_at: those follow the dated ones, newest claim first,
+    read only when the dated ones do not fill the list. Two index-ordered reads of
+    at most `limit` rows each, however many claims there are.
+    """
+    verdicts = Claim.objects.reviewed().select_related("document", "metric")
+    dated = list(
+        verdicts.filter(reviewed_at__isnull=False).order_by("-reviewed_at", "-id")[
+            :limit
+        ]
+    )
+    if len(dated) == limit:
+        return dated
+    undated = verdicts.filter(reviewed_at__isnull=True).order_by("-id")
+    return dated + list(undated[: limit - len(dated)])

@@ -64,14 +64,25 @@ PLAIN_COLUMNS = (
     "rationale",
     "editor_note",
 )
-REFERENCE_COLUMNS = ("document_id", "speaker_id", "metric__slug")
+REFERENCE_COLUMNS = ("document_id", "speaker_id", "metric__slug", "metric_id")
+# The API's names for the references (ClaimInputSerializer): `document` and
+# `speaker` are ids, `metric` an id (ASCII digits) or a slug, as the API reads it.
+COLUMN_ALIASES = {"document": "document_id", "speaker": "speaker_id"}
+METRIC_ALIAS = "metric"
 # What a JSON value may be in each column, as the API takes a claim: dates as text,
 # figures as text or finite numbers, ids as whole numbers (factcheck.ids), other
 # columns as text (a number is read as its text, as DRF's CharField does).
 DATE_COLUMNS = frozenset({"claimed_on", "period_start", "period_end"})
 NUMBER_COLUMNS = frozenset({"value", "value_upper"})
-ID_COLUMNS = frozenset({"document_id", "speaker_id"})
+ID_COLUMNS = frozenset({"document_id", "speaker_id", "metric_id"})
 KNOWN_COLUMNS = IGNORED_COLUMNS | set(PLAIN_COLUMNS) | set(REFERENCE_COLUMNS)
+# What an unknown column's error lists: the columns a row may have.
+EXPECTED_COLUMNS = (
+    "text, quote, document (or document_id), speaker (or speaker_id), metric (an "
+    "id or a slug; or metric__slug), "
+    + ", ".join(column for column in PLAIN_COLUMNS if column not in {"text", "quote"})
+    + "; the CSV export's other columns are ignored"
+)
 # Model field name -> the file's column, so errors name what the user wrote.
 COLUMN_OF_FIELD = {"document": "document_id", "speaker": "speaker_id"}
 COLUMN_OF_FIELD["metric"] = "metric__slug"
@@ -175,6 +186,33 @@ def import_claims(
             valid, report, by=by, detect=detect, before_commit=before_commit
         )
     return report
+
+
+def check_claim_rows(
+    rows: Iterable[Mapping[str, Any]],
+    *,
+    by: Actor = None,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+) -> ImportReport:
+    """Validate `rows` as import_claims would, storing nothing; return what it found.
+
+    The same checks (claims.services.import_files.claim_import_check runs them in
+    the request for a small file, so a bad one is a 400 rather than a failed job).
+    """
+    report = ImportReport()
+    numbered = _numbered(rows)
+    while batch := list(islice(numbered, batch_size)):
+        report.rows_read += len(batch)
+        _, errors = _build_batch(batch, by=by)
+        report.errors.extend(errors)
+        report.failed += len(errors)
+    return report
+
+
+def unknown_header_columns(columns: Iterable[str]) -> list[str]:
+    """Return a CSV header's columns that no row may have, as written."""
+    known = KNOWN_COLUMNS | set(COLUMN_ALIASES) | {METRIC_ALIAS}
+    return [column for column in columns if column not in known]
 
 
 def _store_all_or_nothing(
@@ -301,23 +339,63 @@ def _build_batch(
     """Return the batch's claims, validated, and the errors of its bad rows."""
     document_ids: set[int | None] = set()
     speaker_ids: set[int | None] = set()
+    metric_ids: set[int | None] = set()
     slugs: set[Any] = set()
-    for _, row in batch:
+    canonical = [(line, *_canonical_columns(row)) for line, row in batch]
+    for _, row, _ in canonical:
         document_ids.add(_as_id(row.get("document_id")))
         speaker_ids.add(_as_id(row.get("speaker_id")))
+        metric_ids.add(_as_id(row.get("metric_id")))
         slug = _blank_to_none(row.get("metric__slug"))
         slugs.add(slug if isinstance(slug, str) else None)
     documents = _in_bulk(Document.objects.all(), document_ids - {None})
     people = _in_bulk(Person.objects.all(), speaker_ids - {None})
-    metrics = _in_bulk(Metric.objects.all(), slugs - {None}, field_name="slug")
+    metrics: dict[Any, Metric] = _in_bulk(
+        Metric.objects.all(), slugs - {None}, field_name="slug"
+    )
+    metrics_by_id = _in_bulk(Metric.objects.all(), metric_ids - {None})
     claims: list[Claim] = []
     errors: list[RowError] = []
-    for line, row in batch:
+    for line, row, written in canonical:
         try:
-            claims.append(_build_claim(row, documents, people, metrics, by=by))
+            claims.append(
+                _build_claim(row, documents, people, metrics, metrics_by_id, by=by)
+            )
         except ValidationError as error:
-            errors.append(RowError(line, _by_column(error)))
+            errors.append(
+                RowError(
+                    line,
+                    {
+                        written.get(column, column): messages
+                        for column, messages in _by_column(error).items()
+                    },
+                )
+            )
     return claims, errors
+
+
+def _canonical_columns(row: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """Return the row with the API's column names (COLUMN_ALIASES) as the export's,
+    and which column each renamed one was written as (for its errors).
+
+    A column given under both names is left as it is: the alias is then an
+    unknown column, and its error lists the expected ones.
+    """
+    renamed = dict(row)
+    written: dict[str, str] = {}
+    aliases = dict(COLUMN_ALIASES)
+    metric = row.get(METRIC_ALIAS)
+    text = metric.strip() if isinstance(metric, str) else ""
+    by_id = isinstance(metric, int) or (text.isascii() and text.isdigit())
+    aliases[METRIC_ALIAS] = "metric_id" if by_id else "metric__slug"
+    for alias, column in aliases.items():
+        taken = {"metric__slug", "metric_id"} if alias == METRIC_ALIAS else {column}
+        if alias in row and not taken & set(row):
+            renamed[column] = renamed.pop(alias)
+            written[column] = alias
+    if "metric_id" in written:
+        written["metric__slug"] = METRIC_ALIAS  # the metric field's errors
+    return renamed, written
 
 
 def _in_bulk(
@@ -334,6 +412,7 @@ def _build_claim(
     documents: dict[int, Document],
     people: dict[int, Person],
     metrics: dict[str, Metric],
+    metrics_by_id: dict[int, Metric],
     *,
     by: Actor,
 ) -> Claim:
@@ -343,7 +422,7 @@ def _build_claim(
         raise ValidationError({"row": [row[ROW_ERROR_KEY]]})
     unknown = sorted(set(row) - KNOWN_COLUMNS)
     for column in unknown:
-        errors[column] = ["Unknown column."]
+        errors[column] = [f"Unknown column; the columns are: {EXPECTED_COLUMNS}."]
     errors.update(_type_errors(row))
     claim = Claim()
     for column in PLAIN_COLUMNS:
@@ -369,6 +448,12 @@ def _build_claim(
     if "speaker_id" not in errors:
         _set_reference(claim, "speaker", row.get("speaker_id"), people, errors)
     slug = _blank_to_none(row.get("metric__slug"))
+    metric_id = _as_id(row.get("metric_id"))
+    if metric_id is not None and "metric_id" not in errors:
+        if metric_id in metrics_by_id:
+            claim.metric = metrics_by_id[metric_id]
+        else:
+            errors["metric_id"] = [f"No metric with id {metric_id}."]
     if slug is not None and "metric__slug" not in errors:
         if slug in metrics:
             claim.metric = metrics[slug]

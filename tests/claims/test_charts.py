@@ -177,3 +177,115 @@ def test_the_seed_trade_chart_draws_every_dated_trade_figure():
     assert svg.count('class="claim-mark"') == dated
     assert svg.count('class="conflict-mark"') >= 1  # the editors' own links
     assert "$ billion" in svg
+
+
+def _label_boxes(svg: str) -> list[tuple[float, float, float, float]]:
+    """Return each claim label's box, as the chart measures text (CHAR_WIDTH)."""
+    from claims.drawing.svg import CHAR_WIDTH, LABEL_HEIGHT
+
+    boxes = []
+    for element in parsed(svg).iter(f"{SVG}text"):
+        if element.get("class") != "claim-label":
+            continue
+        x, baseline = float(element.get("x")), float(element.get("y"))
+        width = len(element.text or "") * CHAR_WIDTH
+        left = x if element.get("text-anchor") == "start" else x - width
+        boxes.append((left, baseline - LABEL_HEIGHT + 3, left + width, baseline + 3))
+    return boxes
+
+
+def _overlapping(boxes):
+    return [
+        (one, other)
+        for index, one in enumerate(boxes)
+        for other in boxes[index + 1 :]
+        if not (
+            one[2] <= other[0]
+            or other[2] <= one[0]
+            or one[3] <= other[1]
+            or other[3] <= one[1]
+        )
+    ]
+
+
+def test_the_seed_trade_chart_labels_never_overlap_and_says_which_it_left_out():
+    from claims.services.conflicts import detect_all_conflicts
+
+    # As `make run` loads it: the fixtures, then conflict detection.
+    call_command("loaddata", "seed", verbosity=0)
+    detect_all_conflicts()
+    metric = Metric.objects.get(slug="iran-russia-trade-volume")
+    svg = metric_chart(metric)
+    boxes = _label_boxes(svg)
+    assert boxes
+    assert _overlapping(boxes) == []
+    drawn = svg.count('class="claim-mark"')
+    implied = svg.count('class="implied-mark"')
+    notes = re.findall(r'<text class="chart-note unlabelled"[^>]*>([^<]*)<', svg)
+    unlabelled = sum(len(re.findall(r"#\d+", note)) for note in notes)
+    assert len(boxes) + unlabelled == drawn + implied
+
+
+def test_a_claim_in_many_conflicts_gets_one_conflict_ring():
+    # Figures made for this test: one claim conflicting with five others.
+    metric = MetricFactory(unit="USD")
+    claims = [
+        FigureClaimFactory(metric=metric, value=Decimal(value) * 10**9)
+        for value in ("5.3", "1", "2", "3", "4", "8")
+    ]
+    pairs = [(claims[0].pk, other.pk) for other in claims[1:]]
+    svg = metric_chart_svg(metric, claims, pairs)
+    rings = re.findall(r'<circle class="conflict-ring" data-claim-id="(\d+)"', svg)
+    assert sorted(rings) == sorted(str(claim.pk) for claim in claims)
+    assert svg.count('class="conflict-mark"') == 5
+
+
+def test_the_narrow_chart_keeps_every_mark_and_line_of_text_within_a_phones_width():
+    from claims.charts import NARROW, metric_charts
+    from claims.drawing.svg import CHAR_WIDTH
+    from claims.services.conflicts import detect_all_conflicts
+
+    call_command("loaddata", "seed", verbosity=0)
+    detect_all_conflicts()
+    metric = Metric.objects.get(slug="iran-russia-trade-volume")
+    wide, narrow = metric_charts(metric)
+    root = parsed(narrow)
+    assert float(root.get("width")) == NARROW.width
+    assert narrow.count('class="claim-mark"') == wide.count('class="claim-mark"')
+    for element in root.iter():
+        for name in ("x", "x1", "x2", "cx"):
+            if element.get(name) is not None:
+                assert 0 <= float(element.get(name)) <= NARROW.width, element.attrib
+        plain_text = element.tag == f"{SVG}text" and element.get("font-size") is None
+        starts = element.get("text-anchor", "start") == "start"
+        if plain_text and starts and element.text:
+            right = float(element.get("x")) + len(element.text) * CHAR_WIDTH
+            assert right <= NARROW.width, element.text
+    assert _overlapping(_label_boxes(narrow)) == []
+
+
+def test_the_metric_page_serves_the_wide_and_the_narrow_chart(client):
+    claim = FigureClaimFactory()  # made for this test
+    page = client.get(f"/metrics/{claim.metric.slug}/").content.decode()
+    assert page.count('<svg xmlns="http://www.w3.org/2000/svg" width="960"') == 1
+    assert page.count('<svg xmlns="http://www.w3.org/2000/svg" width="400"') == 1
+
+
+def test_a_long_metric_name_wraps_on_the_narrow_chart():
+    from claims.charts import NARROW
+
+    # A metric name made for this test, longer than a phone's width.
+    metric = MetricFactory(
+        name="Iran-Russia bilateral trade volume in goods and services, both ways"
+    )
+    svg = metric_chart_svg(
+        metric, [FigureClaimFactory(metric=metric)], [], layout=NARROW
+    )
+    titles = [
+        element.text
+        for element in parsed(svg).iter(f"{SVG}text")
+        if element.get("font-size") == "18"
+    ]
+    assert len(titles) > 1
+    assert " ".join(titles) == metric.name
+    assert all(len(title) * 10.5 <= NARROW.width - NARROW.left for title in titles)

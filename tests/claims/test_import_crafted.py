@@ -16,6 +16,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
 from claims.models import Claim
+from claims.services import import_files
 from claims.services.exports import CSV_COLUMNS
 from tests.claims.test_import_api import IMPORTS
 from tests.claims.test_import_claims import claim_row, run_import
@@ -27,6 +28,13 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _checked_by_the_job(monkeypatch):
+    # These files are small enough to be checked in the request (a 400,
+    # tests/claims/test_import_api.py); here the job's own checks are under test.
+    monkeypatch.setattr(import_files, "IMPORT_CHECK_IN_REQUEST_ROWS", 0)
 
 
 @pytest.fixture
