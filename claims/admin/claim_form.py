@@ -11,22 +11,22 @@ from typing import cast
 
 from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.validators import URLValidator
 from django.urls import reverse
 from django.utils.html import format_html
 
 from ..models import Claim, ClaimLink
 from ..ratings import VERDICTS, Status
 from ..services.claims import claim_update_plan
+from ..services.evidence import EVIDENCE_ATTACHERS
 from ..workflow import allowed_moves, required_permission
 
 # The one-click actions of the "Already in the database?" panel (claims.admin.
-# matching): the button's value is "<action>:<claim id>" or "evidence_url:<url>".
+# matching): the button's value is "<action>:<claim id>", or for a match another
+# app registered, "evidence:<kind>:<id>" ("evidence:review:7").
 MATCH_ACTIONS = {
     "same_claim": ("claims.add_claimlink", "link it as the same claim"),
     "contradicts": ("claims.add_claimlink", "link it as contradicting"),
     "evidence": ("claims.add_evidence", "add it as evidence"),
-    "evidence_url": ("claims.add_evidence", "add it as evidence"),
 }
 
 
@@ -90,14 +90,14 @@ class ClaimAdminForm(forms.ModelForm):
         self.fields["expected_version"].initial = self.stored.version
         draft = self.stored.rationale_draft or ""
         if "rationale" in self.fields and draft and not self.stored.rationale:
-            self.fields["rationale"].initial = draft
+            self.initial["rationale"] = draft
             self.fields["rationale"].help_text = (
                 "Kept from the verdict withdrawn when the claim was reopened (not "
                 "published): confirm or edit it when you set the verdict."
             )
 
     def clean_match_action(self) -> tuple[str, object] | None:
-        """Return the panel's action as (action, claim or URL), or None."""
+        """Return the panel's action as (action, claim or (kind, id)), or None."""
         raw = self.cleaned_data.get("match_action", "")
         if not raw:
             return None
@@ -107,9 +107,11 @@ class ClaimAdminForm(forms.ModelForm):
         permission, what = MATCH_ACTIONS[action]
         if self.user is not None and not self.user.has_perm(permission):
             raise ValidationError(f"You may not {what}: ask an editor.")
-        if action == "evidence_url":
-            URLValidator(schemes=["http", "https"])(target)
-            return action, target
+        kind, _, record = target.partition(":")
+        if action == "evidence" and record:
+            if kind not in EVIDENCE_ATTACHERS or not record.isdigit():
+                raise ValidationError(f"Cannot add {target!r} as evidence.")
+            return action, (kind, int(record))
         matched = Claim.objects.filter(pk=target).first() if target.isdigit() else None
         if matched is None:
             raise ValidationError(f"No claim #{target} to {what}.")
@@ -120,6 +122,14 @@ class ClaimAdminForm(forms.ModelForm):
     def clean(self):
         super().clean()
         cleaned = self.cleaned_data
+        draft = self.stored.rationale_draft if self.stored else ""
+        if (
+            draft
+            and cleaned.get("rationale") == draft
+            and cleaned.get("status") not in VERDICTS
+        ):
+            # The draft shown back unchanged with no verdict: not a rationale yet.
+            cleaned["rationale"] = ""
         try:
             edit = claim_update_plan(
                 claim=self.instance,
@@ -141,18 +151,9 @@ class ClaimAdminForm(forms.ModelForm):
     def edit_values(self) -> dict:
         """Return the claim's fields as the form sets them (claim_update's values)."""
         names = {field.name for field in Claim._meta.get_fields()}
-        values = {
+        return {
             name: value for name, value in self.cleaned_data.items() if name in names
         }
-        draft = self.stored.rationale_draft if self.stored else ""
-        if (
-            draft
-            and values.get("rationale") == draft
-            and values.get("status") not in VERDICTS
-        ):
-            # The draft shown back unchanged with no verdict: not a rationale yet.
-            values["rationale"] = ""
-        return values
 
     def typed_fields(self) -> set[str]:
         """Return the fields the editor changed (claim_update's `given`): a form

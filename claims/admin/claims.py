@@ -184,6 +184,7 @@ class ClaimAdmin(ClaimMatchesMixin, SimpleHistoryAdmin):
     ]
     list_display_links = ["short_text"]
     save_on_top = True
+    object_history_list_template = "admin/claims/claim/object_history_list.html"
     list_filter = [
         ReviewQueueFilter,
         StatusCountFilter,

@@ -19,9 +19,7 @@ from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.urls import path, reverse
 
-from factcheck.services import record_save
-
-from ..models import Candidate, Claim, ClaimLink, Evidence
+from ..models import Candidate, Claim, ClaimLink
 from ..selectors.matching import (
     candidate_matches,
     extra_matches,
@@ -30,6 +28,7 @@ from ..selectors.matching import (
 )
 from ..services.candidates import accept_candidate_linked
 from ..services.corrections import claim_link_save
+from ..services.evidence import evidence_from_claim, evidence_from_record
 from .claim_form import link_relation
 
 PANEL_MATCHES = 5
@@ -104,10 +103,20 @@ class ClaimMatchesMixin(_Base):
                 )
                 claim_link_save(link=link, by=request.user)
                 text = f"Linked to claim #{target.pk}: {link.get_relation_display()}."
+            elif isinstance(target, Claim):
+                evidence_from_claim(claim=claim, source=target)
+                text = (
+                    f"Added claim #{target.pk}'s source as evidence (stance: "
+                    "context); change its stance below if it supports or refutes."
+                )
             else:
-                record_save(instance=Evidence(claim=claim), values=evidence_of(target))
-                text = f"Added {_evidence_name(target)} as evidence; check its stance."
-        except (ValidationError, PermissionDenied) as refusal:
+                kind, record_id = target
+                evidence_from_record(claim=claim, kind=kind, record_id=record_id)
+                text = (
+                    f"Added the {kind} as evidence (stance: context); change its "
+                    "stance below if it supports or refutes."
+                )
+        except (ValidationError, PermissionDenied, LookupError) as refusal:
             reasons = (
                 " ".join(refusal.messages)
                 if isinstance(refusal, ValidationError)
@@ -179,21 +188,6 @@ def claim_panel_rows(claim: Claim) -> list[dict[str, Any]]:
         )
     rows.sort(key=lambda row: -row["score"])
     return rows[: PANEL_MATCHES * 2]
-
-
-def evidence_of(target: Claim | str) -> dict[str, Any]:
-    """Return the Evidence fields that cite a matched claim, or a review's URL."""
-    if isinstance(target, Claim):
-        return {
-            "document": target.document,
-            "stance": Evidence.Stance.CONTEXT,
-            "note": f"Claim #{target.pk}: {target.text}"[:1000],
-        }
-    return {"url": target, "stance": Evidence.Stance.CONTEXT, "note": "External review"}
-
-
-def _evidence_name(target: Claim | str) -> str:
-    return f"claim #{target.pk}'s source" if isinstance(target, Claim) else target
 
 
 class CandidateMatchesMixin(_PanelMixin):

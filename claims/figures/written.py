@@ -97,9 +97,9 @@ def magnitude_warning(*, value: Decimal | None, unit: str, texts: Iterable[str])
     """Return why `value` looks like a slip against the amounts `texts` state, or "".
 
     The texts (the claim's text and quote) are read as claims.figures reads them;
-    amounts in `unit` are compared when there are any, else every amount. A value
-    within a factor of MAGNITUDE_SLIP of one of them, or texts stating no amount,
-    give "". A warning, never a refusal: the words may state another figure.
+    the amounts in `unit` are compared (every amount when `unit` is blank). A value
+    within a factor of MAGNITUDE_SLIP of one of them, or texts stating no amount in
+    that unit, give "". A warning, never a refusal: the words may state another figure.
     """
     if value is None or value == 0:
         return ""
@@ -110,8 +110,7 @@ def magnitude_warning(*, value: Decimal | None, unit: str, texts: Iterable[str])
         for start, end, amount in find_amounts(text)
         if amount.value
     ]
-    same_unit = [(surface, a) for surface, a in amounts if unit and a.unit == unit]
-    compared = same_unit or amounts
+    compared = [(surface, a) for surface, a in amounts if not unit or a.unit == unit]
     if not compared:
         return ""
     size = abs(value)

@@ -93,7 +93,7 @@
       figure = review.figure;
       source = review.publisher ? review.publisher.name : "";
       state = review.rating ? review.rating.as_published : "";
-      value = review.url;
+      value = review.id;
     }
     first.appendChild(link);
     first.appendChild(document.createTextNode(" " + shorten(text, 160)));
@@ -115,7 +115,7 @@
       button(actions, "Contradicts", "contradicts:" + value,
         "Save this claim and link it as contradicting #" + value);
     } else {
-      button(actions, "Add as evidence", "evidence_url:" + value,
+      button(actions, "Add as evidence", "evidence:review:" + value,
         "Save this claim with this fact-check as evidence");
     }
     return tr;
