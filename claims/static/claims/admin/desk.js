@@ -7,7 +7,7 @@
  * match_action; the admin applies them through the services after saving).
  * No framework; text goes in with textContent, never as markup.
  */
-(function () {
+function deskMatches() {
   "use strict";
   var panel = document.getElementById("already-in-database");
   if (!panel) {
@@ -187,4 +187,11 @@
       input.addEventListener("input", later);
     }
   });
-})();
+}
+
+// The admin loads its form media in <head>: wait for the page.
+if (document.readyState === "loading") {
+  document.addEventListener("DOMContentLoaded", deskMatches);
+} else {
+  deskMatches();
+}
