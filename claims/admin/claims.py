@@ -325,6 +325,22 @@ class ClaimAdmin(ClaimMatchesMixin, SimpleHistoryAdmin):
         form = super().get_form(request, obj, change=change, **kwargs)
         return type(form.__name__, (form,), {"user": request.user})
 
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None and obj.rationale_draft:
+            return fieldsets
+        # No draft to show: leave its row out rather than show an empty one.
+        return [
+            (
+                name,
+                {
+                    **options,
+                    "fields": [f for f in options["fields"] if f != "rationale_draft"],
+                },
+            )
+            for name, options in fieldsets
+        ]
+
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))
         if not request.user.has_perm(VERDICT_PERMISSION):

@@ -188,7 +188,8 @@ def test_editor_and_reviewer_walk_the_desk(browser):
     # The history reads in labels.
     browser.goto(f"/admin/claims/claim/{new_id}/history/")
     history = page.inner_text("#change-history")
-    assert "In review" in history and "Disputed" in history
+    assert "In review" in history
+    assert "Disputed" in history
     assert "in_review" not in history
     assert_fits(browser, "history")
     browser.screenshot("reviewer-history")

@@ -149,12 +149,11 @@ def test_the_status_dropdown_offers_an_editor_only_the_moves_they_may_make(
     client.force_login(reviewer)
     form = client.get(change_url(claim)).context["adminform"].form
     offered = [value for value, _ in form.fields["status"].choices]
-    assert Status.DISPUTED in offered and Status.VERIFIED in offered
+    assert Status.DISPUTED in offered
+    assert Status.VERIFIED in offered
 
 
-def test_an_error_is_named_by_its_field_at_the_top_and_shown_beside_it(
-    client, editor
-):
+def test_an_error_is_named_by_its_field_at_the_top_and_shown_beside_it(client, editor):
     claim = ClaimFactory(status=Status.IN_REVIEW)
     client.force_login(editor)
     response = client.post(
@@ -240,9 +239,7 @@ def test_contradicts_and_add_as_evidence_on_the_change_page(admin_client, trade)
     assert f"Claim #{trade['stored'].pk}" in evidence.note
 
 
-def test_a_review_is_added_as_evidence_through_the_reviews_service(
-    admin_client, trade
-):
+def test_a_review_is_added_as_evidence_through_the_reviews_service(admin_client, trade):
     import_reviews(
         handle=io.BytesIO(samples.datafeed(samples.claim_review(1, rating="Falso")))
     )
@@ -260,9 +257,7 @@ def test_a_review_is_added_as_evidence_through_the_reviews_service(
     assert evidence.note == f"{review.publisher.name}: Falso"
 
 
-def test_a_user_who_may_not_link_gets_the_refusal_and_nothing_is_saved(
-    client, trade
-):
+def test_a_user_who_may_not_link_gets_the_refusal_and_nothing_is_saved(client, trade):
     clerk = UserFactory(is_staff=True, username="made-for-this-test")
     clerk.user_permissions.add(
         *Permission.objects.filter(
@@ -357,7 +352,8 @@ def test_the_history_shows_labels_and_whole_texts(admin_client, editor, reviewer
     page = admin_client.get(
         reverse("admin:claims_claim_history", args=[claim.pk])
     ).content.decode()
-    assert "In review" in page and "Disputed" in page
+    assert "In review" in page
+    assert "Disputed" in page
     assert "in_review" not in page
     assert escape(RATIONALE) in page
     assert "chars]" not in page
@@ -376,7 +372,9 @@ def test_a_value_typed_without_its_scale_is_saved_with_a_warning(admin_client, t
     )
     claim.refresh_from_db()
     assert claim.value == Decimal("5.3")  # a warning, not a refusal
-    warnings = [m.message for m in response.context["messages"] if m.level_tag == "warning"]
+    warnings = [
+        m.message for m in response.context["messages"] if m.level_tag == "warning"
+    ]
     assert any("10^9 times smaller" in message for message in warnings)
 
 
