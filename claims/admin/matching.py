@@ -149,7 +149,7 @@ def claim_panel_rows(claim: Claim) -> list[dict[str, Any]]:
     Each row has what desk.js builds from the match API's answer, so the rows the
     page opens with and the rows typed into being look and act the same.
     """
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "kind": "claim",
             "id": match.claim.pk,
