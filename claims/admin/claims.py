@@ -111,6 +111,12 @@ class ReviewQueueFilter(admin.SimpleListFilter):
         return queryset
 
 
+def _only_draft(queryset) -> str:
+    """Return the rationale draft of the one claim selected, or ""."""
+    drafts = list(queryset.values_list("rationale_draft", flat=True)[:2])
+    return (drafts[0] or "") if len(drafts) == 1 else ""
+
+
 def _status_action(status: Status) -> Callable[..., None]:
     @admin.action(
         description=f"Move selected claims to “{status.label}”",
@@ -129,6 +135,8 @@ def _status_action(status: Status) -> Callable[..., None]:
                     "claims": list(queryset),
                     "status": status,
                     "action": f"set_status_{status.value}",
+                    # One reopened claim: its withdrawn rationale, to confirm or edit.
+                    "draft": _only_draft(queryset),
                 },
             )
         moved, already, refused = 0, 0, []

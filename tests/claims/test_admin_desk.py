@@ -431,3 +431,14 @@ def test_the_schema_documents_possible_duplicates(admin_client):
     created = schema["components"]["schemas"]["ClaimCreated"]["properties"]
     assert created["possible_duplicates"]["type"] == "array"
     assert "warnings" in created
+
+
+def test_the_bulk_verdict_offers_the_one_claims_draft(client, editor, reviewer):
+    claim = _disputed(reviewer, editor)
+    claim_set_status(claim=claim, status=Status.IN_REVIEW, by=reviewer)
+    client.force_login(reviewer)
+    page = client.post(
+        reverse("admin:claims_claim_changelist"),
+        {"action": "set_status_false", "_selected_action": [claim.pk]},
+    ).content.decode()
+    assert f">{escape(RATIONALE)}</textarea>" in page
