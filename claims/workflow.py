@@ -15,8 +15,13 @@ published verdict never stands over words no reviewer judged; the ClaimReview is
 withdrawn until a reviewer sets a verdict again.
 
 The rationale belongs to the verdict: it is written (or confirmed) in the step
-that sets the verdict, revised only by a reviewer, and cleared when the claim is
-reopened (the history keeps it). Editors' working notes go in ``editor_note``.
+that sets the verdict, revised only by a reviewer, and withdrawn from publication
+when the claim is reopened. Reopening keeps it as the claim's *rationale draft*
+(never published): the reviewer who sets the next verdict confirms or edits it
+instead of retyping it (a quote trimmed by a word rarely changes the reasoning),
+and setting the verdict clears the draft. A rationale sent with a claim that has
+no verdict is refused, unless it is that draft sent back unchanged (a form posts
+every field). Editors' working notes go in ``editor_note``.
 
 Four-eyes (FACTCHECK_FOUR_EYES, on by default): a reviewer may not set or revise
 the verdict of a claim they created, nor of one whose judged fields they changed
@@ -73,11 +78,14 @@ class SavePlan:
     """What a save of a claim does to its status and rationale."""
 
     status: Status
+    # The published rationale: "" unless the claim has a verdict.
     rationale: str
     # The save changed what a verdict judged, so the claim went back to review.
     reopened: bool
     # The save sets a verdict or revises one: reviewer and time are recorded.
     verdict_act: bool
+    # The withdrawn verdict's rationale, kept for the next verdict ("" for none).
+    rationale_draft: str = ""
 
 
 def allowed_moves(status: str) -> list[Status]:
@@ -107,6 +115,7 @@ def plan_claim_save(
     by,
     created_by_id: int | None,
     content_editor_ids: Callable[[], Collection[int]],
+    old_rationale_draft: str = "",
 ) -> SavePlan:
     """Decide the status and rationale a claim is saved with, or refuse the save.
 
@@ -114,7 +123,8 @@ def plan_claim_save(
     this save changes; `by` None is the system (imports, restores), which no
     permission or four-eyes rule binds. `content_editor_ids` returns the users who
     changed judged fields since the last verdict (asked only when a verdict is set
-    or revised). Raises ValidationError for a move the graph forbids or a rationale
+    or revised). `old_rationale_draft` is the draft a reopening kept. Raises
+    ValidationError for a move the graph forbids or a rationale
     out of place, PermissionDenied when `by` may not do what the save does.
     """
     new = Status(new_status)
@@ -159,14 +169,26 @@ def plan_claim_save(
                         "verdict again."
                     }
                 )
+            # The withdrawn rationale waits, unpublished, for the next verdict.
+            draft = old_rationale or old_rationale_draft
         else:
-            _refuse_rationale_without_verdict(rationale)
-        return SavePlan(new, "", reopened=reopened, verdict_act=False)
+            if rationale != old_rationale_draft:
+                _refuse_rationale_without_verdict(rationale)
+            draft = old_rationale_draft
+        return SavePlan(
+            new, "", reopened=reopened, verdict_act=False, rationale_draft=draft
+        )
 
     entering = new != old
     revising = not entering and rationale != old_rationale
     if not (entering or revising):
-        return SavePlan(new, rationale, reopened=False, verdict_act=False)
+        return SavePlan(
+            new,
+            rationale,
+            reopened=False,
+            verdict_act=False,
+            rationale_draft=old_rationale_draft,
+        )
     if not rationale.strip():
         raise ValidationError(
             {"rationale": "A verdict needs a rationale; cite the evidence it rests on."}

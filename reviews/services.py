@@ -375,3 +375,13 @@ def review_attach_as_evidence(
     evidence.full_clean()
     evidence.save()
     return evidence
+
+
+def review_attach_by_id(review_id: int, *, claim: Claim, stance: str) -> Evidence:
+    """Attach the review `review_id` to a claim (the claim page's matches panel)."""
+    review = (
+        ExternalReview.objects.select_related("publisher").filter(pk=review_id).first()
+    )
+    if review is None:
+        raise LookupError(f"No external review #{review_id}.")
+    return review_attach_as_evidence(review=review, claim=claim, stance=stance)

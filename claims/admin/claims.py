@@ -1,10 +1,15 @@
-"""Claims in the admin: the form under the workflow rules, filters, verdict actions."""
+"""Claims in the admin, laid out for the editor's desk (docs/admin.md).
+
+The list reads one claim a line (text, status, figure, document, speaker, date);
+the claim page follows the editor's task (the claim and its quote, the figure,
+the source, the verdict) under "Already in the database?", with the bookkeeping
+folded away; the form is claims.admin.claim_form's, the panel claims.admin.
+matching's, the history's labels claims.admin.history's.
+"""
 
 import re
 from collections.abc import Callable
-from typing import cast
 
-from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -18,20 +23,18 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from sources.models import normalize_for_matching
 
+from ..figures.written import magnitude_warning
 from ..models import Claim, ClaimLink, Evidence
 from ..panels import claim_panels
 from ..ratings import VERDICTS, Status
 from ..selectors.estimates import estimated_value_counts
 from ..selectors.search import search_claims
-from ..services.claims import (
-    claim_delete,
-    claim_set_status,
-    claim_update,
-    claim_update_plan,
-)
+from ..services.claims import claim_delete, claim_set_status, claim_update
 from ..services.corrections import claim_link_delete, claim_link_save
-from ..workflow import VERDICT_PERMISSION, allowed_moves
+from ..workflow import VERDICT_PERMISSION
+from .claim_form import ClaimAdminForm
 from .filters import MetricFilter, PublisherFilter
+from .history import ClaimHistoryHelper
 from .links import ClaimLinkAdminForm
 from .matching import ClaimMatchesMixin
 from .pagination import EstimatedCountPaginator
@@ -60,118 +63,6 @@ class ClaimLinkInline(admin.TabularInline):
             "ClaimLinkAdminForm", (self.form,), {"user": request.user}
         )
         return super().get_formset(request, obj, **kwargs)
-
-
-class ClaimAdminForm(forms.ModelForm):
-    """The claim form, with the version it was opened at and the workflow rules."""
-
-    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-    change_reason = forms.CharField(
-        required=False,
-        max_length=100,
-        help_text="Optional: why you made this change (kept in the history).",
-    )
-
-    amount_text = forms.CharField(
-        required=False,
-        max_length=200,
-        label="Amount as written",
-        help_text='Type the amount as the text has it ("$1.5 billion", "close to '
-        '40-percent", "more than 12,000 cars") to fill value, unit and comparator; '
-        "check what was read after saving. A period label with no dates is read "
-        "into dates the same way.",
-    )
-
-    user = None  # set by ClaimAdmin.get_form
-
-    class Meta:
-        model = Claim
-        # The admin's fieldsets choose the fields shown; these are the core ones.
-        fields = ["text", "quote", "document", "status", "rationale", "editor_note"]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.stored = None
-        if self.instance.pk:
-            self.stored = Claim.objects.filter(pk=self.instance.pk).first()
-        if self.stored is not None:
-            self.fields["expected_version"].initial = self.stored.version
-            if "status" in self.fields:
-                current = Status(self.stored.status)
-                reachable = {current, *allowed_moves(current)}
-                status_field = cast(forms.ChoiceField, self.fields["status"])
-                status_field.choices = [
-                    (value, label)
-                    for value, label in Status.choices
-                    if value in reachable
-                ]
-                self.fields["status"].help_text = (
-                    f"From '{current.label}' a claim may move to: "
-                    + ", ".join(f"'{s.label}'" for s in allowed_moves(current))
-                    + "."
-                )
-
-    def clean(self):
-        super().clean()
-        cleaned = self.cleaned_data
-        try:
-            edit = claim_update_plan(
-                claim=self.instance,
-                values=self.edit_values(),
-                amount_text=cleaned.get("amount_text", ""),
-                by=self.user,
-                expected_version=cleaned.get("expected_version"),
-                given=self.typed_fields(),
-            )
-        except ValidationError as refusal:
-            self._show_refusal(refusal)
-        except PermissionDenied as refusal:
-            self.add_error("status" if "status" in self.fields else None, str(refusal))
-        else:
-            # The fields read from what was typed replace the form's own.
-            cleaned.update(edit.written)
-        return cleaned
-
-    def edit_values(self) -> dict:
-        """Return the claim's fields as the form sets them (claim_update's values)."""
-        names = {field.name for field in Claim._meta.get_fields()}
-        return {
-            name: value for name, value in self.cleaned_data.items() if name in names
-        }
-
-    def typed_fields(self) -> set[str]:
-        """Return the fields the editor changed (claim_update's `given`): a form
-        posts every field, an API client only those it sets."""
-        return set(self.changed_data)
-
-    def _show_refusal(self, refusal: ValidationError) -> None:
-        """Show the service's refusal on the fields it names."""
-        if not hasattr(refusal, "error_dict"):
-            self.add_error(None, refusal)
-            return
-        errors = refusal.error_dict
-        for field, reasons in errors.items():
-            if field == "version":
-                self.add_error(None, self._stale_version_error(reasons[0]))
-            elif field in self.fields:
-                self.add_error(field, reasons)
-            else:
-                self.add_error(None, reasons)
-
-    def _stale_version_error(self, reason: ValidationError) -> ValidationError:
-        params = reason.params or {}
-        url = reverse("admin:claims_claim_change", args=[self.instance.pk])
-        return ValidationError(
-            format_html(
-                "Someone else saved this claim after you opened it (you opened "
-                "version {}, it is now version {}). Your changes were not saved: "
-                '<a href="{}">open the current version</a> and reapply them.',
-                params.get("expected"),
-                params.get("stored"),
-                url,
-            ),
-            code="stale_version",
-        )
 
 
 class StatusCountFilter(admin.SimpleListFilter):
@@ -220,6 +111,12 @@ class ReviewQueueFilter(admin.SimpleListFilter):
         return queryset
 
 
+def _only_draft(queryset) -> str:
+    """Return the rationale draft of the one claim selected, or ""."""
+    drafts = list(queryset.values_list("rationale_draft", flat=True)[:2])
+    return (drafts[0] or "") if len(drafts) == 1 else ""
+
+
 def _status_action(status: Status) -> Callable[..., None]:
     @admin.action(
         description=f"Move selected claims to “{status.label}”",
@@ -238,6 +135,8 @@ def _status_action(status: Status) -> Callable[..., None]:
                     "claims": list(queryset),
                     "status": status,
                     "action": f"set_status_{status.value}",
+                    # One reopened claim: its withdrawn rationale, to confirm or edit.
+                    "draft": _only_draft(queryset),
                 },
             )
         moved, already, refused = 0, 0, []
@@ -281,17 +180,19 @@ def _status_action(status: Status) -> Callable[..., None]:
 @admin.register(Claim)
 class ClaimAdmin(ClaimMatchesMixin, SimpleHistoryAdmin):
     form = ClaimAdminForm
+    # In the order an editor scans a row: what is claimed, where it stands, the
+    # figure, where and by whom it was said, when.
     list_display = [
-        "id",
         "short_text",
         "status",
         "figure",
-        "metric",
         "document",
         "speaker",
         "claimed_on",
     ]
-    list_display_links = ["id", "short_text"]
+    list_display_links = ["short_text"]
+    save_on_top = True
+    object_history_list_template = "admin/claims/claim/object_history_list.html"
     list_filter = [
         ReviewQueueFilter,
         StatusCountFilter,
@@ -328,6 +229,7 @@ class ClaimAdmin(ClaimMatchesMixin, SimpleHistoryAdmin):
         "quote_in_context",
         "same_metric_figures",
         "panels",
+        "rationale_draft",
         "version",
         "reviewed_by",
         "reviewed_at",
@@ -339,63 +241,73 @@ class ClaimAdmin(ClaimMatchesMixin, SimpleHistoryAdmin):
     ]
     inlines = [EvidenceInline, ClaimLinkInline]
     actions = [_status_action(status) for status in Status]
+    # The editor's task, in order: the claim and its quote, the figure, the source,
+    # the verdict; what apps add and the bookkeeping come after, folded.
     fieldsets = [
-        (None, {"fields": ["text", "quote", "quote_in_context", "document"]}),
-        (
-            "Who and when",
-            {"fields": ["speaker", "speaker_role", "claimed_on", "claimed_precision"]},
-        ),
+        ("Claim and quote", {"fields": ["text", "quote", "quote_in_context"]}),
         (
             "Figure",
             {
                 "fields": [
                     "metric",
+                    "amount_text",
                     ("value", "value_upper"),
                     ("unit", "comparator"),
-                    "amount_text",
-                    ("period_start", "period_end"),
                     "period_label",
+                    ("period_start", "period_end"),
                     "period_resolution",
                     ("change_percent", "change_comparator"),
                     "figure",
                     "comparison_flag",
-                    "same_metric_figures",
                 ]
             },
         ),
         (
-            # What apps built on claims add (claims.panels): the official record.
-            "More about this claim",
-            {"fields": ["panels"]},
+            "Source",
+            {
+                "fields": [
+                    "document",
+                    ("speaker", "speaker_role"),
+                    ("claimed_on", "claimed_precision"),
+                ]
+            },
         ),
         (
-            "Verification",
+            "Verdict",
             {
                 "fields": [
                     "status",
                     "rationale",
+                    "rationale_draft",
                     "editor_note",
-                    "reviewed_by",
-                    "reviewed_at",
-                    "first_reviewed_at",
+                    "change_reason",
+                    "expected_version",
                 ]
             },
         ),
         (
+            "Other figures on this metric",
+            {"classes": ["collapse"], "fields": ["same_metric_figures"]},
+        ),
+        # What apps built on claims add (claims.panels): the official record.
+        ("More about this claim", {"classes": ["collapse"], "fields": ["panels"]}),
+        (
             "Record",
             {
+                "classes": ["collapse"],
                 "fields": [
-                    "change_reason",
-                    "expected_version",
                     "version",
-                    "created_at",
-                    "created_by",
-                    "updated_at",
-                    "updated_by",
-                ]
+                    ("reviewed_by", "reviewed_at", "first_reviewed_at"),
+                    ("created_at", "created_by"),
+                    ("updated_at", "updated_by"),
+                ],
             },
         ),
     ]
+
+    class Media:
+        css = {"all": ["claims/admin/desk.css"]}
+        js = ["claims/admin/desk.js"]
 
     @admin.display(description="Panels")
     def panels(self, claim):
@@ -403,9 +315,39 @@ class ClaimAdmin(ClaimMatchesMixin, SimpleHistoryAdmin):
             return "-"
         return mark_safe("".join(claim_panels(claim)) or "-")  # noqa: S308 - escaped
 
+    # The desk takes the window's width: the list's text column and the claim page
+    # need it more than the admin's app list, which is a click away (Home).
+    DESK_CONTEXT = {"is_nav_sidebar_enabled": False}
+
+    def changelist_view(self, request, extra_context=None):
+        return super().changelist_view(
+            request, {**self.DESK_CONTEXT, **(extra_context or {})}
+        )
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        return super().changeform_view(
+            request, object_id, form_url, {**self.DESK_CONTEXT, **(extra_context or {})}
+        )
+
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
         return type(form.__name__, (form,), {"user": request.user})
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None and obj.rationale_draft:
+            return fieldsets
+        # No draft to show: leave its row out rather than show an empty one.
+        return [
+            (
+                name,
+                {
+                    **options,
+                    "fields": [f for f in options["fields"] if f != "rationale_draft"],
+                },
+            )
+            for name, options in fieldsets
+        ]
 
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))
@@ -436,7 +378,10 @@ class ClaimAdmin(ClaimMatchesMixin, SimpleHistoryAdmin):
 
     @admin.display(description="claim", ordering="text")
     def short_text(self, claim):
-        return claim.text if len(claim.text) <= 90 else claim.text[:89] + "…"
+        # One line, cut by the browser to the column's width; all of it on hover.
+        return format_html(
+            '<span class="desk-one-line" title="{}">{}</span>', claim.text, claim.text
+        )
 
     @admin.display(description="figure", ordering="value")
     def figure(self, claim):
@@ -511,6 +456,20 @@ class ClaimAdmin(ClaimMatchesMixin, SimpleHistoryAdmin):
             )
         if "period_label" in form.changed_data and obj.period_resolution:
             self.message_user(request, obj.period_resolution, messages.INFO)
+        slip = magnitude_warning(
+            value=obj.value, unit=obj.unit, texts=[obj.text, obj.quote]
+        )
+        if slip:
+            self.message_user(request, slip, messages.WARNING)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        self.apply_match_action(
+            request, form.instance, form.cleaned_data.get("match_action")
+        )
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        return ClaimHistoryHelper(self.model, historical_record)
 
     def save_formset(self, request, form, formset, change):
         if formset.model is not ClaimLink:

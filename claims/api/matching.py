@@ -56,6 +56,7 @@ from ..services.candidates import (
     accept_candidate_linked,
     reject_candidates,
 )
+from .representations import ClaimSerializer
 
 LANGUAGES = [("en", "English"), ("ru", "Russian"), ("fa", "Persian")]
 # Named in the schema (SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]).
@@ -154,6 +155,34 @@ class MatchResultSerializer(serializers.Serializer):
 
 class MatchResultsSerializer(serializers.Serializer):
     results = MatchResultSerializer(many=True)
+
+
+# The most likely duplicates a new claim's answer names (possible_duplicates).
+POSSIBLE_DUPLICATES = 5
+
+
+class ClaimWarningSerializer(serializers.Serializer):
+    field = serializers.CharField(help_text="The field whose value looks wrong.")
+    message = serializers.CharField()
+
+
+class ClaimCreatedSerializer(ClaimSerializer):
+    """The answer to POST /api/v1/claims/: the claim, likely duplicates, warnings."""
+
+    possible_duplicates = MatchResultSerializer(
+        many=True,
+        read_only=True,
+        help_text=f"At most {POSSIBLE_DUPLICATES} stored claims this one matches as "
+        "`same`, best first; the claim was stored all the same.",
+    )
+    warnings = ClaimWarningSerializer(
+        many=True,
+        read_only=True,
+        help_text="Values that look like slips; the claim was stored as sent.",
+    )
+
+    class Meta(ClaimSerializer.Meta):
+        fields = [*ClaimSerializer.Meta.fields, "possible_duplicates", "warnings"]
 
 
 def match_representation(match: ClaimMatch, request: Request) -> dict:

@@ -29,9 +29,11 @@ from factcheck.api.viewsets import RecordViewSet
 from factcheck.caching import request_etags
 
 from ..claimreview import claim_review
+from ..figures.written import magnitude_warning
 from ..models import Claim, ClaimLink, Evidence, Metric
 from ..selectors.claims import CLAIM_SORT_KEYS, claim_versions, reviewable_claims
 from ..selectors.conflicts import conflict_references, conflicts_of
+from ..selectors.matching import similar_claims
 from ..selectors.versions import claim_stamp
 from ..services.claims import claim_delete, claim_update
 from ..services.corrections import claim_link_delete, claim_link_save
@@ -42,6 +44,11 @@ from .filters import (
     ClaimOrderingFilter,
     ConflictFilter,
     EvidenceFilter,
+)
+from .matching import (
+    POSSIBLE_DUPLICATES,
+    ClaimCreatedSerializer,
+    match_representation,
 )
 from .representations import (
     CONFLICT_REFERENCES,
@@ -86,8 +93,15 @@ from .versioned import VersionedReadMixin
         responses={200: ClaimListItemSerializer(many=True)},
     ),
     create=extend_schema(
+        description="Store a claim. The answer is the claim, plus "
+        f"`possible_duplicates`: at most {POSSIBLE_DUPLICATES} stored claims that "
+        "match it as `same` (as POST /api/v1/claims/match/ answers them), so a "
+        "client can link the new claim or delete it; the claim is stored either "
+        "way. `warnings` names fields whose value looks like a slip (a value "
+        "orders of magnitude away from the amount the text states: 5.3 for "
+        '"$5.3 billion"); a warning never refuses the claim.',
         request=ClaimInputSerializer,
-        responses={201: ClaimSerializer},
+        responses={201: ClaimCreatedSerializer},
         examples=[
             OpenApiExample(
                 "A figure from the AVIM blog post",
@@ -106,7 +120,55 @@ from .versioned import VersionedReadMixin
                     "period_end": "2013-03-20",
                     "period_label": "last year",
                 },
-            )
+            ),
+            OpenApiExample(
+                "Stored, with a likely duplicate and a warning",
+                response_only=True,
+                status_codes=["201"],
+                summary="possible_duplicates and warnings (other fields cut)",
+                value={
+                    "id": 61,
+                    "text": "Iran-Russia trade stood close to $5.3 billion in the "
+                    "Iranian year 1391.",
+                    "figure": {"value": "5.3", "unit": "USD"},
+                    "possible_duplicates": [
+                        {
+                            "kind": "claim",
+                            "claim": {
+                                "id": 53,
+                                "text": "Trade between Iran and Russia was close "
+                                "to $5.3 billion last year.",
+                                "figure": "$5.3 billion (approx.)",
+                                "period": {
+                                    "start": "2012-03-20",
+                                    "end": "2013-03-20",
+                                    "label": "last year",
+                                },
+                                "status": "disputed",
+                                "document": {
+                                    "id": 2,
+                                    "title": "Iran, Russia trade volume",
+                                    "url": "https://avim.org.tr/",
+                                },
+                                "url": "http://localhost:8000/claims/53/",
+                            },
+                            "score": 0.93,
+                            "relation": "same",
+                            "reasons": ["same figure", "same period"],
+                        }
+                    ],
+                    "warnings": [
+                        {
+                            "field": "value",
+                            "message": "Value 5.3 is about 10^9 times smaller than "
+                            "“close to $5.3 billion” in the claim's words (5.3 "
+                            "billion USD). Is a scale word missing (thousand, "
+                            "million, billion)? Type the amount as written to read "
+                            "it in full.",
+                        }
+                    ],
+                },
+            ),
         ],
     ),
     update=extend_schema(
@@ -253,6 +315,26 @@ class ClaimViewSet(VersionedReadMixin, RecordViewSet):
         return self.get_paginated_response(
             ClaimRowSerializer(rows, many=True, context=context).data
         ).data
+
+    def create(self, request, *args, **kwargs):
+        response = super().create(request, *args, **kwargs)
+        claim = Claim.objects.select_related("metric", "speaker", "document").get(
+            pk=response.data["id"]
+        )
+        # Bounded: similar_claims reads a fixed number of candidates at any size.
+        matches = similar_claims(claim=claim, limit=POSSIBLE_DUPLICATES)
+        response.data["possible_duplicates"] = [
+            match_representation(match, request)
+            for match in matches
+            if match.relation == "same"
+        ]
+        slip = magnitude_warning(
+            value=claim.value, unit=claim.unit, texts=[claim.text, claim.quote]
+        )
+        response.data["warnings"] = (
+            [{"field": "value", "message": slip}] if slip else []
+        )
+        return response
 
     def save_record(self, instance, validated_data):
         values = dict(validated_data)

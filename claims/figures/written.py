@@ -4,13 +4,16 @@ The admin form and the API both call these; parse errors become ValidationErrors
 name the field typed into, never a guess.
 """
 
+from collections.abc import Iterable
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
 
+from .formatting import format_number
 from .periods import PeriodParseError, parse_period
-from .quantities import AmountParseError, parse_amount
+from .quantities import AmountParseError, find_amounts, parse_amount
 
 FIGURE_FIELDS = ("value", "value_upper", "unit", "comparator")
 
@@ -83,3 +86,45 @@ def written_figure_fields(
                 f"{' '.join(error.messages)} Enter the dates by hand."
             )
     return fields
+
+
+# A value this many times larger or smaller than every amount the words state is
+# taken for a slip ("5.3" typed for "$5.3 billion"), not a rounding.
+MAGNITUDE_SLIP = Decimal(100)
+
+
+def magnitude_warning(*, value: Decimal | None, unit: str, texts: Iterable[str]) -> str:
+    """Return why `value` looks like a slip against the amounts `texts` state, or "".
+
+    The texts (the claim's text and quote) are read as claims.figures reads them;
+    the amounts in `unit` are compared (every amount when `unit` is blank). A value
+    within a factor of MAGNITUDE_SLIP of one of them, or texts stating no amount in
+    that unit, give "". A warning, never a refusal: the words may state another figure.
+    """
+    if value is None or value == 0:
+        return ""
+    amounts = [
+        (text[start:end], amount)
+        for text in texts
+        if text
+        for start, end, amount in find_amounts(text)
+        if amount.value
+    ]
+    compared = [(surface, a) for surface, a in amounts if not unit or a.unit == unit]
+    if not compared:
+        return ""
+    size = abs(value)
+    for _surface, amount in compared:
+        ratio = size / abs(amount.value)
+        if 1 / MAGNITUDE_SLIP < ratio < MAGNITUDE_SLIP:
+            return ""
+    surface, amount = compared[0]
+    ratio = size / abs(amount.value)
+    orders = abs(ratio.adjusted())
+    return (
+        f"Value {format_number(value)} is about 10^{orders} times "
+        f"{'larger' if ratio > 1 else 'smaller'} than “{surface}” in the claim's "
+        f"words ({format_number(amount.value)} {amount.unit}). Is a scale word "
+        "missing (thousand, million, billion)? Type the amount as written to read "
+        "it in full."
+    )

@@ -129,6 +129,17 @@ class Claim(StatedFigure):
         "verdict is set and cleared when the claim is reopened.",
         **_bounded(NOTE_MAX_LENGTH),
     )
+    rationale_draft = models.TextField(
+        # Nullable so that adding the column does not rebuild the table on SQLite
+        # (a rebuild drops its triggers); None and "" both mean no draft.
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="The rationale of the verdict withdrawn when the claim was "
+        "reopened, never published: the reviewer confirms or edits it when setting "
+        "the next verdict (claims.workflow).",
+        **_bounded(NOTE_MAX_LENGTH),
+    )
     editor_note = models.TextField(
         blank=True,
         help_text="Editors' working notes (what is known, what to check); never "

@@ -51,6 +51,7 @@ def claim_save(
     refuse_stale_version(stored=stored, expected_version=expected_version)
     plan = _plan_save(claim, stored, by)
     claim.status, claim.rationale = plan.status, plan.rationale
+    claim.rationale_draft = plan.rationale_draft or None
     if stored is not None and stored.document_id != claim.document_id:
         linked_claim_document_change(
             claim_id=claim.pk, by=by, what=f"move claim {claim.pk} to another document"
@@ -141,6 +142,7 @@ def _plan_save(claim: Claim, stored: Claim | None, by: Actor) -> SavePlan:
         by=by,
         created_by_id=stored.created_by_id if stored else None,
         content_editor_ids=partial(judged_content_editors, claim_id=claim.pk),
+        old_rationale_draft=(stored.rationale_draft or "") if stored else "",
     )
 
 

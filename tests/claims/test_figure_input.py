@@ -162,3 +162,34 @@ def test_admin_unreadable_amount_is_a_form_error(admin_client):
     assert "amount_text" in response.context["adminform"].form.errors
     claim.refresh_from_db()
     assert claim.value == Decimal("5300000000")
+
+
+# A value typed without its scale (claims.figures.written.magnitude_warning) -------
+
+TRADE_WORDS = "Iran-Russia trade stood close to $5.3 billion in 1391."  # the seed's
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "warns"),
+    [
+        (Decimal("5.3"), "USD", True),  # the scale word left out
+        (Decimal("5300000"), "USD", True),  # million for billion
+        (Decimal("5300000000"), "USD", False),
+        (Decimal("1500000000"), "USD", False),  # another figure, not a slip
+        (Decimal("0.4"), "percent", False),  # the words state no percentage
+    ],
+)
+def test_a_value_orders_of_magnitude_from_the_words_warns(value, unit, warns):
+    from claims.figures.written import magnitude_warning
+
+    warning = magnitude_warning(value=value, unit=unit, texts=[TRADE_WORDS])
+    assert bool(warning) is warns
+    if warns:
+        assert "“close to $5.3 billion”" in warning
+
+
+def test_words_with_no_amount_never_warn():
+    from claims.figures.written import magnitude_warning
+
+    words = "Made for this test: trade between the two countries grew."
+    assert magnitude_warning(value=Decimal("5.3"), unit="USD", texts=[words]) == ""

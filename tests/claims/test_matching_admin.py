@@ -66,9 +66,12 @@ def test_the_claim_page_shows_its_top_matches(
     twin_url = reverse("admin:claims_claim_change", args=[trade["twin"].pk])
     assert twin_url in page
     assert "conflicting" in page
-    # Not on the add page: there is nothing to match yet.
+    # At the top, before the claim's own fields.
+    assert page.index("Already in the database?") < page.index('name="text"')
+    # The add page has the panel too, filled as the editor types (desk.js).
     add = admin_client.get(reverse("admin:claims_claim_add")).content.decode()
-    assert "Already in the database?" not in add
+    assert 'id="already-in-database"' in add
+    assert 'data-match-url="/api/v1/claims/match/"' in add
 
 
 def test_the_candidate_page_offers_to_accept_as_the_existing_claim(admin_client, trade):

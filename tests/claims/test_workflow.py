@@ -540,3 +540,69 @@ def test_user_without_any_group_is_refused_everywhere():
     client = APIClient()
     client.force_authenticate(nobody)
     assert client.patch(f"/api/v1/claims/{claim.pk}/", {"text": "x"}).status_code == 403
+
+
+# The rationale draft a reopening keeps (claims.workflow) ---------------------------
+
+
+def _plan(**overrides):
+    from claims.workflow import plan_claim_save
+
+    arguments = {
+        "old_status": Status.DISPUTED,
+        "new_status": Status.DISPUTED,
+        "old_rationale": RATIONALE,
+        "new_rationale": RATIONALE,
+        "judged_changes": ["quote"],
+        "by": None,
+        "created_by_id": None,
+        "content_editor_ids": lambda: [],
+    }
+    return plan_claim_save(**{**arguments, **overrides})
+
+
+def test_reopening_withdraws_the_rationale_and_keeps_it_as_a_draft():
+    plan = _plan()
+    assert (plan.status, plan.rationale, plan.reopened) == (Status.IN_REVIEW, "", True)
+    assert plan.rationale_draft == RATIONALE
+
+
+def test_the_draft_sent_back_without_a_verdict_is_not_a_rationale():
+    plan = _plan(
+        old_status=Status.IN_REVIEW,
+        new_status=Status.IN_REVIEW,
+        old_rationale="",
+        new_rationale=RATIONALE,
+        judged_changes=[],
+        old_rationale_draft=RATIONALE,
+    )
+    assert (plan.rationale, plan.rationale_draft) == ("", RATIONALE)
+    # Another text without a verdict is refused, as before.
+    with pytest.raises(ValidationError) as refusal:
+        _plan(
+            old_status=Status.IN_REVIEW,
+            new_status=Status.IN_REVIEW,
+            old_rationale="",
+            new_rationale="Made for this test: another text.",
+            judged_changes=[],
+            old_rationale_draft=RATIONALE,
+        )
+    assert "rationale" in refusal.value.message_dict
+
+
+def test_setting_the_verdict_publishes_the_confirmed_draft_and_clears_it(reviewer):
+    plan = _plan(
+        old_status=Status.IN_REVIEW,
+        new_status=Status.FALSE,
+        old_rationale="",
+        new_rationale=RATIONALE,
+        judged_changes=[],
+        by=reviewer,
+        old_rationale_draft=RATIONALE,
+    )
+    assert (plan.status, plan.rationale, plan.verdict_act) == (
+        Status.FALSE,
+        RATIONALE,
+        True,
+    )
+    assert plan.rationale_draft == ""
