@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('claims', '0020_claim_length_limits'),
+        ('claims', '0021_candidate_period_change_language'),
     ]
 
     operations = [
