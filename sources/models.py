@@ -220,6 +220,9 @@ class Document(models.Model):
         max_length=8,
         blank=True,
         default="",
+        # Rows written by code that predates the column (a rolled-back migration
+        # state, an old release during a deploy) get "" too.
+        db_default="",
         editable=False,
         help_text="Detected from the stored text (ISO 639-1, 'und' when unclear); "
         "candidate extraction reads English, Russian and Persian.",

@@ -27,12 +27,12 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='document',
             name='text_language',
-            field=models.CharField(blank=True, default='', editable=False, help_text="Detected from the stored text (ISO 639-1, 'und' when unclear); candidate extraction reads English, Russian and Persian.", max_length=8, verbose_name='language of the text'),
+            field=models.CharField(blank=True, db_default='', default='', editable=False, help_text="Detected from the stored text (ISO 639-1, 'und' when unclear); candidate extraction reads English, Russian and Persian.", max_length=8, verbose_name='language of the text'),
         ),
         migrations.AddField(
             model_name='historicaldocument',
             name='text_language',
-            field=models.CharField(blank=True, default='', editable=False, help_text="Detected from the stored text (ISO 639-1, 'und' when unclear); candidate extraction reads English, Russian and Persian.", max_length=8, verbose_name='language of the text'),
+            field=models.CharField(blank=True, db_default='', default='', editable=False, help_text="Detected from the stored text (ISO 639-1, 'und' when unclear); candidate extraction reads English, Russian and Persian.", max_length=8, verbose_name='language of the text'),
         ),
         migrations.RunPython(detect_stored_texts, migrations.RunPython.noop),
     ]
