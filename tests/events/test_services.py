@@ -7,7 +7,9 @@ from events.models import Event
 from events.services import Change, OutsideTransaction, record_event, record_events
 from events.signals import events_recorded
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Transactional (the outside-a-transaction case needs autocommit); serialized_rollback
+# restores the content types the flush removes, for the tests that run after.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 # Made for these tests: a claim URL and body, not data from the seeds.
 CHANGE = Change(
