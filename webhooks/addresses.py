@@ -62,15 +62,15 @@ def forbidden_reason(address: str) -> str:
     for kind, test in (
         ("loopback", ip.is_loopback),
         ("link-local", ip.is_link_local),
-        ("private", ip.is_private),
-        ("multicast", ip.is_multicast),
         ("unspecified", ip.is_unspecified),
+        ("multicast", ip.is_multicast),
         ("reserved", ip.is_reserved),
+        ("private", ip.is_private),
     ):
         if test:
-            return f"{address} is a {kind} address"
+            return f"{address}, a {kind} address"
     if not ip.is_global:
-        return f"{address} is not a public address"
+        return f"{address}, not a public address"
     return ""
 
 

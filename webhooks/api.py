@@ -6,7 +6,7 @@ from typing import Any
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.permissions import IsAdminUser
+from rest_framework.permissions import DjangoModelPermissions
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -119,11 +119,31 @@ class ReplayAnswerSerializer(serializers.Serializer):
     deliveries = serializers.ListField(child=serializers.IntegerField())
 
 
+class StaffWithWebhookPermissions(DjangoModelPermissions):
+    """Staff holding the webhooks permissions: reading needs `view_subscription`.
+
+    Editors and reviewers are staff too (they use the admin), but a subscription
+    sends every event and its secret signs them: only those given the webhooks
+    permissions (or superusers) manage them.
+    """
+
+    perms_map = {
+        **DjangoModelPermissions.perms_map,
+        "GET": ["%(app_label)s.view_%(model_name)s"],
+        "HEAD": ["%(app_label)s.view_%(model_name)s"],
+        "OPTIONS": ["%(app_label)s.view_%(model_name)s"],
+    }
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        user = request.user
+        return bool(user and user.is_staff) and super().has_permission(request, view)
+
+
 @extend_schema(tags=["webhooks"])
 class SubscriptionViewSet(viewsets.ModelViewSet):
     """Webhook subscriptions (staff only); docs/webhooks.md."""
 
-    permission_classes = [IsAdminUser]
+    permission_classes = [StaffWithWebhookPermissions]
     serializer_class = SubscriptionSerializer
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
