@@ -365,7 +365,7 @@ def test_every_webhooks_route_is_for_staff_with_the_webhooks_permissions(world):
     subscription = Subscription.objects.create(
         url="https://93.184.215.14/hook",  # made for this test
         event_types=["claim.created"],
-        secret="whsec_bWFkZSBmb3IgdGhpcyB0ZXN0",  # noqa: S106 - made for this test
+        secret="whsec_bWFkZSBmb3IgdGhpcyB0ZXN0",  # made for this test
     )
     manager = UserFactory(is_staff=True, username="webhooks-manager")
     manager.user_permissions.add(

@@ -63,7 +63,7 @@ def test_a_name_with_one_private_address_among_public_ones_is_refused(monkeypatc
         ]
 
     monkeypatch.setattr(addresses.socket, "getaddrinfo", resolves)
-    with pytest.raises(ForbiddenURL, match="10.0.0.7, a private"):
+    with pytest.raises(ForbiddenURL, match=r"10\.0\.0\.7, a private"):
         check("https://partner.example.org/hook", allowed_hosts=[])
 
 

@@ -58,7 +58,8 @@ def test_a_recorded_event_becomes_one_delivery_per_matching_active_subscription(
 
     deliveries = list(Delivery.objects.values_list("event_id", "subscription_id"))
     assert deliveries == [(event.pk, wants.pk)]
-    assert other.pk and off.pk
+    assert other.pk
+    assert off.pk
 
 
 def test_a_rolled_back_change_leaves_no_delivery(receiver):
