@@ -15,6 +15,7 @@ import random
 import secrets
 import time
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -258,7 +259,22 @@ def sendable() -> QuerySet[Delivery]:
 
 def deliver_next(*, now: datetime | None = None) -> Delivery | None:
     """Send the first due delivery, in its own transaction; None if none is due."""
+    sent = deliver_due(now=now, limit=1)
+    return sent[0] if sent else None
+
+
+def deliver_due(*, now: datetime | None = None, limit: int = 0) -> list[Delivery]:
+    """Send up to `limit` due deliveries (WEBHOOK_BATCH_SIZE if 0) in one transaction.
+
+    Their rows stay locked (SKIP LOCKED: other workers take others) while they are
+    sent side by side, at most WEBHOOK_SEND_THREADS at a time; then each attempt is
+    logged and its delivery marked, and the transaction commits. Only the first
+    pending delivery of each claim and subscription is due, so a batch never holds
+    two of one chain. A worker killed meanwhile rolls the batch back: it is sent
+    again, with the same webhook-ids.
+    """
     now = now or timezone.now()
+    limit = limit or settings.WEBHOOK_BATCH_SIZE
     with transaction.atomic():
         due = (
             sendable()
@@ -268,15 +284,22 @@ def deliver_next(*, now: datetime | None = None) -> Delivery | None:
         )
         if connection.features.has_select_for_update_skip_locked:
             due = due.select_for_update(skip_locked=True, of=("self",))
-        delivery = due.first()
-        if delivery is None:
-            return None
-        attempt(delivery, now=now)
-    return delivery
+        batch = list(due[:limit])
+        if not batch:
+            return []
+        if len(batch) == 1:
+            outcomes = [send(batch[0])]
+        else:
+            threads = min(len(batch), settings.WEBHOOK_SEND_THREADS)
+            with ThreadPoolExecutor(max_workers=threads) as pool:
+                outcomes = list(pool.map(send, batch))
+        for delivery, (started_at, outcome) in zip(batch, outcomes, strict=True):
+            record_attempt(delivery, outcome, started_at=started_at, now=now)
+    return batch
 
 
-def attempt(delivery: Delivery, *, now: datetime) -> Attempt:
-    """Send `delivery` once, log the attempt and decide what follows."""
+def send(delivery: Delivery) -> tuple[datetime, sending.Outcome]:
+    """Send `delivery` once (no database access: it runs in a sending thread)."""
     subscription, event = delivery.subscription, delivery.event
     body = payload(event)
     started_at = timezone.now()
@@ -285,16 +308,32 @@ def attempt(delivery: Delivery, *, now: datetime) -> Attempt:
             subscription.url, allowed_hosts=settings.WEBHOOK_ALLOWED_HOSTS
         )
     except addresses.ForbiddenURL as error:
-        outcome = sending.Outcome(False, None, str(error), 0)
-    else:
-        outcome = sending.post(
-            target,
-            body=body,
-            headers=signed_headers(
-                subscription=subscription, event=event, body=body, at=started_at
-            ),
-            timeout=settings.WEBHOOK_TIMEOUT_SECONDS,
-        )
+        return started_at, sending.Outcome(False, None, str(error), 0)
+    return started_at, sending.post(
+        target,
+        body=body,
+        headers=signed_headers(
+            subscription=subscription, event=event, body=body, at=started_at
+        ),
+        timeout=settings.WEBHOOK_TIMEOUT_SECONDS,
+    )
+
+
+def attempt(delivery: Delivery, *, now: datetime) -> Attempt:
+    """Send `delivery` once, log the attempt and decide what follows."""
+    started_at, outcome = send(delivery)
+    return record_attempt(delivery, outcome, started_at=started_at, now=now)
+
+
+def record_attempt(
+    delivery: Delivery,
+    outcome: sending.Outcome,
+    *,
+    started_at: datetime,
+    now: datetime,
+) -> Attempt:
+    """Log an attempt, then mark the delivery delivered, retrying or given up."""
+    subscription = delivery.subscription
     delivery.attempts += 1
     logged = Attempt.objects.create(
         delivery=delivery,
@@ -362,9 +401,10 @@ def dispatch_due(*, budget_seconds: float = DISPATCH_BUDGET_SECONDS) -> int:
     deadline = time.monotonic() + budget_seconds
     sent = 0
     while time.monotonic() < deadline:
-        if deliver_next() is None:
+        batch = deliver_due()
+        if not batch:
             break
-        sent += 1
+        sent += len(batch)
     else:
         if jobs_mode() == "queue":
             defer(DISPATCH_TASK, queueing_lock=DISPATCH_LOCK)

@@ -639,3 +639,8 @@ WEBHOOK_DISABLE_AFTER_SECONDS = float(
 WEBHOOK_DISABLE_AFTER_EXHAUSTED = int(
     os.environ.get("WEBHOOK_DISABLE_AFTER_EXHAUSTED", "5")
 )
+# The dispatch job locks this many due deliveries at a time and sends them side by
+# side, this many at once (deliveries of one claim to one subscription never share
+# a batch: only the first pending one is due).
+WEBHOOK_BATCH_SIZE = 20
+WEBHOOK_SEND_THREADS = 8

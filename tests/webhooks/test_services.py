@@ -323,3 +323,24 @@ def test_replay_since_a_time_sends_every_event_of_its_types_since_in_order(
         json.loads(item.body)["data"]["body"]["step"] for item in receiver.received
     ]
     assert bodies == [2, 0]
+
+
+def test_a_batch_sends_only_the_first_pending_event_of_each_claim(receiver):
+    subscribe(receiver.url)
+    events = record(
+        *(change(claim_id=claim, n=n) for n in range(3) for claim in (1, 2))
+    )
+
+    from webhooks.services import deliver_due
+
+    first = deliver_due(limit=20)
+    assert sorted(delivery.event_id for delivery in first) == [
+        events[0].pk,
+        events[1].pk,
+    ]
+    dispatch_due()
+    per_claim: dict[int, list[int]] = {1: [], 2: []}
+    for item in receiver.received:
+        data = json.loads(item.body)["data"]
+        per_claim[data["claim_id"]].append(data["body"]["step"])
+    assert per_claim == {1: [0, 1, 2], 2: [0, 1, 2]}
