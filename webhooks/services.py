@@ -243,18 +243,22 @@ def retry_schedule() -> list[float]:
 # Dispatch -----------------------------------------------------------------------
 
 
-def sendable() -> QuerySet[Delivery]:
-    """Pending deliveries of active subscriptions that no earlier pending delivery
-    of the same claim to the same subscription holds back."""
+def sendable(*, active: list[int] | None = None) -> QuerySet[Delivery]:
+    """Pending deliveries of active subscriptions (or of those `active` ids) that
+    no earlier pending delivery of the same claim to the same subscription holds
+    back."""
     earlier = Delivery.objects.filter(
         subscription=OuterRef("subscription"),
         claim_id=OuterRef("claim_id"),
         state=Delivery.State.PENDING,
         event_id__lt=OuterRef("event_id"),
     )
-    return Delivery.objects.filter(
-        state=Delivery.State.PENDING, subscription__active=True
-    ).exclude(Exists(earlier))
+    pending = Delivery.objects.filter(state=Delivery.State.PENDING)
+    if active is None:
+        pending = pending.filter(subscription__active=True)
+    else:
+        pending = pending.filter(subscription_id__in=active)
+    return pending.exclude(Exists(earlier))
 
 
 def deliver_next(*, now: datetime | None = None) -> Delivery | None:
@@ -275,18 +279,27 @@ def deliver_due(*, now: datetime | None = None, limit: int = 0) -> list[Delivery
     """
     now = now or timezone.now()
     limit = limit or settings.WEBHOOK_BATCH_SIZE
+    active = list(Subscription.objects.filter(active=True).values_list("pk", flat=True))
+    if not active:
+        return []
     with transaction.atomic():
+        # Narrow rows first (no event bodies): the due ids, locked; then the rows.
         due = (
-            sendable()
+            sendable(active=active)
             .filter(next_attempt_at__lte=now)
+            .order_by("next_attempt_at", "id")
+            .values_list("pk", flat=True)
+        )
+        if connection.features.has_select_for_update_skip_locked:
+            due = due.select_for_update(skip_locked=True)
+        ids = list(due[:limit])
+        if not ids:
+            return []
+        batch = list(
+            Delivery.objects.filter(pk__in=ids)
             .select_related("event", "subscription")
             .order_by("next_attempt_at", "id")
         )
-        if connection.features.has_select_for_update_skip_locked:
-            due = due.select_for_update(skip_locked=True, of=("self",))
-        batch = list(due[:limit])
-        if not batch:
-            return []
         if len(batch) == 1:
             outcomes = [send(batch[0])]
         else:

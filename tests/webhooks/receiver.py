@@ -76,7 +76,12 @@ class Receiver:
                     self.send_response(204)
                     self.end_headers()
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        class Server(ThreadingHTTPServer):
+            # socketserver's default backlog of 5 drops the connections of a
+            # batch sent side by side (each then waits a second to retry).
+            request_queue_size = 128
+
+        self.server = Server(("127.0.0.1", self.port), Handler)
         self.server.daemon_threads = True
         self.port = self.server.server_address[1]
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
