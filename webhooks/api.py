@@ -24,7 +24,9 @@ EXAMPLE_TYPES = ["claim.verdict.published", "claim.verdict.revised"]
 class SubscriptionSerializer(serializers.ModelSerializer):
     """A subscription as read back: never its secret."""
 
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
 
     class Meta:
         model = Subscription

@@ -45,23 +45,23 @@ def post(
         "Content-Type": "application/json",
         "User-Agent": USER_AGENT,
     }
-    options = {
-        "timeout": urllib3.Timeout(connect=min(timeout, 3.0), read=timeout),
-        "retries": False,
-        "maxsize": 1,
-    }
+    timeouts = urllib3.Timeout(connect=min(timeout, 3.0), read=timeout)
     pool: urllib3.HTTPConnectionPool
     if target.scheme == "https":
         # Connect to the checked address; verify the certificate of the name.
         pool = urllib3.HTTPSConnectionPool(
             target.address,
             target.port,
+            timeout=timeouts,
+            retries=False,
+            maxsize=1,
             server_hostname=target.host,
             assert_hostname=target.host,
-            **options,
         )
     else:
-        pool = urllib3.HTTPConnectionPool(target.address, target.port, **options)
+        pool = urllib3.HTTPConnectionPool(
+            target.address, target.port, timeout=timeouts, retries=False, maxsize=1
+        )
 
     def outcome(succeeded: bool, status: int | None, error: str, excerpt: bytes = b""):
         return Outcome(

@@ -23,7 +23,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
-from django.db.models import Exists, F, Min, OuterRef, Q, QuerySet, Value
+from django.db.models import Exists, F, Min, OuterRef, QuerySet, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from standardwebhooks import Webhook
@@ -306,8 +306,13 @@ def deliver_due(*, now: datetime | None = None, limit: int = 0) -> list[Delivery
             threads = min(len(batch), settings.WEBHOOK_SEND_THREADS)
             with ThreadPoolExecutor(max_workers=threads) as pool:
                 outcomes = list(pool.map(send, batch))
-        for delivery, (started_at, outcome) in zip(batch, outcomes, strict=True):
-            record_attempt(delivery, outcome, started_at=started_at, now=now)
+        record_attempts(
+            [
+                (delivery, started_at, outcome)
+                for delivery, (started_at, outcome) in zip(batch, outcomes, strict=True)
+            ],
+            now=now,
+        )
     return batch
 
 
@@ -335,37 +340,39 @@ def send(delivery: Delivery) -> tuple[datetime, sending.Outcome]:
 def attempt(delivery: Delivery, *, now: datetime) -> Attempt:
     """Send `delivery` once, log the attempt and decide what follows."""
     started_at, outcome = send(delivery)
-    return record_attempt(delivery, outcome, started_at=started_at, now=now)
+    return record_attempts([(delivery, started_at, outcome)], now=now)[0]
 
 
-def record_attempt(
-    delivery: Delivery,
-    outcome: sending.Outcome,
-    *,
-    started_at: datetime,
-    now: datetime,
-) -> Attempt:
-    """Log an attempt, then mark the delivery delivered, retrying or given up."""
-    subscription = delivery.subscription
-    delivery.attempts += 1
-    logged = Attempt.objects.create(
-        delivery=delivery,
-        number=delivery.attempts,
-        started_at=started_at,
-        duration_ms=outcome.duration_ms,
-        succeeded=outcome.succeeded,
-        status_code=outcome.status_code,
-        error=outcome.error,
-        response_excerpt=outcome.response_excerpt,
-    )
-    streak = Subscription.objects.filter(pk=subscription.pk)
-    if outcome.succeeded:
-        delivery.state = Delivery.State.DELIVERED
-        delivery.delivered_at = timezone.now()
-        streak.filter(
-            Q(failing_since__isnull=False) | Q(exhausted_in_a_row__gt=0)
-        ).update(failing_since=None, exhausted_in_a_row=0)
-    else:
+def record_attempts(
+    sent: list[tuple[Delivery, datetime, sending.Outcome]], *, now: datetime
+) -> list[Attempt]:
+    """Log each attempt, then mark its delivery delivered, retrying or given up
+    (the log and the deliveries in one statement each)."""
+    logged = []
+    for delivery, started_at, outcome in sent:
+        delivery.attempts += 1
+        logged.append(
+            Attempt(
+                delivery=delivery,
+                number=delivery.attempts,
+                started_at=started_at,
+                duration_ms=outcome.duration_ms,
+                succeeded=outcome.succeeded,
+                status_code=outcome.status_code,
+                error=outcome.error,
+                response_excerpt=outcome.response_excerpt,
+            )
+        )
+        subscription = delivery.subscription
+        streak = Subscription.objects.filter(pk=subscription.pk)
+        if outcome.succeeded:
+            delivery.state = Delivery.State.DELIVERED
+            delivery.delivered_at = timezone.now()
+            # As read with the batch: a streak begun since is ended by a later one.
+            if subscription.failing_since or subscription.exhausted_in_a_row:
+                streak.update(failing_since=None, exhausted_in_a_row=0)
+                subscription.failing_since, subscription.exhausted_in_a_row = None, 0
+            continue
         changes: dict[str, Any] = {
             "failing_since": Coalesce(F("failing_since"), Value(started_at))
         }
@@ -376,8 +383,10 @@ def record_attempt(
             delivery.next_attempt_at = now + retry_delay(delivery.attempts)
         streak.update(**changes)
         _disable_if_failing(subscription, now=now)
-    delivery.save(
-        update_fields=["attempts", "state", "delivered_at", "next_attempt_at"]
+    Attempt.objects.bulk_create(logged)
+    Delivery.objects.bulk_update(
+        [delivery for delivery, _, _ in sent],
+        ["attempts", "state", "delivered_at", "next_attempt_at"],
     )
     return logged
 
