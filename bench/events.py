@@ -3,17 +3,23 @@ adds to the write that records an event.
 
     .venv/bin/python bench/events.py       # 10,000 events, 10 subscriptions
     .venv/bin/python bench/events.py --events 2000 --workers 2
+    .venv/bin/python bench/events.py --events 600 --rate 10 --batch 1 --skip-write-cost
 
 On PostgreSQL (default: the factcheck_bench database, migrated first). Subscribes
 `--subscriptions` URLs on a receiver on 127.0.0.1 in this process (answering 204),
 starts `--workers` job-queue workers (`manage.py procrastinate worker`), then records
 `--events` events, `--batch` per transaction, as fast as it can, and waits until
 every delivery arrived. Prints deliveries per second (all workers, and per worker),
-and p50/p95/max from each event's commit to its arrival at the receiver.
+and p50/p95/max from each event's commit to its arrival at the receiver: with all
+events recorded at once that is mostly the backlog's wait; `--rate` records them
+at a steady pace below the throughput, for the latency of a delivery that waits
+for no other.
 
-Then the write cost: a transaction that locks and saves one claim and records one
-event (events.services.record_event), timed `--writes` times with 0 and then with
-10 active subscriptions (rounds interleaved), no worker running. Until the claims
+Then the write cost: a transaction that edits one claim through the claims service
+(claim_update: lock, history row, version) and records one event
+(events.services.record_event), timed `--writes` times with 0 and then with 10
+active subscriptions (rounds interleaved), no worker running (so the dispatch job
+is waiting and each write joins it). Until the claims
 app records its events (issue 25's emission), this stands in for the PATCH that
 publishes a verdict. Everything it writes is made up (a claim made for the
 benchmark, events of it); it empties the events and webhooks tables first.
@@ -129,6 +135,8 @@ def delivery(args, receiver) -> None:
     started = time.time()
     try:
         for first in range(0, args.events, args.batch):
+            if args.rate:  # paced: events/s below the throughput, so no backlog
+                time.sleep(max(0.0, started + first / args.rate - time.time()))
             with transaction.atomic():
                 events = record_events(
                     Change(
@@ -186,48 +194,58 @@ def delivery(args, receiver) -> None:
 
 
 def write_cost(args) -> None:
+    from django.contrib.auth import get_user_model
     from django.db import transaction
 
     from claims.models import Claim
+    from claims.services.claims import claim_update
     from events.services import Change, record_event
     from tests.factories import ClaimFactory
     from webhooks.models import Subscription
 
     empty()
     text = "A claim made for bench/events.py."
-    claim = Claim.objects.filter(text__startswith=text).first() or ClaimFactory(
+    claim = Claim.objects.filter(text__startswith=text[:-1]).first() or ClaimFactory(
         text=text, document__publisher__name="Publisher made for bench/events.py"
+    )
+    editor, _ = get_user_model().objects.get_or_create(
+        username="bench-events-editor", defaults={"is_staff": True}
     )
     subscribe("http://127.0.0.1:9/hook", 10)
 
-    def one_write() -> float:
+    def one_write(step: int) -> float:
         start = time.perf_counter()
         with transaction.atomic():
-            locked = Claim.objects.select_for_update().get(pk=claim.pk)
-            locked.text = f"A claim made for bench/events.py, {time.perf_counter()}"
-            locked.save(update_fields=["text"])
+            saved = claim_update(
+                claim=Claim.objects.get(pk=claim.pk),
+                values={"text": f"{text} Edit {step}."},
+                by=editor,
+            )
             record_event(
                 Change(
-                    type="claim.verdict.published",
-                    object_url=f"/api/v1/claims/{claim.pk}/",
-                    claim_id=claim.pk,
-                    body={"id": claim.pk, "made_for": "bench/events.py"},
+                    type="claim.verdict.revised",
+                    object_url=f"/api/v1/claims/{saved.pk}/",
+                    object_version=saved.version,
+                    claim_id=saved.pk,
+                    body={"id": saved.pk, "made_for": "bench/events.py"},
                 )
             )
         return time.perf_counter() - start
 
     timings: dict[int, list[float]] = {0: [], 10: []}
-    rounds = 10
+    rounds, step = 10, 0
     for _ in range(rounds):
         for count in (0, 10):
             Subscription.objects.update(active=count > 0)
-            for _ in range(5):
-                one_write()  # warm
-            timings[count] += [one_write() for _ in range(args.writes // rounds)]
+            for _ in range(args.writes // rounds + 5):
+                step += 1
+                elapsed = one_write(step)
+                if _ >= 5:  # the first five warm up
+                    timings[count].append(elapsed)
     base = statistics.median(timings[0])
     print(
-        f"write cost ({args.writes} transactions each:"
-        " lock and save a claim, record_event):"
+        f"write cost ({len(timings[0])} transactions each: claim_update of a claim's"
+        " text (the claim service: lock, history, version) and record_event):"
     )
     for count, values in timings.items():
         median = statistics.median(values)
@@ -246,7 +264,11 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--batch", type=int, default=10)
     parser.add_argument("--writes", type=int, default=500)
+    parser.add_argument(
+        "--rate", type=float, default=0, help="events/s to record (0: at once)"
+    )
     parser.add_argument("--timeout", type=float, default=900)
+    parser.add_argument("--skip-write-cost", action="store_true")
     parser.add_argument("--skip-delivery", action="store_true")
     args = parser.parse_args()
     setup(args.database_url)
@@ -256,7 +278,8 @@ def main() -> None:
     try:
         if not args.skip_delivery:
             delivery(args, receiver)
-        write_cost(args)
+        if not args.skip_write_cost:
+            write_cost(args)
     finally:
         receiver.stop()
         empty()
