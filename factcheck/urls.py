@@ -27,6 +27,7 @@ from series.api import (
     SeriesViewSet,
 )
 from sources.views import DocumentViewSet, PersonViewSet, PublisherViewSet
+from webhooks.api import SubscriptionViewSet
 
 router = DefaultRouter()
 router.register("claims", ClaimViewSet, basename="claim")
@@ -39,6 +40,7 @@ router.register("links", ClaimLinkViewSet, basename="claimlink")
 router.register("candidates", CandidateViewSet, basename="candidate")
 router.register("series", SeriesViewSet, basename="series")
 router.register("series-links", MetricSeriesLinkViewSet, basename="series-link")
+router.register("webhooks", SubscriptionViewSet, basename="webhook")
 
 api_v1: list[URLPattern | URLResolver] = [
     path(

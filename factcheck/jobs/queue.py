@@ -8,6 +8,7 @@ import inspect
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -129,6 +130,7 @@ def defer(
     lock: str | None = None,
     queueing_lock: str | None = None,
     priority: int | None = None,
+    schedule_at: datetime | None = None,
     **kwargs: Any,
 ) -> DeferredJob:
     """Defer a job of `task` with `kwargs`; it exists exactly when the caller commits.
@@ -137,6 +139,8 @@ def defer(
     - queueing_lock: while a job with this queueing lock is waiting, defer no other:
       the waiting one runs after the caller commits and so sees its writes.
     - priority: higher runs first (queue mode); None takes the task's.
+    - schedule_at: not before this time (queue mode only: the inline and thread
+      modes have no clock, and refuse it with a ValueError).
     Unset values take the task's own. `kwargs` must be JSON values. `task` is the
     task or the name it is registered under.
     """
@@ -144,12 +148,21 @@ def defer(
         task = registered_task(task)
     kwargs = _as_json(task, kwargs)
     mode = jobs_mode()
+    if schedule_at is not None and mode != "queue":
+        raise ValueError(
+            f"JOBS_MODE={mode!r} runs no job later: schedule_at needs the queue."
+        )
     if mode in {"inline", "thread"}:
         return _defer_inline(
             task, kwargs, queueing_lock=queueing_lock, in_thread=mode == "thread"
         )
     return _defer_queued(
-        task, kwargs, lock=lock, queueing_lock=queueing_lock, priority=priority
+        task,
+        kwargs,
+        lock=lock,
+        queueing_lock=queueing_lock,
+        priority=priority,
+        schedule_at=schedule_at,
     )
 
 
@@ -174,11 +187,22 @@ def _defer_queued(
     lock: str | None,
     queueing_lock: str | None,
     priority: int | None,
+    schedule_at: datetime | None = None,
 ) -> DeferredJob:
-    job = task.configure(lock=lock, queueing_lock=queueing_lock, priority=priority).job
+    job = task.configure(
+        lock=lock,
+        queueing_lock=queueing_lock,
+        priority=priority,
+        schedule_at=schedule_at,
+    ).job
     deferrer = JobDeferrer(job_manager=_job_manager, job=job)
     if job.queueing_lock is None:
         return DeferredJob(task.name, deferrer.defer(**kwargs), inline=False)
+    # On a busy queue a job with the lock is most often waiting already: join it
+    # with one statement, not an INSERT refused in a savepoint (four round trips).
+    waiting = _hold_waiting_job(job.queueing_lock)
+    if waiting is not None:
+        return DeferredJob(task.name, waiting, inline=False, coalesced=True)
     # A job refused for its queueing lock must not abort the caller's transaction
     # (PostgreSQL would refuse every later statement): try it in a savepoint.
     for _ in range(3):

@@ -126,6 +126,7 @@ INSTALLED_APPS = [
     "series",
     "reviews",
     "events",
+    "webhooks",
     "factcheck",
 ]
 
@@ -620,3 +621,29 @@ SERIES_FETCH_ONLINE = env_bool("SERIES_FETCH_ONLINE", False)
 SERIES_FETCH_TIMEOUT_SECONDS = float(
     os.environ.get("SERIES_FETCH_TIMEOUT_SECONDS", "60")
 )
+
+# Webhooks (docs/webhooks.md). Hosts that may receive webhooks although they resolve
+# to private, loopback or link-local addresses (comma separated; none by default).
+WEBHOOK_ALLOWED_HOSTS = env_list("WEBHOOK_ALLOWED_HOSTS")
+# One attempt's deadline (connect, send, read at most 64 KB of the answer).
+WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "5"))
+# Retries: the first after this many seconds, doubling, at most the maximum, with
+# +-20 % jitter; 13 attempts span about a day (docs/webhooks.md#retries).
+WEBHOOK_RETRY_BASE_SECONDS = float(os.environ.get("WEBHOOK_RETRY_BASE_SECONDS", "30"))
+WEBHOOK_RETRY_MAX_SECONDS = float(
+    os.environ.get("WEBHOOK_RETRY_MAX_SECONDS", str(8 * 3600))
+)
+WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("WEBHOOK_MAX_ATTEMPTS", "13"))
+# A subscription is disabled when every attempt failed for this long, or when this
+# many deliveries in a row were given up after their last retry.
+WEBHOOK_DISABLE_AFTER_SECONDS = float(
+    os.environ.get("WEBHOOK_DISABLE_AFTER_SECONDS", str(24 * 3600))
+)
+WEBHOOK_DISABLE_AFTER_EXHAUSTED = int(
+    os.environ.get("WEBHOOK_DISABLE_AFTER_EXHAUSTED", "5")
+)
+# The dispatch job locks this many due deliveries at a time and sends them side by
+# side, this many at once (deliveries of one claim to one subscription never share
+# a batch: only the first pending one is due).
+WEBHOOK_BATCH_SIZE = 20
+WEBHOOK_SEND_THREADS = 8

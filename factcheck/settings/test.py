@@ -3,7 +3,7 @@
 import os
 
 from .base import *  # noqa: F403
-from .base import MIDDLEWARE, PROCRASTINATE_IMPORT_PATHS
+from .base import MIDDLEWARE, PROCRASTINATE_IMPORT_PATHS, env_list
 
 SECRET_KEY = "test-only-not-secret"  # noqa: S105 - the tests' own, never deployed
 DEBUG = False
@@ -33,3 +33,6 @@ PROCRASTINATE_IMPORT_PATHS = [*PROCRASTINATE_IMPORT_PATHS, "tests.factcheck.jobs
 JOBS_PAUSE_AT = os.environ.get("JOBS_PAUSE_AT", "")
 JOBS_PAUSE_DIR = os.environ.get("JOBS_PAUSE_DIR", "")
 JOBS_PAUSE_SECONDS = 30
+
+# The tests' webhook receivers listen on the loopback address.
+WEBHOOK_ALLOWED_HOSTS = env_list("WEBHOOK_ALLOWED_HOSTS", "127.0.0.1")

@@ -57,6 +57,15 @@ def test_a_deferred_job_runs_once_its_transaction_commits():
     assert deferred.queue_job_id is None
 
 
+def test_a_scheduled_job_needs_the_queue(settings):
+    # The inline and thread modes have no clock to run it later by.
+    for mode in ("inline", "thread"):
+        settings.JOBS_MODE = mode
+        with pytest.raises(ValueError, match="schedule_at needs the queue"):
+            defer(jobs_tasks.make_group, name="later", schedule_at=timezone.now())
+    assert not group_exists("later")
+
+
 @committing
 def test_a_job_deferred_by_its_registered_name_runs_that_task():
     with transaction.atomic():

@@ -316,7 +316,9 @@ def concrete(route: str, claim) -> str:
 # Readable by their owners only, with tests of their own (test_jobs.py).
 # Jobs and extraction's candidates are the desk's own work in progress: signed-in
 # readers with the permission only (tests/claims/test_matching_api.py).
-PRIVATE_ROUTES = ("api/v1/jobs/", "api/v1/candidates/")
+# Webhook subscriptions: staff holding the webhooks permissions only (below, and
+# tests/webhooks/test_api.py).
+PRIVATE_ROUTES = ("api/v1/jobs/", "api/v1/candidates/", "api/v1/webhooks/")
 
 
 @pytest.mark.django_db
@@ -352,6 +354,45 @@ def test_every_api_route_reads_for_anyone_and_never_leaks_emails_or_hashes(world
             assert "pbkdf2" not in body, (role, path)
             checked += 1
     assert checked >= 3 * 14
+
+
+@pytest.mark.django_db
+def test_every_webhooks_route_is_for_staff_with_the_webhooks_permissions(world):
+    from django.contrib.auth.models import Permission
+
+    from webhooks.models import Subscription
+
+    subscription = Subscription.objects.create(
+        url="https://93.184.215.14/hook",  # made for this test
+        event_types=["claim.created"],
+        secret="whsec_bWFkZSBmb3IgdGhpcyB0ZXN0",  # made for this test
+    )
+    manager = UserFactory(is_staff=True, username="webhooks-manager")
+    manager.user_permissions.add(
+        *Permission.objects.filter(content_type__app_label="webhooks")
+    )
+    routes = [
+        route
+        for route, _ in api_routes()
+        if route.replace("^", "").startswith("api/v1/webhooks")
+    ]
+    assert len(routes) >= 4
+    for route in routes:
+        path = re.sub(r"\(\?P<(\w+)>[^)]*\)", str(subscription.pk), route)
+        path = "/" + path.replace("^", "").replace("$", "")
+        for user, expected in (
+            (None, {401}),
+            (UserFactory(username="no-role"), {403}),
+            (user_in_group("Editors", username="ed-webhooks"), {403}),
+            (manager, {200, 405}),
+        ):
+            client = APIClient()
+            if user:
+                client.force_authenticate(user)
+            status = client.get(path).status_code
+            assert status in expected, (path, user, status)
+            body = client.get(path).content.decode()
+            assert "whsec_" not in body, path
 
 
 WRITE_ROUTES = [
