@@ -30,6 +30,8 @@ from ..services.claims import (
     claim_update_plan,
 )
 from ..services.corrections import claim_link_delete, claim_link_save
+from ..services.events import recheck_confirm
+from ..services.evidence import evidence_delete, evidence_save
 from ..workflow import VERDICT_PERMISSION, allowed_moves
 from .filters import MetricFilter, PublisherFilter
 from .links import ClaimLinkAdminForm
@@ -212,12 +214,59 @@ class ReviewQueueFilter(admin.SimpleListFilter):
     parameter_name = "queue"
 
     def lookups(self, request, model_admin):
-        return [("review", "Review queue (in review, oldest first)")]
+        return [
+            ("review", "Review queue (in review, oldest first)"),
+            ("recheck", "Re-check queue (verdicts flagged, oldest flag first)"),
+        ]
 
     def queryset(self, request, queryset):
         if self.value() == "review":
             return queryset.filter(status=Status.IN_REVIEW)
+        if self.value() == "recheck":
+            return queryset.filter(recheck_since__isnull=False)
         return queryset
+
+
+@admin.action(
+    description="Confirm the verdicts after re-check", permissions=["verdict"]
+)
+def confirm_recheck(modeladmin, request, queryset):
+    """Confirm the flagged verdicts with a note (asked for first), one by one."""
+    note = request.POST.get("note", "").strip()
+    flagged = queryset.filter(recheck_since__isnull=False)
+    if "apply" not in request.POST:
+        return TemplateResponse(
+            request,
+            "admin/claims/claim/confirm_recheck.html",
+            {
+                **modeladmin.admin_site.each_context(request),
+                "opts": modeladmin.model._meta,
+                "claims": list(flagged),
+                "action": "confirm_recheck",
+            },
+        )
+    confirmed = 0
+    for claim in flagged:
+        try:
+            recheck_confirm(claim=claim, by=request.user, note=note)
+        except (ValidationError, PermissionDenied) as refusal:
+            reasons = (
+                refusal.messages
+                if isinstance(refusal, ValidationError)
+                else [str(refusal)]
+            )
+            modeladmin.message_user(
+                request,
+                f"Not confirmed #{claim.pk}: {' '.join(reasons)}",
+                messages.ERROR,
+            )
+        else:
+            confirmed += 1
+    if confirmed:
+        modeladmin.message_user(
+            request, f"{confirmed} verdict(s) confirmed.", messages.SUCCESS
+        )
+    return None
 
 
 def _status_action(status: Status) -> Callable[..., None]:
@@ -332,13 +381,15 @@ class ClaimAdmin(ClaimMatchesMixin, SimpleHistoryAdmin):
         "reviewed_by",
         "reviewed_at",
         "first_reviewed_at",
+        "recheck_since",
+        "recheck_reason",
         "created_at",
         "updated_at",
         "created_by",
         "updated_by",
     ]
     inlines = [EvidenceInline, ClaimLinkInline]
-    actions = [_status_action(status) for status in Status]
+    actions = [*(_status_action(status) for status in Status), confirm_recheck]
     fieldsets = [
         (None, {"fields": ["text", "quote", "quote_in_context", "document"]}),
         (
@@ -378,6 +429,8 @@ class ClaimAdmin(ClaimMatchesMixin, SimpleHistoryAdmin):
                     "reviewed_by",
                     "reviewed_at",
                     "first_reviewed_at",
+                    "recheck_since",
+                    "recheck_reason",
                 ]
             },
         ),
@@ -417,6 +470,8 @@ class ClaimAdmin(ClaimMatchesMixin, SimpleHistoryAdmin):
     def get_ordering(self, request):
         if request.GET.get("queue") == "review":
             return ["updated_at", "id"]
+        if request.GET.get("queue") == "recheck":
+            return ["recheck_since", "id"]
         return super().get_ordering(request)
 
     def get_search_results(self, request, queryset, search_term):
@@ -513,6 +568,13 @@ class ClaimAdmin(ClaimMatchesMixin, SimpleHistoryAdmin):
             self.message_user(request, obj.period_resolution, messages.INFO)
 
     def save_formset(self, request, form, formset, change):
+        if formset.model is Evidence:
+            # Evidence goes through its service: a verdict's evidence is an event.
+            for evidence in formset.save(commit=False):
+                evidence_save(evidence=evidence)
+            for evidence in formset.deleted_objects:
+                evidence_delete(evidence=evidence)
+            return None
         if formset.model is not ClaimLink:
             return super().save_formset(request, form, formset, change)
         # Links go through their service: a same-claim link changes appearances.

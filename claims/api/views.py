@@ -35,6 +35,7 @@ from ..selectors.conflicts import conflict_references, conflicts_of
 from ..selectors.versions import claim_stamp
 from ..services.claims import claim_delete, claim_update
 from ..services.corrections import claim_link_delete, claim_link_save
+from ..services.evidence import evidence_delete, evidence_save
 from ..services.exports import stream_claims_csv
 from .filters import (
     ClaimFilter,
@@ -417,6 +418,12 @@ class EvidenceViewSet(RecordViewSet):
     serializer_class = EvidenceSerializer
     filter_backends = [filters.DjangoFilterBackend]
     filterset_class = EvidenceFilter
+
+    def save_record(self, instance, validated_data):
+        return evidence_save(evidence=instance, values=dict(validated_data))
+
+    def perform_destroy(self, instance):
+        evidence_delete(evidence=instance)
 
 
 class ClaimLinkViewSet(RecordViewSet):

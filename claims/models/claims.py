@@ -178,7 +178,7 @@ class Claim(StatedFigure):
         help_text="When the published verdict was first flagged for re-check since "
         "a reviewer last looked (null: nothing to re-check).",
     )
-    recheck_reason = models.TextField(  # noqa: DJ001 (nullable: see above)
+    recheck_reason = models.TextField(
         null=True,
         blank=True,
         editable=False,

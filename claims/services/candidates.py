@@ -23,6 +23,7 @@ from ..models import Candidate, Claim, ClaimLink, Metric
 from ..ratings import Status
 from .claims import claim_save
 from .corrections import claim_link_save
+from .events import ClaimChange, record_claim_events
 
 
 @dataclass
@@ -235,6 +236,15 @@ def accept_candidate(
     candidate.decided_at = timezone.now()
     candidate.decided_by = acting_user(by)
     candidate.save(update_fields=["state", "claim", "decided_at", "decided_by"])
+    record_claim_events(
+        [
+            ClaimChange(
+                claim.pk,
+                "claim.created",
+                f"Created from candidate {candidate.pk}, extracted from its document.",
+            )
+        ]
+    )
     return claim
 
 

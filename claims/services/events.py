@@ -6,8 +6,9 @@ an event exists if and only if its change committed. The body of a claim's event
 {"claim": the claim's public API representation at that moment, ...} (the row
 serializer of claims.api.representations, which every list and the detail answer
 with), without the fields only staff see (STAFF_ONLY_FIELDS), and what the change
-was about beside it ("evidence", "conflict", "comparison", "review"). The re-check flag lives here too: a claim with a
-published verdict that an event touches is flagged, in the same transaction.
+was about beside it ("evidence", "conflict", "comparison", "review"). The re-check
+flag lives here too: a claim with a published verdict that an event touches is
+flagged, in the same transaction.
 """
 
 from collections.abc import Collection, Iterable, Mapping
@@ -106,9 +107,7 @@ def record_claim_events(changes: Iterable[ClaimChange]) -> list[Event]:
             {change.claim_id: change.reason or change.type for change in flagging}
         )
     bodies = public_claim_bodies({change.claim_id for change in changes})
-    versions = {
-        claim_id: body["version"] for claim_id, body in bodies.items()
-    }
+    versions = {claim_id: body["version"] for claim_id, body in bodies.items()}
     return record_events(
         Change(
             type=change.type,
@@ -144,7 +143,9 @@ def verdict_change(
             default = "Reopened: what the verdict judged was changed."
         else:
             default = "Verdict withdrawn: the claim went back to review."
-        return ClaimChange(claim.pk, "claim.verdict.withdrawn", change_reason or default)
+        return ClaimChange(
+            claim.pk, "claim.verdict.withdrawn", change_reason or default
+        )
     if before in VERDICTS and plan.verdict_act:
         reason = change_reason or "The rationale of the verdict was revised."
         return ClaimChange(claim.pk, "claim.verdict.revised", reason)
