@@ -20,6 +20,7 @@ from django.utils.html import (  # type: ignore[attr-defined]
 from django.utils.safestring import mark_safe
 from rest_framework.generics import get_object_or_404
 
+from events.selectors import claim_events
 from factcheck.caching import (
     canonical_url,
     representation_etag,
@@ -31,10 +32,19 @@ from .charts import metric_chart
 from .claimreview import claim_review
 from .models import Claim, ClaimLink, Metric
 from .panels import claim_panels
+from .ratings import Status
 from .selectors.claims import CLAIM_SORT_KEYS, reviewable_claims
 from .selectors.conflicts import conflict_references
 from .selectors.versions import representation_version
+from .services.events import VERDICT_TYPES
 
+# How the corrections log names each verdict change.
+CORRECTION_WORDS = {
+    "claim.verdict.published": "Verdict published",
+    "claim.verdict.revised": "Verdict revised",
+    "claim.verdict.withdrawn": "Verdict withdrawn for review",
+    "claim.verdict.confirmed": "Verdict confirmed after re-check",
+}
 # The metric page's table lists this many figures a page (?page=2, ...).
 METRIC_PAGE_SIZE = 50
 # How many conflicts of a figure the table names; it says how many more there are.
@@ -134,8 +144,36 @@ def claim_page(request, pk: int):
             "review": claim.is_reviewed,
             "review_json": review_json,
             "panels": claim_panels(claim),
+            "corrections": corrections_log(claim.pk),
         },
     )
+
+
+def corrections_log(claim_id: int) -> list[dict[str, object]]:
+    """Return the claim's verdict changes, newest first, as readers see them.
+
+    From its events (claims.services.events): each publication, revision,
+    withdrawal and confirmation with its date, why, and the verdict and rationale
+    as they stood after it; the earlier verdicts stay readable. Empty when the
+    verdict was only ever published once (nothing was corrected).
+    """
+    events = claim_events(claim_id, VERDICT_TYPES)
+    if len(events) <= 1:
+        return []
+    entries = []
+    for event in reversed(events):
+        shown = event.body.get("claim") or {}
+        status = shown.get("status", "")
+        entries.append(
+            {
+                "date": event.occurred_at,
+                "what": CORRECTION_WORDS[event.type],
+                "why": event.reason,
+                "verdict": Status(status).label if status in Status.values else "",
+                "rationale": shown.get("rationale", ""),
+            }
+        )
+    return entries
 
 
 @versioned_page(reads=("page",))

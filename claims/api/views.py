@@ -18,6 +18,7 @@ from rest_framework import generics
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotAuthenticated, NotFound, ValidationError
 from rest_framework.generics import get_object_or_404
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
@@ -35,6 +36,7 @@ from ..selectors.conflicts import conflict_references, conflicts_of
 from ..selectors.versions import claim_stamp
 from ..services.claims import claim_delete, claim_update
 from ..services.corrections import claim_link_delete, claim_link_save
+from ..services.events import recheck_confirm
 from ..services.evidence import evidence_delete, evidence_save
 from ..services.exports import stream_claims_csv
 from .filters import (
@@ -60,6 +62,8 @@ from .serializers import (
     ConflictSerializer,
     EvidenceSerializer,
     MetricSerializer,
+    RecheckConfirmedSerializer,
+    RecheckConfirmSerializer,
 )
 from .versioned import VersionedReadMixin
 
@@ -324,6 +328,44 @@ class ClaimViewSet(VersionedReadMixin, RecordViewSet):
                 f"'{claim.status}', not a verdict."
             )
         return claim_review(claim)
+
+    @extend_schema(
+        summary="Confirm a verdict flagged for re-check (reviewers)",
+        description="The verdict stands; the note (public) says what was re-checked "
+        "and is the reason of the event claim.verdict.confirmed. To change the "
+        "verdict instead, PATCH its rationale or reopen the claim.",
+        request=RecheckConfirmSerializer,
+        responses={
+            200: RecheckConfirmedSerializer,
+            400: OpenApiResponse(
+                description="No note, or the claim is not flagged for re-check."
+            ),
+            403: OpenApiResponse(description="Only a reviewer may confirm."),
+        },
+        examples=[
+            OpenApiExample(
+                "A confirmation",
+                value={"note": "The new official figure is within the tolerance."},
+                request_only=True,
+            )
+        ],
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="confirm",
+        pagination_class=None,
+        filter_backends=[],
+        permission_classes=[IsAuthenticated],
+    )
+    def confirm(self, request, pk=None):
+        serializer = RecheckConfirmSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        claim = get_object_or_404(Claim.objects.all(), pk=_claim_id(pk))
+        recheck_confirm(
+            claim=claim, by=request.user, note=serializer.validated_data["note"]
+        )
+        return Response({"claim": claim.pk, "confirmed": True})
 
 
 class ClaimReviewFeedView(VersionedReadMixin, generics.ListAPIView):
