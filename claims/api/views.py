@@ -18,7 +18,7 @@ from rest_framework import generics
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotAuthenticated, NotFound, ValidationError
 from rest_framework.generics import get_object_or_404
-from rest_framework.permissions import IsAuthenticated
+from rest_framework.permissions import IsAuthenticatedOrReadOnly
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
@@ -356,7 +356,7 @@ class ClaimViewSet(VersionedReadMixin, RecordViewSet):
         url_path="confirm",
         pagination_class=None,
         filter_backends=[],
-        permission_classes=[IsAuthenticated],
+        permission_classes=[IsAuthenticatedOrReadOnly],
     )
     def confirm(self, request, pk=None):
         serializer = RecheckConfirmSerializer(data=request.data)
