@@ -121,7 +121,7 @@ def test_concurrent_steps_never_give_a_position_twice(on_postgres):
     def step():
         try:
             sequence_events(batch=7)
-        except Exception as error:  # noqa: BLE001 - reported below
+        except Exception as error:  # reported below
             errors.append(error)
         finally:
             connection.close()
