@@ -84,7 +84,7 @@ def _claim(event: Event) -> dict[str, Any]:
 
 def _label(claim: dict[str, Any]) -> str:
     try:
-        return str(Status(claim.get("status")).label)
+        return str(Status(str(claim.get("status", ""))).label)
     except ValueError:
         return str(claim.get("status", ""))
 

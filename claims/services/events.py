@@ -210,7 +210,7 @@ def recheck_confirm(*, claim: Claim, by: Actor, note: str) -> Claim:
         raise ValidationError(
             {"note": f"At most {CONFIRM_NOTE_MAX_LENGTH} characters."}
         )
-    stored = Claim.objects.select_for_update().get(pk=claim.pk)
+    stored: Claim = Claim.objects.select_for_update().get(pk=claim.pk)
     if stored.recheck_since is None:
         raise ValidationError({"claim": "This claim is not flagged for re-check."})
     if stored.status not in VERDICTS:

@@ -28,6 +28,7 @@ from claims.services.events import (
 from claims.services.evidence import evidence_delete, evidence_save
 from claims.services.imports import import_claims
 from events.models import Event
+from tests.admin_forms import admin_form_data
 from tests.factories import (
     CandidateFactory,
     ClaimFactory,
@@ -513,3 +514,34 @@ def test_revising_sets_the_claimreview_date_modified(client, reviewer):
     assert after["datePublished"] == "2026-01-01"
     assert after["dateModified"] > "2026-01-02"
     assert before["reviewRating"]["ratingExplanation"] == RATIONALE
+
+
+def test_evidence_added_in_the_admin_goes_through_the_service(admin_client):
+    claim = published()
+    response = admin_client.post(
+        "/admin/claims/evidence/add/",
+        {"claim": claim.pk, "url": "https://stats.example.org/z", "stance": "supports"},
+    )
+    assert response.status_code == 302
+    (event,) = events("claim.evidence.added")
+    assert event.body["evidence"]["url"] == "https://stats.example.org/z"
+
+
+def test_evidence_added_in_the_claim_pages_inline_goes_through_the_service(
+    admin_client,
+):
+    claim = published()
+    page = admin_client.get(f"/admin/claims/claim/{claim.pk}/change/")
+    data = admin_form_data(
+        page.context["adminform"].form,
+        **{
+            "evidence-TOTAL_FORMS": "1",
+            "evidence-0-stance": "refutes",
+            "evidence-0-url": "https://stats.example.org/inline",
+            "evidence-0-claim": str(claim.pk),
+        },
+    )
+    response = admin_client.post(f"/admin/claims/claim/{claim.pk}/change/", data)
+    assert response.status_code == 302, response.context["errors"]
+    (event,) = events("claim.evidence.added")
+    assert event.body["evidence"]["url"] == "https://stats.example.org/inline"
