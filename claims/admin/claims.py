@@ -30,13 +30,13 @@ from ..services.claims import (
     claim_update_plan,
 )
 from ..services.corrections import claim_link_delete, claim_link_save
-from ..services.events import recheck_confirm
 from ..services.evidence import evidence_delete, evidence_save
 from ..workflow import VERDICT_PERMISSION, allowed_moves
 from .filters import MetricFilter, PublisherFilter
 from .links import ClaimLinkAdminForm
 from .matching import ClaimMatchesMixin
 from .pagination import EstimatedCountPaginator
+from .recheck import confirm_recheck
 
 
 class EvidenceInline(admin.TabularInline):
@@ -225,48 +225,6 @@ class ReviewQueueFilter(admin.SimpleListFilter):
         if self.value() == "recheck":
             return queryset.filter(recheck_since__isnull=False)
         return queryset
-
-
-@admin.action(
-    description="Confirm the verdicts after re-check", permissions=["verdict"]
-)
-def confirm_recheck(modeladmin, request, queryset):
-    """Confirm the flagged verdicts with a note (asked for first), one by one."""
-    note = request.POST.get("note", "").strip()
-    flagged = queryset.filter(recheck_since__isnull=False)
-    if "apply" not in request.POST:
-        return TemplateResponse(
-            request,
-            "admin/claims/claim/confirm_recheck.html",
-            {
-                **modeladmin.admin_site.each_context(request),
-                "opts": modeladmin.model._meta,
-                "claims": list(flagged),
-                "action": "confirm_recheck",
-            },
-        )
-    confirmed = 0
-    for claim in flagged:
-        try:
-            recheck_confirm(claim=claim, by=request.user, note=note)
-        except (ValidationError, PermissionDenied) as refusal:
-            reasons = (
-                refusal.messages
-                if isinstance(refusal, ValidationError)
-                else [str(refusal)]
-            )
-            modeladmin.message_user(
-                request,
-                f"Not confirmed #{claim.pk}: {' '.join(reasons)}",
-                messages.ERROR,
-            )
-        else:
-            confirmed += 1
-    if confirmed:
-        modeladmin.message_user(
-            request, f"{confirmed} verdict(s) confirmed.", messages.SUCCESS
-        )
-    return None
 
 
 def _status_action(status: Status) -> Callable[..., None]:
