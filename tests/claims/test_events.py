@@ -28,6 +28,7 @@ from claims.services.events import (
 from claims.services.evidence import evidence_delete, evidence_save
 from claims.services.imports import import_claims
 from events.models import Event
+from events.services import sequence_events
 from tests.admin_forms import admin_form_data
 from tests.factories import (
     CandidateFactory,
@@ -545,3 +546,27 @@ def test_evidence_added_in_the_claim_pages_inline_goes_through_the_service(
     assert response.status_code == 302, response.context["errors"]
     (event,) = events("claim.evidence.added")
     assert event.body["evidence"]["url"] == "https://stats.example.org/inline"
+
+
+def test_a_claims_events_come_in_the_order_its_changes_happened(reviewer, editor):
+    claim = FigureClaimFactory(status=Status.IN_REVIEW)
+    claim_set_status(claim=claim, status=Status.FALSE, by=reviewer, rationale=RATIONALE)
+    evidence_save(evidence=EvidenceFactory.build(claim=claim))
+    claim_update(
+        claim=Claim.objects.get(pk=claim.pk),
+        values={"rationale": "Revised (made for this test)."},
+        by=reviewer,
+    )
+    claim_update(
+        claim=Claim.objects.get(pk=claim.pk), values={"text": "New."}, by=editor
+    )
+    sequence_events()
+    feed = api().get(f"/api/v1/events/?claim={claim.pk}").json()["results"]
+    assert [item["type"] for item in feed] == [
+        "claim.verdict.published",
+        "claim.evidence.added",
+        "claim.verdict.revised",
+        "claim.verdict.withdrawn",
+    ]
+    versions = [item["object_version"] for item in feed]
+    assert versions == sorted(versions)
