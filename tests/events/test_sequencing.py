@@ -8,7 +8,9 @@ from django.db import connection, connections, transaction
 from events.models import Event
 from events.services import Change, record_event, sequence_events
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Serialized rollback, as every transactional test here: a plain flush re-creates
+# the content types, which the next serialized test would load again.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def change(claim_id: int, reason: str) -> Change:

@@ -7,7 +7,9 @@ from events.models import Event
 from events.services import Change, OutsideTransaction, record_event, record_events
 from events.signals import events_recorded
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Serialized rollback, as every transactional test here: a plain flush re-creates
+# the content types, which the next serialized test would load again.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 # Made for these tests: a claim URL and body, not data from the seeds.
 CHANGE = Change(
