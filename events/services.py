@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
-from factcheck.jobs import defer
+from factcheck.jobs import defer, jobs_mode
 
 from .models import Event, EventSequence
 from .signals import events_recorded
@@ -63,9 +63,25 @@ def record_events(changes: Iterable[Change]) -> list[Event]:
         return []
     stored = Event.objects.bulk_create(events)
     events_recorded.send(sender=Event, events=stored)
-    # Placed after commit (one waiting job however many writes defer it).
-    defer(SEQUENCE_TASK, queueing_lock=SEQUENCE_TASK)
+    _defer_sequencing()
     return stored
+
+
+def _defer_sequencing() -> None:
+    """Defer the step that places these events after commit (sequence_events).
+
+    On the queue, one job per write: a single INSERT, where a queueing lock would
+    cost the write a savepoint and a lookup whenever a job already waits
+    (bench/event_write_cost.py); the jobs take turns (`lock`) and a step with
+    nothing to place does nothing. Inline or in a thread, jobs wait in memory: one
+    per transaction, however many writes in it record events.
+    """
+    queued = jobs_mode() == "queue"
+    defer(
+        SEQUENCE_TASK,
+        lock=SEQUENCE_TASK,
+        queueing_lock=None if queued else SEQUENCE_TASK,
+    )
 
 
 def record_event(change: Change) -> Event:

@@ -102,7 +102,7 @@ def claim_save(
     if change is not None:
         # In this transaction, under the claim's row lock: its events are in the
         # order its changes happened.
-        record_claim_events([change])
+        record_claim_events([change], saved={claim.pk: claim})
     if figure_changed:
         refresh_conflicts_after_commit(claim_id=claim.pk, before=stored, after=claim)
     return claim

@@ -23,7 +23,7 @@ from events.models import Event
 from events.services import Change, record_events
 from factcheck.services import Actor
 
-from ..api.representations import ClaimRowSerializer, claim_rows
+from ..api.representations import CLAIM_ROW_FIELDS, ClaimRowSerializer, claim_rows
 from ..models import Claim
 from ..ratings import VERDICTS, Status
 from ..selectors.conflicts import conflicts_of
@@ -58,16 +58,23 @@ def claim_url(claim_id: int) -> str:
     return f"/api/v1/claims/{claim_id}/"
 
 
-def public_claim_bodies(claim_ids: Collection[int]) -> dict[int, dict[str, Any]]:
+def public_claim_bodies(
+    claim_ids: Collection[int], saved: Mapping[int, Claim] | None = None
+) -> dict[int, dict[str, Any]]:
     """Return each claim's public representation, as the API writes it, by id.
 
-    Two queries however many claims: their rows and their conflicts. Staff-only
-    fields are left out; claims not found (deleted) are left out.
+    Two queries however many claims: their rows and their conflicts; one when
+    every claim is in `saved` (instances just saved, their rows read off them).
+    Staff-only fields are left out; claims not found (deleted) are left out.
     """
     ids = sorted(set(claim_ids))
     if not ids:
         return {}
-    rows = list(claim_rows(Claim.objects.filter(pk__in=ids)))
+    saved = saved or {}
+    rows = [_row_of(saved[claim_id]) for claim_id in ids if claim_id in saved]
+    unsaved = [claim_id for claim_id in ids if claim_id not in saved]
+    if unsaved:
+        rows += list(claim_rows(Claim.objects.filter(pk__in=unsaved)))
     written = ClaimRowSerializer(
         rows, many=True, context={"conflicts": conflicts_of(ids)}
     ).data
@@ -77,6 +84,18 @@ def public_claim_bodies(claim_ids: Collection[int]) -> dict[int, dict[str, Any]]
         }
         for body in written
     }
+
+
+def _row_of(claim: Claim) -> dict[str, Any]:
+    """Return a saved claim's row as claim_rows reads it (CLAIM_ROW_FIELDS), from
+    the instance and its loaded relations (a relation not loaded is read)."""
+    row: dict[str, Any] = {}
+    for name in CLAIM_ROW_FIELDS:
+        value: Any = claim
+        for part in name.split("__"):
+            value = getattr(value, part) if value is not None else None
+        row[name] = value
+    return row
 
 
 @dataclass(frozen=True)
@@ -90,13 +109,16 @@ class ClaimChange:
     detail: Mapping[str, Any] | None = None
 
 
-def record_claim_events(changes: Iterable[ClaimChange]) -> list[Event]:
+def record_claim_events(
+    changes: Iterable[ClaimChange], saved: Mapping[int, Claim] | None = None
+) -> list[Event]:
     """Record one event per change, each with its claim's public body, and flag
     the claims with a published verdict that a re-check type touches.
 
     Call inside the change's transaction, after the change is written (the body is
-    read from the database). The flagged claims are locked first, in id order, so
-    a claim's events are written in the order its changes happened.
+    read from the database, or off the instances in `saved`, just saved). The
+    flagged claims are locked first, in id order, so a claim's events are written
+    in the order its changes happened.
     """
     changes = list(changes)
     if not changes:
@@ -106,7 +128,7 @@ def record_claim_events(changes: Iterable[ClaimChange]) -> list[Event]:
         flag_recheck(
             {change.claim_id: change.reason or change.type for change in flagging}
         )
-    bodies = public_claim_bodies({change.claim_id for change in changes})
+    bodies = public_claim_bodies({change.claim_id for change in changes}, saved)
     versions = {claim_id: body["version"] for claim_id, body in bodies.items()}
     return record_events(
         Change(
