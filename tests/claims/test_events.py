@@ -570,3 +570,35 @@ def test_a_claims_events_come_in_the_order_its_changes_happened(reviewer, editor
     ]
     versions = [item["object_version"] for item in feed]
     assert versions == sorted(versions)
+
+
+def test_the_recheck_queue_costs_the_same_queries_at_any_size(
+    admin_client, django_assert_max_num_queries
+):
+    url = "/admin/claims/claim/?queue=recheck"
+
+    def flagged(count: int) -> None:
+        claims = [published() for _ in range(count)]
+        with transaction.atomic():
+            flag_recheck({claim.pk: "made for this test" for claim in claims})
+
+    flagged(2)
+    admin_client.get(url)  # warm the session and content-type caches
+    with django_assert_max_num_queries(12) as few:
+        admin_client.get(url)
+    flagged(55)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = admin_client.get(url)
+    assert len(response.context["cl"].result_list) == 50
+
+
+@pytest.mark.parametrize("size", [5, 50])
+def test_the_api_recheck_list_costs_the_same_queries_at_any_size(
+    size, django_assert_max_num_queries
+):
+    claims = [published() for _ in range(size)]
+    with transaction.atomic():
+        flag_recheck({claim.pk: "made for this test" for claim in claims})
+    with django_assert_max_num_queries(4):
+        page = api().get(f"/api/v1/claims/?needs_recheck=true&page_size={size}")
+    assert len(page.json()["results"]) == size
