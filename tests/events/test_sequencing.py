@@ -88,7 +88,7 @@ def test_two_transactions_committing_out_of_id_order_lose_nothing(on_postgres):
     """The real race on PostgreSQL: A takes a lower id, B a higher one and commits
     first; a consumer reads B; A commits; the consumer, from its cursor, gets A."""
     a_wrote = threading.Event()
-    b_committed = threading.Event()
+    consumer_read = threading.Event()
     ids = {}
 
     def transaction_a():
@@ -96,7 +96,7 @@ def test_two_transactions_committing_out_of_id_order_lose_nothing(on_postgres):
             with transaction.atomic():
                 ids["a"] = record_event(change(1, "A: lower id, commits last")).pk
                 a_wrote.set()
-                assert b_committed.wait(10)
+                assert consumer_read.wait(10)
         finally:
             connections.close_all()
 
@@ -105,12 +105,12 @@ def test_two_transactions_committing_out_of_id_order_lose_nothing(on_postgres):
     assert a_wrote.wait(10)
     with transaction.atomic():
         ids["b"] = record_event(change(2, "B: higher id, commits first")).pk
-    b_committed.set()
     sequence_events()  # A is still open: only B is placed
     seen = read_after(0)
+    consumer_read.set()
+    worker.join(10)
     assert [event.pk for event in seen] == [ids["b"]]
     assert ids["a"] < ids["b"]
-    worker.join(10)
     sequence_events()
     caught_up = read_after(seen[-1].position)
     assert [event.pk for event in caught_up] == [ids["a"]]
