@@ -123,11 +123,12 @@ def record_claim_events(
     changes = list(changes)
     if not changes:
         return []
-    flagging = [change for change in changes if change.type in RECHECK_TYPES]
-    if flagging:
-        flag_recheck(
-            {change.claim_id: change.reason or change.type for change in flagging}
-        )
+    reasons: dict[int, list[str]] = {}
+    for change in changes:
+        if change.type in RECHECK_TYPES:
+            reasons.setdefault(change.claim_id, []).append(change.reason or change.type)
+    if reasons:
+        flag_recheck({claim_id: "; ".join(why) for claim_id, why in reasons.items()})
     bodies = public_claim_bodies({change.claim_id for change in changes}, saved)
     versions = {claim_id: body["version"] for claim_id, body in bodies.items()}
     return record_events(
