@@ -24,6 +24,7 @@ from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from rest_framework.generics import get_object_or_404
 
+from events.selectors import claim_events
 from factcheck.api.filters import validate_search_text
 from factcheck.caching import (
     canonical_url,
@@ -46,7 +47,15 @@ from .selectors.search import (
     search_claims,
 )
 from .selectors.versions import representation_version
+from .services.events import VERDICT_TYPES
 
+# How the corrections log names each verdict change.
+CORRECTION_WORDS = {
+    "claim.verdict.published": "Verdict published",
+    "claim.verdict.revised": "Verdict revised",
+    "claim.verdict.withdrawn": "Verdict withdrawn for review",
+    "claim.verdict.confirmed": "Verdict confirmed after re-check",
+}
 # The metric page's table lists this many figures a page (?page=2, ...).
 METRIC_PAGE_SIZE = 50
 # How many conflicts of a figure the table names; it says how many more there are.
@@ -187,8 +196,36 @@ def claim_page(request, pk: int):
             "more_conflicts": counts[claim.pk] - len(references[claim.pk]),
             "evidence": evidence[:CLAIM_PAGE_EVIDENCE],
             "more_evidence": len(evidence) > CLAIM_PAGE_EVIDENCE,
+            "corrections": corrections_log(claim.pk),
         },
     )
+
+
+def corrections_log(claim_id: int) -> list[dict[str, object]]:
+    """Return the claim's verdict changes, newest first, as readers see them.
+
+    From its events (claims.services.events): each publication, revision,
+    withdrawal and confirmation with its date, why, and the verdict and rationale
+    as they stood after it; the earlier verdicts stay readable. Empty when the
+    verdict was only ever published once (nothing was corrected).
+    """
+    events = claim_events(claim_id, VERDICT_TYPES)
+    if len(events) <= 1:
+        return []
+    entries = []
+    for event in reversed(events):
+        shown = event.body.get("claim") or {}
+        status = shown.get("status", "")
+        entries.append(
+            {
+                "date": event.occurred_at,
+                "what": CORRECTION_WORDS[event.type],
+                "why": event.reason,
+                "verdict": Status(status).label if status in Status.values else "",
+                "rationale": shown.get("rationale", ""),
+            }
+        )
+    return entries
 
 
 @versioned_page(reads=("page",))

@@ -34,6 +34,8 @@ EVENT_TYPES: dict[str, str] = {
 }
 
 TYPE_MAX_LENGTH = 64
+# As choices (the model field, the OpenAPI schema's EventTypeEnum).
+EVENT_TYPE_CHOICES = [(name, name) for name in EVENT_TYPES]
 
 
 def is_event_type(name: str) -> bool:

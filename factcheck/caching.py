@@ -25,7 +25,7 @@ from django.utils.http import parse_etags
 ROOT = Path(__file__).resolve().parent.parent
 # The code representations are written by: a deployment that changes it gets new
 # keys, so entries another version of the code wrote are never served.
-CODE_PACKAGES = ("claims", "sources", "series", "factcheck")
+CODE_PACKAGES = ("claims", "sources", "series", "events", "factcheck")
 # The settings that change what a representation says.
 SHOWN_SETTINGS = (
     "TIME_ZONE",

@@ -16,7 +16,9 @@ from claims.api.views import (
     EvidenceViewSet,
     MetricViewSet,
 )
+from claims.feeds import verdict_feed
 from claims.pages import claim_page, home_page, metric_page, search_page
+from events.api import EventFeedView
 from factcheck.auth import TokenView
 from factcheck.jobs.api import JobDetailView
 from series.api import (
@@ -78,6 +80,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("jobs/<int:pk>/", JobDetailView.as_view(), name="job-detail"),
     path("imports/", ClaimImportView.as_view(), name="claim-import"),
     path("", include("reviews.urls")),
+    path("events/", EventFeedView.as_view(), name="event-list"),
     path("", include(router.urls)),
 ]
 
@@ -108,6 +111,7 @@ urlpatterns = [
     path("search/", search_page, name="search-page"),
     path("claims/<int:pk>/", claim_page, name="claim-page"),
     path("metrics/<slug:slug>/", metric_page, name="metric-page"),
+    path("feeds/verdicts.atom", verdict_feed, name="verdict-feed"),
 ]
 
 handler404 = "factcheck.api.views.not_found"

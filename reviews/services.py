@@ -22,6 +22,9 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from claims.models import Claim, Evidence
+from claims.ratings import VERDICTS
+from claims.services.events import ClaimChange, record_claim_events
+from claims.services.evidence import evidence_save
 from factcheck.jobs import start_job
 
 from .models import ExternalReview, RatingMapping, ReviewImport, ReviewPublisher
@@ -271,6 +274,7 @@ def _store_batch(
             for review in ExternalReview.objects.filter(key__in=list(incoming))
         }
         new = [review for key, review in incoming.items() if key not in stored]
+        updated: list[ExternalReview] = []
         if new:
             bulk_create_with_history(
                 new, ExternalReview, default_change_reason=HISTORY_REASON
@@ -288,6 +292,9 @@ def _store_batch(
             current._change_reason = "Re-imported with a later dateModified"  # type: ignore[attr-defined]
             current.save()
             report.updated += 1
+            updated.append(current)
+        # A review attached to one of our verdicts that now rates it differently.
+        record_claim_events(_rating_differences([*new, *updated]))
 
 
 def _newer(review: ExternalReview, than: ExternalReview) -> bool:
@@ -372,8 +379,10 @@ def review_attach_as_evidence(
         stance=stance,
         note=note or f"{review.publisher.name}: {review.textual_rating or 'no rating'}",
     )
-    evidence.full_clean()
-    evidence.save()
+    with transaction.atomic():
+        # Through claims' service: evidence on a claim with a verdict is an event.
+        evidence_save(evidence=evidence)
+        record_claim_events(_rating_differences([review]))
     return evidence
 
 
@@ -385,3 +394,49 @@ def review_attach_by_id(review_id: int, *, claim: Claim, stance: str) -> Evidenc
     if review is None:
         raise LookupError(f"No external review #{review_id}.")
     return review_attach_as_evidence(review=review, claim=claim, stance=stance)
+
+
+def review_body(review: ExternalReview) -> dict[str, Any]:
+    """Return what an event says of an external review (all of it public)."""
+    return {
+        "id": review.pk,
+        "url": review.url,
+        "publisher": review.publisher.name,
+        "claim_reviewed": review.claim_reviewed,
+        "textual_rating": review.textual_rating,
+        "status": review.status,
+        "date_published": review.date_published.isoformat()
+        if review.date_published
+        else None,
+    }
+
+
+def _rating_differences(reviews: list[ExternalReview]) -> list[ClaimChange]:
+    """Return a claim.review.matched change for each of our claims with a verdict
+    that an external review is attached to (as evidence: the match an editor made)
+    whose rating, on our scale, differs from the verdict. One query for them all.
+    """
+    by_url = {review.url: review for review in reviews if review.status}
+    if not by_url:
+        return []
+    matched = (
+        Evidence.objects.filter(url__in=list(by_url), claim__status__in=VERDICTS)
+        .values_list("claim_id", "claim__status", "url")
+        .order_by("claim_id", "url")
+    )
+    changes = []
+    for claim_id, status, url in matched:
+        review = by_url[url]
+        if review.status == status:
+            continue
+        changes.append(
+            ClaimChange(
+                claim_id,
+                "claim.review.matched",
+                f"{review.publisher.name} rates this claim "
+                f"“{review.textual_rating or review.status}” ({review.status} on "
+                f"our scale); our verdict is {status}.",
+                detail={"review": review_body(review)},
+            )
+        )
+    return changes

@@ -31,6 +31,7 @@ from ..selectors.estimates import estimated_value_counts
 from ..selectors.search import search_claims
 from ..services.claims import claim_delete, claim_set_status, claim_update
 from ..services.corrections import claim_link_delete, claim_link_save
+from ..services.evidence import evidence_delete, evidence_save
 from ..workflow import VERDICT_PERMISSION
 from .claim_form import ClaimAdminForm
 from .filters import MetricFilter, PublisherFilter
@@ -38,6 +39,7 @@ from .history import ClaimHistoryHelper
 from .links import ClaimLinkAdminForm
 from .matching import ClaimMatchesMixin
 from .pagination import EstimatedCountPaginator
+from .recheck import confirm_recheck
 
 
 class EvidenceInline(admin.TabularInline):
@@ -103,11 +105,16 @@ class ReviewQueueFilter(admin.SimpleListFilter):
     parameter_name = "queue"
 
     def lookups(self, request, model_admin):
-        return [("review", "Review queue (in review, oldest first)")]
+        return [
+            ("review", "Review queue (in review, oldest first)"),
+            ("recheck", "Re-check queue (verdicts flagged, oldest flag first)"),
+        ]
 
     def queryset(self, request, queryset):
         if self.value() == "review":
             return queryset.filter(status=Status.IN_REVIEW)
+        if self.value() == "recheck":
+            return queryset.filter(recheck_since__isnull=False)
         return queryset
 
 
@@ -234,13 +241,15 @@ class ClaimAdmin(ClaimMatchesMixin, SimpleHistoryAdmin):
         "reviewed_by",
         "reviewed_at",
         "first_reviewed_at",
+        "recheck_since",
+        "recheck_reason",
         "created_at",
         "updated_at",
         "created_by",
         "updated_by",
     ]
     inlines = [EvidenceInline, ClaimLinkInline]
-    actions = [_status_action(status) for status in Status]
+    actions = [*(_status_action(status) for status in Status), confirm_recheck]
     # The editor's task, in order: the claim and its quote, the figure, the source,
     # the verdict; what apps add and the bookkeeping come after, folded.
     fieldsets = [
@@ -282,6 +291,8 @@ class ClaimAdmin(ClaimMatchesMixin, SimpleHistoryAdmin):
                     "editor_note",
                     "change_reason",
                     "expected_version",
+                    "recheck_since",
+                    "recheck_reason",
                 ]
             },
         ),
@@ -359,6 +370,8 @@ class ClaimAdmin(ClaimMatchesMixin, SimpleHistoryAdmin):
     def get_ordering(self, request):
         if request.GET.get("queue") == "review":
             return ["updated_at", "id"]
+        if request.GET.get("queue") == "recheck":
+            return ["recheck_since", "id"]
         return super().get_ordering(request)
 
     def get_search_results(self, request, queryset, search_term):
@@ -472,6 +485,13 @@ class ClaimAdmin(ClaimMatchesMixin, SimpleHistoryAdmin):
         return ClaimHistoryHelper(self.model, historical_record)
 
     def save_formset(self, request, form, formset, change):
+        if formset.model is Evidence:
+            # Evidence goes through its service: a verdict's evidence is an event.
+            for evidence in formset.save(commit=False):
+                evidence_save(evidence=evidence)
+            for evidence in formset.deleted_objects:
+                evidence_delete(evidence=evidence)
+            return None
         if formset.model is not ClaimLink:
             return super().save_formset(request, form, formset, change)
         # Links go through their service: a same-claim link changes appearances.

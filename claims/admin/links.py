@@ -10,6 +10,7 @@ from factcheck.services import ChangeRefused
 
 from ..models import ClaimLink, Evidence
 from ..services.corrections import claim_link_check, claim_link_delete, claim_link_save
+from ..services.evidence import evidence_delete, evidence_save
 from .pagination import EstimatedCountPaginator
 
 
@@ -24,6 +25,17 @@ class EvidenceAdmin(SimpleHistoryAdmin):
     show_facets = admin.ShowFacets.NEVER
     autocomplete_fields = ["claim", "document"]
     search_fields = ["claim__text", "note", "url"]
+
+    def save_model(self, request, obj, form, change):
+        # Through the service: evidence on a claim with a verdict is an event.
+        evidence_save(evidence=obj)
+
+    def delete_model(self, request, obj):
+        evidence_delete(evidence=obj)
+
+    def delete_queryset(self, request, queryset):
+        for evidence in queryset:
+            evidence_delete(evidence=evidence)
 
 
 class ClaimLinkAdminForm(forms.ModelForm):

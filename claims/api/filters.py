@@ -2,7 +2,7 @@ import datetime
 
 import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Exists, FloatField, OuterRef, Q, Value
+from django.db.models import Exists, F, FloatField, OuterRef, Q, Value
 from rest_framework import filters as drf_filters
 from rest_framework.exceptions import ValidationError
 
@@ -108,6 +108,13 @@ class ClaimFilter(django_filters.FilterSet):
         method="filter_updated_since",
         help_text="Claims changed at or after this time (ISO 8601), for syncing.",
     )
+    needs_recheck = StrictBooleanFilter(
+        field_name="recheck_since",
+        lookup_expr="isnull",
+        exclude=True,
+        help_text="Claims whose published verdict is flagged for re-check (true), "
+        "the oldest flag first unless `ordering` is given; or not flagged (false).",
+    )
     has_conflicts = StrictBooleanFilter(
         field_name="links_from",
         method="filter_has_conflicts",
@@ -207,6 +214,11 @@ class ClaimOrderingFilter(drf_filters.OrderingFilter):
     """
 
     def get_ordering(self, request, queryset, view):
+        if request.query_params.get("needs_recheck") == "true" and not (
+            request.query_params.get(self.ordering_param)
+        ):
+            # The re-check queue: the oldest flag first.
+            return ["sort_recheck", "id"]
         default = ["-rank"] if request.query_params.get("q", "").strip() else ["-id"]
         ordering = super().get_ordering(request, queryset, view) or default
         if ordering[0] == "-rank" and DISTANCE in queryset.query.annotations:
@@ -232,6 +244,9 @@ class ClaimOrderingFilter(drf_filters.OrderingFilter):
                 if f"sort_{name}" in used
             }
         )
+        if "sort_recheck" in used:
+            # In the rows (claim_rows keeps annotations): the cursor reads it there.
+            queryset = queryset.annotate(sort_recheck=F("recheck_since"))
         if "rank" in used and "rank" not in queryset.query.annotations:
             queryset = queryset.annotate(rank=Value(0.0, output_field=FloatField()))
         renderer = getattr(request, "accepted_renderer", None)

@@ -177,3 +177,15 @@ class ConflictSerializer(serializers.Serializer):
     reason = serializers.CharField(source="note")
     detected = serializers.BooleanField()
     created_at = serializers.DateTimeField()
+
+
+class RecheckConfirmSerializer(StrictFieldsMixin, serializers.Serializer):
+    note = serializers.CharField(
+        max_length=500,
+        help_text="What you re-checked (published as the confirmation's reason).",
+    )
+
+
+class RecheckConfirmedSerializer(serializers.Serializer):
+    claim = serializers.IntegerField()
+    confirmed = serializers.BooleanField()

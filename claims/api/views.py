@@ -18,6 +18,7 @@ from rest_framework import generics
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotAuthenticated, NotFound, ValidationError
 from rest_framework.generics import get_object_or_404
+from rest_framework.permissions import IsAuthenticatedOrReadOnly
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
@@ -37,6 +38,8 @@ from ..selectors.matching import similar_claims
 from ..selectors.versions import claim_stamp
 from ..services.claims import claim_delete, claim_update
 from ..services.corrections import claim_link_delete, claim_link_save
+from ..services.events import recheck_confirm
+from ..services.evidence import evidence_delete, evidence_save
 from ..services.exports import stream_claims_csv
 from .filters import (
     ClaimFilter,
@@ -66,6 +69,8 @@ from .serializers import (
     ConflictSerializer,
     EvidenceSerializer,
     MetricSerializer,
+    RecheckConfirmedSerializer,
+    RecheckConfirmSerializer,
 )
 from .versioned import VersionedReadMixin
 
@@ -406,6 +411,44 @@ class ClaimViewSet(VersionedReadMixin, RecordViewSet):
             )
         return claim_review(claim)
 
+    @extend_schema(
+        summary="Confirm a verdict flagged for re-check (reviewers)",
+        description="The verdict stands; the note (public) says what was re-checked "
+        "and is the reason of the event claim.verdict.confirmed. To change the "
+        "verdict instead, PATCH its rationale or reopen the claim.",
+        request=RecheckConfirmSerializer,
+        responses={
+            200: RecheckConfirmedSerializer,
+            400: OpenApiResponse(
+                description="No note, or the claim is not flagged for re-check."
+            ),
+            403: OpenApiResponse(description="Only a reviewer may confirm."),
+        },
+        examples=[
+            OpenApiExample(
+                "A confirmation",
+                value={"note": "The new official figure is within the tolerance."},
+                request_only=True,
+            )
+        ],
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="confirm",
+        pagination_class=None,
+        filter_backends=[],
+        permission_classes=[IsAuthenticatedOrReadOnly],
+    )
+    def confirm(self, request, pk=None):
+        serializer = RecheckConfirmSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        claim = get_object_or_404(Claim.objects.all(), pk=_claim_id(pk))
+        recheck_confirm(
+            claim=claim, by=request.user, note=serializer.validated_data["note"]
+        )
+        return Response({"claim": claim.pk, "confirmed": True})
+
 
 class ClaimReviewFeedView(VersionedReadMixin, generics.ListAPIView):
     """Every reviewed claim as ClaimReview JSON-LD, newest review first."""
@@ -499,6 +542,12 @@ class EvidenceViewSet(RecordViewSet):
     serializer_class = EvidenceSerializer
     filter_backends = [filters.DjangoFilterBackend]
     filterset_class = EvidenceFilter
+
+    def save_record(self, instance, validated_data):
+        return evidence_save(evidence=instance, values=dict(validated_data))
+
+    def perform_destroy(self, instance):
+        evidence_delete(evidence=instance)
 
 
 class ClaimLinkViewSet(RecordViewSet):

@@ -62,6 +62,10 @@ class ClaimQuerySet(models.QuerySet):
         """Return the claims that state a figure (a value)."""
         return self.filter(value__isnull=False)
 
+    def needing_recheck(self) -> Self:
+        """Return the claims flagged for re-check, the oldest flag first."""
+        return self.filter(recheck_since__isnull=False).order_by("recheck_since", "id")
+
     def with_relations(self) -> Self:
         """Load what a claim list shows in the same query."""
         return self.select_related("document__publisher", "speaker", "metric")
@@ -174,6 +178,23 @@ class Claim(StatedFigure):
         "through its relations (the speaker's name, the document, appearances); "
         "the verdict stands (claims.services.corrections).",
     )
+    # Re-check, not silence (docs/events.md): something a published verdict rests
+    # on changed; the verdict stands until a reviewer confirms or revises it.
+    # Nullable, both: on SQLite a column with a default rebuilds the table, which
+    # loses its triggers (search vector, representation versions).
+    recheck_since = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When the published verdict was first flagged for re-check since "
+        "a reviewer last looked (null: nothing to re-check).",
+    )
+    recheck_reason = models.TextField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="What changed, for the reviewer (one line per change).",
+    )
     version = models.PositiveIntegerField(
         default=1,
         editable=False,
@@ -261,7 +282,14 @@ class Claim(StatedFigure):
 
     objects = ClaimQuerySet.as_manager()
     history = HistoricalRecords(
-        excluded_fields=["search_vector", "conflicts_checked_version"]
+        # The re-check flag is the desk's to-do, not what the claim says: its
+        # flags and confirmations are events (events.Event).
+        excluded_fields=[
+            "search_vector",
+            "conflicts_checked_version",
+            "recheck_since",
+            "recheck_reason",
+        ]
     )
 
     class Meta:
@@ -296,6 +324,12 @@ class Claim(StatedFigure):
             ),
             # The home page's latest verdicts: read off the index, newest first.
             models.Index(fields=["reviewed_at"], name="claim_reviewed_at_idx"),
+            # The re-check queue, oldest flag first: only flagged claims indexed.
+            models.Index(
+                fields=["recheck_since", "id"],
+                condition=Q(recheck_since__isnull=False),
+                name="claim_recheck_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

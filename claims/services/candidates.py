@@ -29,6 +29,7 @@ from ..models import Candidate, Claim, ClaimLink, Metric
 from ..ratings import Status
 from .claims import claim_save
 from .corrections import claim_link_save
+from .events import ClaimChange, record_claim_events
 
 # A change is stored as Claim.change_percent is: 9 digits, 4 of them decimals.
 LARGEST_CHANGE = Decimal("1e5")
@@ -319,6 +320,15 @@ def accept_candidate(
     candidate.decided_at = timezone.now()
     candidate.decided_by = acting_user(by)
     candidate.save(update_fields=["state", "claim", "decided_at", "decided_by"])
+    record_claim_events(
+        [
+            ClaimChange(
+                claim.pk,
+                "claim.created",
+                f"Created from candidate {candidate.pk}, extracted from its document.",
+            )
+        ]
+    )
     return claim
 
 

@@ -29,6 +29,7 @@ from ..selectors.figures import FIGURE_COLUMNS
 from ..workflow import JUDGED_FIELDS, SavePlan, plan_claim_save
 from .conflicts import REFRESH_CONFLICTS_TASK, figure_row_data, metric_lock
 from .corrections import linked_claim_document_change
+from .events import clears_recheck, record_claim_events, verdict_change
 
 
 @transaction.atomic
@@ -45,7 +46,8 @@ def claim_save(
     refused; the status and rationale are decided by claims.workflow (a change to
     what a verdict judges reopens the claim; a verdict is set or revised only as
     the rules allow `by`); the version goes up by one with every save. `by` None
-    is the system (imports, restores).
+    is the system (imports, restores). A verdict published, revised or withdrawn
+    records its event (claims.services.events) in the same transaction.
     """
     stored = _stored_locked(claim)
     refuse_stale_version(stored=stored, expected_version=expected_version)
@@ -78,6 +80,13 @@ def claim_save(
         claim._change_reason = reason  # type: ignore[attr-defined]
     if stored is not None:
         _record_baseline(stored)
+        # The flag is the stored row's (set by other writes since `claim` was
+        # read), unless this save answers it: a verdict revised, set or withdrawn.
+        if clears_recheck(stored, plan):
+            claim.recheck_since, claim.recheck_reason = None, None
+        else:
+            claim.recheck_since = stored.recheck_since
+            claim.recheck_reason = stored.recheck_reason
     figure_changed = stored is None or _figure_changed(stored, claim)
     if (
         stored is not None
@@ -88,6 +97,13 @@ def claim_save(
         claim.conflicts_checked_version = claim.version
     claim.full_clean()
     claim.save()
+    change = verdict_change(
+        stored=stored, claim=claim, plan=plan, change_reason=change_reason
+    )
+    if change is not None:
+        # In this transaction, under the claim's row lock: its events are in the
+        # order its changes happened.
+        record_claim_events([change], saved={claim.pk: claim})
     if figure_changed:
         refresh_conflicts_after_commit(claim_id=claim.pk, before=stored, after=claim)
     return claim

@@ -53,12 +53,14 @@ from ..figures.holds import SAME, Key, related
 from ..figures.intervals import FigureRow
 from ..figures.windows import overlaps_any, windows_around
 from ..models import Claim, ClaimLink, Metric
+from ..ratings import VERDICTS
 from ..selectors.figures import (
     FIGURE_COLUMNS,
     rows_for_metric,
     rows_for_metric_claims,
     rows_near,
 )
+from .events import ClaimChange, record_claim_events
 
 _CONTRADICTS = ClaimLink.Relation.CONTRADICTS
 _BATCH = 500
@@ -364,6 +366,7 @@ def _sync_links(
     changed_set = None if changed_claims is None else set(changed_claims)
     reasons = Reasons(tolerance)
     stale: list[int] = []
+    gone: dict[Pair, str] = {}
     rebits: list[ClaimLink] = []
     renoted: dict[int, str] = {}
     linked: set[Pair] = set()
@@ -379,6 +382,7 @@ def _sync_links(
         holds = (link.holds & ~clear) | wanted.get(pair, 0)
         if holds == 0 or pair in editors_pairs:
             stale.append(link.pk)
+            gone[pair] = link.note
             continue
         if holds != link.holds:
             rebits.append(ClaimLink(pk=link.pk, holds=holds))
@@ -418,7 +422,44 @@ def _sync_links(
         )
     if new_links:
         bulk_create_with_history(new_links, ClaimLink, batch_size=_BATCH)
+    found_pairs = {
+        (link.from_claim_id, link.to_claim_id): link.note for link in new_links
+    }
+    record_claim_events(_conflict_changes(found_pairs, gone))
     return len(new_links), len(stale)
+
+
+def _conflict_changes(
+    found: dict[Pair, str], gone: dict[Pair, str]
+) -> list[ClaimChange]:
+    """Return the conflict events of the claims with a verdict among the pairs
+    whose detected link was made (`found`) or removed (`gone`): one per claim and
+    pair, described from that claim's side, with the link's reason."""
+    ids = {claim_id for pair in (*found, *gone) for claim_id in pair}
+    if not ids:
+        return []
+    verdicts = set(
+        Claim.objects.filter(pk__in=ids, status__in=VERDICTS).values_list(
+            "pk", flat=True
+        )
+    )
+    changes = []
+    for pairs, kind, words in (
+        (found, "claim.conflict.detected", "Conflicts with"),
+        (gone, "claim.conflict.resolved", "No longer conflicts with"),
+    ):
+        for pair, note in sorted(pairs.items()):
+            for claim_id, other in (pair, pair[::-1]):
+                if claim_id in verdicts:
+                    changes.append(
+                        ClaimChange(
+                            claim_id,
+                            kind,
+                            f"{words} claim {other}" + (f": {note}" if note else "."),
+                            detail={"conflict": {"claim": other, "reason": note}},
+                        )
+                    )
+    return changes
 
 
 def _links_of(claim_ids: list[int]) -> list[_StoredLink]:

@@ -33,6 +33,7 @@ from ..ratings import Status
 from ..workflow import plan_claim_save
 from .conflicts import REFRESH_CONFLICTS_TASK, metric_lock
 from .copying import copy_objects, reserve_ids
+from .events import ClaimChange, record_claim_events
 
 # Export columns that are not claim input: ids and timestamps are the database's,
 # the others are shown only to help a reader of the file.
@@ -94,6 +95,7 @@ ROW_ERROR_KEY = "_error"
 DEFAULT_BATCH_SIZE = 2000
 # Rows per INSERT statement (one run on PostgreSQL: 250 a little faster than 2,000).
 INSERT_SIZE = 250
+IMPORT_EVENT_REASON = "Created by an import."
 HISTORY_REASON = "Imported"
 # Status.values builds its list on every use: a sixth of a row's validation.
 STATUS_VALUES = frozenset(Status.values)
@@ -266,6 +268,11 @@ def _store_batch(
                     default_change_reason=HISTORY_REASON,
                 )
             metric_ids = _defer_detection(claims) if detect else set()
+            # With the batch, in bulk: an event per claim exists iff it does.
+            record_claim_events(
+                ClaimChange(claim.pk, "claim.created", IMPORT_EVENT_REASON)
+                for claim in claims
+            )
     except IntegrityError as error:
         # A rule only the database holds: report it for the batch.
         return [RowError(first_line, {"batch": [str(error).strip()]})]

@@ -546,6 +546,9 @@ SPECTACULAR_SETTINGS = {
         "LinkRelationEnum": "claims.api.matching.LINK_RELATIONS",
         "ReviewStatusEnum": "reviews.models.MAPPED_STATUSES",
         "ReviewKindEnum": "reviews.models.ExternalReview.Kind",
+        "EventTypeEnum": "events.types.EVENT_TYPE_CHOICES",
+        # The name documents' types had before events brought a second "type".
+        "TypeEnum": "sources.models.Document.Type",
     },
 }
 

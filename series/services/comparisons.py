@@ -10,12 +10,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from claims.figures.comparators import MetricKind
 from claims.models import Claim, Evidence, Metric
+from claims.ratings import VERDICTS
+from claims.services.events import ClaimChange, record_claim_events
+from claims.services.evidence import evidence_save
 from factcheck.jobs import defer
 from factcheck.services import Actor
 
@@ -120,6 +124,7 @@ def _refresh_metric(metric_id: int, *, claim_ids: list[int] | None) -> dict[str,
                 "period_start",
                 "period_end",
                 "metric_id",
+                "status",
             )[:CLAIM_BATCH]
         )
         if not batch:
@@ -132,12 +137,79 @@ def _refresh_metric(metric_id: int, *, claim_ids: list[int] | None) -> dict[str,
                 claim=claim, metric=metric, lines=lines, values=values
             )
         ]
+        verdicts = [claim.pk for claim in batch if claim.status in VERDICTS]
         with transaction.atomic():
+            before = {
+                (row.claim_id, row.link_id): row
+                for row in Comparison.objects.filter(claim_id__in=verdicts)
+            }
             Comparison.objects.filter(claim__in=[c.pk for c in batch]).delete()
             Comparison.objects.bulk_create(rows, batch_size=1000)
+            record_claim_events(assessment_changes(before, rows, set(verdicts)))
         counted["claims"] += len(batch)
         counted["comparisons"] += len(rows)
     return counted
+
+
+def comparison_body(comparison: Comparison) -> dict[str, Any]:
+    """Return what an event says of a comparison (as GET .../official/ shows it)."""
+    return {
+        "link": comparison.link_id,
+        "series_keys": comparison.series_keys,
+        "period_start": _text(comparison.period_start),
+        "period_end": _text(comparison.period_end),
+        "official_value": _text(comparison.official_value),
+        "stated_value": _text(comparison.stated_value),
+        "ratio": _text(comparison.ratio),
+        "assessment": comparison.assessment,
+        "notes": list(comparison.notes),
+    }
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def assessment_changes(
+    before: dict[tuple[int, int], Comparison],
+    after: list[Comparison],
+    verdicts: set[int],
+) -> list[ClaimChange]:
+    """Return claim.official.changed for each comparison of a claim with a verdict
+    whose assessment changed (or which appeared or went), in claim and link order."""
+    now = {
+        (row.claim_id, row.link_id): row for row in after if row.claim_id in verdicts
+    }
+    changes = []
+    for key in sorted(before.keys() | now.keys()):
+        old, new = before.get(key), now.get(key)
+        old_assessment = old.assessment if old is not None else None
+        new_assessment = new.assessment if new is not None else None
+        if old_assessment == new_assessment:
+            continue
+        shown = new or old
+        if shown is None:
+            continue
+        changes.append(
+            ClaimChange(
+                key[0],
+                "claim.official.changed",
+                f"The official record's assessment of the figure changed from "
+                f"{_label(old_assessment)} to {_label(new_assessment)} "
+                f"({shown.series_keys}).",
+                detail={
+                    "comparison": comparison_body(shown) if new is not None else None,
+                    "previous_assessment": old_assessment,
+                },
+            )
+        )
+    return changes
+
+
+def _label(assessment: str | None) -> str:
+    if assessment is None:
+        return "none"
+    return str(Comparison.Assessment(assessment).label).lower()
 
 
 def _lines(metric: Metric) -> list[_Line]:
@@ -447,7 +519,5 @@ def comparison_to_evidence(*, comparison: Comparison, by: Actor = None) -> Evide
     evidence = Evidence(
         claim_id=comparison.claim_id, url=dataset.url, stance=stance, note=note
     )
-    evidence.full_clean()
-    with transaction.atomic():
-        evidence.save()
-    return evidence
+    # Through claims' service: evidence on a claim with a verdict is an event.
+    return evidence_save(evidence=evidence)

@@ -7,8 +7,8 @@ from events.models import Event
 from events.services import Change, OutsideTransaction, record_event, record_events
 from events.signals import events_recorded
 
-# Transactional (the outside-a-transaction case needs autocommit); serialized_rollback
-# restores the content types the flush removes, for the tests that run after.
+# Serialized rollback, as every transactional test here: a plain flush re-creates
+# the content types, which the next serialized test would load again.
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 # Made for these tests: a claim URL and body, not data from the seeds.
