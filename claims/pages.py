@@ -1,12 +1,14 @@
 """Public pages: home, a claim with its ClaimReview markup, a metric's figures.
 
-Every page is answered through the representation version: its ETag is computed
-from the version before any row is read (a 304 costs one query), and its HTML is
-kept in the shared cache under that ETag (`versioned_page`).
+Every page is answered through the versions of what it shows (the home page: the
+claims lists'; a claim's page: the claim's; a metric's page: the metric's): its ETag
+is computed from them before any row is read (a 304 costs one query), and its HTML
+is kept in the shared cache under that ETag (`versioned_page`).
 """
 
 import functools
 import json
+from collections.abc import Callable
 
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db.models import Count
@@ -24,6 +26,7 @@ from factcheck.caching import (
     canonical_url,
     representation_etag,
     resource_version,
+    version_token,
     versioned_answer,
 )
 
@@ -33,7 +36,7 @@ from .models import Claim, ClaimLink, Metric
 from .panels import claim_panels
 from .selectors.claims import CLAIM_SORT_KEYS, reviewable_claims
 from .selectors.conflicts import conflict_references
-from .selectors.versions import representation_version
+from .selectors.versions import claim_stamp, list_versions, metric_stamp
 
 # The metric page's table lists this many figures a page (?page=2, ...).
 METRIC_PAGE_SIZE = 50
@@ -46,21 +49,33 @@ HOME_METRICS = 10
 HOME_CONFLICT_WINDOW = 10_000
 
 
-def versioned_page(*, reads: tuple[str, ...] = ()):
-    """Answer a page from the representation version: 304, cached HTML or built.
+# The versions a page is built at, from its URL's arguments; None: nothing there
+# (the page answers 404).
+PageVersions = Callable[..., dict[str, int] | None]
 
-    `reads` names the query parameters the page reads: only they are in its key.
-    Others (utm_source, fbclid: links shared elsewhere carry them) are ignored, as
-    no page writes its own query into its HTML.
+
+def versioned_page(*, versions: PageVersions, reads: tuple[str, ...] = ()):
+    """Answer a page from the versions it shows: 304, cached HTML or built.
+
+    `versions(**kwargs)` reads them, before any row; `reads` names the query
+    parameters the page reads: only they are in its key. Others (utm_source,
+    fbclid: links shared elsewhere carry them) are ignored, as no page writes its
+    own query into its HTML.
     """
-    return functools.partial(_versioned_page, reads=reads)
+    return functools.partial(_versioned_page, versions=versions, reads=reads)
 
 
-def _versioned_page(view, *, reads: tuple[str, ...]):
+def _versioned_page(view, *, versions: PageVersions, reads: tuple[str, ...]):
     @functools.wraps(view)
     def wrapped(request, *args, **kwargs):
+        shown = versions(**kwargs)
+        if shown is None:
+            return view(request, *args, **kwargs)
         etag = representation_etag(
-            representation_version(), canonical_url(request, reads), "text/html"
+            version_token(shown),
+            canonical_url(request, reads),
+            "text/html",
+            *sorted(shown),
         )
         return versioned_answer(
             request,
@@ -69,12 +84,25 @@ def _versioned_page(view, *, reads: tuple[str, ...]):
             render=lambda: view(request, *args, **kwargs),
             content_type="text/html; charset=utf-8",
             resource=resource_version(request.path, etag),
+            versions=shown,
         )
 
     return wrapped
 
 
-@versioned_page()
+def _claim_versions(pk: int) -> dict[str, int] | None:
+    if pk >= 2**63:  # no such claim (past a bigint)
+        return None
+    stamp = claim_stamp(pk)
+    return None if stamp is None else stamp[1]
+
+
+def _metric_versions(slug: str) -> dict[str, int] | None:
+    stamp = metric_stamp(slug)
+    return None if stamp is None else stamp[1]
+
+
+@versioned_page(versions=list_versions)
 def home_page(request):
     """The home page: search, the latest verdicts, the most contested metrics."""
     verdicts = (
@@ -114,7 +142,7 @@ def home_page(request):
     )
 
 
-@versioned_page()
+@versioned_page(versions=_claim_versions)
 def claim_page(request, pk: int):
     """The public page of a claim; a reviewed claim carries its ClaimReview markup."""
     claim = get_object_or_404(reviewable_claims(), pk=pk)
@@ -138,7 +166,7 @@ def claim_page(request, pk: int):
     )
 
 
-@versioned_page(reads=("page",))
+@versioned_page(versions=_metric_versions, reads=("page",))
 def metric_page(request, slug: str):
     """The public side-by-side page of a metric: its figures charted and listed.
 

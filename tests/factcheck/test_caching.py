@@ -135,6 +135,7 @@ def answer(rf, render, *, if_none_match: str = ""):
         render=render,
         content_type="x/y",
         resource="test:thing:7",
+        versions={"thing:1": 7},
     )
 
 
