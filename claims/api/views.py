@@ -388,15 +388,17 @@ class MetricViewSet(VersionedReadMixin, RecordViewSet):
     def figures(self, request, slug=None):
         if not self.versioned(request):
             return Response(self.figures_data(request))
+        # The metric's id and version in one query: the rows are read by that id.
         stamp = metric_stamp(str(slug))
         if stamp is None:
             raise NotFound()
+        metric_id, versions = stamp
         return self.versioned_response(
-            request, lambda: self.figures_data(request), versions=stamp[1]
+            request, lambda: self.figures_data(request, metric_id), versions=versions
         )
 
-    def figures_data(self, request):
-        metric = self.get_object()
+    def figures_data(self, request, metric_id: int | None = None):
+        metric = self.get_object() if metric_id is None else metric_id
         claims = (
             Claim.objects.about_metric(metric)
             .with_figure()
