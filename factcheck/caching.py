@@ -345,6 +345,7 @@ def answer_from(request, kept: Mapping[str, Any]) -> HttpResponseBase | None:
         response = HttpResponse(kept["body"], status=200)
         for name, value in kept["headers"]:
             response[name] = value
+        response["Content-Length"] = str(len(kept["body"]))
     response["X-Cache"] = "hit"
     response["Age"] = str(age(kept["stored"]))
     return response
