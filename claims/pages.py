@@ -71,11 +71,9 @@ def _versioned_page(view, *, versions: PageVersions, reads: tuple[str, ...]):
         shown = versions(**kwargs)
         if shown is None:
             return view(request, *args, **kwargs)
+        url = canonical_url(request, reads)
         etag = representation_etag(
-            version_token(shown),
-            canonical_url(request, reads),
-            "text/html",
-            *sorted(shown),
+            version_token(shown), url, "text/html", *sorted(shown)
         )
         return versioned_answer(
             request,
@@ -85,6 +83,7 @@ def _versioned_page(view, *, versions: PageVersions, reads: tuple[str, ...]):
             content_type="text/html; charset=utf-8",
             resource=resource_version(request.path, etag),
             versions=shown,
+            url=url,
         )
 
     return wrapped

@@ -218,6 +218,7 @@ class Versioned:
     versions: Mapping[str, int]
     etag: str
     resource: str
+    url: str
     throttle: str = ""
 
 
@@ -230,6 +231,7 @@ def versioned_answer(
     content_type: str,
     resource: str,
     versions: Mapping[str, int],
+    url: str,
 ) -> HttpResponseBase:
     """Answer a versioned representation: 304, cached bytes, or render and store.
 
@@ -239,7 +241,8 @@ def versioned_answer(
     nor marked public. The answer carries the ETag, the caching headers and
     X-Cache (hit: nothing was built; with Age when the body came from the store).
     `resource` (resource_version) names what the stored body's budget counts
-    against; `versions` are those `etag` was made of, read before any row.
+    against; `versions` are those `etag` was made of, read before any row; `url`
+    the request's canonical_url with the parameters the answer reads.
     """
     response: HttpResponseBase
     if etag in if_none_match(request):
@@ -263,7 +266,7 @@ def versioned_answer(
             response["X-Cache"] = "hit"
             response["Age"] = str(age(stored))
         response.versioned = Versioned(  # type: ignore[attr-defined]
-            versions=dict(versions), etag=etag, resource=resource
+            versions=dict(versions), etag=etag, resource=resource, url=url
         )
     response["ETag"] = etag
     return patch_caching_headers(response, authenticated=request.user.is_authenticated)
@@ -357,7 +360,10 @@ def keep_answer(request, key: str, response: HttpResponseBase) -> None:
     Kept only when asked by GET without any cookie (a cookie-less request can be
     answered nothing of another's), answered 200 by a versioned answer marked
     public, setting no cookie, not compressed and varying by nothing the key
-    does not hold; within its resource's budget, outside a transaction.
+    does not hold; within its resource's budget, outside a transaction; and only
+    when the request has no query parameter the answer does not read (utm_source,
+    a cache buster), so those add no entry: they are answered by the view from the
+    body kept under the parameters it reads.
     """
     versioned = getattr(response, "versioned", None)
     if (
@@ -378,6 +384,8 @@ def keep_answer(request, key: str, response: HttpResponseBase) -> None:
         if name.strip()
     }
     if not vary <= KEYED_VARY:
+        return
+    if canonical_url(request, set(request.GET)) != versioned.url:
         return
     body = response.content
     if not within_budget(f"answer:{versioned.resource}", len(body)):

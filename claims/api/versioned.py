@@ -138,6 +138,7 @@ class VersionedReadMixin:
             content_type=content_type,
             resource=resource_version(request.path, etag),
             versions=versions,
+            url=canonical_url(request, self.read_parameters()),
         )
         view: Any = self
         if any(isinstance(t, AnonCountThrottle) for t in view.get_throttles()):

@@ -137,6 +137,7 @@ def answer(rf, render, *, if_none_match: str = ""):
         content_type="x/y",
         resource="test:thing:7",
         versions={"thing:1": 7},
+        url="http://testserver/thing/",
     )
 
 
@@ -182,13 +183,14 @@ def test_thirty_junk_parameters_add_nothing_to_the_cache(cache_backend):
     claim = FigureClaimFactory()
     for url in (CLAIMS, f"{CLAIMS}{claim.pk}/", "/api/v1/claimreview/"):
         plain = api.get(url)
-        stored = representation_entries()
+        stored, answers = representation_entries(), kept_answers()
         for number in range(30):
             noisy = api.get(url, {"junk": str(number)})
             # Ignored, as on every list: the same answer under the same key.
             assert noisy.status_code == plain.status_code, url
             assert noisy["ETag"] == plain["ETag"], url
         assert representation_entries() == stored, url
+        assert kept_answers() == answers, url
 
 
 def test_a_kept_page_links_only_the_parameters_it_reads(cache_backend):
