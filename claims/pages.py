@@ -28,6 +28,7 @@ from factcheck.caching import (
     resource_version,
     version_token,
     versioned_answer,
+    versions_read,
 )
 
 from .charts import metric_chart
@@ -49,15 +50,15 @@ HOME_METRICS = 10
 HOME_CONFLICT_WINDOW = 10_000
 
 
-# The versions a page is built at, from its URL's arguments; None: nothing there
-# (the page answers 404).
+# The versions a page is built at, from the request and its URL's arguments; None:
+# nothing there (the page answers 404).
 PageVersions = Callable[..., dict[str, int] | None]
 
 
 def versioned_page(*, versions: PageVersions, reads: tuple[str, ...] = ()):
     """Answer a page from the versions it shows: 304, cached HTML or built.
 
-    `versions(**kwargs)` reads them, before any row; `reads` names the query
+    `versions(request, **kwargs)` reads them, before any row; `reads` names the query
     parameters the page reads: only they are in its key. Others (utm_source,
     fbclid: links shared elsewhere carry them) are ignored, as no page writes its
     own query into its HTML.
@@ -68,7 +69,7 @@ def versioned_page(*, versions: PageVersions, reads: tuple[str, ...] = ()):
 def _versioned_page(view, *, versions: PageVersions, reads: tuple[str, ...]):
     @functools.wraps(view)
     def wrapped(request, *args, **kwargs):
-        shown = versions(**kwargs)
+        shown = versions(request, **kwargs)
         if shown is None:
             return view(request, *args, **kwargs)
         url = canonical_url(request, reads)
@@ -89,19 +90,23 @@ def _versioned_page(view, *, versions: PageVersions, reads: tuple[str, ...]):
     return wrapped
 
 
-def _claim_versions(pk: int) -> dict[str, int] | None:
+def _list_versions(request) -> dict[str, int]:
+    return list_versions(versions_read(request))
+
+
+def _claim_versions(request, pk: int) -> dict[str, int] | None:
     if pk >= 2**63:  # no such claim (past a bigint)
         return None
     stamp = claim_stamp(pk)
     return None if stamp is None else stamp[1]
 
 
-def _metric_versions(slug: str) -> dict[str, int] | None:
+def _metric_versions(request, slug: str) -> dict[str, int] | None:
     stamp = metric_stamp(slug)
     return None if stamp is None else stamp[1]
 
 
-@versioned_page(versions=list_versions)
+@versioned_page(versions=_list_versions)
 def home_page(request):
     """The home page: search, the latest verdicts, the most contested metrics."""
     verdicts = (

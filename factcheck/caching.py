@@ -272,6 +272,15 @@ def versioned_answer(
     return patch_caching_headers(response, authenticated=request.user.is_authenticated)
 
 
+def versions_read(request) -> Mapping[str, int]:
+    """Return the versions this request has read already (answer_from), or {}.
+
+    Read before any row, from the database the request reads from: a view whose
+    answer depends on exactly these resources may use them as its own.
+    """
+    return getattr(request, "versions_read", None) or {}
+
+
 def mark_throttled(response: HttpResponseBase, scope: str) -> HttpResponseBase:
     """Say on a versioned answer which anonymous throttle scope counts its reads."""
     versioned = getattr(response, "versioned", None)
@@ -333,8 +342,14 @@ def get_answer(key: str) -> dict[str, Any] | None:
 
 
 def answer_from(request, kept: Mapping[str, Any]) -> HttpResponseBase | None:
-    """Return the kept answer (or a 304) if its versions are current, else None."""
-    if current_versions(kept["versions"]) != kept["versions"]:
+    """Return the kept answer (or a 304) if its versions are current, else None.
+
+    The versions read are left on the request (versions_read): a view that
+    depends on the same resources reads them from there, not again.
+    """
+    current = current_versions(kept["versions"])
+    request.versions_read = current
+    if current != kept["versions"]:
         return None
     response: HttpResponseBase
     if kept["etag"] in if_none_match(request):

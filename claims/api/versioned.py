@@ -26,6 +26,7 @@ from factcheck.caching import (
     resource_version,
     version_token,
     versioned_answer,
+    versions_read,
 )
 
 from ..selectors.versions import list_versions
@@ -117,7 +118,7 @@ class VersionedReadMixin:
         body under the ETag.
         """
         if versions is None:
-            versions = list_versions()
+            versions = list_versions(versions_read(request))
         if etag is None:
             etag = self.request_etag(request, versions)
         renderer = request.accepted_renderer

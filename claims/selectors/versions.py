@@ -14,7 +14,7 @@ replica's rows would file stale rows under a new key.
 """
 
 import functools
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 
 from psycopg import sql
 
@@ -91,8 +91,14 @@ def resource_versions(resources: Collection[str]) -> dict[str, int]:
     return versions
 
 
-def list_versions() -> dict[str, int]:
-    """Return the versions the lists and feeds of claims are built at."""
+def list_versions(known: Mapping[str, int] | None = None) -> dict[str, int]:
+    """Return the versions the lists and feeds of claims are built at.
+
+    `known`: versions this request has read already (factcheck.caching
+    versions_read); used when they are the lists' own, saving the query.
+    """
+    if known is not None and set(known) == {CLAIMS, EPOCH}:
+        return dict(known)
     return resource_versions([CLAIMS])
 
 
