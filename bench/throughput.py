@@ -108,6 +108,13 @@ def parse_arguments():
     parser.add_argument("--writes-per-second", type=float, default=1.0)
     parser.add_argument("--writes-on", choices=["all", "hot"], default="all")
     parser.add_argument("--seed", type=int, default=27)
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="load the URLs one after the other this many times, interleaved, and "
+        "keep each URL's median round (a shared machine's load varies)",
+    )
     options = parser.parse_args()
     if not 1 <= options.duration <= 600 or not 1 <= options.connections <= 256:
         parser.error("--duration must be 1 to 600 s and --connections 1 to 256")
@@ -308,10 +315,11 @@ def main() -> None:
         server = start_gunicorn(options, port, log)
         try:
             print(f"gunicorn answered after {wait_until_up(server, port):.1f} s")
+            headers_of: dict[str, dict[str, str]] = {}
             for name, path in paths.items():
-                headers = {}
+                headers_of[name] = {}
                 if name == "list 304":
-                    headers["If-None-Match"] = warm(port, path)
+                    headers_of[name]["If-None-Match"] = warm(port, path)
                 else:
                     status, body = get(port, path)
                     if status != 200:
@@ -320,13 +328,30 @@ def main() -> None:
                         )
                 if name in {"list", "filter"}:
                     warm(port, path)
-                print(f"loading {name}: GET {path} {headers or ''}", flush=True)
-                results[name] = result = run_wrk(options, port, path, headers)
-                if result["non_2xx"] or any(result["socket_errors"]):
-                    failures.append(
-                        f"{path}: {result['non_2xx']} non-2xx/3xx answers, "
-                        f"socket errors (connect, read, write, timeout) "
-                        f"{result['socket_errors']}"
+            rounds: dict[str, list[dict]] = {name: [] for name in paths}
+            for number in range(options.rounds):
+                for name, path in paths.items():
+                    headers = headers_of[name]
+                    print(
+                        f"round {number + 1}, loading {name}: GET {path} "
+                        f"{headers or ''}",
+                        flush=True,
+                    )
+                    result = run_wrk(options, port, path, headers)
+                    rounds[name].append(result)
+                    if result["non_2xx"] or any(result["socket_errors"]):
+                        failures.append(
+                            f"{path}: {result['non_2xx']} non-2xx/3xx answers, "
+                            f"socket errors (connect, read, write, timeout) "
+                            f"{result['socket_errors']}"
+                        )
+            for name, results_of in rounds.items():
+                ordered = sorted(results_of, key=lambda result: result["rps"])
+                results[name] = ordered[len(ordered) // 2]
+                if options.rounds > 1:
+                    print(
+                        f"{name}: req/s by round "
+                        + ", ".join(f"{r['rps']:,.0f}" for r in results_of)
                     )
         except BaseException as error:
             log.seek(0)
