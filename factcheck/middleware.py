@@ -221,7 +221,7 @@ class CachedAnswerMiddleware:
             return self.get_response(request)
         kept = caching.get_answer(key)
         answer = None if kept is None else caching.answer_from(request, kept)
-        if answer is not None:
+        if kept is not None and answer is not None:
             # Counted here only when answered here: a stale answer's request is
             # counted by the view's throttle.
             throttle = AnonCountThrottle()

@@ -143,5 +143,5 @@ class VersionedReadMixin:
         )
         view: Any = self
         if any(isinstance(t, AnonCountThrottle) for t in view.get_throttles()):
-            mark_throttled(response, AnonCountThrottle.scope)
+            mark_throttled(response, "anon")
         return response

@@ -17,6 +17,9 @@ class AnonCountThrottle(AnonRateThrottle):
     """Allow an anonymous client the "anon" rate's requests per window of its period."""
 
     wait_seconds: float = 0.0
+    # Set by SimpleRateThrottle.__init__ from the rate (absent from DRF's stubs).
+    num_requests: int
+    duration: int
 
     def allow_request(self, request: Any, view: Any) -> bool:
         if self.rate is None:
