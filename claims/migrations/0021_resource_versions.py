@@ -1,6 +1,6 @@
 # Versions per resource (claims.models.ResourceVersion): instead of one global
 # counter, triggers add 1 to the versions of the resources a statement's rows show up
-# in ("claim:<id>", "metric:<id>", "claims"), so a write to one claim leaves the
+# in ("claim:<id>", "metric:<id>", "all-claims"), so a write to one claim leaves the
 # cached answers of other claims and unrelated metrics valid. The triggers read the
 # rows a statement wrote (PostgreSQL: statement triggers over transition tables;
 # SQLite: row triggers over NEW and OLD), so bulk updates, COPY and raw SQL bump
@@ -111,7 +111,7 @@ EMPTY_METRICS = "SELECT c.metric_id AS metric_id FROM claims_claim c WHERE 1 = 0
 def resources_shown(claims: str, metrics: str) -> str:
     """Return a SELECT of the resources (AS resource) the claims and metrics show in.
 
-    A claim shows in its own answers, its metric's, the list ("claims"), and the
+    A claim shows in its own answers, its metric's, the lists ("all-claims"), and the
     answers of the claims linked to it (their conflicts name it), and theirs'
     metrics'.
     """
@@ -124,7 +124,7 @@ def resources_shown(claims: str, metrics: str) -> str:
         f"WHERE l.to_claim_id IN ({changed})"
     )
     return (
-        "SELECT 'claims' AS resource "
+        "SELECT 'all-claims' AS resource "
         f"UNION SELECT 'claim:' || shown.id FROM ({shown}) AS shown "
         "UNION SELECT 'metric:' || c.metric_id FROM claims_claim c "
         f"WHERE c.metric_id IS NOT NULL AND c.id IN ({shown}) "
@@ -134,7 +134,13 @@ def resources_shown(claims: str, metrics: str) -> str:
 
 
 def bump_statement(table: Versioned, operation: str, rows: str, vendor: str) -> str:
-    """Return the INSERT that bumps what `operation`'s rows of `table` show in."""
+    """Return the INSERT that bumps what `operation`'s rows of `table` show in.
+
+    On PostgreSQL the rows are bumped in one order, "all-claims" first: every bump
+    includes it, so two transactions bumping the same share (their backends' pids
+    alike modulo SHARES) queue on that row at their first bump, holding no other
+    version row, and never deadlock over version rows.
+    """
     shows = operation != "insert" or table.inserts_show
     claims = table.claims.format(rows=rows) if table.claims and shows else ""
     metrics = table.metrics.format(rows=rows) if table.metrics else ""
@@ -143,7 +149,8 @@ def bump_statement(table: Versioned, operation: str, rows: str, vendor: str) -> 
         return (
             "INSERT INTO claims_resourceversion (resource, share, value) "
             f"SELECT bumped.resource, mod(pg_backend_pid(), {SHARES}), 1 "
-            f"FROM ({resources}) AS bumped ORDER BY bumped.resource "
+            f'FROM ({resources}) AS bumped ORDER BY bumped.resource COLLATE "C" '
+
             "ON CONFLICT (resource, share) "
             "DO UPDATE SET value = claims_resourceversion.value + 1"
         )

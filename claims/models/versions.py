@@ -27,7 +27,7 @@ class ResourceVersion(models.Model):
     """A share of the version of one resource a representation shows.
 
     A resource is named "claim:<id>" (a claim's detail, page and ClaimReview),
-    "metric:<id>" (a metric's figures and page) or "claims" (the lists and feeds
+    "metric:<id>" (a metric's figures and page) or "all-claims" (the lists and feeds
     any claim can appear in). Database triggers (migration 0021, series 0002) add 1
     to the versions of every resource a statement's rows show up in, in the
     statement's transaction, bulk paths (QuerySet.update, COPY, raw SQL) included.

@@ -2,7 +2,7 @@
 
 A representation shows resources: a claim ("claim:<id>": its detail, public page
 and ClaimReview), a metric ("metric:<id>": its figures and page) or the lists and
-feeds any claim can appear in ("claims"). Triggers (claims migration 0021, series
+feeds any claim can appear in ("all-claims"). Triggers (claims migration 0021, series
 0002) add 1 to the versions of the resources a statement's rows show up in, in its
 transaction; every representation also depends on the epoch (EPOCH, bumped by a
 TRUNCATE). A version is the sum of its shares. Read the versions before the rows
@@ -23,8 +23,9 @@ from factcheck.db import read_database
 
 from ..models import Claim, Metric, RepresentationVersion, ResourceVersion
 
-# The list of claims and the feeds any claim can appear in.
-CLAIMS = "claims"
+# The list of claims and the feeds any claim can appear in. Named to sort before
+# every other resource: the triggers bump it first (migration 0021).
+CLAIMS = "all-claims"
 
 # Composed with psycopg.sql (_statement): {version}, {epoch}, {claim} and {metric}
 # are the tables, {names} the placeholders of the resources asked for.
