@@ -2,6 +2,21 @@
 
     .venv/bin/python bench/throughput.py                 # factcheck_bench, 30 s a URL
     .venv/bin/python bench/throughput.py --duration 10 --database-url postgres://...
+    .venv/bin/python bench/throughput.py --cache-url redis://127.0.0.1:6379/5 ...
+    .venv/bin/python bench/throughput.py --hot-set --duration 60 ...  # hit rate
+
+The cached reads (docs/caching.md): GET /api/v1/ (the API root: DRF's whole path,
+no database) is loaded too, and the warm list is compared with it (cached list /
+API root, target >= 0.8: an anonymous read answered before the framework); then
+the list again with the If-None-Match of its ETag (a 304, which should cost no more
+than the cached 200). Each cached URL must say X-Cache: hit on its second read.
+
+--hot-set measures the hit rate instead: --readers threads read, for --duration
+seconds, a hot set of --hot-claims public claim pages (/claims/<id>/, drawn with
+--seed) and the first page of the list, at random, while one write a second
+(--writes-per-second) lands on a random claim (of all, or of the hot set with
+--writes-on hot) as raw SQL; it prints the share of reads answered X-Cache: hit
+(target >= 90%).
 
 Starts gunicorn (factcheck.wsgi, bench.settings: production settings, throttles off,
 the /bench/ peer views) bound to a free port of 127.0.0.1 and, once it answers, loads
@@ -34,6 +49,7 @@ the list. Compare on a quiet machine with --worker-class and --server-threads.
 import argparse
 import http.client
 import os
+import random
 import re
 import secrets
 import shutil
@@ -42,6 +58,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -50,9 +67,13 @@ sys.path.insert(0, str(ROOT))
 HOST = "127.0.0.1"  # loopback only
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/factcheck_bench"
 HELLO = "/bench/hello/"
+ROOT_URL = "/api/v1/"
 CLAIMS = "/api/v1/claims/"
 FILTER = "/api/v1/claims/?status=disputed,false&unit=USD"
 RATIO_TARGET = 0.50
+# Cached list / API root (issue 27).
+CACHED_RATIO_TARGET = 0.80
+HIT_RATE_TARGET = 0.90
 WORKERS = 2
 START_TIMEOUT = 60
 
@@ -73,6 +94,27 @@ def parse_arguments():
     parser.add_argument(
         "--filter-url", default=FILTER, help='a third URL to load ("" to skip)'
     )
+    parser.add_argument(
+        "--cache-url",
+        default=None,
+        help="CACHE_URL of the server (a Redis server: redis://...); "
+        "default: the environment's, else each process's memory",
+    )
+    parser.add_argument(
+        "--hot-set", action="store_true", help="measure the hit rate instead"
+    )
+    parser.add_argument("--hot-claims", type=int, default=100)
+    parser.add_argument("--readers", type=int, default=4, help="--hot-set threads")
+    parser.add_argument("--writes-per-second", type=float, default=1.0)
+    parser.add_argument("--writes-on", choices=["all", "hot"], default="all")
+    parser.add_argument("--seed", type=int, default=27)
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="load the URLs one after the other this many times, interleaved, and "
+        "keep each URL's median round (a shared machine's load varies)",
+    )
     options = parser.parse_args()
     if not 1 <= options.duration <= 600 or not 1 <= options.connections <= 256:
         parser.error("--duration must be 1 to 600 s and --connections 1 to 256")
@@ -85,7 +127,7 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def server_environment(database_url: str) -> dict[str, str]:
+def server_environment(database_url: str, cache_url: str | None) -> dict[str, str]:
     environment = {
         key: value
         for key, value in os.environ.items()
@@ -100,12 +142,20 @@ def server_environment(database_url: str) -> dict[str, str]:
         # No collectstatic here: WhiteNoise's warning about it is noise for an API.
         PYTHONWARNINGS="ignore:No directory at:UserWarning",
     )
+    if cache_url is not None:
+        environment["CACHE_URL"] = cache_url
     return environment
+
+
+def gunicorn_path() -> Path:
+    """Return the gunicorn of this checkout's venv, else of this interpreter's."""
+    local = ROOT / ".venv" / "bin" / "gunicorn"
+    return local if local.exists() else Path(sys.executable).parent / "gunicorn"
 
 
 def start_gunicorn(options, port: int, log) -> subprocess.Popen:
     command = [
-        str(ROOT / ".venv" / "bin" / "gunicorn"),
+        str(gunicorn_path()),
         "factcheck.wsgi",
         "--bind",
         f"{HOST}:{port}",
@@ -121,7 +171,7 @@ def start_gunicorn(options, port: int, log) -> subprocess.Popen:
     return subprocess.Popen(
         command,
         cwd=ROOT,
-        env=server_environment(options.database_url),
+        env=server_environment(options.database_url, options.cache_url),
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,  # its own process group, to stop it whole
@@ -129,11 +179,18 @@ def start_gunicorn(options, port: int, log) -> subprocess.Popen:
 
 
 def get(port: int, path: str, timeout: float = 30) -> tuple[int, bytes]:
+    status, _, body = get_with_headers(port, path, timeout)
+    return status, body
+
+
+def get_with_headers(
+    port: int, path: str, timeout: float = 30
+) -> tuple[int, http.client.HTTPMessage, bytes]:
     connection = http.client.HTTPConnection(HOST, port, timeout=timeout)
     try:
         connection.request("GET", path)
         response = connection.getresponse()
-        return response.status, response.read()
+        return response.status, response.headers, response.read()
     finally:
         connection.close()
 
@@ -199,7 +256,7 @@ def parse_wrk(output: str) -> dict:
     }
 
 
-def run_wrk(options, port: int, path: str) -> dict:
+def run_wrk(options, port: int, path: str, headers: dict | None = None) -> dict:
     command = [
         "wrk",
         f"--threads={options.threads}",
@@ -207,8 +264,10 @@ def run_wrk(options, port: int, path: str) -> dict:
         f"--duration={options.duration}s",
         "--timeout=30s",
         "--latency",
-        f"http://{HOST}:{port}{path}",
     ]
+    for name, value in (headers or {}).items():
+        command.append(f"--header={name}: {value}")
+    command.append(f"http://{HOST}:{port}{path}")
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise RuntimeError(f"wrk failed ({done.returncode}): {done.stderr}")
@@ -224,11 +283,14 @@ def claim_count(database_url: str) -> int:
 
 def main() -> None:
     options = parse_arguments()
+    if options.hot_set:
+        hot_set(options)
+        return
     if shutil.which("wrk") is None:
         raise SystemExit(
             "wrk is missing: install it (apt-get install -y wrk) and run again."
         )
-    paths = {"hello": HELLO, "list": CLAIMS}
+    paths = {"hello": HELLO, "root": ROOT_URL, "list": CLAIMS, "list 304": CLAIMS}
     if options.filter_url:
         paths["filter"] = options.filter_url
     port = free_port()
@@ -241,7 +303,9 @@ def main() -> None:
     print(
         f"gunicorn {options.workers} {options.worker_class} workers{server_threads} "
         f"on {HOST}:{port}, {claims:,} claims in "
-        f"{options.database_url.rsplit('/', 1)[-1]}; wrk {options.threads} thread, "
+        f"{options.database_url.rsplit('/', 1)[-1]}, cache "
+        f"{options.cache_url or os.environ.get('CACHE_URL') or 'locmem'}; "
+        f"wrk {options.threads} thread, "
         f"{options.connections} connections, {options.duration} s per URL",
         flush=True,
     )
@@ -251,17 +315,43 @@ def main() -> None:
         server = start_gunicorn(options, port, log)
         try:
             print(f"gunicorn answered after {wait_until_up(server, port):.1f} s")
+            headers_of: dict[str, dict[str, str]] = {}
             for name, path in paths.items():
-                status, body = get(port, path)
-                if status != 200:
-                    raise RuntimeError(f"GET {path} answered {status}: {body[:300]!r}")
-                print(f"loading {name}: GET {path}", flush=True)
-                results[name] = result = run_wrk(options, port, path)
-                if result["non_2xx"] or any(result["socket_errors"]):
-                    failures.append(
-                        f"{path}: {result['non_2xx']} non-2xx/3xx answers, "
-                        f"socket errors (connect, read, write, timeout) "
-                        f"{result['socket_errors']}"
+                headers_of[name] = {}
+                if name == "list 304":
+                    headers_of[name]["If-None-Match"] = warm(port, path)
+                else:
+                    status, body = get(port, path)
+                    if status != 200:
+                        raise RuntimeError(
+                            f"GET {path} answered {status}: {body[:300]!r}"
+                        )
+                if name in {"list", "filter"}:
+                    warm(port, path)
+            rounds: dict[str, list[dict]] = {name: [] for name in paths}
+            for number in range(options.rounds):
+                for name, path in paths.items():
+                    headers = headers_of[name]
+                    print(
+                        f"round {number + 1}, loading {name}: GET {path} "
+                        f"{headers or ''}",
+                        flush=True,
+                    )
+                    result = run_wrk(options, port, path, headers)
+                    rounds[name].append(result)
+                    if result["non_2xx"] or any(result["socket_errors"]):
+                        failures.append(
+                            f"{path}: {result['non_2xx']} non-2xx/3xx answers, "
+                            f"socket errors (connect, read, write, timeout) "
+                            f"{result['socket_errors']}"
+                        )
+            for name, results_of in rounds.items():
+                ordered = sorted(results_of, key=lambda result: result["rps"])
+                results[name] = ordered[len(ordered) // 2]
+                if options.rounds > 1:
+                    print(
+                        f"{name}: req/s by round "
+                        + ", ".join(f"{r['rps']:,.0f}" for r in results_of)
                     )
         except BaseException as error:
             log.seek(0)
@@ -271,17 +361,143 @@ def main() -> None:
             raise
         finally:
             stop(server)
-    print(f"{'':<8} {'requests':>9} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8}  URL")
+    print(f"{'':<9} {'requests':>9} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8}  URL")
     for name, result in results.items():
         print(
-            f"{name:<8} {result['requests']:>9,} {result['rps']:>9,.1f} "
-            f"{result['p50']:>8.1f} {result['p99']:>8.1f}  {paths[name]}"
+            f"{name:<9} {result['requests']:>9,} {result['rps']:>9,.1f} "
+            f"{result['p50']:>8.2f} {result['p99']:>8.2f}  {paths[name]}"
         )
     ratio = results["list"]["rps"] / results["hello"]["rps"]
     met = "met" if ratio >= RATIO_TARGET else "MISSED"
     print(f"ratio list/hello {ratio:.1%} (target >= {RATIO_TARGET:.0%}: {met})")
+    cached = results["list"]["rps"] / results["root"]["rps"]
+    met = "met" if cached >= CACHED_RATIO_TARGET else "MISSED"
+    print(
+        f"ratio cached list/API root {cached:.2f} "
+        f"(target >= {CACHED_RATIO_TARGET}: {met})"
+    )
+    not_modified, cached_200 = results["list 304"], results["list"]
+    met = "met" if not_modified["p50"] <= cached_200["p50"] * 1.05 else "MISSED"
+    print(
+        f"304 vs cached 200: {not_modified['rps']:,.0f} vs {cached_200['rps']:,.0f} "
+        f"req/s, p50 {not_modified['p50']:.2f} vs {cached_200['p50']:.2f} ms "
+        f"(a 304 no dearer: {met})"
+    )
     if failures:
         raise SystemExit("FAILED, answers other than 2xx:\n" + "\n".join(failures))
+
+
+def warm(port: int, path: str) -> str:
+    """Read `path` twice; return its ETag, failing unless the second was a hit."""
+    for _ in range(2):
+        status, headers, body = get_with_headers(port, path)
+        if status != 200:
+            raise RuntimeError(f"GET {path} answered {status}: {body[:300]!r}")
+    if headers.get("X-Cache") != "hit":
+        raise RuntimeError(f"GET {path} again said X-Cache: {headers.get('X-Cache')}")
+    return headers["ETag"]
+
+
+def hot_set(options) -> None:
+    """Print the share of hot reads answered from the store under writes."""
+    import psycopg
+
+    rng = random.Random(options.seed)
+    with psycopg.connect(options.database_url) as connection:
+        ids = [
+            row[0]
+            for row in connection.execute("SELECT id FROM claims_claim ORDER BY id")
+        ]
+    hot = rng.sample(ids, min(options.hot_claims, len(ids)))
+    paths = [f"/claims/{pk}/" for pk in hot] + [CLAIMS]
+    targets = hot if options.writes_on == "hot" else ids
+    port = free_port()
+    print(
+        f"gunicorn {options.workers} {options.worker_class} workers on {HOST}:{port}, "
+        f"{len(ids):,} claims in {options.database_url.rsplit('/', 1)[-1]}, cache "
+        f"{options.cache_url or os.environ.get('CACHE_URL') or 'locmem'}; "
+        f"{options.readers} readers of {len(paths)} hot pages (the first list page "
+        f"and {len(hot)} claim pages), {options.writes_per_second} write/s on "
+        f"{options.writes_on} claims, {options.duration} s",
+        flush=True,
+    )
+    counts: dict[str, int] = {}
+    lock = threading.Lock()
+    stopping = threading.Event()
+    writes = [0]
+
+    def read(seed: int) -> None:
+        local_rng = random.Random(seed)
+        connection = http.client.HTTPConnection(HOST, port, timeout=30)
+        local: dict[str, int] = {}
+        try:
+            while not stopping.is_set():
+                path = local_rng.choice(paths)
+                connection.request("GET", path)
+                response = connection.getresponse()
+                response.read()
+                key = (
+                    f"{response.status} {response.headers.get('X-Cache', '-')}"
+                    if response.status == 200
+                    else str(response.status)
+                )
+                local[key] = local.get(key, 0) + 1
+        finally:
+            connection.close()
+            with lock:
+                for key, number in local.items():
+                    counts[key] = counts.get(key, 0) + number
+
+    def write() -> None:
+        interval = 1 / options.writes_per_second
+        with psycopg.connect(options.database_url, autocommit=True) as connection:
+            while not stopping.wait(interval):
+                connection.execute(
+                    "UPDATE claims_claim SET editor_note = %s WHERE id = %s",
+                    [
+                        f"bench/throughput.py --hot-set write {writes[0]}",
+                        rng.choice(targets),
+                    ],
+                )
+                writes[0] += 1
+
+    with tempfile.TemporaryFile("w+") as log:
+        server = start_gunicorn(options, port, log)
+        try:
+            print(f"gunicorn answered after {wait_until_up(server, port):.1f} s")
+            for path in paths:  # warm: each hot page read once
+                get(port, path)
+            threads = [
+                threading.Thread(target=read, args=(options.seed + n,))
+                for n in range(options.readers)
+            ]
+            threads.append(threading.Thread(target=write))
+            began = time.perf_counter()
+            for thread in threads:
+                thread.start()
+            time.sleep(options.duration)
+            stopping.set()
+            for thread in threads:
+                thread.join()
+            elapsed = time.perf_counter() - began
+        except BaseException:
+            log.seek(0)
+            sys.stderr.write(log.read()[-3000:])
+            raise
+        finally:
+            stop(server)
+    total = sum(counts.values())
+    hits = counts.get("200 hit", 0)
+    rate = hits / total if total else 0.0
+    met = "met" if rate >= HIT_RATE_TARGET else "MISSED"
+    print(
+        f"{total:,} reads in {elapsed:.0f} s ({total / elapsed:,.0f} req/s), "
+        f"{writes[0]} writes; answers: "
+        + ", ".join(f"{key}: {number:,}" for key, number in sorted(counts.items()))
+    )
+    print(f"hit rate {rate:.1%} (target >= {HIT_RATE_TARGET:.0%}: {met})")
+    if total != sum(n for k, n in counts.items() if k.startswith("200")):
+        raise SystemExit("FAILED: answers other than 200")
 
 
 if __name__ == "__main__":

@@ -6,10 +6,14 @@ class ClaimsConfig(AppConfig):
     name = "claims"
 
     def ready(self) -> None:
+        from factcheck.caching import register_version_reader
         from sources.models import Document, Person, Publisher
         from sources.signals import source_changing, text_attached
 
         from .receivers import anchor_quotes_in_attached_text, guard_published_sources
+        from .selectors.versions import resource_versions
+
+        register_version_reader(resource_versions)
 
         text_attached.connect(
             anchor_quotes_in_attached_text,

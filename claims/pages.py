@@ -1,13 +1,15 @@
 """Public pages: home, search results, a claim with its ClaimReview markup, a
 metric's figures (docs/pages.md).
 
-Every page is answered through the representation version: its ETag is computed
-from the version before any row is read (a 304 costs one query), and its HTML is
-kept in the shared cache under that ETag (`versioned_page`).
+Every page is answered through the versions of what it shows (the home page: the
+claims lists'; a claim's page: the claim's; a metric's page: the metric's): its ETag
+is computed from them before any row is read (a 304 costs one query), and its HTML
+is kept in the shared cache under that ETag (`versioned_page`).
 """
 
 import functools
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 from django.core.exceptions import ValidationError
@@ -30,7 +32,9 @@ from factcheck.caching import (
     canonical_url,
     representation_etag,
     resource_version,
+    version_token,
     versioned_answer,
+    versions_read,
 )
 
 from .charts import metric_charts
@@ -46,7 +50,7 @@ from .selectors.search import (
     ranking_window,
     search_claims,
 )
-from .selectors.versions import representation_version
+from .selectors.versions import claim_stamp, list_versions, metric_stamp
 from .services.events import VERDICT_TYPES
 
 # How the corrections log names each verdict change.
@@ -98,21 +102,31 @@ STATUS_BADGES: dict[str, StatusBadge] = {
 }
 
 
-def versioned_page(*, reads: tuple[str, ...] = ()):
-    """Answer a page from the representation version: 304, cached HTML or built.
+# The versions a page is built at, from the request and its URL's arguments; None:
+# nothing there (the page answers 404).
+PageVersions = Callable[..., dict[str, int] | None]
 
-    `reads` names the query parameters the page reads: only they are in its key.
-    Others (utm_source, fbclid: links shared elsewhere carry them) are ignored, as
-    no page writes its own query into its HTML.
+
+def versioned_page(*, versions: PageVersions, reads: tuple[str, ...] = ()):
+    """Answer a page from the versions it shows: 304, cached HTML or built.
+
+    `versions(request, **kwargs)` reads them, before any row; `reads` names the query
+    parameters the page reads: only they are in its key. Others (utm_source,
+    fbclid: links shared elsewhere carry them) are ignored, as no page writes its
+    own query into its HTML.
     """
-    return functools.partial(_versioned_page, reads=reads)
+    return functools.partial(_versioned_page, versions=versions, reads=reads)
 
 
-def _versioned_page(view, *, reads: tuple[str, ...]):
+def _versioned_page(view, *, versions: PageVersions, reads: tuple[str, ...]):
     @functools.wraps(view)
     def wrapped(request, *args, **kwargs):
+        shown = versions(request, **kwargs)
+        if shown is None:
+            return view(request, *args, **kwargs)
+        url = canonical_url(request, reads)
         etag = representation_etag(
-            representation_version(), canonical_url(request, reads), "text/html"
+            version_token(shown), url, "text/html", *sorted(shown)
         )
         return versioned_answer(
             request,
@@ -121,6 +135,8 @@ def _versioned_page(view, *, reads: tuple[str, ...]):
             render=lambda: view(request, *args, **kwargs),
             content_type="text/html; charset=utf-8",
             resource=resource_version(request.path, etag),
+            versions=shown,
+            url=url,
         )
 
     return wrapped
@@ -132,7 +148,23 @@ def render_page(request, template: str, context: dict):
     return render(request, template, {"status_badges": badges, **context})
 
 
-@versioned_page()
+def _list_versions(request) -> dict[str, int]:
+    return list_versions(versions_read(request))
+
+
+def _claim_versions(request, pk: int) -> dict[str, int] | None:
+    if pk >= 2**63:  # no such claim (past a bigint)
+        return None
+    stamp = claim_stamp(pk)
+    return None if stamp is None else stamp[1]
+
+
+def _metric_versions(request, slug: str) -> dict[str, int] | None:
+    stamp = metric_stamp(slug)
+    return None if stamp is None else stamp[1]
+
+
+@versioned_page(versions=_list_versions)
 def home_page(request):
     """The home page: search, the latest verdicts, the most contested metrics."""
     # Counted over the latest conflicts only, so the page costs the same however
@@ -166,7 +198,7 @@ def home_page(request):
     )
 
 
-@versioned_page()
+@versioned_page(versions=_claim_versions)
 def claim_page(request, pk: int):
     """The public page of a claim; a reviewed claim carries its ClaimReview markup."""
     claim = get_object_or_404(reviewable_claims(), pk=pk)
@@ -228,7 +260,7 @@ def corrections_log(claim_id: int) -> list[dict[str, object]]:
     return entries
 
 
-@versioned_page(reads=("page",))
+@versioned_page(versions=_metric_versions, reads=("page",))
 def metric_page(request, slug: str):
     """The public side-by-side page of a metric: its figures charted and listed.
 
@@ -276,7 +308,7 @@ def metric_page(request, slug: str):
     )
 
 
-@versioned_page(reads=("q", "page"))
+@versioned_page(versions=_list_versions, reads=("q", "page"))
 def search_page(request):
     """The readers' search results: the API's search, ranked, a page at a time.
 

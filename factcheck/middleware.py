@@ -1,8 +1,9 @@
 """Guards every request needs before any view runs: body size, database time and
-which database a request reads from."""
+which database a request reads from; and anonymous reads answered from the store."""
 
 import hashlib
 import logging
+import math
 
 import psycopg
 from django.conf import settings
@@ -10,7 +11,9 @@ from django.core.cache import cache
 from django.db import OperationalError, connections
 from django.http import JsonResponse
 
+from factcheck import caching
 from factcheck.api.conditional import VALIDATOR_HEADERS
+from factcheck.api.throttling import AnonCountThrottle, throttled_detail
 from factcheck.db import replicas, statement_timeout
 
 logger = logging.getLogger(__name__)
@@ -192,6 +195,47 @@ class ReplicaReadsMiddleware:
             "factcheck:wrote:" + hashlib.sha256(secret.encode()).hexdigest()
             for secret in secrets
         ]
+
+
+class CachedAnswerMiddleware:
+    """Answer an anonymous read from the store before the framework runs.
+
+    An anonymous read (factcheck.caching.answer_key: GET or HEAD, no Authorization,
+    no session or private cookie) whose answer is kept is answered with one cache
+    read and one query checking the versions the answer was built at: the kept
+    answer, or a 304 for a matching If-None-Match, with X-Cache: hit and Age.
+    Reads of the API are counted by the anonymous throttle first (AnonCountThrottle,
+    the counter DRF's views use too). Otherwise the request goes on; a versioned
+    answer it gets that is the same for every anonymous client is kept on its way
+    back (factcheck.caching.keep_answer), after the middleware below this one have
+    added their headers.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        private = (settings.SESSION_COOKIE_NAME, ReplicaReadsMiddleware.COOKIE)
+        key = caching.answer_key(request, private)
+        if key is None:
+            return self.get_response(request)
+        kept = caching.get_answer(key)
+        answer = None if kept is None else caching.answer_from(request, kept)
+        if kept is not None and answer is not None:
+            # Counted here only when answered here: a stale answer's request is
+            # counted by the view's throttle.
+            throttle = AnonCountThrottle()
+            if kept["throttle"] and not throttle.count(request):
+                wait = throttle.wait()
+                return JsonResponse(
+                    {"detail": throttled_detail(wait)},
+                    status=429,
+                    headers={"Retry-After": str(math.ceil(wait))},
+                )
+            return answer
+        response = self.get_response(request)
+        caching.keep_answer(request, key, response)
+        return response
 
 
 def _replica_failed(alias: str) -> bool:

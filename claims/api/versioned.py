@@ -1,13 +1,16 @@
 """Versioned reads: ETags and the shared cache for claims, figures and ClaimReview.
 
-A JSON read computes its ETag from the representation version (one small query,
-claims.selectors.versions) and the request, before reading any row: a matching
-If-None-Match is a 304 at that cost, and otherwise the rendered body comes from the
-shared cache under that ETag or is built, rendered and stored there. Other formats
-(the browsable API, CSV) are answered as before, uncached.
+A JSON read computes its ETag from the versions of the resources it shows (one
+small query, claims.selectors.versions) and the request, before reading any row: a
+matching If-None-Match is a 304 at that cost, and otherwise the rendered body comes
+from the shared cache under that ETag or is built, rendered and stored there. An
+anonymous read's answer is then kept whole, to be answered before the framework
+next time (factcheck.middleware.CachedAnswerMiddleware), counted by the anonymous
+throttle when the view is. Other formats (the browsable API, CSV) are answered as
+before, uncached.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.http import HttpResponseBase
@@ -15,14 +18,18 @@ from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
 
+from factcheck.api.throttling import AnonCountThrottle
 from factcheck.caching import (
     canonical_url,
+    mark_throttled,
     representation_etag,
     resource_version,
+    version_token,
     versioned_answer,
+    versions_read,
 )
 
-from ..selectors.versions import representation_version
+from ..selectors.versions import list_versions
 
 # What DRF's paginators name their query parameters by.
 PAGINATION_PARAMETERS = (
@@ -82,27 +89,38 @@ class VersionedReadMixin:
         """Return whether this read is answered from the version (JSON only)."""
         return request.accepted_renderer.format == "json"
 
-    def request_etag(self, request: Request, version: int, prefix: str = "") -> str:
-        """Return the ETag of what this request reads at `version`."""
+    def request_etag(
+        self, request: Request, versions: Mapping[str, int], prefix: str = ""
+    ) -> str:
+        """Return the ETag of what this request reads at `versions`."""
         # The full URL: pagination links carry the scheme and host it was asked by;
         # its parameters in one order, so an order is not another cache entry.
         return representation_etag(
-            version,
+            version_token(versions),
             canonical_url(request, self.read_parameters()),
             request.accepted_media_type,
+            *sorted(versions),
             prefix=prefix,
         )
 
     def versioned_response(
-        self, request: Request, build: Callable[[], Any], *, etag: str | None = None
+        self,
+        request: Request,
+        build: Callable[[], Any],
+        *,
+        versions: Mapping[str, int] | None = None,
+        etag: str | None = None,
     ) -> HttpResponseBase:
         """Return a 304, the cached body, or `build()`'s data rendered and cached.
 
-        `etag` defaults to the request's ETag at the current version; `build` reads
-        the rows only when the cache has no body under it.
+        `versions` (read before any row) default to the claims lists'; `etag` to
+        the request's at them. `build` reads the rows only when the cache has no
+        body under the ETag.
         """
+        if versions is None:
+            versions = list_versions(versions_read(request))
         if etag is None:
-            etag = self.request_etag(request, representation_version())
+            etag = self.request_etag(request, versions)
         renderer = request.accepted_renderer
 
         def render() -> bytes:
@@ -113,11 +131,17 @@ class VersionedReadMixin:
         content_type = renderer.media_type
         if renderer.charset:
             content_type += f"; charset={renderer.charset}"
-        return versioned_answer(
+        response = versioned_answer(
             request,
             etag=etag,
             key=f"representation:{request.path}:{etag}",
             render=render,
             content_type=content_type,
             resource=resource_version(request.path, etag),
+            versions=versions,
+            url=canonical_url(request, self.read_parameters()),
         )
+        view: Any = self
+        if any(isinstance(t, AnonCountThrottle) for t in view.get_throttles()):
+            mark_throttled(response, "anon")
+        return response

@@ -35,7 +35,7 @@ from ..models import Claim, ClaimLink, Evidence, Metric
 from ..selectors.claims import CLAIM_SORT_KEYS, claim_versions, reviewable_claims
 from ..selectors.conflicts import conflict_references, conflicts_of
 from ..selectors.matching import similar_claims
-from ..selectors.versions import claim_stamp
+from ..selectors.versions import claim_stamp, metric_stamp
 from ..services.claims import claim_delete, claim_update
 from ..services.corrections import claim_link_delete, claim_link_save
 from ..services.events import recheck_confirm
@@ -227,22 +227,25 @@ class ClaimViewSet(VersionedReadMixin, RecordViewSet):
         claim_id = _claim_id(self.kwargs["pk"])
         if not self.versioned(request):
             return Response(self.detail_data(claim_id))
-        # The ETag is the claim's version and the representation version, read in
-        # one query before any row: a 304 costs that query.
+        # The ETag is the claim's version and its resource's, read in one query
+        # before any row: a 304 costs that query.
         stamp = claim_stamp(claim_id)
         if stamp is None:
             raise NotFound()
         return self.versioned_response(
             request,
             lambda: self.detail_data(claim_id),
+            versions=stamp[1],
             etag=self.claim_etag(request, claim_id, stamp),
         )
 
-    def claim_etag(self, request, claim_id: int, stamp: tuple[int, int]) -> str:
-        """Return the detail's ETag: "id.claim version.representation version.hash"."""
-        claim_version, version = stamp
+    def claim_etag(
+        self, request, claim_id: int, stamp: tuple[int, dict[str, int]]
+    ) -> str:
+        """Return the detail's ETag: "id.claim version.resource versions.hash"."""
+        claim_version, versions = stamp
         return self.request_etag(
-            request, version, prefix=f"{claim_id}.{claim_version}."
+            request, versions, prefix=f"{claim_id}.{claim_version}."
         )
 
     def detail_data(self, claim_id: int) -> dict:
@@ -400,7 +403,12 @@ class ClaimViewSet(VersionedReadMixin, RecordViewSet):
     def claimreview(self, request, pk=None):
         if not self.versioned(request):
             return Response(self.claimreview_data(pk))
-        return self.versioned_response(request, lambda: self.claimreview_data(pk))
+        stamp = claim_stamp(_claim_id(pk))
+        if stamp is None:
+            raise NotFound()
+        return self.versioned_response(
+            request, lambda: self.claimreview_data(pk), versions=stamp[1]
+        )
 
     def claimreview_data(self, pk) -> dict:
         claim = get_object_or_404(reviewable_claims(), pk=pk)
@@ -505,10 +513,17 @@ class MetricViewSet(VersionedReadMixin, RecordViewSet):
     def figures(self, request, slug=None):
         if not self.versioned(request):
             return Response(self.figures_data(request))
-        return self.versioned_response(request, lambda: self.figures_data(request))
+        # The metric's id and version in one query: the rows are read by that id.
+        stamp = metric_stamp(str(slug))
+        if stamp is None:
+            raise NotFound()
+        metric_id, versions = stamp
+        return self.versioned_response(
+            request, lambda: self.figures_data(request, metric_id), versions=versions
+        )
 
-    def figures_data(self, request):
-        metric = self.get_object()
+    def figures_data(self, request, metric_id: int | None = None):
+        metric = self.get_object() if metric_id is None else metric_id
         claims = (
             Claim.objects.about_metric(metric)
             .with_figure()

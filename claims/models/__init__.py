@@ -7,7 +7,7 @@ from .figures import LARGEST_FIGURE, StatedFigure
 from .imports import ClaimImport
 from .links import ClaimLink, Evidence
 from .metrics import Metric
-from .versions import RepresentationVersion
+from .versions import RepresentationVersion, ResourceVersion
 
 __all__ = [
     "LARGEST_FIGURE",
@@ -20,5 +20,6 @@ __all__ = [
     "Evidence",
     "Metric",
     "RepresentationVersion",
+    "ResourceVersion",
     "StatedFigure",
 ]

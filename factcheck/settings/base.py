@@ -139,6 +139,10 @@ MIDDLEWARE = [
     # Which database the request reads from (with read replicas); inside the guard,
     # so a request it runs again on the primary is still bounded and answered 503.
     "factcheck.middleware.ReplicaReadsMiddleware",
+    # An anonymous read whose answer is kept is answered here, before sessions,
+    # authentication, DRF and the view (docs/caching.md); on the replica the
+    # request reads from, under the statement timeout.
+    "factcheck.middleware.CachedAnswerMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -504,7 +508,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "factcheck.api.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
+        # A counter per client and minute, also counted by CachedAnswerMiddleware.
+        "factcheck.api.throttling.AnonCountThrottle",
         "rest_framework.throttling.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {

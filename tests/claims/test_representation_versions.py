@@ -1,4 +1,4 @@
-"""The representation version, and reads through the shared cache keyed by it."""
+"""Versions per resource, and reads through the shared cache keyed by them."""
 
 import pytest
 from django.apps import apps
@@ -6,10 +6,12 @@ from django.db import connection, transaction
 from django.test import override_settings
 from rest_framework.test import APIClient
 
-from claims.models import Claim, ClaimLink, Evidence, Metric
+from claims.models import Claim, ClaimLink, Evidence, Metric, ResourceVersion
 from claims.ratings import Status
-from claims.selectors.versions import claim_stamp, representation_version
+from claims.selectors.versions import CLAIMS as CLAIMS_LISTS
+from claims.selectors.versions import claim_stamp, resource_versions
 from claims.services.claims import claim_save
+from factcheck.caching import EPOCH
 from sources.models import Document, Person, PersonAlias, Publisher
 from tests.factories import (
     ClaimFactory,
@@ -30,7 +32,10 @@ CLAIMS = "/api/v1/claims/"
 UNSHOWN_TABLES = {
     "claims_candidate",
     "claims_representationversion",
+    "claims_resourceversion",
     "claims_claimimport",
+    # No representation shows a person's aliases.
+    "sources_personalias",
     # The series app: the claim page shows comparisons, observations and links.
     "series_dataset",
     "series_series",
@@ -56,12 +61,12 @@ def triggered_tables() -> set[str]:
         if connection.vendor == "postgresql":
             cursor.execute(
                 "SELECT event_object_table FROM information_schema.triggers "
-                "WHERE trigger_name LIKE '%%_representation_version'"
+                "WHERE trigger_name LIKE '%%_resources_update'"
             )
         else:
             cursor.execute(
                 "SELECT tbl_name FROM sqlite_master WHERE type = 'trigger' "
-                "AND name LIKE '%_representation_version_%'"
+                "AND name LIKE '%_resources_update'"
             )
         return {table for (table,) in cursor.fetchall()}
 
@@ -80,10 +85,15 @@ def one(model):
     return model.objects.filter(pk=model.objects.order_by("pk")[0].pk)
 
 
+def all_versions() -> int:
+    """Return the sum of every resource's version: it grows with any bump."""
+    return sum(ResourceVersion.objects.values_list("value", flat=True))
+
+
 def bumps(write) -> bool:
-    before = representation_version()
+    before = all_versions()
     write()
-    return representation_version() > before
+    return all_versions() > before
 
 
 @pytest.mark.parametrize(
@@ -105,9 +115,6 @@ def bumps(write) -> bool:
             id="document authors",
         ),
         pytest.param(lambda: one(Person).update(name="Renamed"), id="person"),
-        pytest.param(
-            lambda: one(PersonAlias).update(name="Renamed"), id="person alias"
-        ),
         pytest.param(lambda: one(Publisher).update(name="Renamed"), id="publisher"),
         pytest.param(lambda: Evidence.objects.update(note="New"), id="evidence"),
         pytest.param(lambda: ClaimLink.objects.update(note="New"), id="link"),
@@ -128,10 +135,115 @@ def test_a_read_does_not_bump_the_version():
     assert not bumps(lambda: APIClient().get(f"{CLAIMS}{claim.pk}/"))
 
 
-def test_claim_stamp_is_the_claims_version_and_the_representation_version():
+def test_a_persons_alias_is_shown_nowhere_and_bumps_nothing():
+    FigureClaimFactory(speaker=PersonFactory())
+    PersonAliasFactory()
+    assert not bumps(lambda: one(PersonAlias).update(name="Renamed"))
+
+
+def test_claim_stamp_is_the_claims_version_and_its_resources():
     claim = ClaimFactory()
-    assert claim_stamp(claim.pk) == (claim.version, representation_version())
+    resource = f"claim:{claim.pk}"
+    assert claim_stamp(claim.pk) == (claim.version, resource_versions([resource]))
+    assert set(resource_versions([resource])) == {resource, EPOCH}
     assert claim_stamp(claim.pk + 1000) is None
+
+
+def versions_of(*resources: str) -> dict[str, int]:
+    return resource_versions(resources)
+
+
+def resources(claim: Claim) -> tuple[str, str]:
+    return f"claim:{claim.pk}", f"metric:{claim.metric_id}"
+
+
+@pytest.mark.parametrize(
+    "write",
+    [
+        pytest.param(
+            lambda a: Claim.objects.filter(pk=a.pk).update(text="Bulk."), id="update"
+        ),
+        pytest.param(lambda a: EvidenceFactory(claim=a), id="evidence"),
+        pytest.param(
+            lambda a: Document.objects.filter(pk=a.document_id).update(title="New"),
+            id="its document",
+        ),
+        pytest.param(
+            lambda a: Person.objects.filter(pk=a.speaker_id).update(name="New"),
+            id="its speaker",
+        ),
+    ],
+)
+def test_a_write_bumps_what_it_shows_in_and_leaves_other_claims_and_metrics(write):
+    # Made for this test: A and B on one metric, C on another; B's speaker and
+    # document are not A's.
+    a = FigureClaimFactory(speaker=PersonFactory())
+    b = FigureClaimFactory(metric=a.metric, speaker=PersonFactory())
+    c = FigureClaimFactory(speaker=PersonFactory())
+    watched = (*resources(a), *resources(b), *resources(c), CLAIMS_LISTS)
+    before = versions_of(*watched)
+    write(a)
+    after = versions_of(*watched)
+    changed = {name for name in watched if after[name] != before[name]}
+    assert changed == {*resources(a), CLAIMS_LISTS}
+
+
+def test_a_metric_write_bumps_its_claims_and_no_other_metric():
+    a = FigureClaimFactory()
+    b = FigureClaimFactory(metric=a.metric)
+    c = FigureClaimFactory()
+    watched = (*resources(a), *resources(b), *resources(c))
+    before = versions_of(*watched)
+    Metric.objects.filter(pk=a.metric_id).update(name="Renamed, made for this test")
+    after = versions_of(*watched)
+    changed = {name for name in watched if after[name] != before[name]}
+    assert changed == {*resources(a), *resources(b)}
+
+
+def test_a_link_bumps_both_claims_and_their_metrics():
+    a, b, c = FigureClaimFactory(), FigureClaimFactory(), FigureClaimFactory()
+    watched = (*resources(a), *resources(b), *resources(c))
+    before = versions_of(*watched)
+    ClaimLinkFactory(from_claim=a, to_claim=b)
+    after = versions_of(*watched)
+    changed = {name for name in watched if after[name] != before[name]}
+    assert changed == {*resources(a), *resources(b)}
+    # A then shows B among its conflicts: B's change is A's too, not C's.
+    Claim.objects.filter(pk=b.pk).update(text="Rewritten, made for this test.")
+    final = versions_of(*watched)
+    assert final[f"claim:{a.pk}"] > after[f"claim:{a.pk}"]
+    assert final[f"claim:{c.pk}"] == after[f"claim:{c.pk}"]
+
+
+def test_moving_a_claim_to_another_metric_bumps_both_metrics():
+    a, b = FigureClaimFactory(), FigureClaimFactory()
+    old, new = f"metric:{a.metric_id}", f"metric:{b.metric_id}"
+    before = versions_of(old, new)
+    Claim.objects.filter(pk=a.pk).update(metric=b.metric)
+    after = versions_of(old, new)
+    assert after[old] > before[old]
+    assert after[new] > before[new]
+
+
+def test_raw_sql_bumps_the_claims_it_touches():
+    a, b = FigureClaimFactory(), FigureClaimFactory()
+    before = versions_of(f"claim:{a.pk}", f"claim:{b.pk}")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE claims_claim SET editor_note = %s WHERE id = %s",
+            ["Raw SQL, made for this test.", a.pk],
+        )
+    after = versions_of(f"claim:{a.pk}", f"claim:{b.pk}")
+    assert after[f"claim:{a.pk}"] > before[f"claim:{a.pk}"]
+    assert after[f"claim:{b.pk}"] == before[f"claim:{b.pk}"]
+
+
+def test_truncate_bumps_the_epoch(on_postgres):
+    FigureClaimFactory()
+    before = versions_of()[EPOCH]
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE claims_claimlink")
+    assert versions_of()[EPOCH] > before
 
 
 # Reads through the cache --------------------------------------------------
@@ -287,10 +399,15 @@ def test_anonymous_reads_are_public_and_signed_in_ones_private(
 def test_if_match_holds_while_the_claims_own_version_does(editor_api):
     claim, other = ClaimFactory(), ClaimFactory()
     etag = editor_api.get(f"{CLAIMS}{claim.pk}/")["ETag"]
-    # Another claim's write changes the representation version, not this claim.
+    # Another claim's write changes neither this claim's version nor its ETag.
     other.text = "Another claim changed."
     claim_save(claim=other)
-    assert editor_api.get(f"{CLAIMS}{claim.pk}/")["ETag"] != etag
+    assert editor_api.get(f"{CLAIMS}{claim.pk}/")["ETag"] == etag
+    # A bulk write to this claim changes its ETag, not its own version.
+    Claim.objects.filter(pk=claim.pk).update(editor_note="Bulk, made for this test.")
+    changed = editor_api.get(f"{CLAIMS}{claim.pk}/")["ETag"]
+    assert changed != etag
+    assert changed.split(".")[:2] == etag.split(".")[:2]
     first = editor_api.patch(
         f"{CLAIMS}{claim.pk}/", {"text": "First."}, HTTP_IF_MATCH=etag
     )
@@ -318,4 +435,5 @@ def test_the_version_is_not_in_a_backup_so_a_restore_never_sets_it_back():
     from factcheck.management.commands.export_all import backed_up_models
 
     assert RepresentationVersion not in backed_up_models(with_tokens=True)
+    assert ResourceVersion not in backed_up_models(with_tokens=True)
     assert Claim in backed_up_models()

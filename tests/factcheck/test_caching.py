@@ -1,6 +1,7 @@
 """The shared cache of representations on locmem and on a real Redis server."""
 
 import os
+import re
 
 import pytest
 from django.conf import settings
@@ -135,6 +136,8 @@ def answer(rf, render, *, if_none_match: str = ""):
         render=render,
         content_type="x/y",
         resource="test:thing:7",
+        versions={"thing:1": 7},
+        url="http://testserver/thing/",
     )
 
 
@@ -180,13 +183,14 @@ def test_thirty_junk_parameters_add_nothing_to_the_cache(cache_backend):
     claim = FigureClaimFactory()
     for url in (CLAIMS, f"{CLAIMS}{claim.pk}/", "/api/v1/claimreview/"):
         plain = api.get(url)
-        stored = representation_entries()
+        stored, answers = representation_entries(), kept_answers()
         for number in range(30):
             noisy = api.get(url, {"junk": str(number)})
             # Ignored, as on every list: the same answer under the same key.
             assert noisy.status_code == plain.status_code, url
             assert noisy["ETag"] == plain["ETag"], url
         assert representation_entries() == stored, url
+        assert kept_answers() == answers, url
 
 
 def test_a_kept_page_links_only_the_parameters_it_reads(cache_backend):
@@ -265,3 +269,295 @@ def representation_entries() -> int:
         client = cache._cache.get_client(write=False)
         keys = client.keys("*")
     return sum(b"representation:" in str(key).encode() for key in keys)
+
+
+# Versions per resource: a write invalidates what it shows in, nothing else ------
+
+
+def test_a_write_to_one_claim_keeps_the_other_claims_and_metrics_answers(
+    cache_backend,
+):
+    api, pages = APIClient(), Client()
+    # Made for this test: A and B on one metric, C on another.
+    a = FigureClaimFactory()
+    b = FigureClaimFactory(metric=a.metric)
+    c = FigureClaimFactory()
+    urls = {
+        "a": f"{CLAIMS}{a.pk}/",
+        "b": f"{CLAIMS}{b.pk}/",
+        "b page": f"/claims/{b.pk}/",
+        "c figures": f"/api/v1/metrics/{c.metric.slug}/figures/",
+        "c page": f"/metrics/{c.metric.slug}/",
+        "a figures": f"/api/v1/metrics/{a.metric.slug}/figures/",
+    }
+    for url in urls.values():
+        assert pages.get(url).status_code == 200
+    Claim.objects.filter(pk=a.pk).update(text="Changed by a bulk update.")
+    x_cache = {name: pages.get(url)["X-Cache"] for name, url in urls.items()}
+    assert x_cache == {
+        "a": "miss",
+        "b": "hit",
+        "b page": "hit",
+        "c figures": "hit",
+        "c page": "hit",
+        "a figures": "miss",  # A's metric shows A
+    }
+    assert api.get(urls["a"]).json()["text"] == "Changed by a bulk update."
+
+
+def test_raw_sql_invalidates_the_answers_of_the_claim_it_touches(cache_backend):
+    client = Client()
+    a, b = FigureClaimFactory(), FigureClaimFactory()
+    for claim in (a, b):
+        client.get(f"/claims/{claim.pk}/")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE claims_claim SET text = %s WHERE id = %s",
+            ["Rewritten in raw SQL, made for this test.", a.pk],
+        )
+    changed = client.get(f"/claims/{a.pk}/")
+    assert changed["X-Cache"] == "miss"
+    assert "Rewritten in raw SQL" in changed.content.decode()
+    assert client.get(f"/claims/{b.pk}/")["X-Cache"] == "hit"
+
+
+def test_a_bulk_update_invalidates_every_claim_it_touches_and_the_list(
+    cache_backend,
+):
+    client = Client()
+    claims = FigureClaimFactory.create_batch(3)
+    for claim in claims:
+        client.get(f"{CLAIMS}{claim.pk}/")
+    client.get(CLAIMS)
+    touched = [claim.pk for claim in claims[:2]]
+    Claim.objects.filter(pk__in=touched).update(editor_note="Bulk, for this test.")
+    assert [client.get(f"{CLAIMS}{pk}/")["X-Cache"] for pk in touched] == [
+        "miss",
+        "miss",
+    ]
+    assert client.get(f"{CLAIMS}{claims[2].pk}/")["X-Cache"] == "hit"
+    listed = client.get(CLAIMS)
+    assert listed["X-Cache"] == "miss"
+    notes = {row["id"]: row["editor_note"] for row in listed.json()["results"]}
+    assert [notes[pk] for pk in touched] == ["Bulk, for this test."] * 2
+
+
+# Answers before the framework (factcheck.middleware.CachedAnswerMiddleware) -----
+
+
+@pytest.fixture
+def no_framework(monkeypatch):
+    """Make DRF's views and the public pages fail if they run."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the framework ran")
+
+    def stop():
+        monkeypatch.setattr("rest_framework.views.APIView.dispatch", refuse)
+        monkeypatch.setattr(
+            "django.contrib.sessions.middleware.SessionMiddleware.process_request",
+            refuse,
+        )
+
+    return stop
+
+
+@pytest.mark.parametrize("kind", ["list", "detail", "claim page", "metric page"])
+def test_a_kept_answer_is_served_before_the_framework_in_one_query(
+    cache_backend, no_framework, django_assert_num_queries, kind
+):
+    client = Client()
+    claim = FigureClaimFactory()
+    url = {
+        "list": CLAIMS,
+        "detail": f"{CLAIMS}{claim.pk}/",
+        "claim page": f"/claims/{claim.pk}/",
+        "metric page": f"/metrics/{claim.metric.slug}/",
+    }[kind]
+    first = client.get(url)
+    assert first["X-Cache"] == "miss"
+    assert not first.has_header("Age")
+    no_framework()
+    with django_assert_num_queries(1):  # the versions
+        hit = client.get(url)
+    assert hit["X-Cache"] == "hit"
+    assert int(hit["Age"]) >= 0
+    assert hit.content == first.content
+    for header in ("ETag", "Content-Type", "Cache-Control", "Vary"):
+        assert hit[header] == first[header], header
+    with django_assert_num_queries(1):
+        not_modified = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert not_modified.status_code == 304
+    assert not_modified["ETag"] == first["ETag"]
+    assert not_modified["X-Cache"] == "hit"
+    assert client.head(url)["X-Cache"] == "hit"
+
+
+def test_age_counts_the_seconds_since_the_answer_was_kept(cache_backend, monkeypatch):
+    import time
+
+    client = Client()
+    claim = FigureClaimFactory()
+    client.get(f"/claims/{claim.pk}/")
+    now = time.time()
+    monkeypatch.setattr("factcheck.caching.time.time", lambda: now + 42.5)
+    assert int(client.get(f"/claims/{claim.pk}/")["Age"]) in {42, 43}
+
+
+def test_anonymous_throttling_holds_for_answers_served_before_the_framework(
+    cache_backend, monkeypatch
+):
+    from rest_framework.settings import api_settings
+    from rest_framework.throttling import SimpleRateThrottle
+
+    rates = {**api_settings.DEFAULT_THROTTLE_RATES, "anon": "3/minute"}
+    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", rates)
+    client = Client()
+    FigureClaimFactory()
+    responses = [client.get(CLAIMS) for _ in range(5)]
+    assert [r.status_code for r in responses] == [200, 200, 200, 429, 429]
+    assert [r.get("X-Cache") for r in responses[:3]] == ["miss", "hit", "hit"]
+    assert int(responses[3]["Retry-After"]) > 0
+    assert "throttled" in responses[3].json()["detail"]
+    # Another client has its own count; public pages are not throttled.
+    assert client.get(CLAIMS, REMOTE_ADDR="192.0.2.7").status_code == 200
+
+
+# Poisoning: one client's answer is never served to another ----------------------
+
+
+def test_an_odd_accept_gets_its_own_representation(cache_backend):
+    client = Client()
+    FigureClaimFactory()
+    json_first = client.get(CLAIMS)
+    html = client.get(CLAIMS, HTTP_ACCEPT="text/html")
+    assert html["Content-Type"].startswith("text/html")
+    again = client.get(CLAIMS)
+    assert again["Content-Type"] == json_first["Content-Type"]
+    assert again.content == json_first.content
+    # An Accept asked first is kept (or not) for that Accept alone.
+    caches["default"].clear()
+    for accept in ("text/html", "application/xml", "*/*;q=0.1, text/csv"):
+        odd = client.get(CLAIMS, HTTP_ACCEPT=accept)
+        plain = client.get(CLAIMS)
+        assert plain["Content-Type"] == json_first["Content-Type"], accept
+        assert plain.json() == json_first.json(), accept
+        assert odd.get("X-Cache") != "hit", accept
+
+
+def test_a_compressed_answer_is_never_kept_for_another_encoding(
+    cache_backend, settings
+):
+    position = settings.MIDDLEWARE.index("factcheck.middleware.CachedAnswerMiddleware")
+    # GZip inside the store: the answers reaching it are compressed.
+    settings.MIDDLEWARE = [
+        *settings.MIDDLEWARE[: position + 1],
+        "django.middleware.gzip.GZipMiddleware",
+        *settings.MIDDLEWARE[position + 1 :],
+    ]
+    client = Client()
+    FigureClaimFactory.create_batch(3)
+    compressed = client.get(CLAIMS, HTTP_ACCEPT_ENCODING="gzip")
+    assert compressed["Content-Encoding"] == "gzip"
+    assert kept_answers() == 0
+    plain = client.get(CLAIMS)
+    assert not plain.has_header("Content-Encoding")
+    assert plain.json()["results"]
+
+
+def test_query_parameters_in_another_order_are_one_kept_answer(cache_backend):
+    client = Client()
+    claim = FigureClaimFactory()
+    first = client.get(f"{CLAIMS}?unit={claim.unit}&page_size=5")
+    hit = client.get(f"{CLAIMS}?page_size=5&unit={claim.unit}")
+    assert hit["X-Cache"] == "hit"
+    assert hit.content == first.content
+    other = client.get(f"{CLAIMS}?page_size=5&unit=ZZZ")
+    assert other["X-Cache"] == "miss"
+    assert other.json()["results"] == []
+
+
+def test_a_forged_host_is_refused_and_never_names_another_hosts_answer(
+    cache_backend,
+):
+    client = Client()
+    FigureClaimFactory.create_batch(2)
+    assert client.get(CLAIMS, HTTP_HOST="evil.example").status_code == 400
+    forwarded = client.get(
+        CLAIMS, {"page_size": 1}, HTTP_X_FORWARDED_HOST="evil.example"
+    )
+    assert "evil.example" not in forwarded.content.decode()
+    for host in ("localhost", "testserver", "localhost"):
+        page = client.get(CLAIMS, {"page_size": 1}, HTTP_HOST=host).json()
+        assert page["next"].startswith(f"http://{host}/")
+
+
+def test_a_signed_in_read_is_neither_served_from_nor_kept_in_the_store(
+    cache_backend, superuser
+):
+    claim = FigureClaimFactory()
+    url = f"{CLAIMS}{claim.pk}/"
+    anonymous = Client()
+    assert anonymous.get(url)["X-Cache"] == "miss"
+    assert kept_answers() == 1
+    signed_in = Client()
+    signed_in.force_login(superuser)
+    answer = signed_in.get(url)
+    assert "private" in answer["Cache-Control"]
+    assert "public" not in answer["Cache-Control"]
+    # Kept for anonymous clients only: the signed-in answer left nothing there.
+    caches["default"].clear()
+    signed_in.get(url)
+    assert kept_answers() == 0
+    assert "public" in anonymous.get(url)["Cache-Control"]
+    assert kept_answers() == 1
+
+
+def test_a_token_read_is_never_served_the_anonymous_answer(cache_backend, superuser):
+    from rest_framework.authtoken.models import Token
+
+    claim = FigureClaimFactory()
+    url = f"{CLAIMS}{claim.pk}/"
+    Client().get(url)
+    token = Token.objects.create(user=superuser)
+    answer = Client().get(url, HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert answer["X-Cache"] != "hit" or "private" in answer["Cache-Control"]
+    assert "private" in answer["Cache-Control"]
+
+
+def test_cookies_on_an_anonymous_read_are_never_kept(cache_backend, no_framework):
+    claim = FigureClaimFactory()
+    url = f"/claims/{claim.pk}/"
+    with_cookie = Client()
+    with_cookie.cookies["theme"] = "dark"  # made for this test
+    assert with_cookie.get(url)["X-Cache"] == "miss"
+    # The answer asked with a cookie was not kept for anyone.
+    assert kept_answers() == 0
+    plain = Client()
+    plain.get(url)
+    assert kept_answers() == 1
+    # An answer the same for all may be served to it (before the framework, which
+    # would not run)...
+    no_framework()
+    assert with_cookie.get(url)["X-Cache"] == "hit"
+    # ... but a session, a message or a recent write is never answered from it.
+    for name in ("sessionid", "messages", "factcheck_wrote"):
+        private = Client()
+        private.cookies[name] = "made-for-this-test"
+        with pytest.raises(AssertionError, match="the framework ran"):
+            private.get(url)
+
+
+def kept_answers() -> int:
+    """Return how many whole answers (CachedAnswerMiddleware) the cache holds."""
+    cache = caches["default"]
+    if hasattr(cache, "_cache") and isinstance(cache._cache, dict):  # locmem
+        keys = list(cache._cache)
+    else:
+        client = cache._cache.get_client(write=False)
+        keys = client.keys("*")
+    kept = re.compile(r":\d+:answer:[0-9a-f]{64}$")
+    return sum(
+        bool(kept.search(str(key.decode() if isinstance(key, bytes) else key)))
+        for key in keys
+    )

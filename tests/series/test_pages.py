@@ -88,3 +88,19 @@ def test_a_loaded_series_without_the_claims_period_is_not_called_unloaded(
     page = client.get(f"/claims/{claim.pk}/").content.decode()
     assert "No official series is loaded" not in page
     assert "No official figure for the claim&#x27;s period." in page
+
+
+def test_a_series_load_shows_at_once_on_the_cached_pages_it_changes(client, claim):
+    other = FigureClaimFactory()  # made for this test: on another metric
+    link(claim.metric)
+    pages = [f"/claims/{claim.pk}/", f"/metrics/{claim.metric.slug}/"]
+    unrelated = [f"/claims/{other.pk}/", f"/metrics/{other.metric.slug}/"]
+    for url in pages + unrelated:
+        client.get(url)
+    assert "No official series is loaded" in client.get(pages[0]).content.decode()
+    # Values made up for the test.
+    load(annual("RUS", "IRN", "X", 2012, 1000), annual("RUS", "IRN", "M", 2012, 500))
+    claim_page, metric_page = (client.get(url) for url in pages)
+    assert "No official series is loaded" not in claim_page.content.decode()
+    assert "comtrade as reported by RUS" in metric_page.content.decode()
+    assert [client.get(url)["X-Cache"] for url in unrelated] == ["hit", "hit"]

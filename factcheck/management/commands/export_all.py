@@ -31,12 +31,13 @@ from django.db import models
 # Made by migrate; referred to by natural key.
 BY_NATURAL_KEY = (ContentType, Permission)
 NOT_EXPORTED_APPS = {"contenttypes", "sessions", "axes"}
-# The representation version is not data: left out, it keeps growing across a
+# The versions are not data: left out, they keep growing across a
 # restore with import_all, so no cached representation is read for restored rows.
 NOT_EXPORTED_MODELS = {
     "auth.permission",
     "authtoken.token",
     "claims.representationversion",
+    "claims.resourceversion",
 }
 NOT_EXPORTED_FIELDS = {"claims.claim": {"search_vector"}}
 CHUNK = 2000
