@@ -8,7 +8,7 @@ import importlib
 
 from django.db import migrations
 
-claims_versions = importlib.import_module("claims.migrations.0021_resource_versions")
+claims_versions = importlib.import_module("claims.migrations.0024_resource_versions")
 Versioned = claims_versions.Versioned
 
 LINKED_METRICS = (
@@ -59,7 +59,7 @@ def drop_triggers(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("claims", "0021_resource_versions"),
+        ("claims", "0024_resource_versions"),
         ("series", "0001_official_series"),
     ]
 

@@ -300,7 +300,10 @@ def drop_triggers(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("claims", "0020_claim_length_limits"),
+        ("claims", "0023_recheck"),
+        # After every table it puts triggers on has its last column: SQLite rebuilds
+        # a table to add a column with a default, and a rebuilt table has no triggers.
+        ("sources", "0005_document_text_language"),
     ]
 
     operations = [
