@@ -184,6 +184,77 @@ def import_one(path: Path) -> dict:
     }
 
 
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def bench_datafeed(runs: int) -> None:
+    """Time pages of GET /api/v1/claimreview/datafeed.json; EXPLAIN ANALYZE each."""
+    import re
+    import statistics
+
+    from django.db import connection
+    from django.db.models import Max, Min
+    from django.db.models.functions import Coalesce
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from claims.models import Claim
+
+    feed = "/api/v1/claimreview/datafeed.json"
+    verdicts = Claim.objects.reviewed().annotate(
+        modified=Coalesce("reviewed_at", "updated_at")
+    )
+    bounds = verdicts.aggregate(first=Min("modified"), last=Max("modified"))
+    middle = bounds["first"] + (bounds["last"] - bounds["first"]) / 2
+    client = Client()
+    first = client.get(feed, {"page_size": 100}).json()
+    pages = {
+        "first page": (feed, {"page_size": 100}),
+        "next page": (first["next"], {}),
+        "window from the middle": (
+            feed,
+            {"page_size": 100, "modified_since": middle.isoformat()},
+        ),
+    }
+    print(f"{verdicts.count():,} claims with a verdict of {Claim.objects.count():,}")
+    print(f"{'page':>24} {'n':>4} {'p50 ms':>8} {'p95 ms':>8}  EXPLAIN ANALYZE")
+    for name, (url, params) in pages.items():
+        times = []
+        for _ in range(runs + 1):
+            started = time.perf_counter()
+            with CaptureQueriesContext(connection) as queries:
+                response = client.get(url, params)
+            times.append(time.perf_counter() - started)
+            assert response.status_code == 200, response.content
+        times = times[1:]  # the first warms the caches
+        (sql,) = [
+            q["sql"]
+            for q in queries.captured_queries
+            if re.match(r'SELECT .*? FROM "claims_claim"\s', q["sql"])
+            and "COALESCE" in q["sql"]
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}")
+            explained = cursor.fetchone()[0][0]
+        nodes, scans = [explained["Plan"]], []
+        while nodes:
+            node = nodes.pop()
+            nodes.extend(node.get("Plans", []))
+            if node.get("Relation Name") == "claims_claim":
+                scans.append(f"{node['Node Type']} {node.get('Index Name', '')}")
+        sorts = '"Node Type": "Sort"' in json.dumps(explained["Plan"])
+        shape = (
+            f"{explained['Execution Time']:.1f} ms, "
+            f"{'a Sort' if sorts else 'no Sort'}, claims read by {', '.join(scans)}"
+        )
+        print(
+            f"{name:>24} {len(times):>4} {statistics.median(times) * 1000:>8.1f} "
+            f"{percentile(times, 0.95) * 1000:>8.1f}  {shape}"
+        )
+
+
 def setup(database_url: str | None) -> None:
     import django
     from django.apps import apps
@@ -200,6 +271,13 @@ def main(argv: list[str] | None = None) -> list[dict]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL"))
     parser.add_argument("--sizes", default="2000,5000,10000,20000")
+    parser.add_argument(
+        "--datafeed",
+        type=int,
+        default=0,
+        metavar="RUNS",
+        help="only time RUNS requests of each DataFeed page (no import)",
+    )
     parser.add_argument("--one", type=Path, help=argparse.SUPPRESS)
     parser.add_argument(
         "--in-process", action="store_true", help="import in this process (the tests)"
@@ -208,6 +286,9 @@ def main(argv: list[str] | None = None) -> list[dict]:
     setup(args.database_url)
     if args.one:
         print(json.dumps(import_one(args.one)))
+        return []
+    if args.datafeed:
+        bench_datafeed(args.datafeed)
         return []
     if not args.in_process:
         from django.core.management import call_command
