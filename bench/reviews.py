@@ -2,6 +2,9 @@
 
     .venv/bin/python bench/reviews.py --sizes 5000,10000,20000   # fc bench database
     .venv/bin/python bench/reviews.py --sizes 250000             # the issue's scale
+    .venv/bin/python bench/reviews.py --sizes 250000 --command \
+        --database-url postgres://postgres@127.0.0.1:5432/fc_bench1m   # as an operator
+    .venv/bin/python bench/reviews.py --datafeed 20 --database-url URL  # DataFeed
 
 For each size N it writes a generated Fact-Check Insights JSON file of N review
 items (`claimReviews`, plus a few `mediaReviews`, `meta`) in several languages and
@@ -12,7 +15,10 @@ table, in a child process of its own so its peak RSS is that import's alone.
 Prints per size: items, created, rejected, seconds, items/s, the file's size and
 the child's peak RSS (and how much the import added to it). Every generated
 review is made up (publishers on example.org): none is a real fact-check. Writes
-only the reviews tables of its database (default factcheck_bench, migrated first).
+only the reviews tables of its database (default factcheck_bench, migrated first),
+and leaves the last file's reviews in them (bench/matching_latency.py then times
+matching against them). --command imports through `manage.py import_reviews` in a
+process of its own; --datafeed times our DataFeed's pages instead of importing.
 """
 
 import argparse
@@ -150,10 +156,8 @@ def write_feed(path: Path, size: int, seed: int = 24) -> None:
         handle.write("}")
 
 
-def import_one(path: Path) -> dict:
-    """Import a file into emptied reviews tables; return what it did and cost."""
+def empty_reviews() -> None:
     from reviews.models import ExternalReview, RatingMapping, ReviewPublisher
-    from reviews.services import import_reviews
 
     # Raw deletes: Django's delete() loads every row first, and that peak would hide
     # the import's own.
@@ -165,6 +169,13 @@ def import_one(path: Path) -> dict:
         ReviewPublisher.objects.all(),
     ):
         queryset._raw_delete(queryset.db)
+
+
+def import_one(path: Path) -> dict:
+    """Import a file into emptied reviews tables; return what it did and cost."""
+    from reviews.services import import_reviews
+
+    empty_reviews()
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     started = time.perf_counter()
     with path.open("rb") as handle:
@@ -181,6 +192,39 @@ def import_one(path: Path) -> dict:
         "file_mb": round(path.stat().st_size / 1e6, 1),
         "peak_rss_mb": round(peak / 1024, 1),
         "peak_rss_growth_mb": round((peak - before) / 1024, 1),
+    }
+
+
+def import_by_command(path: Path) -> dict:
+    """Run `manage.py import_reviews FILE --json` into emptied reviews tables, as an
+    operator would; return what it did, its wall time and its peak RSS."""
+    empty_reviews()
+    started = time.perf_counter()
+    child = subprocess.Popen(
+        [sys.executable, "manage.py", "import_reviews", str(path), "--json"],
+        cwd=ROOT,
+        env={**os.environ, "DJANGO_LOG_LEVEL": "WARNING"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    output = child.stdout.read() if child.stdout else ""
+    _, status, usage = os.wait4(child.pid, 0)
+    seconds = time.perf_counter() - started
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode:
+        raise SystemExit(f"import_reviews failed ({child.returncode}): {output}")
+    report = json.loads(output.strip().splitlines()[-1])
+    return {
+        "items": report["read"],
+        "created": report["created"],
+        "unchanged": report["unchanged"],
+        "rejected": report["rejected_count"],
+        "seconds": round(seconds, 1),
+        "items_per_s": round(report["read"] / seconds),
+        "file_mb": round(path.stat().st_size / 1e6, 1),
+        "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
+        "peak_rss_growth_mb": "-",
     }
 
 
@@ -278,6 +322,18 @@ def main(argv: list[str] | None = None) -> list[dict]:
         metavar="RUNS",
         help="only time RUNS requests of each DataFeed page (no import)",
     )
+    parser.add_argument(
+        "--command",
+        action="store_true",
+        help="import each file with `manage.py import_reviews FILE` in a process of "
+        "its own (wall time and that process's peak RSS, start-up included)",
+    )
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        metavar="FOLDER",
+        help="write the generated files into FOLDER and keep them",
+    )
     parser.add_argument("--one", type=Path, help=argparse.SUPPRESS)
     parser.add_argument(
         "--in-process", action="store_true", help="import in this process (the tests)"
@@ -297,14 +353,18 @@ def main(argv: list[str] | None = None) -> list[dict]:
     results = []
     print(
         f"{'items':>8} {'created':>8} {'rejected':>8} {'s':>7} {'items/s':>8} "
-        f"{'file MB':>8} {'peak RSS MB':>11} {'+MB':>5}"
+        f"{'file MB':>8} {'peak RSS MB':>11} {'+MB':>5}  load average"
     )
-    with tempfile.TemporaryDirectory() as folder:
+    with tempfile.TemporaryDirectory() as temporary:
+        folder = args.keep or Path(temporary)
         for size in (int(part) for part in args.sizes.split(",")):
             path = Path(folder) / f"insights-{size}.json"
-            write_feed(path, size)
+            if not path.exists():
+                write_feed(path, size)
             if args.in_process:
                 result = import_one(path)
+            elif args.command:
+                result = import_by_command(path)
             else:
                 child = subprocess.run(
                     [
@@ -320,12 +380,14 @@ def main(argv: list[str] | None = None) -> list[dict]:
                     text=True,
                 )
                 result = json.loads(child.stdout.strip().splitlines()[-1])
+            result["load_average"] = " ".join(f"{x:.1f}" for x in os.getloadavg())
             results.append(result)
             print(
                 f"{result['items']:>8,} {result['created']:>8,} "
                 f"{result['rejected']:>8,} {result['seconds']:>7} "
                 f"{result['items_per_s']:>8,} {result['file_mb']:>8} "
                 f"{result['peak_rss_mb']:>11} {result['peak_rss_growth_mb']:>5}"
+                f"  {result['load_average']}"
             )
     return results
 

@@ -7,9 +7,10 @@ from tests.factories import FigureClaimFactory
 
 
 @pytest.mark.django_db
-def test_every_query_and_stored_claim_is_timed(capsys):
+@pytest.mark.parametrize("through", [[], ["--api"]])
+def test_every_query_and_stored_claim_is_timed(capsys, through):
     FigureClaimFactory.create_batch(3)
-    timings = matching_latency.main(["--rounds", "1", "--similar", "2"])
+    timings = matching_latency.main(["--rounds", "1", "--similar", "2", *through])
     languages = {query["language"] for query in matching_data.load_queries()}
     assert set(timings) == languages | {"similar"}
     assert sum(
