@@ -241,12 +241,10 @@ def existing_claims(claims: int, reporters: int) -> list:
 
 def bench_comparisons(metric_rows: list, requests: int) -> None:
     from django.db import connection
-    from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
     from claims.models import Claim
     from series.models import Comparison
-    from series.selectors import claim_comparisons
     from series.services.comparisons import refresh_comparisons
 
     claims = Claim.objects.filter(metric__in=metric_rows).count()
@@ -262,6 +260,19 @@ def bench_comparisons(metric_rows: list, requests: int) -> None:
         f"claim, {len(queries) / claims:.3f} queries per claim ({len(queries)} in "
         f"all); load average {load_average()}"
     )
+    time_official(metric_rows, requests)
+
+
+def time_official(metric_rows: list, requests: int) -> None:
+    """Time GET /api/v1/claims/{id}/official/ for claims with comparisons."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from claims.models import Claim
+    from series.models import Comparison
+    from series.selectors import claim_comparisons
+
     client = Client()
     ids = list(
         Comparison.objects.filter(link__metric__in=metric_rows)
@@ -307,10 +318,14 @@ def run(folder: Path, sizes: list[int], options: argparse.Namespace) -> None:
 
     django.setup()
     call_command("migrate", verbosity=0)
-    from claims.models import Claim
+    from claims.models import Claim, Metric
     from series.models import Dataset
 
     print(f"database: {connection.vendor}, {Claim.objects.count():,} claims")
+    if options.official_only:
+        linked = Metric.objects.filter(official_links__isnull=False).distinct()
+        time_official(list(linked), options.requests)
+        return
     Dataset.objects.exclude(code="comtrade").delete()
     bench_loads(folder, sizes)
     if sizes[-1] != max(sizes):
@@ -344,6 +359,11 @@ def main() -> None:
     )
     parser.add_argument(
         "--requests", type=int, default=300, help="GETs of /official/ timed"
+    )
+    parser.add_argument(
+        "--official-only",
+        action="store_true",
+        help="with --database-url: only time /official/ on what an earlier run left",
     )
     options = parser.parse_args()
     sizes = [int(size) for size in options.records.split(",")]
