@@ -2,6 +2,9 @@
 
     .venv/bin/python bench/reviews.py --sizes 5000,10000,20000   # fc bench database
     .venv/bin/python bench/reviews.py --sizes 250000             # the issue's scale
+    .venv/bin/python bench/reviews.py --sizes 250000 --command \
+        --database-url postgres://postgres@127.0.0.1:5432/fc_bench1m   # as an operator
+    .venv/bin/python bench/reviews.py --datafeed 20 --database-url URL  # DataFeed
 
 For each size N it writes a generated Fact-Check Insights JSON file of N review
 items (`claimReviews`, plus a few `mediaReviews`, `meta`) in several languages and
@@ -12,7 +15,10 @@ table, in a child process of its own so its peak RSS is that import's alone.
 Prints per size: items, created, rejected, seconds, items/s, the file's size and
 the child's peak RSS (and how much the import added to it). Every generated
 review is made up (publishers on example.org): none is a real fact-check. Writes
-only the reviews tables of its database (default factcheck_bench, migrated first).
+only the reviews tables of its database (default factcheck_bench, migrated first),
+and leaves the last file's reviews in them (bench/matching_latency.py then times
+matching against them). --command imports through `manage.py import_reviews` in a
+process of its own; --datafeed times our DataFeed's pages instead of importing.
 """
 
 import argparse
@@ -150,10 +156,8 @@ def write_feed(path: Path, size: int, seed: int = 24) -> None:
         handle.write("}")
 
 
-def import_one(path: Path) -> dict:
-    """Import a file into emptied reviews tables; return what it did and cost."""
+def empty_reviews() -> None:
     from reviews.models import ExternalReview, RatingMapping, ReviewPublisher
-    from reviews.services import import_reviews
 
     # Raw deletes: Django's delete() loads every row first, and that peak would hide
     # the import's own.
@@ -165,6 +169,13 @@ def import_one(path: Path) -> dict:
         ReviewPublisher.objects.all(),
     ):
         queryset._raw_delete(queryset.db)
+
+
+def import_one(path: Path) -> dict:
+    """Import a file into emptied reviews tables; return what it did and cost."""
+    from reviews.services import import_reviews
+
+    empty_reviews()
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     started = time.perf_counter()
     with path.open("rb") as handle:
@@ -184,6 +195,124 @@ def import_one(path: Path) -> dict:
     }
 
 
+def import_by_command(path: Path) -> dict:
+    """Run `manage.py import_reviews FILE --json` into emptied reviews tables, as an
+    operator would; return what it did, its wall time and its peak RSS."""
+    empty_reviews()
+    started = time.perf_counter()
+    child = subprocess.Popen(
+        [sys.executable, "manage.py", "import_reviews", str(path), "--json"],
+        cwd=ROOT,
+        env={**os.environ, "DJANGO_LOG_LEVEL": "WARNING"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    output = child.stdout.read() if child.stdout else ""
+    _, status, usage = os.wait4(child.pid, 0)
+    seconds = time.perf_counter() - started
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode:
+        raise SystemExit(f"import_reviews failed ({child.returncode}): {output}")
+    report = json.loads(output.strip().splitlines()[-1])
+    return {
+        "items": report["read"],
+        "created": report["created"],
+        "unchanged": report["unchanged"],
+        "rejected": report["rejected_count"],
+        "seconds": round(seconds, 1),
+        "items_per_s": round(report["read"] / seconds),
+        "file_mb": round(path.stat().st_size / 1e6, 1),
+        "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
+        "peak_rss_growth_mb": "-",
+    }
+
+
+def analyze(*tables: str) -> None:
+    """Refresh the planner's statistics of `tables` after a bulk write (PostgreSQL).
+
+    Autovacuum would, a minute later; the benchmark server runs without it, and a
+    plan made for the empty table then reads every matching row (1.3 s instead of
+    milliseconds for a word in a sixth of 232,608 reviews).
+    """
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {', '.join(tables)}")
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def bench_datafeed(runs: int) -> None:
+    """Time pages of GET /api/v1/claimreview/datafeed.json; EXPLAIN ANALYZE each."""
+    import re
+    import statistics
+
+    from django.db import connection
+    from django.db.models import Max, Min
+    from django.db.models.functions import Coalesce
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from claims.models import Claim
+
+    feed = "/api/v1/claimreview/datafeed.json"
+    verdicts = Claim.objects.reviewed().annotate(
+        modified=Coalesce("reviewed_at", "updated_at")
+    )
+    bounds = verdicts.aggregate(first=Min("modified"), last=Max("modified"))
+    middle = bounds["first"] + (bounds["last"] - bounds["first"]) / 2
+    client = Client()
+    first = client.get(feed, {"page_size": 100}).json()
+    pages = {
+        "first page": (feed, {"page_size": 100}),
+        "next page": (first["next"], {}),
+        "window from the middle": (
+            feed,
+            {"page_size": 100, "modified_since": middle.isoformat()},
+        ),
+    }
+    print(f"{verdicts.count():,} claims with a verdict of {Claim.objects.count():,}")
+    print(f"{'page':>24} {'n':>4} {'p50 ms':>8} {'p95 ms':>8}  EXPLAIN ANALYZE")
+    for name, (url, params) in pages.items():
+        times = []
+        for _ in range(runs + 1):
+            started = time.perf_counter()
+            with CaptureQueriesContext(connection) as queries:
+                response = client.get(url, params)
+            times.append(time.perf_counter() - started)
+            assert response.status_code == 200, response.content
+        times = times[1:]  # the first warms the caches
+        (sql,) = [
+            q["sql"]
+            for q in queries.captured_queries
+            if re.match(r'SELECT .*? FROM "claims_claim"\s', q["sql"])
+            and "COALESCE" in q["sql"]
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}")
+            explained = cursor.fetchone()[0][0]
+        nodes, scans = [explained["Plan"]], []
+        while nodes:
+            node = nodes.pop()
+            nodes.extend(node.get("Plans", []))
+            if node.get("Relation Name") == "claims_claim":
+                scans.append(f"{node['Node Type']} {node.get('Index Name', '')}")
+        sorts = '"Node Type": "Sort"' in json.dumps(explained["Plan"])
+        shape = (
+            f"{explained['Execution Time']:.1f} ms, "
+            f"{'a Sort' if sorts else 'no Sort'}, claims read by {', '.join(scans)}"
+        )
+        print(
+            f"{name:>24} {len(times):>4} {statistics.median(times) * 1000:>8.1f} "
+            f"{percentile(times, 0.95) * 1000:>8.1f}  {shape}"
+        )
+
+
 def setup(database_url: str | None) -> None:
     import django
     from django.apps import apps
@@ -200,6 +329,25 @@ def main(argv: list[str] | None = None) -> list[dict]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL"))
     parser.add_argument("--sizes", default="2000,5000,10000,20000")
+    parser.add_argument(
+        "--datafeed",
+        type=int,
+        default=0,
+        metavar="RUNS",
+        help="only time RUNS requests of each DataFeed page (no import)",
+    )
+    parser.add_argument(
+        "--command",
+        action="store_true",
+        help="import each file with `manage.py import_reviews FILE` in a process of "
+        "its own (wall time and that process's peak RSS, start-up included)",
+    )
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        metavar="FOLDER",
+        help="write the generated files into FOLDER and keep them",
+    )
     parser.add_argument("--one", type=Path, help=argparse.SUPPRESS)
     parser.add_argument(
         "--in-process", action="store_true", help="import in this process (the tests)"
@@ -209,6 +357,9 @@ def main(argv: list[str] | None = None) -> list[dict]:
     if args.one:
         print(json.dumps(import_one(args.one)))
         return []
+    if args.datafeed:
+        bench_datafeed(args.datafeed)
+        return []
     if not args.in_process:
         from django.core.management import call_command
 
@@ -216,14 +367,18 @@ def main(argv: list[str] | None = None) -> list[dict]:
     results = []
     print(
         f"{'items':>8} {'created':>8} {'rejected':>8} {'s':>7} {'items/s':>8} "
-        f"{'file MB':>8} {'peak RSS MB':>11} {'+MB':>5}"
+        f"{'file MB':>8} {'peak RSS MB':>11} {'+MB':>5}  load average"
     )
-    with tempfile.TemporaryDirectory() as folder:
+    with tempfile.TemporaryDirectory() as temporary:
+        folder = args.keep or Path(temporary)
         for size in (int(part) for part in args.sizes.split(",")):
             path = Path(folder) / f"insights-{size}.json"
-            write_feed(path, size)
+            if not path.exists():
+                write_feed(path, size)
             if args.in_process:
                 result = import_one(path)
+            elif args.command:
+                result = import_by_command(path)
             else:
                 child = subprocess.run(
                     [
@@ -239,12 +394,15 @@ def main(argv: list[str] | None = None) -> list[dict]:
                     text=True,
                 )
                 result = json.loads(child.stdout.strip().splitlines()[-1])
+            result["load_average"] = " ".join(f"{x:.1f}" for x in os.getloadavg())
+            analyze("reviews_externalreview", "reviews_reviewpublisher")
             results.append(result)
             print(
                 f"{result['items']:>8,} {result['created']:>8,} "
                 f"{result['rejected']:>8,} {result['seconds']:>7} "
                 f"{result['items_per_s']:>8,} {result['file_mb']:>8} "
                 f"{result['peak_rss_mb']:>11} {result['peak_rss_growth_mb']:>5}"
+                f"  {result['load_average']}"
             )
     return results
 

@@ -10,9 +10,11 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import OperationalError, connections
 from django.http import JsonResponse
+from django.urls import Resolver404, resolve
 
 from factcheck import caching
 from factcheck.api.conditional import VALIDATOR_HEADERS
+from factcheck.api.parsers import too_large_hint
 from factcheck.api.throttling import AnonCountThrottle, throttled_detail
 from factcheck.db import replicas, statement_timeout
 
@@ -42,16 +44,29 @@ class RequestBodyLimitMiddleware:
             declared = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             declared = 0  # as Django reads it: no body
-        if request.content_type == "multipart/form-data":
+        multipart = request.content_type == "multipart/form-data"
+        if multipart:
             limit = settings.INGEST_MAX_BYTES + settings.MULTIPART_FIELDS_MAX_BYTES
         else:
             limit = settings.API_MAX_BODY_BYTES
         if declared > limit:
-            return JsonResponse(
-                {"detail": f"The request body is larger than {limit} bytes."},
-                status=413,
-            )
+            detail = f"The request body is larger than {limit} bytes."
+            if multipart:
+                detail = (
+                    f"{detail} An uploaded file may have INGEST_MAX_BYTES "
+                    f"({settings.INGEST_MAX_BYTES} bytes). {_hint(request)}"
+                ).strip()
+            return JsonResponse({"detail": detail}, status=413)
         return self.get_response(request)
+
+
+def _hint(request) -> str:
+    """Return the too_large_hint of the view a request is for, or ""."""
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        return ""
+    return too_large_hint(getattr(match.func, "view_class", None))
 
 
 class DatabaseGuardMiddleware:

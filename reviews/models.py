@@ -44,6 +44,13 @@ class ReviewImport(models.Model):
     )
     filename = models.CharField(max_length=255, blank=True)
     content = models.TextField(help_text="The file as sent, decoded as UTF-8.")
+    progress = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="What the import has committed so far (items read, counts, "
+        "rejected items), written with each batch: a run after a worker died "
+        "goes on from there.",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

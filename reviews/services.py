@@ -25,7 +25,7 @@ from claims.models import Claim, Evidence
 from claims.ratings import VERDICTS
 from claims.services.events import ClaimChange, record_claim_events
 from claims.services.evidence import evidence_save
-from factcheck.jobs import start_job
+from factcheck.jobs import pauses, start_job
 
 from .models import ExternalReview, RatingMapping, ReviewImport, ReviewPublisher
 from .parsing.formats import FormatError, detect_format, read_items
@@ -84,6 +84,17 @@ class ImportReport:
     unchanged: int = 0
     rejected: list[dict[str, str]] = field(default_factory=list)
 
+    @classmethod
+    def resumed(cls, progress: dict[str, Any]) -> ImportReport:
+        """Return the report an earlier run of an upload committed (or a new one)."""
+        return cls(
+            read=progress.get("read", 0),
+            created=progress.get("created", 0),
+            updated=progress.get("updated", 0),
+            unchanged=progress.get("unchanged", 0),
+            rejected=list(progress.get("rejected", [])),
+        )
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "read": self.read,
@@ -137,19 +148,30 @@ def import_reviews(
     filename: str = "",
     upload: ReviewImport | None = None,
     on_batch: Callable[[int], None] | None = None,
+    on_done: Callable[[ImportReport], None] | None = None,
     batch_size: int = BATCH_SIZE,
 ) -> ImportReport:
     """Import every valid review of a file; list each rejected one with why.
+
+    With an `upload`, each batch's transaction also writes what the import has
+    done so far on it (ReviewImport.progress), and a run of the same upload goes on
+    after the items already done, its counts carried on: a job run again after its
+    worker died stores each review once and reports the file as one run would.
+    `on_done(report)` is called in the last transaction, after the last batch
+    (the job's completion: factcheck.jobs.complete_job).
 
     Raises FormatError when the file is of no known shape (nothing stored).
     """
     format = format or detect_format(handle, filename)
     items = read_items(handle, format)
-    report = ImportReport()
+    report = ImportReport.resumed(upload.progress if upload is not None else {})
+    done = report.read
     crosswalk = Crosswalk()
 
     def records() -> Iterator[tuple[str, ReviewRecord]]:
-        for position, item in items:
+        for number, (position, item) in enumerate(items):
+            if number < done:
+                continue  # committed by an earlier run of this upload
             report.read += 1
             if isinstance(item, RecordError):
                 report.rejected.append({"position": position, "reason": str(item)})
@@ -158,12 +180,24 @@ def import_reviews(
 
     stream = records()
     while batch := list(islice(stream, batch_size)):
-        _store_batch(
-            batch, format=format, upload=upload, crosswalk=crosswalk, report=report
-        )
+        with transaction.atomic():
+            _store_batch(
+                batch, format=format, upload=upload, crosswalk=crosswalk, report=report
+            )
+            _save_progress(upload, report)
+        pauses.pause(pauses.BATCH_COMMITTED)
         if on_batch is not None:
             on_batch(report.read)
+    with transaction.atomic():
+        _save_progress(upload, report)  # the rejected items after the last batch
+        if on_done is not None:
+            on_done(report)
     return report
+
+
+def _save_progress(upload: ReviewImport | None, report: ImportReport) -> None:
+    if upload is not None:
+        ReviewImport.objects.filter(pk=upload.pk).update(progress=report.as_dict())
 
 
 def _review_of(
@@ -244,7 +278,7 @@ def _store_batch(
     crosswalk: Crosswalk,
     report: ImportReport,
 ) -> None:
-    with transaction.atomic():
+    with transaction.atomic():  # the caller's, if it has one
         publishers = _publishers(record for _, record in batch)
         incoming: dict[str, ExternalReview] = {}
         for position, record in batch:

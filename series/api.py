@@ -183,12 +183,23 @@ class CanLoadSeries(PostOnly):
     responses={
         202: ACCEPTED_RESPONSE,
         400: OpenApiResponse(description="No file, or an unknown format."),
+        413: OpenApiResponse(
+            description="The file is larger than INGEST_MAX_BYTES (5 MB by "
+            "default); the answer names the limit and `manage.py load_series`, "
+            "which loads files of any size from disk."
+        ),
     },
 )
 class SeriesImportView(APIView):
     permission_classes = [CanLoadSeries]
     # A file upload: multipart (the API's default is JSON only).
     parser_classes = [LimitedMultiPartParser]
+    # An upload is kept whole in the database until its job reads it; a year of
+    # bilateral totals (hundreds of MB) is for the command.
+    too_large_hint = (
+        "Load larger files with `manage.py load_series FILE --format FORMAT`, "
+        "which streams them from disk."
+    )
     queryset = Observation.objects.none()
 
     def post(self, request: Request) -> Response:

@@ -25,14 +25,29 @@ class LimitedJSONParser(JSONParser):
             ) from error
 
 
+def too_large_hint(view) -> str:
+    """Return what a view tells the sender of a file over the limit (may be "").
+
+    A view whose files may well be larger (a whole feed, a year of trade data)
+    names in `too_large_hint` the command that takes them from disk instead.
+    """
+    return getattr(view, "too_large_hint", "") or ""
+
+
 class _FileSizeLimit(FileUploadHandler):
     """Stop reading an uploaded file as soon as it passes INGEST_MAX_BYTES (413)."""
 
+    def __init__(self, request, hint: str = ""):
+        super().__init__(request)
+        self.hint = hint
+
     def receive_data_chunk(self, raw_data, start):
         if start + len(raw_data) > settings.INGEST_MAX_BYTES:
-            raise PayloadTooLarge(
-                f"The file is larger than {settings.INGEST_MAX_BYTES} bytes."
+            message = (
+                f"The file is larger than {settings.INGEST_MAX_BYTES} bytes "
+                "(INGEST_MAX_BYTES)."
             )
+            raise PayloadTooLarge(f"{message} {self.hint}".strip())
         return raw_data
 
     def file_complete(self, file_size):
@@ -48,7 +63,8 @@ class LimitedMultiPartParser(MultiPartParser):
 
     def parse(self, stream, media_type=None, parser_context=None):
         request = (parser_context or {})["request"]
+        hint = too_large_hint((parser_context or {}).get("view"))
         # Django's way to add a handler before the body is read; first, so the
         # handlers that store the file never get more than the limit.
-        request.upload_handlers.insert(0, _FileSizeLimit(request))
+        request.upload_handlers.insert(0, _FileSizeLimit(request, hint))
         return super().parse(stream, media_type, parser_context)

@@ -20,6 +20,9 @@ EFFECT_WRITTEN = "effect-written"
 # completion was recorded with the effect: the Job still said "running").
 EFFECT_COMMITTED = "effect-committed"
 POINTS = (STARTED, EFFECT_WRITTEN, EFFECT_COMMITTED)
+# A task that commits in steps (a review import, batch by batch): its first step
+# committed, the others not yet. Not in POINTS: only such tasks reach it.
+BATCH_COMMITTED = "batch-committed"
 
 
 def pause(point: str) -> None:

@@ -5,6 +5,7 @@ import io
 import pytest
 from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from rest_framework.test import APIClient
 
 from reviews.models import ExternalReview
@@ -185,11 +186,32 @@ def test_an_editor_may_import_reviews(django_capture_on_commit_callbacks):
     assert ExternalReview.objects.count() == 1
 
 
-def test_an_oversized_upload_is_refused_before_it_is_read(importer_api, settings):
+# 1,000: refused by the declared length, unread; 100,000: the body is let through
+# and the file is stopped as it is read.
+@pytest.mark.parametrize("margin", [1000, 100_000])
+def test_an_oversized_upload_is_a_413_naming_the_limit_and_the_command(
+    importer_api, settings, margin
+):
     settings.INGEST_MAX_BYTES = 1000
-    settings.MULTIPART_FIELDS_MAX_BYTES = 1000
+    settings.MULTIPART_FIELDS_MAX_BYTES = margin
     feed = samples.datafeed(*(samples.claim_review(n) for n in range(20)))
-    assert len(feed) > 2000
+    assert 2000 < len(feed) < 100_000
     response = importer_api.post(IMPORTS, {"file": upload(feed)}, format="multipart")
     assert response.status_code == 413
+    detail = response.json()["detail"]
+    assert "INGEST_MAX_BYTES (1000 bytes)" in detail or (
+        "larger than 1000 bytes (INGEST_MAX_BYTES)" in detail
+    ), detail
+    assert "manage.py import_reviews FILE" in detail
     assert ExternalReview.objects.count() == 0
+
+
+def test_the_command_the_413_names_imports_a_file_over_the_upload_limit(
+    settings, tmp_path
+):
+    settings.INGEST_MAX_BYTES = 1000
+    path = tmp_path / "feed.json"
+    path.write_bytes(samples.datafeed(*(samples.claim_review(n) for n in range(20))))
+    assert path.stat().st_size > 2000
+    call_command("import_reviews", str(path), stdout=io.StringIO())
+    assert ExternalReview.objects.count() == 20

@@ -1,13 +1,18 @@
 """Our reviews as a Data Commons-shaped DataFeed: bounded pages, dateModified."""
 
 import datetime
+import importlib
+import re
+from collections.abc import Iterator
 
 import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from claims.models import Claim
-from claims.ratings import Status
+from claims.ratings import VERDICTS, Status
 from reviews.parsing.validation import validate_claim_review
 from tests.factories import FigureClaimFactory
 
@@ -86,3 +91,77 @@ def test_the_feed_reads_a_fixed_number_of_queries(
 ):
     with django_assert_max_num_queries(8):
         APIClient().get(FEED, {"page_size": page_size})
+
+
+# Index use (PostgreSQL) -------------------------------------------------------
+#
+# The feed's page query, as the view sent it, EXPLAINed with sequential scans,
+# bitmap scans and sorts off, so that on a few rows the planner takes whatever index
+# can give the page's order (with them on, a bitmap scan and a sort of two rows is
+# cheaper): the partial expression index of reviews migration 0005 must give it (no
+# Sort node; without the index the plan sorts), and bound the walk by its condition
+# on a deeper page or in a window.
+
+FEED_INDEX = "reviews_datafeed_order"
+
+
+def _feed_query(url: str, params: dict) -> str:
+    with CaptureQueriesContext(connection) as queries:
+        response = APIClient().get(url, params)
+    assert response.status_code == 200, response.content
+    page = [
+        query["sql"]
+        for query in queries.captured_queries
+        if re.match(r'SELECT .*? FROM "claims_claim"\s', query["sql"])
+        and "COALESCE" in query["sql"]
+    ]
+    assert len(page) == 1, queries.captured_queries
+    return page[0]
+
+
+def _plan(sql: str) -> dict:
+    with transaction.atomic(), connection.cursor() as cursor:
+        for setting in ("enable_seqscan", "enable_bitmapscan", "enable_sort"):
+            cursor.execute(f"SET LOCAL {setting} = off")
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}")
+        plan = cursor.fetchone()[0][0]["Plan"]
+        transaction.set_rollback(True)  # undoes SET LOCAL
+    return plan
+
+
+def _nodes(plan: dict) -> Iterator[dict]:
+    yield plan
+    for child in plan.get("Plans", []):
+        yield from _nodes(child)
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="PostgreSQL-only behaviour; run with DATABASE_URL=postgres://...",
+)
+@pytest.mark.parametrize("page", ["first", "next", "window"])
+def test_the_feed_page_is_read_off_its_index_in_order(reviewed, page):
+    url, params = FEED, {"page_size": 1}
+    if page == "next":
+        url, params = APIClient().get(FEED, {"page_size": 1}).json()["next"], {}
+    elif page == "window":
+        params["modified_since"] = "2000-01-01T00:00:00Z"
+    plan = _plan(_feed_query(url, params))
+    nodes = list(_nodes(plan))
+    claim_scans = [
+        node for node in nodes if node.get("Relation Name") == "claims_claim"
+    ]
+
+    assert [node.get("Index Name") for node in claim_scans] == [FEED_INDEX], nodes
+    assert not any(node["Node Type"] == "Sort" for node in nodes), nodes
+    if page != "first":  # the cursor's position or the window bounds the walk
+        assert "Index Cond" in claim_scans[0], claim_scans[0]
+
+
+def test_the_feed_index_covers_every_verdict():
+    # The partial index's list was written into its migration: a verdict added to
+    # claims.ratings later must be added to a new index too, or its rows would make
+    # the feed's query stop matching the index.
+    migration = importlib.import_module("reviews.migrations.0005_datafeed_order_index")
+    assert set(migration.VERDICTS) == {str(status) for status in VERDICTS}

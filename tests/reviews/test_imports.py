@@ -6,7 +6,7 @@ import json
 import pytest
 from django.core.management import call_command
 
-from reviews.models import ExternalReview, ReviewPublisher
+from reviews.models import ExternalReview, ReviewImport, ReviewPublisher
 from reviews.parsing.formats import FormatError
 from reviews.services import import_reviews
 
@@ -229,3 +229,33 @@ def test_the_command_imports_and_lists_rejections(tmp_path, capsys):
     assert "created 1" in out
     assert "rejected 1" in out
     assert "dataFeedElement[1].item[0]: url is not an http(s) URL" in out
+
+
+def test_an_upload_records_its_progress_and_a_second_run_goes_on_after_it():
+    # Made up for this test: five reviews, the third broken, in batches of two.
+    items = [samples.claim_review(n) for n in range(5)]
+    del items[2]["url"]
+    content = samples.datafeed(*items)
+    upload = ReviewImport.objects.create(format="datafeed", content=content.decode())
+    first = import_reviews(
+        handle=io.BytesIO(content), format="datafeed", upload=upload, batch_size=2
+    )
+    upload.refresh_from_db()
+    assert upload.progress == first.as_dict()
+    assert (first.read, first.created, len(first.rejected)) == (5, 4, 1)
+
+    # As if the worker had died after the first batch: its progress committed, the
+    # rest not. The next run skips the items done and carries their counts on.
+    ExternalReview.objects.exclude(url__in=[items[0]["url"], items[1]["url"]]).delete()
+    upload.progress = {"read": 2, "created": 2, "updated": 0, "unchanged": 0}
+    upload.save()
+    reported = []
+    again = import_reviews(
+        handle=io.BytesIO(content),
+        format="datafeed",
+        upload=upload,
+        batch_size=2,
+        on_done=lambda report: reported.append(report.as_dict()),
+    )
+    assert again.as_dict() == first.as_dict() == reported[0]
+    assert ExternalReview.objects.count() == 4

@@ -3,11 +3,13 @@
 Official values here are MADE UP FOR THE TESTS (files in the real formats).
 """
 
+import io
 from datetime import date
 from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from rest_framework.test import APIClient
 
 from claims.models import Evidence, Metric
@@ -246,6 +248,50 @@ def test_a_comparison_without_an_official_value_is_not_evidence(editor_api):
     response = editor_api.post(f"/api/v1/comparisons/{comparison.pk}/evidence/")
     assert response.status_code == 400
     assert Comparison.objects.filter(pk=comparison.pk).exists()
+
+
+def _comtrade_over(size: int) -> bytes:
+    # Made-up values: one record a year for as many years as make `size` bytes.
+    records = [
+        samples.comtrade_record(refYear=year, period=str(year), primaryValue=year)
+        for year in range(1990, 1990 + size // 100)
+    ]
+    return samples.comtrade_file(*records)
+
+
+# 1,000: refused by the declared length, unread; 200,000: the body is let through
+# and the file is stopped as it is read.
+@pytest.mark.parametrize("margin", [1000, 200_000])
+def test_an_oversized_upload_is_a_413_naming_the_limit_and_the_command(
+    editor_api, django_capture_on_commit_callbacks, settings, margin
+):
+    settings.INGEST_MAX_BYTES = 1000
+    settings.MULTIPART_FIELDS_MAX_BYTES = margin
+    content = _comtrade_over(2000)
+    assert 2000 < len(content) < 200_000
+    response = upload(
+        editor_api, django_capture_on_commit_callbacks, content, "comtrade-json"
+    )
+    assert response.status_code == 413
+    detail = response.json()["detail"]
+    assert "INGEST_MAX_BYTES (1000 bytes)" in detail or (
+        "larger than 1000 bytes (INGEST_MAX_BYTES)" in detail
+    ), detail
+    assert "manage.py load_series FILE --format FORMAT" in detail
+    assert not Observation.objects.exists()
+
+
+def test_the_command_the_413_names_loads_a_file_over_the_upload_limit(
+    settings, tmp_path
+):
+    settings.INGEST_MAX_BYTES = 1000
+    path = tmp_path / "answer.json"
+    path.write_bytes(_comtrade_over(2000))
+    assert path.stat().st_size > 2000
+    call_command(
+        "load_series", str(path), "--format", "comtrade-json", stdout=io.StringIO()
+    )
+    assert Observation.objects.count() == 2000 // 100
 
 
 def test_the_openapi_schema_documents_the_series_endpoints(client):
