@@ -163,6 +163,8 @@ def add_error_responses(result, generator, request, public):
                 )
             if method in WRITE_METHODS:
                 responses.setdefault("400", _error("Invalid input.", "ValidationError"))
+            if method in WRITE_METHODS or {} not in operation.get("security", [{}]):
+                # Writes, and reads no anonymous client may make (webhooks, jobs).
                 responses.setdefault("401", _error("Authentication needed."))
                 responses.setdefault("403", _error("Not allowed for this user."))
             if method in {"post", "put", "patch"}:

@@ -14,6 +14,7 @@ from claims.models import Claim, ClaimLink, Evidence
 from sources.models import Person, Publisher
 from tests.factories import CandidateFactory, FigureClaimFactory
 from tests.reliability.conftest import assert_json_error, served_schema
+from webhooks.models import Subscription
 
 pytestmark = pytest.mark.django_db
 
@@ -92,6 +93,12 @@ def rows(db):
         "candidates": CandidateFactory(document=claim.document),
         "people": Person.objects.create(name="Test person"),
         "publishers": Publisher.objects.create(name="Test publisher"),
+        # Made for this test: a subscription to a loopback URL nothing listens on.
+        "webhooks": Subscription.objects.create(
+            url="http://127.0.0.1:9/made-for-this-test",
+            event_types=["claim.verdict.published"],
+            secret="whsec_bWFkZS1mb3ItdGhpcy10ZXN0",
+        ),
     }
 
 

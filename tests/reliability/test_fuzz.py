@@ -54,6 +54,7 @@ from sources.models import Document, Person, Publisher
 from tests.factories import CandidateFactory
 from tests.reliability.conftest import assert_json_error, served_schema
 from tests.reliability.test_crafted_input import WRITABLE_ID_FIELDS
+from webhooks.models import Subscription
 
 FUZZ_MAX_EXAMPLES = int(os.environ.get("FUZZ_MAX_EXAMPLES", "10"))
 FUZZ_SCENARIOS = int(os.environ.get("FUZZ_SCENARIOS", "25"))
@@ -233,6 +234,12 @@ def crafted_rows(seeded):
         "candidates": CandidateFactory(document=claim.document),
         "people": Person.objects.order_by("pk").first(),
         "publishers": Publisher.objects.order_by("pk").first(),
+        # Made for this test: a subscription to a loopback URL nothing listens on.
+        "webhooks": Subscription.objects.create(
+            url="http://127.0.0.1:9/made-for-this-test",
+            event_types=["claim.verdict.published"],
+            secret="whsec_bWFkZS1mb3ItdGhpcy10ZXN0",
+        ),
     }
 
 
