@@ -11,6 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from events.types import EVENT_TYPES
+from factcheck.api.fields import WholeNumberField
 from factcheck.api.serializers import StrictFieldsMixin
 
 from .models import Attempt, Delivery, Subscription
@@ -106,7 +107,7 @@ class DeliverySerializer(serializers.ModelSerializer):
 
 
 class ReplayInputSerializer(StrictFieldsMixin, serializers.Serializer):
-    delivery = serializers.IntegerField(required=False, min_value=1)
+    delivery = WholeNumberField(required=False, min_value=1)
     since = serializers.DateTimeField(required=False)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:

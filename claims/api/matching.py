@@ -30,7 +30,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from factcheck.api.fields import PrimaryKeyField
+from factcheck.api.fields import PrimaryKeyField, WholeNumberField
 from factcheck.api.filters import FilterBackend, IdFilter
 from factcheck.api.parsers import LimitedJSONParser
 from factcheck.api.serializers import StrictFieldsMixin
@@ -80,7 +80,7 @@ class MatchInputSerializer(StrictFieldsMixin, serializers.Serializer):
     text = serializers.CharField(
         max_length=MAX_TEXT_LENGTH, help_text="The claim to look for, in any words."
     )
-    limit = serializers.IntegerField(min_value=1, max_value=MAX_LIMIT, default=10)
+    limit = WholeNumberField(min_value=1, max_value=MAX_LIMIT, default=10)
     metric = MetricSlugField(
         slug_field="slug",
         queryset=Metric.objects.all(),

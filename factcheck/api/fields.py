@@ -20,3 +20,21 @@ class PrimaryKeyField(serializers.PrimaryKeyRelatedField):
         if pk is None:
             raise serializers.ValidationError(ID_MESSAGE, code="incorrect_type")
         return super().to_internal_value(pk)
+
+
+class WholeNumberField(serializers.IntegerField):
+    """A count or an id given as a JSON whole number (or its digits as text).
+
+    DRF's IntegerField reads 1.0 and "1.0" as 1 and true as 1; a client that sends
+    them has made a mistake this field names (a 400 on the field), as
+    PrimaryKeyField does for ids.
+    """
+
+    def to_internal_value(self, data: Any) -> int:
+        digits = isinstance(data, str) and data.isascii() and data.lstrip("-").isdigit()
+        if isinstance(data, bool) or not (isinstance(data, int) or digits):
+            raise serializers.ValidationError(
+                "Give a whole number (no fraction, exponent or true/false).",
+                code="invalid",
+            )
+        return super().to_internal_value(data)
