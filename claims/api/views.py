@@ -1,9 +1,9 @@
 """The claims REST API: claims, metrics and figures, conflicts, evidence, links.
 
-Kept long (more than 600 lines) because the claim viewset carries its OpenAPI declarations (every
-action's parameters, examples and answers, this round's confirm and possible
-duplicates among them) beside the code they describe; the next split is the metric,
-evidence and link viewsets into a module of their own.
+Kept long (more than 600 lines) because the claim viewset carries its OpenAPI
+declarations (every action's parameters, examples and answers, this round's confirm
+and possible duplicates among them) beside the code they describe; the next split is
+the metric, evidence and link viewsets into a module of their own.
 """
 
 from collections.abc import Iterator
