@@ -1,8 +1,11 @@
-"""The curl commands of docs/api.md work against a live server with the seed data.
+"""The curl tours of the docs work against a live server with the seed data.
 
-Every ```sh (or ```bash) block of docs/api.md is cut into commands and each is run
-by bash, in order, with the real curl, against pytest-django's live server holding
-what `make run` loads (the seed fixtures, conflict detection, the local accounts).
+The tours: every ```sh (or ```bash) block of docs/api.md, and those of the section
+"A tour against `make run`" of docs/official-statistics.md and docs/external-reviews.md
+(their other blocks are `manage.py` and benchmark commands). Each tour is cut into
+commands and each is run by bash, in order, with the real curl, against pytest-django's
+live server holding what `make run` loads (the seed fixtures, conflict detection, the
+local accounts); each tour starts from that state of its own.
 The doc's own HOST and PASSWORD assignments are replaced by the server's; any other
 `NAME=$(...)` assignment (the token, an ETag, an id) is run and its value handed to
 the commands after it. A command must get a 2xx, or the status its trailing comment
@@ -23,7 +26,13 @@ import pytest
 from django.core.management import call_command
 
 ROOT = Path(__file__).resolve().parents[2]
-API_DOC = ROOT / "docs" / "api.md"
+TOUR_HEADING = "## A tour against `make run`"
+# Each doc with the heading of its tour's section (None: every block of the doc).
+TOURS = {
+    "docs/api.md": None,
+    "docs/official-statistics.md": TOUR_HEADING,
+    "docs/external-reviews.md": TOUR_HEADING,
+}
 # Throwaway password of this test's local admin account.
 PASSWORD = "tour-test-password-1234"
 # Variables the doc sets for its reader and the test sets for the server it runs.
@@ -72,19 +81,27 @@ def is_complete(text: str) -> bool:
     return True
 
 
-def tour_commands(markdown: str) -> list[TourCommand]:
-    """Return the commands of the sh/bash blocks of a markdown text, in order."""
+def tour_commands(
+    markdown: str, name: str = "docs/api.md", heading: str | None = None
+) -> list[TourCommand]:
+    """Return the commands of the sh/bash blocks of a markdown text, in order.
+
+    With `heading`, only the blocks of the section under that `## ` heading.
+    """
     commands = []
     lines = markdown.splitlines()
     in_block = False
+    in_section = heading is None
     pending: list[str] = []
     start = 0
     for number, line in enumerate(lines, start=1):
         if not in_block:
-            in_block = line.strip() in ("```sh", "```bash")
+            if heading is not None and line.startswith("## "):
+                in_section = line.strip() == heading
+            in_block = in_section and line.strip() in ("```sh", "```bash")
             continue
         if line.strip() == "```":
-            assert not pending, f"docs/api.md:{start}: unfinished command"
+            assert not pending, f"{name}:{start}: unfinished command"
             in_block = False
             continue
         if not pending and (not line.strip() or line.lstrip().startswith("#")):
@@ -101,11 +118,11 @@ def tour_commands(markdown: str) -> list[TourCommand]:
                 TourCommand(text, int(status.group(1)) if status else None, start)
             )
             pending = []
-    assert not in_block, "docs/api.md: a code block is not closed"
+    assert not in_block, f"{name}: a code block is not closed"
     return commands
 
 
-def run(command: TourCommand, variables: dict[str, str], cwd: Path) -> str:
+def run(command: TourCommand, variables: dict[str, str], cwd: Path, name: str) -> str:
     """Run one command; fail unless each curl in it got the status it should."""
     assignment = ASSIGNMENT.match(command.text)
     script = command.text
@@ -120,7 +137,7 @@ def run(command: TourCommand, variables: dict[str, str], cwd: Path) -> str:
         timeout=TOUR_SECONDS,
         check=False,
     )
-    where = f"docs/api.md:{command.line}: {command.text}"
+    where = f"{name}:{command.line}: {command.text}"
     statuses = [
         int(line.split()[1])
         for line in result.stderr.splitlines()
@@ -157,18 +174,32 @@ def test_commands_are_cut_at_quotes_and_continuations_with_their_statuses():
     assert commands[1].text == "curl -X POST x -d '{\n  \"a\": 1}'"
 
 
+def test_a_section_tour_takes_only_the_blocks_under_its_heading():
+    markdown = (
+        "## Commands\n```sh\nmanage.py x\n```\n## A tour\ntext\n```sh\ncurl a\n```\n"
+        "### Within it\n```bash\ncurl b  # 404\n```\n## After\n```sh\ncurl c\n```\n"
+    )
+    commands = tour_commands(markdown, "doc.md", "## A tour")
+    assert [(c.text, c.line, c.expected_status) for c in commands] == [
+        ("curl a", 8, None),
+        ("curl b  # 404", 12, 404),
+    ]
+    assert len(tour_commands(markdown, "doc.md")) == 4
+
+
 # A live server sees only committed rows, so the test runs outside a transaction; the
 # serialized rollback restores what the migrations made (the Editors and Reviewers
 # groups) for it and for the transactional tests after it.
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @pytest.mark.skipif(shutil.which("curl") is None, reason="needs curl on the PATH")
-def test_every_command_of_the_api_tour_answers_as_documented(
-    live_server, monkeypatch, tmp_path
+@pytest.mark.parametrize("name", TOURS)
+def test_every_command_of_the_tour_answers_as_documented(
+    name, live_server, monkeypatch, tmp_path
 ):
     monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", PASSWORD)
     call_command("setup_local", stdout=io.StringIO())
-    commands = tour_commands(API_DOC.read_text())
-    assert len(commands) > 20, "the tour lost its commands"
+    commands = tour_commands((ROOT / name).read_text(), name, TOURS[name])
+    assert len(commands) > 10, f"{name}: the tour lost its commands"
     # The doc names files of the repository by their path from its root.
     (tmp_path / "tests").symlink_to(ROOT / "tests")
     variables = {"HOST": live_server.url, "PASSWORD": PASSWORD}
@@ -177,8 +208,8 @@ def test_every_command_of_the_api_tour_answers_as_documented(
         assignment = ASSIGNMENT.match(command.text)
         if assignment and assignment.group(1) in OVERRIDDEN:
             continue
-        output = run(command, variables, tmp_path)
+        output = run(command, variables, tmp_path, name)
         if assignment:
-            assert output, f"docs/api.md:{command.line}: {assignment.group(1)} is empty"
+            assert output, f"{name}:{command.line}: {assignment.group(1)} is empty"
             variables[assignment.group(1)] = output
     assert time.monotonic() - started < TOUR_SECONDS
