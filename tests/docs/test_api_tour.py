@@ -200,6 +200,11 @@ def test_every_command_of_the_tour_answers_as_documented(
     call_command("setup_local", stdout=io.StringIO())
     commands = tour_commands((ROOT / name).read_text(), name, TOURS[name])
     assert len(commands) > 10, f"{name}: the tour lost its commands"
+    # A reader runs the tour as it stands: it opens by setting what the test overrides.
+    opening = [ASSIGNMENT.match(command.text) for command in commands[:2]]
+    assert [match and match.group(1) for match in opening] == ["HOST", "PASSWORD"], (
+        f"{name}: the tour does not open with HOST=... and PASSWORD=..."
+    )
     # The doc names files of the repository by their path from its root.
     (tmp_path / "tests").symlink_to(ROOT / "tests")
     variables = {"HOST": live_server.url, "PASSWORD": PASSWORD}
