@@ -1,4 +1,4 @@
-"""The reviews' word retrieval reads a bounded number of rows, whatever the table's size.
+"""The reviews' word retrieval reads a bounded number of rows, whatever the table.
 
 Each of the query's words is read by a query of its own with a LIMIT of
 WORD_WINDOW and no order (an order by id made PostgreSQL either read every review
