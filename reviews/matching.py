@@ -12,6 +12,7 @@ from the query's is never `same`.
 
 from __future__ import annotations
 
+from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.urls import reverse
 
@@ -112,8 +113,14 @@ def _word_ids(reviews: QuerySet[ExternalReview], words: list[str]) -> list[int]:
     Ranked by how many of the words a review holds, then newest first.
     """
     found: dict[int, str] = {}
-    for word in words:
-        found.update(word_window(reviews, word))
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # A sequential scan of a large table otherwise starts where another
+            # one is, so the same query would find another window each time.
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronize_seqscans = off")
+        for word in words:
+            found.update(word_window(reviews, word))
     upper = [word.upper() for word in words]
     ranked = sorted(
         found.items(),
