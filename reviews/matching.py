@@ -2,15 +2,18 @@
 
 Registered with claims.selectors.matching in ReviewsConfig.ready, so claims never
 imports this app. Retrieval is bounded like the claims' own: the reviews whose
-figure is nearest the query's in the same unit (the (unit, value) index), and the
-newest reviews holding the query's longest words; each scored by the same
+figure is nearest the query's in the same unit (the (unit, value) index), and, for
+each of the query's longest words, at most WORD_WINDOW reviews holding it (one
+query a word, a LIMIT and no order, so the read stops at the window whatever the
+table's size), ranked by how many of the words they hold; each scored by the same
 figure-aware rules (claims.matching.scoring), so a review whose figure differs
 from the query's is never `same`.
 """
 
 from __future__ import annotations
 
-from django.db.models import Q
+from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.urls import reverse
 
 from claims.matching.query import STOPWORDS, Facts
@@ -26,6 +29,10 @@ from claims.selectors.matching import (
 from .models import ExternalReview
 
 WORDS = 3
+# How many reviews holding one word are read, at most (a bound that does not
+# grow with the table); the words' windows are ranked and cut to
+# CANDIDATES_PER_SOURCE.
+WORD_WINDOW = 100
 MIN_SCORE = 0.05
 FIELDS = [
     "id",
@@ -82,15 +89,44 @@ def candidate_review_ids(facts: Facts) -> set[int]:
         key=lambda word: (-len(word), word),
     )[:WORDS]
     if words:
-        condition = Q()
-        for word in words:
-            condition |= Q(claim_reviewed__icontains=word)
-        ids.update(
-            claims.filter(condition)
-            .order_by("-id")
-            .values_list("id", flat=True)[:CANDIDATES_PER_SOURCE]
-        )
+        ids.update(_word_ids(claims, words))
     return ids
+
+
+def word_window(reviews: QuerySet[ExternalReview], word: str) -> QuerySet:
+    """Return the query reading at most WORD_WINDOW reviews holding `word`.
+
+    No order: the LIMIT then stops the read after WORD_WINDOW hits, whichever
+    index or scan finds them (on PostgreSQL the trigram index of migration 0004
+    for a rare word, the table's first pages for a word in every sixth review).
+    """
+    return (
+        reviews.filter(claim_reviewed__icontains=word)
+        .order_by()
+        .values_list("id", "claim_reviewed")[:WORD_WINDOW]
+    )
+
+
+def _word_ids(reviews: QuerySet[ExternalReview], words: list[str]) -> list[int]:
+    """Return the CANDIDATES_PER_SOURCE best of the words' windows.
+
+    Ranked by how many of the words a review holds, then newest first.
+    """
+    found: dict[int, str] = {}
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # A sequential scan of a large table otherwise starts where another
+            # one is, so the same query would find another window each time.
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronize_seqscans = off")
+        for word in words:
+            found.update(word_window(reviews, word))
+    upper = [word.upper() for word in words]
+    ranked = sorted(
+        found.items(),
+        key=lambda item: (-sum(word in item[1].upper() for word in upper), -item[0]),
+    )
+    return [pk for pk, _ in ranked[:CANDIDATES_PER_SOURCE]]
 
 
 def stored_review(review: ExternalReview) -> StoredClaim:
