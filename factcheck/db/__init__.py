@@ -39,10 +39,20 @@ def statement_timeout(milliseconds: int | None) -> Iterator[None]:
 
 def _apply_to_open_connections() -> None:
     # A connection opened before the block (outside any request) catches up now, so
-    # even a block whose first statement is inside a transaction runs under it.
+    # even a block whose first statement is inside a transaction runs under it; a
+    # connection the server dropped is closed, so the block opens a new one.
     for wrapper in connections.all(initialized_only=True):
+        raw = wrapper.connection
+        if raw is not None and (
+            getattr(raw, "closed", False) or getattr(raw, "broken", False)
+        ):
+            # Lost since the last request (a server restart): a failed statement
+            # outside a transaction leaves it so, and nothing else closes it (an
+            # atomic block's failed rollback does). Opened again when needed.
+            wrapper.close()
+            continue
         apply = getattr(wrapper, "apply_statement_timeout", None)
-        if apply is None or wrapper.connection is None:
+        if apply is None or raw is None:
             continue
         try:
             apply()
