@@ -48,6 +48,10 @@ SHOWN_SETTINGS = (
     "LANGUAGE_CODE",
 )
 VARY = ("Accept", "Authorization", "Cookie")
+# The header naming the resources an anonymous answer shows (its versions' names,
+# the epoch left out), space separated: the tags a front cache (Varnish's xkey,
+# docs/frontcache.md) files the answer under, and frontcache purges by.
+SURROGATE_KEY_HEADER = "xkey"
 # The version every representation also depends on: bumped where a write cannot be
 # traced to rows (TRUNCATE). Versions are read with it (claims.selectors.versions).
 EPOCH = "*"
@@ -68,6 +72,11 @@ def register_version_reader(reader: VersionReader) -> None:
 def current_versions(resources: Collection[str]) -> dict[str, int]:
     """Return the current versions of `resources` and of the epoch, in one query."""
     return _version_reader[0](resources)
+
+
+def surrogate_keys(resources: Collection[str]) -> str:
+    """Return the tags of an answer showing `resources`: their names, sorted."""
+    return " ".join(sorted(name for name in resources if name != EPOCH))
 
 
 def version_token(versions: Mapping[str, int]) -> str:
@@ -239,7 +248,8 @@ def versioned_answer(
     under `key`, or `render()`'s, stored there. `render` may return a response
     instead of bytes: an error (not a 200) is answered as it is, neither cached
     nor marked public. The answer carries the ETag, the caching headers and
-    X-Cache (hit: nothing was built; with Age when the body came from the store).
+    X-Cache (hit: nothing was built; with Age when the body came from the store);
+    an anonymous answer with `versions` names them in SURROGATE_KEY_HEADER.
     `resource` (resource_version) names what the stored body's budget counts
     against; `versions` are those `etag` was made of, read before any row; `url`
     the request's canonical_url with the parameters the answer reads. Without
@@ -274,7 +284,12 @@ def versioned_answer(
                 versions=dict(versions), etag=etag, resource=resource, url=url
             )
     response["ETag"] = etag
-    return patch_caching_headers(response, authenticated=request.user.is_authenticated)
+    authenticated = request.user.is_authenticated
+    if versions is not None and not authenticated:
+        # The same versions the ETag is made of: one rule decides what an answer
+        # shows, for the store here and for the front cache's purges.
+        response[SURROGATE_KEY_HEADER] = surrogate_keys(versions)
+    return patch_caching_headers(response, authenticated=authenticated)
 
 
 def versions_read(request) -> Mapping[str, int]:

@@ -127,6 +127,7 @@ INSTALLED_APPS = [
     "reviews",
     "events",
     "webhooks",
+    "frontcache",
     "factcheck",
 ]
 
@@ -655,3 +656,11 @@ WEBHOOK_DISABLE_AFTER_EXHAUSTED = int(
 # a batch: only the first pending one is due).
 WEBHOOK_BATCH_SIZE = 20
 WEBHOOK_SEND_THREADS = 8
+
+# Front caches (Varnish with xkey, docs/frontcache.md): the URLs a PURGE by tag is
+# sent to when events are recorded (comma separated, e.g. http://varnish:80/); none
+# by default, which sends nothing. The timeout bounds each PURGE request.
+FACTCHECK_FRONT_CACHE_PURGE_URLS = env_list("FACTCHECK_FRONT_CACHE_PURGE_URLS")
+FACTCHECK_FRONT_CACHE_PURGE_TIMEOUT_SECONDS = float(
+    os.environ.get("FACTCHECK_FRONT_CACHE_PURGE_TIMEOUT_SECONDS", "5")
+)
