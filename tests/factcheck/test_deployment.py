@@ -406,3 +406,30 @@ def test_compose_replica_is_a_base_backup_of_db_streaming_through_a_slot(compose
             ["bash", "-n", str(path)], capture_output=True, text=True
         )
         assert check.returncode == 0, check.stderr
+
+
+def test_compose_frontcache_profile_runs_varnish_with_our_vcl_in_front_of_web(compose):
+    services = compose["services"]
+    varnish = services["varnish"]
+    assert varnish["profiles"] == ["frontcache"]
+    assert varnish["image"].startswith("varnish:")
+    assert "web" in varnish["depends_on"]
+    source, target, mode = varnish["volumes"][0].split(":")
+    assert (source, target, mode) == (
+        "./docker/varnish/default.vcl",
+        "/etc/varnish/default.vcl",
+        "ro",
+    )
+    vcl = (ROOT / source).read_text()
+    # The VCL's backend is the web service on the port it publishes.
+    assert '.host = "web";' in vcl
+    assert '.port = "8000";' in vcl
+    assert services["web"]["ports"] == ["8000:8000"]
+    assert "import xkey;" in vcl
+    # The app and the worker (which sends the purges) name it only when told to.
+    for name in ("web", "worker"):
+        environment = services[name]["environment"]
+        assert (
+            environment["FACTCHECK_FRONT_CACHE_PURGE_URLS"]
+            == "${FACTCHECK_FRONT_CACHE_PURGE_URLS:-}"
+        )
