@@ -51,7 +51,8 @@ def event_tags(event: Event) -> set[str]:
     if event.type != "claim.created":
         tags.add(claim_resource(event.claim_id))
     body: dict[str, Any] = event.body if isinstance(event.body, dict) else {}
-    claim = body.get("claim") if isinstance(body.get("claim"), dict) else {}
+    shown = body.get("claim")
+    claim: dict[str, Any] = shown if isinstance(shown, dict) else {}
     metric = claim.get("metric")
     if isinstance(metric, dict) and isinstance(metric.get("id"), int):
         tags.add(metric_resource(metric["id"]))

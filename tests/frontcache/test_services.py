@@ -76,7 +76,8 @@ def event(type_: str, claim_id: int | None = 12, body: dict | None = None) -> Ev
 
 @pytest.mark.parametrize("type_", sorted(set(EVENT_TYPES) - {"claim.created"}))
 def test_a_claims_event_purges_the_claim_its_metric_linked_claims_and_lists(type_):
-    assert event_tags(event(type_)) == {"claim:12", "metric:3", "claim:40", "all-claims"}
+    tags = {"claim:12", "metric:3", "claim:40", "all-claims"}
+    assert event_tags(event(type_)) == tags
 
 
 def test_a_created_claim_purges_its_metric_and_the_lists_only():
@@ -85,8 +86,10 @@ def test_a_created_claim_purges_its_metric_and_the_lists_only():
 
 
 def test_a_conflict_event_purges_the_other_claim_too():
-    body = {"claim": {"id": 12, "metric": None, "conflicts": []},
-            "conflict": {"claim": 77, "reason": "made up"}}
+    body = {
+        "claim": {"id": 12, "metric": None, "conflicts": []},
+        "conflict": {"claim": 77, "reason": "made up"},
+    }
     tags = event_tags(event("claim.conflict.resolved", body=body))
     assert tags == {"claim:12", "claim:77", "all-claims"}
 
@@ -146,16 +149,22 @@ def test_the_purge_is_deferred_in_the_events_transaction_and_dies_with_it(
     purging, reviewer, django_capture_on_commit_callbacks
 ):
     claim = published()
-    with django_capture_on_commit_callbacks(execute=True):
-        with pytest.raises(RuntimeError), transaction.atomic():
+
+    def write_that_fails_after_its_event():
+        with transaction.atomic():
             claim_update(claim=claim, values={"rationale": "made up"}, by=reviewer)
             raise RuntimeError("the write fails after its event")
+
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        pytest.raises(RuntimeError),
+    ):
+        write_that_fails_after_its_event()
+    assert Event.objects.count() == 0
     assert purging.requests == []
 
 
-def test_every_front_cache_is_purged_in_requests_of_bounded_size(
-    settings, monkeypatch
-):
+def test_every_front_cache_is_purged_in_requests_of_bounded_size(settings, monkeypatch):
     recorders = [PurgeRecorder(), PurgeRecorder()]
     try:
         settings.FACTCHECK_FRONT_CACHE_PURGE_URLS = [r.url for r in recorders]
@@ -197,8 +206,9 @@ def test_an_unreachable_front_cache_never_breaks_the_write(
     recorder.close()  # nothing listens there now
     settings.FACTCHECK_FRONT_CACHE_PURGE_URLS = [url]
     claim = published()
-    with caplog.at_level(logging.WARNING), django_capture_on_commit_callbacks(
-        execute=True
+    with (
+        caplog.at_level(logging.WARNING),
+        django_capture_on_commit_callbacks(execute=True),
     ):
         claim_update(claim=claim, values={"rationale": "New (made up)."}, by=reviewer)
     assert Claim.objects.get(pk=claim.pk).rationale == "New (made up)."

@@ -49,9 +49,8 @@ class Backend:
                 with backend.lock:
                     backend.counts[self.path] += 1
                     count = backend.counts[self.path]
-                    backend.seen.append(
-                        {"path": self.path, **{k.lower(): v for k, v in self.headers.items()}}
-                    )
+                    headers = {k.lower(): v for k, v in self.headers.items()}
+                    backend.seen.append({"path": self.path, **headers})
                 body = f"{self.path} #{count}".encode()
                 self.send_response(200)
                 path = self.path.split("?")[0]
@@ -116,7 +115,8 @@ def fresh(prefix: str = "/claims/") -> str:
 def get(varnish, path, headers=None, method="GET"):
     connection = http.client.HTTPConnection("127.0.0.1", varnish.port, timeout=10)
     try:
-        connection.request(method, path, headers={"Host": "localhost", **(headers or {})})
+        sent = {"Host": "localhost", **(headers or {})}
+        connection.request(method, path, headers=sent)
         response = connection.getresponse()
         return response.status, response.headers, response.read()
     finally:
@@ -172,6 +172,7 @@ def test_a_signed_in_read_is_never_answered_from_the_cache(varnish, backend, hea
 def test_other_cookies_are_dropped_on_a_cached_read(varnish, backend):
     path = fresh()
     _, first, _ = get(varnish, path, {"Cookie": "csrftoken=x; _ga=GA1.2"})
+    assert first["X-Front-Cache"] == "miss"
     _, second, _ = get(varnish, path)
     assert second["X-Front-Cache"] == "hit"
     assert "cookie" not in backend.last(path)
