@@ -16,7 +16,8 @@ VCL of docker/varnish/default.vcl with its backend rewritten to that gunicorn.
     --connections connections, first from the app alone, then through Varnish (each
     URL warmed first). Prints requests/s, p50, p95, p99 and non-2xx, and Varnish's
     hits and misses over the run (varnishstat).
-(b) Staleness (skipped with --no-staleness, which writes nothing): starts a job
+(b) Staleness (skipped with --no-staleness, which writes nothing; with
+    --staleness-under-load while wrk reads the hot set through Varnish): starts a job
     worker (manage.py procrastinate worker), warms a claim with a verdict through
     Varnish, revises its verdict's rationale through the service layer as a
     reviewer (claims.services.claims.claim_set_status: the four-eyes workflow; the
@@ -229,6 +230,11 @@ def parse_arguments():
     parser.add_argument("--rounds", type=int, default=3, help="staleness rounds")
     parser.add_argument("--no-staleness", action="store_true", help="write nothing")
     parser.add_argument("--no-load", action="store_true", help="staleness only")
+    parser.add_argument(
+        "--staleness-under-load",
+        action="store_true",
+        help="measure the staleness while wrk reads the hot set through Varnish",
+    )
     return parser.parse_args()
 
 
@@ -397,7 +403,9 @@ def revise(claim_id: int, rationale: str) -> float:
     return time.monotonic()
 
 
-def staleness(options, env: dict[str, str], varnish: Varnish, claim_id: int) -> None:
+def staleness(
+    options, env: dict[str, str], varnish: Varnish, claim_id: int, paths: list[str]
+) -> None:
     os.environ.update(env)
     import django
 
@@ -413,6 +421,27 @@ def staleness(options, env: dict[str, str], varnish: Varnish, claim_id: int) -> 
     )
     page, api = f"/claims/{claim_id}/", f"/api/v1/claims/{claim_id}/"
     seconds = []
+    load = None
+    if options.staleness_under_load:
+        script = varnish.directory / "spike.lua"
+        quoted = ", ".join(f'"{path}"' for path in paths)
+        script.write_text(WRK_SCRIPT % (quoted, options.seed))
+        load = subprocess.Popen(
+            [
+                "wrk",
+                "--threads=1",
+                f"--connections={options.connections}",
+                "--duration=600s",
+                f"--script={script}",
+                f"http://{HOST}:{varnish.port}/",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        print(
+            f"wrk reads the hot set through Varnish meanwhile "
+            f"({options.connections} connections)"
+        )
     try:
         time.sleep(3)  # the worker connects and listens
         for round_ in range(1, options.rounds + 1):
@@ -439,7 +468,20 @@ def staleness(options, env: dict[str, str], varnish: Varnish, claim_id: int) -> 
                 f"round {round_}: Varnish served the revised verdict "
                 f"{took:.2f} s after the commit (page and API)"
             )
+        time.sleep(6)  # the repeated purges (REPURGE_AFTER_SECONDS) run
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT status, count(*) FROM procrastinate_jobs "
+                "WHERE task_name = 'frontcache.purge' GROUP BY status ORDER BY 1"
+            )
+            jobs = ", ".join(f"{status} {count}" for status, count in cursor)
+        print(f"purge jobs in this database's queue, ever: {jobs}")
     finally:
+        if load is not None:
+            load.terminate()
+            load.wait()
         stop(worker)
     print(
         f"staleness after a revision: max {max(seconds):.2f} s over "
@@ -477,7 +519,7 @@ def main() -> None:
                 )
                 hot_pages(options, app_port, varnish, paths)
             if not options.no_staleness:
-                staleness(options, env, varnish, judged)
+                staleness(options, env, varnish, judged, paths)
         finally:
             stop(server)
 

@@ -14,13 +14,15 @@ most the answer's max-age (CACHE_MAX_AGE) plus its stale-while-revalidate.
 
 import logging
 from collections.abc import Iterable
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from django.utils import timezone
 
 from claims.selectors.versions import CLAIMS, claim_resource, metric_resource
 from events.models import Event
-from factcheck.jobs import defer
+from factcheck.jobs import defer, jobs_mode
 
 from .sending import send_purge
 
@@ -30,6 +32,11 @@ logger = logging.getLogger(__name__)
 PURGE_TASK = "frontcache.purge"
 # Tags per PURGE request: a header well under Varnish's 8 KB (http_req_hdr_len).
 TAGS_PER_REQUEST = 200
+# A fetch the front cache began before the change committed can store the old
+# answer after the purge (the window is that one request's time in the app): on
+# the queue, the tags are purged once more this much later (about a statement
+# timeout, what a request of the app may take).
+REPURGE_AFTER_SECONDS = 5
 
 
 class PurgeFailed(RuntimeError):
@@ -77,8 +84,21 @@ def defer_purge(events: Iterable[Event]) -> list[str]:
         return []
     tags = sorted(set().union(*(event_tags(event) for event in events)))
     if tags:
-        defer(PURGE_TASK, tags=tags)
+        defer(PURGE_TASK, tags=tags, again=True)
     return tags
+
+
+def purge(tags: list[str], *, again: bool) -> int:
+    """Purge `tags` now (purge_tags); with `again`, on the queue, once more
+    REPURGE_AFTER_SECONDS later. Return the PURGE requests confirmed now.
+
+    The inline and thread modes have no clock (no schedule_at): they purge once.
+    """
+    confirmed = purge_tags(tags)
+    if again and jobs_mode() == "queue":
+        later = timezone.now() + timedelta(seconds=REPURGE_AFTER_SECONDS)
+        defer(PURGE_TASK, tags=tags, again=False, schedule_at=later)
+    return confirmed
 
 
 def purge_tags(tags: list[str]) -> int:

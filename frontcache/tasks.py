@@ -2,11 +2,13 @@
 
 from factcheck.jobs import task
 
-from .services import PURGE_TASK, purge_tags
+from . import services
+from .services import PURGE_TASK
 
 
 @task(name=PURGE_TASK, atomic=False)
-def purge(*, tags: list[str]) -> int:
-    """Purge `tags` from every front cache (idempotent: a purge purges once more);
-    a cache that fails makes the job fail, to be retried by the queue."""
-    return purge_tags(tags)
+def purge(*, tags: list[str], again: bool = False) -> int:
+    """Purge `tags` from every front cache, and with `again` once more a little
+    later (idempotent: a purge purges once more); a cache that fails makes the job
+    fail, to be retried by the queue."""
+    return services.purge(tags, again=again)

@@ -9,6 +9,7 @@ import logging
 
 import pytest
 from django.db import transaction
+from django.utils import timezone
 
 from claims.models import Claim
 from claims.ratings import Status
@@ -213,3 +214,35 @@ def test_an_unreachable_front_cache_never_breaks_the_write(
         claim_update(claim=claim, values={"rationale": "New (made up)."}, by=reviewer)
     assert Claim.objects.get(pk=claim.pk).rationale == "New (made up)."
     assert "Front cache purge" in caplog.text
+
+
+def test_on_the_queue_the_tags_are_purged_again_a_little_later(
+    settings, purging, monkeypatch
+):
+    """A fetch begun before the commit may store the old answer after the purge."""
+    deferred = []
+    monkeypatch.setattr(
+        services, "defer", lambda task, **kwargs: deferred.append((task, kwargs))
+    )
+    settings.JOBS_MODE = "queue"
+    before = timezone.now()
+    assert services.purge(["claim:1"], again=True) == 1
+    ((task, kwargs),) = deferred
+    assert task == services.PURGE_TASK
+    assert kwargs["tags"] == ["claim:1"]
+    assert kwargs["again"] is False  # once more, not forever
+    delay = (kwargs["schedule_at"] - before).total_seconds()
+    assert services.REPURGE_AFTER_SECONDS <= delay < services.REPURGE_AFTER_SECONDS + 5
+    assert services.purge(["claim:1"], again=False) == 1
+    assert len(deferred) == 1
+    assert purging.tags() == [{"claim:1"}, {"claim:1"}]
+
+
+def test_without_a_clock_the_tags_are_purged_once(settings, purging, monkeypatch):
+    deferred = []
+    monkeypatch.setattr(
+        services, "defer", lambda task, **kwargs: deferred.append((task, kwargs))
+    )
+    settings.JOBS_MODE = "thread"
+    services.purge(["claim:1"], again=True)
+    assert deferred == []
