@@ -52,7 +52,7 @@ def api():
 @pytest.fixture
 def editor_api(superuser):
     client = APIClient()
-    client.force_authenticate(superuser)
+    client.force_login(superuser)
     return client
 
 

@@ -88,7 +88,7 @@ def test_the_schemas_request_examples_are_accepted_as_written(superuser):
     call_command("loaddata", "seed", verbosity=0)
     schema = APIClient().get("/api/schema/?format=json").json()
     client = APIClient()
-    client.force_authenticate(superuser)
+    client.force_login(superuser)
     # An example on a claim's own path (confirming a verdict flagged for re-check)
     # is sent to a seed claim with a verdict, flagged (the reason made for this test).
     claim = Claim.objects.filter(status__in=VERDICTS).order_by("pk").first()
