@@ -426,9 +426,7 @@ def test_writes_need_an_account_with_a_role(world, method, path, body):
 )
 def test_only_reviewers_delete_claims(world, role, expected):
     client = APIClient()
-    client.force_login(
-        user_in_group("Editors" if role == "editor" else "Reviewers")
-    )
+    client.force_login(user_in_group("Editors" if role == "editor" else "Reviewers"))
     claim = ClaimFactory()
     assert client.delete(f"/api/v1/claims/{claim.pk}/").status_code == expected
 
