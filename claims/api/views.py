@@ -47,7 +47,7 @@ from ..services.corrections import claim_link_delete, claim_link_save
 from ..services.events import recheck_confirm
 from ..services.evidence import evidence_delete, evidence_save
 from ..services.exports import stream_claims_csv
-from ..workflow import STAFF, audience_of
+from ..workflow import PUBLIC, STAFF, audience_of
 from .filters import (
     ClaimFilter,
     ClaimLinkFilter,
@@ -232,6 +232,9 @@ class ClaimViewSet(VersionedReadMixin, RecordViewSet):
 
     def audience(self, request) -> str:
         # Staff read the working notes; the body, ETag and key differ by audience.
+        # A ClaimReview has none: one body for everyone.
+        if self.action == "claimreview":
+            return PUBLIC
         return audience_of(request.user)
 
     def staff(self) -> bool:

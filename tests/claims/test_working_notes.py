@@ -21,6 +21,7 @@ from claims.services.claims import claim_update
 from claims.workflow import STAFF_ONLY_FIELDS, audience_of, staff_audience
 from events.models import Event
 from events.services import sequence_events
+from factcheck.caching import PUBLIC_AUDIENCE
 from tests.factories import FigureClaimFactory, UserFactory, user_in_group
 from webhooks.services import payload
 
@@ -233,3 +234,14 @@ def test_the_audience_is_staff_for_who_may_edit_or_view_claims(editor, reviewer)
     ] == ["public", "public", "public", "staff", "staff", "staff", "staff"]
     assert not staff_audience(None)
     assert not staff_audience(UserFactory(is_superuser=True, is_active=False))
+    # The public audience is the one the anonymous answers are kept for.
+    assert audience_of(AnonymousUser()) == PUBLIC_AUDIENCE
+
+
+def test_a_claimreview_is_one_body_for_every_audience(published, editor):
+    url = f"{CLAIMS}{published.pk}/claimreview/"
+    public = Client().get(url)
+    staff = signed_in(editor).get(url)
+    assert staff["ETag"] == public["ETag"]
+    assert staff.content == public.content
+    assert staff["X-Cache"] == "hit"
