@@ -46,10 +46,19 @@ INITIAL_STATUSES = frozenset({Status.UNVERIFIED, Status.IN_REVIEW})
 
 VERDICT_PERMISSION = "claims.set_verdict"
 CHANGE_PERMISSION = "claims.change_claim"
+VIEW_PERMISSION = "claims.view_claim"
 # The groups migration 0006 makes, and the role each stands for in public.
 EDITORS_GROUP = "Editors"
 REVIEWERS_GROUP = "Reviewers"
 ROLES = {REVIEWERS_GROUP: "Reviewer", EDITORS_GROUP: "Editor"}
+
+# Claim fields only staff read (staff_audience): the editors' working notes and the
+# rationale a reopening withdrew. Never in a public answer (the API, CSV, history,
+# events), whatever else a representation shows.
+STAFF_ONLY_FIELDS = frozenset({"editor_note", "rationale_draft"})
+# Who a claim's representation is written for: everyone, or the claims' staff.
+PUBLIC = "public"
+STAFF = "staff"
 
 # What a verdict judges (model field names): changing one reopens the verdict.
 JUDGED_FIELDS = (
@@ -258,3 +267,20 @@ def public_name(user) -> str:
         if group in groups:
             return role
     return "Administrator" if user.is_superuser else "Staff"
+
+
+def staff_audience(user) -> bool:
+    """Return whether `user` reads the claims' STAFF_ONLY_FIELDS.
+
+    Those who may edit claims (editors, reviewers, superusers) or read them in the
+    admin; not anonymous readers, nor signed-in users without those permissions.
+    """
+    if user is None or not user.is_authenticated:
+        return False
+    return user.has_perm(CHANGE_PERMISSION) or user.has_perm(VIEW_PERMISSION)
+
+
+def audience_of(user) -> str:
+    """Return who a claim's representation for `user` is written for: STAFF or
+    PUBLIC (part of its cache key and ETag: the two bodies differ)."""
+    return STAFF if staff_audience(user) else PUBLIC

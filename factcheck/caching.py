@@ -52,6 +52,11 @@ VARY = ("Accept", "Authorization", "Cookie")
 # the epoch left out), space separated: the tags a front cache (Varnish's xkey,
 # docs/frontcache.md) files the answer under, and frontcache purges by.
 SURROGATE_KEY_HEADER = "xkey"
+# Who a representation is written for when it is the same for every reader; a view
+# whose answer depends on the reader names its audiences itself (a claim's staff
+# read shows working notes): each has its own ETags and keys, and only this one's
+# answers are kept for anonymous reads (keep_answer).
+PUBLIC_AUDIENCE = "public"
 # The version every representation also depends on: bumped where a write cannot be
 # traced to rows (TRUNCATE). Versions are read with it (claims.selectors.versions).
 EPOCH = "*"
@@ -221,7 +226,8 @@ class Versioned:
     """What a versioned answer was built at, for CachedAnswerMiddleware to keep it.
 
     Set on the response as `response.versioned`; `throttle` names the anonymous
-    throttle scope that counts the answer's reads ("" for none).
+    throttle scope that counts the answer's reads ("" for none); `audience` who the
+    body was written for (only PUBLIC_AUDIENCE answers are kept).
     """
 
     versions: Mapping[str, int]
@@ -229,6 +235,7 @@ class Versioned:
     resource: str
     url: str
     throttle: str = ""
+    audience: str = PUBLIC_AUDIENCE
 
 
 def versioned_answer(
@@ -241,6 +248,7 @@ def versioned_answer(
     resource: str,
     versions: Mapping[str, int] | None = None,
     url: str = "",
+    audience: str = PUBLIC_AUDIENCE,
 ) -> HttpResponseBase:
     """Answer a versioned representation: 304, cached bytes, or render and store.
 
@@ -256,7 +264,9 @@ def versioned_answer(
     `versions` (an answer versioned by something else than resource versions: the
     events feed's position), the answer is not kept for CachedAnswerMiddleware,
     which could not tell when it goes stale; the view still answers 304s and kept
-    bodies under `key`.
+    bodies under `key`. `audience` names who the body is written for: a body for
+    any other than PUBLIC_AUDIENCE must have `etag` and `key` of its own (they name
+    the audience) and is never kept for anonymous reads.
     """
     response: HttpResponseBase
     if etag in if_none_match(request):
@@ -281,7 +291,11 @@ def versioned_answer(
             response["Age"] = str(age(stored))
         if versions is not None:
             response.versioned = Versioned(  # type: ignore[attr-defined]
-                versions=dict(versions), etag=etag, resource=resource, url=url
+                versions=dict(versions),
+                etag=etag,
+                resource=resource,
+                url=url,
+                audience=audience,
             )
     response["ETag"] = etag
     authenticated = request.user.is_authenticated
@@ -341,9 +355,6 @@ def answer_key(request, private_cookies: Collection[str]) -> str | None:
         return None
     if request.META.get("HTTP_AUTHORIZATION"):
         return None
-    # DRF's test client authenticates by this attribute, with no header or cookie.
-    if getattr(request, "_force_auth_user", None) is not None:
-        return None
     cookies = request.COOKIES
     if any(name in cookies for name in (*PRIVATE_COOKIES, *private_cookies)):
         return None
@@ -393,7 +404,8 @@ def keep_answer(request, key: str, response: HttpResponseBase) -> None:
     """Keep a versioned anonymous 200 under `key`, whole, if it is the same for all.
 
     Kept only when asked by GET without any cookie (a cookie-less request can be
-    answered nothing of another's), answered 200 by a versioned answer marked
+    answered nothing of another's), answered 200 by a versioned answer written for
+    the public (PUBLIC_AUDIENCE: never a staff body, whatever its headers) and marked
     public, setting no cookie, not compressed and varying by nothing the key
     does not hold; within its resource's budget, outside a transaction; and only
     when the request has no query parameter the answer does not read (utm_source,
@@ -403,6 +415,7 @@ def keep_answer(request, key: str, response: HttpResponseBase) -> None:
     versioned = getattr(response, "versioned", None)
     if (
         versioned is None
+        or versioned.audience != PUBLIC_AUDIENCE
         or request.method != "GET"
         or request.META.get("HTTP_COOKIE")
         or response.status_code != 200

@@ -16,6 +16,10 @@ costing more than the query (bench/run.py; BENCHMARKS.md). Then the row serializ
 lives here, beside its reference serializer, with a test holding the two equal
 field by field. ETags and the shared cache come before any of this: see
 claims/api/versioned.py.
+
+A claim is written for an audience (claims.workflow.audience): the public never
+reads its STAFF_ONLY_FIELDS (`editor_note`), staff do. The serializers take
+context["staff"] (False unless given), so a representation is public by default.
 """
 
 import datetime
@@ -35,6 +39,7 @@ from ..figures.formatting import format_figure
 from ..figures.intervals import INFINITY, figure_interval
 from ..models import Claim, Comparator, Metric
 from ..selectors.conflicts import conflicts_of
+from ..workflow import STAFF_ONLY_FIELDS
 
 # The decimal places of a figure's value, which its bounds are written with.
 BOUND_PLACES = Decimal("0.000001")
@@ -127,7 +132,8 @@ class ClaimSerializer(serializers.ModelSerializer):
     """A claim as clients read it: its source, speaker, figure, verdict, conflicts.
 
     The serializer context may carry "conflicts", {claim id: [...]}, loaded for a
-    whole page at once; without it each claim loads its own.
+    whole page at once; without it each claim loads its own; and "staff": True to
+    write the STAFF_ONLY_FIELDS too (left out otherwise).
     """
 
     document = ClaimDocumentSerializer(read_only=True)
@@ -142,6 +148,14 @@ class ClaimSerializer(serializers.ModelSerializer):
         help_text="Whether conflict detection has run since the claim last changed: "
         "false while a check is pending (conflicts may be out of date for moments "
         "after a write), true once `conflicts` reflects this version."
+    )
+    # Not required: it is absent from public answers (the schema says so).
+    editor_note = serializers.CharField(
+        required=False,
+        help_text="Editors' working notes (what is known, what to check); never "
+        "part of a verdict. Only in answers to signed-in users who may edit claims "
+        "or read them in the admin; absent for everyone else (anonymous readers "
+        "too), as in CSV exports, events and webhooks.",
     )
 
     class Meta:
@@ -169,6 +183,13 @@ class ClaimSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = fields
+
+    def to_representation(self, instance):
+        written = super().to_representation(instance)
+        if not self.context.get("staff"):
+            for name in STAFF_ONLY_FIELDS.intersection(written):
+                del written[name]
+        return written
 
     @extend_schema_field(FigureSerializer(allow_null=True))
     def get_figure(self, claim):
@@ -217,9 +238,11 @@ class ClaimRowSerializer(serializers.BaseSerializer):
     """Write a claim row (`claim_rows`) exactly as ClaimSerializer writes the claim.
 
     Read-only, with many=True for a page: ClaimRowSerializer(rows, many=True,
-    context={"conflicts": conflicts_of(ids)}).data. Dates and figures are formatted
-    by ClaimSerializer's own fields, times as its DateTimeField writes them, and a
-    test compares the two representations claim by claim in two time zones.
+    context={"conflicts": conflicts_of(ids)}).data; context["staff"] True writes
+    the staff-only `editor_note` too, as ClaimSerializer does. Dates and figures
+    are formatted by ClaimSerializer's own fields, times as its DateTimeField
+    writes them, and a test compares the two representations claim by claim in two
+    time zones.
     """
 
     def __init__(self, *args: Any, **kwargs: Any):
@@ -229,7 +252,11 @@ class ClaimRowSerializer(serializers.BaseSerializer):
         self._time_zone = timezone.get_current_timezone()
 
     def to_representation(self, row: dict) -> dict:
-        return self._claim(row)
+        claim = self._claim(row)
+        if not self.context.get("staff"):
+            for name in STAFF_ONLY_FIELDS.intersection(claim):
+                del claim[name]
+        return claim
 
     def _claim(self, row: dict) -> dict:
         return {

@@ -8,6 +8,11 @@ anonymous read's answer is then kept whole, to be answered before the framework
 next time (factcheck.middleware.CachedAnswerMiddleware), counted by the anonymous
 throttle when the view is. Other formats (the browsable API, CSV) are answered as
 before, uncached.
+
+A view whose body depends on the reader (a claim shows its working notes to staff:
+claims.workflow.audience) says so in audience(): the audience is part of the ETag
+and the key, so a staff body is never answered to the public, nor the other way
+round, and only public bodies are kept for anonymous reads.
 """
 
 from collections.abc import Callable, Mapping
@@ -20,6 +25,7 @@ from rest_framework.settings import api_settings
 
 from factcheck.api.throttling import AnonCountThrottle
 from factcheck.caching import (
+    PUBLIC_AUDIENCE,
     canonical_url,
     mark_throttled,
     representation_etag,
@@ -85,6 +91,11 @@ class VersionedReadMixin:
             )
         return page
 
+    def audience(self, request: Request) -> str:
+        """Return who this request's body is written for; the same for everyone
+        unless a view says otherwise."""
+        return PUBLIC_AUDIENCE
+
     def versioned(self, request: Request) -> bool:
         """Return whether this read is answered from the version (JSON only)."""
         return request.accepted_renderer.format == "json"
@@ -99,6 +110,7 @@ class VersionedReadMixin:
             version_token(versions),
             canonical_url(request, self.read_parameters()),
             request.accepted_media_type,
+            self.audience(request),
             *sorted(versions),
             prefix=prefix,
         )
@@ -131,15 +143,17 @@ class VersionedReadMixin:
         content_type = renderer.media_type
         if renderer.charset:
             content_type += f"; charset={renderer.charset}"
+        audience = self.audience(request)
         response = versioned_answer(
             request,
             etag=etag,
-            key=f"representation:{request.path}:{etag}",
+            key=f"representation:{audience}:{request.path}:{etag}",
             render=render,
             content_type=content_type,
             resource=resource_version(request.path, etag),
             versions=versions,
             url=canonical_url(request, self.read_parameters()),
+            audience=audience,
         )
         view: Any = self
         if any(isinstance(t, AnonCountThrottle) for t in view.get_throttles()):

@@ -47,6 +47,7 @@ from ..services.corrections import claim_link_delete, claim_link_save
 from ..services.events import recheck_confirm
 from ..services.evidence import evidence_delete, evidence_save
 from ..services.exports import stream_claims_csv
+from ..workflow import PUBLIC, STAFF, audience_of
 from .filters import (
     ClaimFilter,
     ClaimLinkFilter,
@@ -229,6 +230,17 @@ class ClaimViewSet(VersionedReadMixin, RecordViewSet):
             return ClaimInputSerializer
         return ClaimSerializer
 
+    def audience(self, request) -> str:
+        # Staff read the working notes; the body, ETag and key differ by audience.
+        # A ClaimReview has none: one body for everyone.
+        if self.action == "claimreview":
+            return PUBLIC
+        return audience_of(request.user)
+
+    def staff(self) -> bool:
+        """Return whether this request's claims are written with the staff fields."""
+        return self.audience(self.request) == STAFF
+
     def retrieve(self, request, *args, **kwargs):
         claim_id = _claim_id(self.kwargs["pk"])
         if not self.versioned(request):
@@ -256,7 +268,8 @@ class ClaimViewSet(VersionedReadMixin, RecordViewSet):
 
     def detail_data(self, claim_id: int) -> dict:
         row, conflicts = self.get_row(claim_id)
-        return ClaimRowSerializer(row, context={"conflicts": conflicts}).data
+        context = {"conflicts": conflicts, "staff": self.staff()}
+        return ClaimRowSerializer(row, context=context).data
 
     def read(self, instance) -> tuple[dict, str]:
         data = self.detail_data(instance.pk)
@@ -292,7 +305,8 @@ class ClaimViewSet(VersionedReadMixin, RecordViewSet):
         if request.accepted_renderer.format == "csv":
             queryset = self.filter_queryset(self.get_queryset()).order_by("id")
             streaming = StreamingHttpResponse(
-                stream_claims_csv(queryset), content_type="text/csv; charset=utf-8"
+                stream_claims_csv(queryset, staff=self.staff()),
+                content_type="text/csv; charset=utf-8",
             )
             streaming["Content-Disposition"] = 'attachment; filename="claims.csv"'
             return streaming
@@ -320,12 +334,12 @@ class ClaimViewSet(VersionedReadMixin, RecordViewSet):
         queryset = self.filter_queryset(self.get_queryset())
         rows = self.paginate_queryset(claim_rows(queryset)) or []
         ids = [row["id"] for row in rows]
-        context: dict[str, object]
+        context: dict[str, object] = {"staff": self.staff()}
         if "conflicts" in expand:
-            context = {"conflicts": conflicts_of(ids)}
+            context["conflicts"] = conflicts_of(ids)
         else:
             references, counts = conflict_references(ids, CONFLICT_REFERENCES)
-            context = {"conflicts": references, "conflict_counts": counts}
+            context.update(conflicts=references, conflict_counts=counts)
         return self.get_paginated_response(
             ClaimRowSerializer(rows, many=True, context=context).data
         ).data
@@ -366,6 +380,10 @@ class ClaimViewSet(VersionedReadMixin, RecordViewSet):
 
     @extend_schema(
         summary="The claim's versions, newest first, with what changed in each",
+        description="Changes to the editors' working notes (`editor_note`) are "
+        "listed only to signed-in users who may edit claims or read them in the "
+        "admin; for everyone else they are left out, and so is a version that "
+        "changed nothing else.",
         responses={200: ClaimVersionSerializer(many=True)},
     )
     @action(
@@ -382,7 +400,7 @@ class ClaimViewSet(VersionedReadMixin, RecordViewSet):
                 "The history of a claim without a verdict is shown to signed-in "
                 "users only."
             )
-        versions = claim_versions(claim_id=claim.pk)
+        versions = claim_versions(claim_id=claim.pk, staff=self.staff())
         public = not request.user.is_authenticated
         return Response(
             ClaimVersionSerializer(versions, many=True, context={"public": public}).data

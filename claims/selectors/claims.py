@@ -8,7 +8,7 @@ from django.db.models import Field, Prefetch
 from ..models import Claim, ClaimLink, ClaimQuerySet
 from ..models import claims as claims_models
 from ..ratings import VERDICTS
-from ..workflow import JUDGED_FIELDS
+from ..workflow import JUDGED_FIELDS, STAFF_ONLY_FIELDS
 
 # Bookkeeping that changes with every save; a version's diff leaves it out.
 UNINTERESTING_FIELDS = {"updated_at", "updated_by", "version", "comparison_flag"}
@@ -22,10 +22,12 @@ def claim_attname(name: str) -> str:
     return cast("Field[Any, Any]", Claim._meta.get_field(name)).attname
 
 
-def claim_versions(*, claim_id: int) -> list[Any]:
+def claim_versions(*, claim_id: int, staff: bool = False) -> list[Any]:
     """Return a claim's history rows, newest first, each with `.changes` set.
 
     `.changes` lists {field, old, new} against the version before it, from one query.
+    Unless `staff`, changes to the STAFF_ONLY_FIELDS are left out, and so is a
+    version that changed nothing else (its reason may speak of the notes).
     """
     records = list(
         Claim.history.filter(id=claim_id)
@@ -34,21 +36,31 @@ def claim_versions(*, claim_id: int) -> list[Any]:
         .order_by("history_date", "history_id")
     )
     previous = None
+    shown = []
     for record in records:
         changes: list[dict[str, str | None]] = []
         if previous is not None:
             delta = record.diff_against(previous, excluded_fields=UNINTERESTING_FIELDS)
+            shown_changes = [
+                change
+                for change in delta.changes
+                if staff or change.field not in STAFF_ONLY_FIELDS
+            ]
+            if delta.changes and not shown_changes:  # staff-only fields alone
+                previous = record
+                continue
             changes = [
                 {
                     "field": change.field,
                     "old": _plain(change.old),
                     "new": _plain(change.new),
                 }
-                for change in delta.changes
+                for change in shown_changes
             ]
         record.changes = changes
+        shown.append(record)
         previous = record
-    return list(reversed(records))
+    return list(reversed(shown))
 
 
 def judged_content_editors(*, claim_id: int | None) -> set[int]:

@@ -27,10 +27,8 @@ from ..api.representations import CLAIM_ROW_FIELDS, ClaimRowSerializer, claim_ro
 from ..models import Claim
 from ..ratings import VERDICTS, Status
 from ..selectors.conflicts import conflicts_of
-from ..workflow import VERDICT_PERMISSION, SavePlan
+from ..workflow import STAFF_ONLY_FIELDS, VERDICT_PERMISSION, SavePlan
 
-# Fields of the API representation that are staff working notes: never in an event.
-STAFF_ONLY_FIELDS = frozenset({"editor_note"})
 # The event types that flag a claim with a published verdict for re-check.
 RECHECK_TYPES = frozenset(
     {

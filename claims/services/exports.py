@@ -16,7 +16,7 @@ those characters. Other texts, `'quoted'` for one, are written as they are.
 import csv
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from itertools import islice
 from typing import Any
 
@@ -37,6 +37,7 @@ from django.db.models.lookups import In
 from psycopg import sql
 
 from ..models import Claim
+from ..workflow import STAFF_ONLY_FIELDS
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 FORMULA_CODES = [ord(start) for start in FORMULA_STARTS]
@@ -99,6 +100,9 @@ CSV_COLUMNS = [
     "created_at",
     "updated_at",
 ]
+# What the public's export has: the same without the staff-only columns (the
+# editors' working notes).
+PUBLIC_CSV_COLUMNS = [name for name in CSV_COLUMNS if name not in STAFF_ONLY_FIELDS]
 # Free-text columns, written spreadsheet-safe (formula_safe). The others are
 # numbers, dates, ids or values of a fixed choice list that no formula starts like.
 CSV_TEXT_COLUMNS = frozenset(
@@ -118,7 +122,9 @@ CSV_TEXT_COLUMNS = frozenset(
 )
 
 
-def csv_rows(queryset: QuerySet[Claim]) -> QuerySet[Claim, tuple[Any, ...]]:
+def csv_rows(
+    queryset: QuerySet[Claim], columns: Sequence[str] = CSV_COLUMNS
+) -> QuerySet[Claim, tuple[Any, ...]]:
     """Return the CSV export's rows, text cells already spreadsheet-safe.
 
     Both writers read these rows, so COPY and Python's csv module write the same cells.
@@ -126,26 +132,34 @@ def csv_rows(queryset: QuerySet[Claim]) -> QuerySet[Claim, tuple[Any, ...]]:
     return queryset.values_list(
         *(
             formula_safe(column) if column in CSV_TEXT_COLUMNS else column
-            for column in CSV_COLUMNS
+            for column in columns
         )
     )
 
 
-def stream_claims_csv(queryset: QuerySet[Claim]) -> Iterator[bytes | str]:
-    """Yield the claims as CSV in chunks, in constant memory."""
-    rows = csv_rows(queryset)
+def stream_claims_csv(
+    queryset: QuerySet[Claim], *, staff: bool
+) -> Iterator[bytes | str]:
+    """Yield the claims as CSV in chunks, in constant memory.
+
+    Every column of CSV_COLUMNS for `staff`; PUBLIC_CSV_COLUMNS for anyone else.
+    """
+    columns = CSV_COLUMNS if staff else PUBLIC_CSV_COLUMNS
+    rows = csv_rows(queryset, columns)
     if connection.vendor == "postgresql":
-        yield from copied_csv(rows)
+        yield from copied_csv(rows, columns)
     else:
-        yield from written_csv(rows)
+        yield from written_csv(rows, columns)
 
 
-def copied_csv(rows: QuerySet[Claim, tuple[Any, ...]]) -> Iterator[bytes]:
+def copied_csv(
+    rows: QuerySet[Claim, tuple[Any, ...]], columns: Sequence[str] = CSV_COLUMNS
+) -> Iterator[bytes]:
     # PostgreSQL writes the CSV itself (COPY ... TO STDOUT), several times faster
     # than Python's csv module over rows the ORM has converted. COPY takes no bound
     # parameters, so the query's are written into it by psycopg's own quoting.
     select, params = rows.query.sql_with_params()
-    yield (",".join(CSV_COLUMNS) + "\n").encode()
+    yield (",".join(columns) + "\n").encode()
     with transaction.atomic(), connection.cursor() as cursor:
         # The spreadsheet-safe cells make the planner expect enough work per row to
         # split the scan between parallel workers; merging their rows back into id
@@ -163,10 +177,12 @@ def copied_csv(rows: QuerySet[Claim, tuple[Any, ...]]) -> Iterator[bytes]:
                 yield bytes(block)
 
 
-def written_csv(rows: QuerySet[Claim, tuple[Any, ...]]) -> Iterator[str]:
+def written_csv(
+    rows: QuerySet[Claim, tuple[Any, ...]], columns: Sequence[str] = CSV_COLUMNS
+) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(CSV_COLUMNS)
+    writer.writerow(columns)
     stream = rows.iterator(chunk_size=CSV_CHUNK_ROWS)
     while chunk := list(islice(stream, CSV_CHUNK_ROWS)):
         writer.writerows(chunk)

@@ -382,7 +382,7 @@ def test_the_api_answers_a_new_claim_with_its_likely_duplicates_and_warnings(
     admin_user, trade
 ):
     api = APIClient()
-    api.force_authenticate(admin_user)
+    api.force_login(admin_user)
     response = api.post(
         "/api/v1/claims/",
         {

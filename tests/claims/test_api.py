@@ -9,7 +9,12 @@ from rest_framework.test import APIClient
 
 from claims.models import Claim, ClaimLink
 from claims.ratings import Status
-from claims.services.exports import CSV_COLUMNS, csv_rows, written_csv
+from claims.services.exports import (
+    CSV_COLUMNS,
+    PUBLIC_CSV_COLUMNS,
+    csv_rows,
+    written_csv,
+)
 from tests.factories import (
     ClaimFactory,
     ClaimLinkFactory,
@@ -34,7 +39,7 @@ def api():
 @pytest.fixture
 def editor_api(superuser):
     client = APIClient()
-    client.force_authenticate(superuser)
+    client.force_login(superuser)
     return client
 
 
@@ -423,7 +428,7 @@ def test_python_csv_writer_streams_in_chunks(monkeypatch):
     connection.vendor != "postgresql",
     reason="PostgreSQL-only behaviour; run with DATABASE_URL=postgres://...",
 )
-def test_copy_export_has_the_values_pythons_csv_writer_gives(api):
+def test_copy_export_has_the_values_pythons_csv_writer_gives(editor_api):
     FigureClaimFactory(
         text='He said "about $5.3 billion",\nthen left.', speaker=PersonFactory()
     )
@@ -435,7 +440,8 @@ def test_copy_export_has_the_values_pythons_csv_writer_gives(api):
         csv.DictReader(io.StringIO("".join(written_csv(queryset)), newline=""))
     )
 
-    copied = b"".join(api.get(CLAIMS, {"format": "csv"}).streaming_content)
+    # Staff's export: every column, the working notes' too.
+    copied = b"".join(editor_api.get(CLAIMS, {"format": "csv"}).streaming_content)
 
     rows = list(csv.DictReader(io.StringIO(copied.decode(), newline="")))
     assert rows[-1]["text"] == "'" + FORMULA_CELLS["text"]
@@ -479,10 +485,11 @@ def formula_claim(**overrides):
     )
 
 
-def test_csv_export_writes_cells_starting_like_a_formula_as_text(api):
+def test_csv_export_writes_cells_starting_like_a_formula_as_text(editor_api):
     claim = formula_claim(value=Decimal("-5"))
 
-    content = b"".join(api.get(CLAIMS, {"format": "csv"}).streaming_content)
+    # Staff's export, which has every text column (the working notes' too).
+    content = b"".join(editor_api.get(CLAIMS, {"format": "csv"}).streaming_content)
 
     (row,) = csv.DictReader(io.StringIO(content.decode(), newline=""))
     for name, text in FORMULA_CELLS.items():
@@ -533,10 +540,14 @@ def test_csv_export_quotes_filter_values_it_writes_into_the_query(api):
     assert [row["unit"] for row in rows] == ["it's"]
 
 
-def test_csv_export_of_no_claims_is_its_header(api):
+def test_csv_export_of_no_claims_is_its_header(api, editor_api):
     chunks = list(api.get(CLAIMS, {"format": "csv"}).streaming_content)
+    staff_chunks = list(editor_api.get(CLAIMS, {"format": "csv"}).streaming_content)
 
-    assert b"".join(chunks).decode().splitlines() == [",".join(CSV_COLUMNS)]
+    assert b"".join(chunks).decode().splitlines() == [",".join(PUBLIC_CSV_COLUMNS)]
+    assert b"".join(staff_chunks).decode().splitlines() == [",".join(CSV_COLUMNS)]
+    assert "editor_note" in CSV_COLUMNS
+    assert "editor_note" not in PUBLIC_CSV_COLUMNS
 
 
 def test_csv_is_chosen_by_accept_header_too(api):

@@ -22,7 +22,7 @@ CLAIMS = "/api/v1/claims/"
 @pytest.fixture
 def editor(superuser):
     client = APIClient()
-    client.force_authenticate(superuser)
+    client.force_login(superuser)
     return client
 
 
@@ -57,7 +57,7 @@ def test_anonymous_writes_are_refused_with_401_and_store_nothing():
 
 def test_authenticated_user_without_permission_gets_403():
     client = APIClient()
-    client.force_authenticate(UserFactory())
+    client.force_login(UserFactory())
     response = client.post(
         CLAIMS, new_claim_body(DocumentFactory(), MetricFactory()), format="json"
     )

@@ -243,7 +243,7 @@ def test_the_api_and_the_admin_show_the_period_change_and_language(
 ):
     exports = russian_candidates["Экспорт"]
     api = APIClient()
-    api.force_authenticate(user_in_group("Editors"))
+    api.force_login(user_in_group("Editors"))
 
     body = api.get(f"/api/v1/candidates/{exports.pk}/").json()
 

@@ -43,7 +43,7 @@ LIMITS = {
 @pytest.fixture
 def root_api(superuser):
     client = APIClient()
-    client.force_authenticate(superuser)
+    client.force_login(superuser)
     return client
 
 

@@ -63,7 +63,7 @@ def verdict_claim(*, claimed_on: datetime.date) -> Claim:
 
 def edit_through_api(user, claim: Claim, changes: dict) -> tuple:
     client = APIClient()
-    client.force_authenticate(user)
+    client.force_login(user)
     etag = client.get(f"/api/v1/claims/{claim.pk}/")["ETag"]
     response = client.patch(
         f"/api/v1/claims/{claim.pk}/", changes, format="json", HTTP_IF_MATCH=etag

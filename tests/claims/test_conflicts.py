@@ -477,7 +477,7 @@ def test_detection_after_a_web_write_is_not_cut_off_by_the_statement_timeout(
 
     monkeypatch.setattr("claims.services.conflicts.detect", slow_detect)
     api = APIClient()
-    api.force_authenticate(superuser)
+    api.force_login(superuser)
     connection.close()  # opened again inside the request, under its timeout
 
     try:

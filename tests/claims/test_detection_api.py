@@ -22,7 +22,7 @@ DETECT = "/api/v1/conflicts/detect/"
 
 def api_as(user) -> APIClient:
     api = APIClient()
-    api.force_authenticate(user)
+    api.force_login(user)
     return api
 
 

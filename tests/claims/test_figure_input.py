@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def api(superuser):
     client = APIClient()
-    client.force_authenticate(superuser)
+    client.force_login(superuser)
     return client
 
 

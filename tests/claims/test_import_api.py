@@ -38,7 +38,7 @@ def references():
 @pytest.fixture
 def editor_api():
     api = APIClient()
-    api.force_authenticate(user_in_group("Editors"))
+    api.force_login(user_in_group("Editors"))
     return api
 
 
@@ -203,7 +203,7 @@ def test_importing_needs_the_right_to_create_claims(references):
     anonymous = APIClient().post(IMPORTS, {"rows": [claim_row(references, 1)]})
     assert anonymous.status_code in {401, 403}
     reader = APIClient()
-    reader.force_authenticate(UserFactory())
+    reader.force_login(UserFactory())
     refused = reader.post(IMPORTS, {"rows": [claim_row(references, 1)]}, format="json")
     assert refused.status_code == 403
     assert ClaimImport.objects.count() == 0

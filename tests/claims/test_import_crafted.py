@@ -49,7 +49,7 @@ def references():
 @pytest.fixture
 def editor_api():
     api = APIClient()
-    api.force_authenticate(user_in_group("Editors"))
+    api.force_login(user_in_group("Editors"))
     return api
 
 

@@ -277,7 +277,7 @@ def test_the_api_tells_a_pending_check_from_no_conflicts(
 
     editor = user_in_group("Editors")
     api = APIClient()
-    api.force_authenticate(editor)
+    api.force_login(editor)
     metric = Metric.objects.create(name="M", slug="m", unit="USD")
     body = {
         "text": "Trade stood at $5 billion in 2012.",

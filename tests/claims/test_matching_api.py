@@ -222,7 +222,7 @@ def test_trigram_retrieval_finds_a_paraphrase_on_postgres(on_postgres, trade):
 @pytest.fixture
 def editor_api():
     client = APIClient()
-    client.force_authenticate(user_in_group("Editors"))
+    client.force_login(user_in_group("Editors"))
     return client
 
 
@@ -345,7 +345,7 @@ def test_a_viewer_without_change_permission_cannot_accept(trade):
     user = UserFactory()
     user.user_permissions.add(Permission.objects.get(codename="view_candidate"))
     client = APIClient()
-    client.force_authenticate(user)
+    client.force_login(user)
     candidate = _candidate(trade)
     assert client.get(f"/api/v1/candidates/{candidate.pk}/").status_code == 200
     response = client.post(

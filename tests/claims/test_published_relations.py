@@ -46,7 +46,7 @@ def reviewer():
 def api(user=None) -> APIClient:
     client = APIClient()
     if user is not None:
-        client.force_authenticate(user)
+        client.force_login(user)
     return client
 
 

@@ -52,7 +52,7 @@ def api():
 @pytest.fixture
 def editor_api(superuser):
     client = APIClient()
-    client.force_authenticate(superuser)
+    client.force_login(superuser)
     return client
 
 
@@ -315,14 +315,19 @@ def test_an_api_patch_is_seen_on_the_next_read_through_the_cache(
     api, editor_api, reviewed_claim
 ):
     detail = f"{CLAIMS}{reviewed_claim.pk}/"
-    assert api.get(detail).json()["editor_note"] == ""
-    assert api.get(CLAIMS).json()["results"][0]["editor_note"] == ""
+    assert editor_api.get(detail).json()["editor_note"] == ""
+    assert editor_api.get(CLAIMS).json()["results"][0]["editor_note"] == ""
+    public_etag = api.get(detail)["ETag"]
     patched = editor_api.patch(detail, {"editor_note": "Checked with customs."})
     assert patched.status_code == 200
-    assert api.get(detail).json()["editor_note"] == "Checked with customs."
-    assert api.get(CLAIMS).json()["results"][0]["editor_note"] == (
+    assert editor_api.get(detail).json()["editor_note"] == "Checked with customs."
+    assert editor_api.get(CLAIMS).json()["results"][0]["editor_note"] == (
         "Checked with customs."
     )
+    # The public's answer is read again (a new version), without the note.
+    anonymous = api.get(detail, HTTP_IF_NONE_MATCH=public_etag)
+    assert anonymous.status_code == 200
+    assert "editor_note" not in anonymous.json()
     # The ETag the PATCH answered with is the one a read then gives.
     again = editor_api.get(detail, HTTP_IF_NONE_MATCH=patched["ETag"])
     assert again.status_code == 304

@@ -63,21 +63,30 @@ def varied_claims():
     return [plain, undated, approximate, ranged, reviewed]
 
 
+@pytest.mark.parametrize("staff", [False, True])
 @pytest.mark.parametrize("time_zone", ["UTC", "Asia/Tehran"])
 def test_rows_are_written_exactly_as_the_claim_serializer_writes_claims(
-    varied_claims, settings, time_zone
+    varied_claims, settings, time_zone, staff
 ):
     settings.TIME_ZONE = time_zone
+    varied_claims[0].editor_note = "A working note (made up for this test)."
+    varied_claims[0].save()
     ids = [claim.pk for claim in varied_claims]
     conflicts = conflicts_of(ids)
     rows = list(claim_rows(Claim.objects.filter(pk__in=ids).order_by("id")))
     instances = Claim.objects.with_relations().filter(pk__in=ids).order_by("id")
+    context = {"conflicts": conflicts, "staff": staff}
 
-    fast = ClaimRowSerializer(rows, many=True, context={"conflicts": conflicts}).data
-    stock = ClaimSerializer(instances, many=True, context={"conflicts": conflicts}).data
+    fast = ClaimRowSerializer(rows, many=True, context=context).data
+    stock = ClaimSerializer(instances, many=True, context=context).data
 
     assert [dict(claim) for claim in stock] == fast
     assert {len(claim["conflicts"]) for claim in fast} == {0, 1, 2}
+    # Staff read the working notes; the public's claims have no such field.
+    if staff:
+        assert fast[0]["editor_note"] == "A working note (made up for this test)."
+    else:
+        assert not any("editor_note" in claim for claim in fast)
 
 
 def test_rows_carry_the_querysets_annotations_for_the_paginator():

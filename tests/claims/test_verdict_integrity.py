@@ -50,7 +50,7 @@ def second_reviewer():
 
 def api(user) -> APIClient:
     client = APIClient()
-    client.force_authenticate(user)
+    client.force_login(user)
     return client
 
 

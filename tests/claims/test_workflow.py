@@ -76,7 +76,7 @@ def test_api_permission_matrix_for_every_move(users, role, old, new):
     claim = ClaimFactory(status=old, rationale=RATIONALE if old in VERDICTS else "")
     client = APIClient()
     if users[role] is not None:
-        client.force_authenticate(users[role])
+        client.force_login(users[role])
 
     response = client.patch(
         f"/api/v1/claims/{claim.pk}/",
@@ -139,7 +139,7 @@ def test_disallowed_move_names_the_moves_that_are_allowed():
 def test_api_disallowed_move_is_a_400_naming_status(reviewer):
     claim = ClaimFactory(status=Status.UNVERIFIED)
     client = APIClient()
-    client.force_authenticate(reviewer)
+    client.force_login(reviewer)
     response = client.patch(
         f"/api/v1/claims/{claim.pk}/",
         {"status": "verified", "rationale": RATIONALE},
@@ -361,7 +361,7 @@ def test_api_history_never_shows_emails_or_password_hashes(editor):
         by=editor,
     )
     client = APIClient()
-    client.force_authenticate(editor)
+    client.force_login(editor)
     body = client.get(f"/api/v1/claims/{claim.pk}/history/").content.decode()
     assert editor.email not in body
     assert "md5$" not in body
@@ -376,7 +376,7 @@ def test_anonymous_clients_see_history_of_reviewed_claims_only(editor):
     assert anonymous.get(f"/api/v1/claims/{unreviewed.pk}/history/").status_code == 401
     assert anonymous.get(f"/api/v1/claims/{reviewed.pk}/history/").status_code == 200
     signed_in = APIClient()
-    signed_in.force_authenticate(editor)
+    signed_in.force_login(editor)
     assert signed_in.get(f"/api/v1/claims/{unreviewed.pk}/history/").status_code == 200
 
 
@@ -487,7 +487,7 @@ def test_second_admin_save_from_the_same_version_is_refused_with_a_link(client, 
 def test_api_if_match_and_admin_version_are_the_same_version(editor):
     claim = ClaimFactory()
     client = APIClient()
-    client.force_authenticate(editor)
+    client.force_login(editor)
     before = client.get(f"/api/v1/claims/{claim.pk}/")
     assert before.json()["version"] == 1
     claim.text = "Changed in the admin."
@@ -538,7 +538,7 @@ def test_user_without_any_group_is_refused_everywhere():
     nobody = UserFactory()
     claim = ClaimFactory()
     client = APIClient()
-    client.force_authenticate(nobody)
+    client.force_login(nobody)
     assert client.patch(f"/api/v1/claims/{claim.pk}/", {"text": "x"}).status_code == 403
 
 

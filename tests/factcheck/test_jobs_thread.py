@@ -55,7 +55,7 @@ def test_a_job_started_by_a_request_runs_after_the_202_and_then_completes(
 ):
     user = UserFactory()
     client = APIClient()
-    client.force_authenticate(user)
+    client.force_login(user)
     gate = tmp_path / "gate"
 
     response = client.post(

@@ -88,7 +88,7 @@ def test_the_schemas_request_examples_are_accepted_as_written(superuser):
     call_command("loaddata", "seed", verbosity=0)
     schema = APIClient().get("/api/schema/?format=json").json()
     client = APIClient()
-    client.force_authenticate(superuser)
+    client.force_login(superuser)
     # An example on a claim's own path (confirming a verdict flagged for re-check)
     # is sent to a seed claim with a verdict, flagged (the reason made for this test).
     claim = Claim.objects.filter(status__in=VERDICTS).order_by("pk").first()
@@ -108,3 +108,17 @@ def test_the_schemas_request_examples_are_accepted_as_written(superuser):
                 assert response.status_code in {200, 201, 202}, response.content
                 sent += 1
     assert sent
+
+
+def test_the_schema_says_working_notes_are_for_staff_only(tmp_path):
+    target = tmp_path / "schema.yml"
+    call_command("spectacular", "--file", str(target))
+    schema = yaml.safe_load(target.read_text())
+    components = schema["components"]["schemas"]
+    for name in ("Claim", "ClaimListItem", "ClaimCreated"):
+        note = components[name]["properties"]["editor_note"]
+        # Absent from public answers: never promised as required.
+        assert "editor_note" not in components[name]["required"], name
+        assert "absent for everyone else" in note["description"], name
+    history = schema["paths"]["/api/v1/claims/{id}/history/"]["get"]
+    assert "working notes" in history["description"]

@@ -140,7 +140,7 @@ def test_request_bodies_that_refuse_unknown_fields_say_so(schema):
     assert strict > 20
     editor = user_in_group("Editors")
     api = APIClient()
-    api.force_authenticate(editor)
+    api.force_login(editor)
     response = api.post("/api/v1/people/", {"name": "Test", "colour": 1}, format="json")
     assert response.status_code == 400
     assert "colour" in response.json()
@@ -166,7 +166,7 @@ def test_bodies_are_json_except_where_a_file_is_uploaded(schema):
 
 def test_a_multipart_body_is_refused_where_the_schema_offers_none(superuser):
     api = APIClient()
-    api.force_authenticate(superuser)
+    api.force_login(superuser)
     response = api.post(
         "/api/v1/people/", {"name": "Test", "aliases": "{}"}, format="multipart"
     )
@@ -188,7 +188,7 @@ def test_the_token_endpoint_takes_json(schema):
 @pytest.mark.parametrize("metric", ["", "   "])
 def test_an_empty_metric_is_a_400_naming_it(superuser, metric):
     api = APIClient()
-    api.force_authenticate(superuser)
+    api.force_login(superuser)
     claim = FigureClaimFactory()
     response = api.patch(
         f"/api/v1/claims/{claim.pk}/", {"metric": metric}, format="json"
@@ -242,7 +242,7 @@ def test_conditional_reads_declare_if_none_match_and_answer_304(schema, rows):
 
 def test_writes_that_check_if_match_declare_it(schema, rows, superuser):
     api = APIClient()
-    api.force_authenticate(superuser)
+    api.force_login(superuser)
     checked = 0
     for path, _, operation in operations(schema, "patch"):
         url = concrete(path, rows)

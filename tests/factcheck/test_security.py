@@ -342,7 +342,7 @@ def test_every_api_route_reads_for_anyone_and_never_leaks_emails_or_hashes(world
         for role, user in users.items():
             client = APIClient()
             if user:
-                client.force_authenticate(user)
+                client.force_login(user)
             response = client.get(path)
             if response.status_code == 405:  # a write-only action, e.g. extract/
                 assert "GET" not in response["Allow"], path
@@ -388,7 +388,7 @@ def test_every_webhooks_route_is_for_staff_with_the_webhooks_permissions(world):
         ):
             client = APIClient()
             if user:
-                client.force_authenticate(user)
+                client.force_login(user)
             status = client.get(path).status_code
             assert status in expected, (path, user, status)
             body = client.get(path).content.decode()
@@ -412,10 +412,10 @@ def test_writes_need_an_account_with_a_role(world, method, path, body):
     anonymous = APIClient()
     assert getattr(anonymous, method)(path, body, format="json").status_code == 401
     no_role = APIClient()
-    no_role.force_authenticate(UserFactory())
+    no_role.force_login(UserFactory())
     assert getattr(no_role, method)(path, body, format="json").status_code == 403
     editor = APIClient()
-    editor.force_authenticate(user_in_group("Editors"))
+    editor.force_login(user_in_group("Editors"))
     assert getattr(editor, method)(path, body, format="json").status_code == 201
 
 
@@ -426,9 +426,7 @@ def test_writes_need_an_account_with_a_role(world, method, path, body):
 )
 def test_only_reviewers_delete_claims(world, role, expected):
     client = APIClient()
-    client.force_authenticate(
-        user_in_group("Editors" if role == "editor" else "Reviewers")
-    )
+    client.force_login(user_in_group("Editors" if role == "editor" else "Reviewers"))
     claim = ClaimFactory()
     assert client.delete(f"/api/v1/claims/{claim.pk}/").status_code == expected
 

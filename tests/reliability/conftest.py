@@ -51,7 +51,7 @@ def editor(db):
 def editor_api(editor, unthrottled):
     """An API client signed in as the editor."""
     client = APIClient()
-    client.force_authenticate(editor)
+    client.force_login(editor)
     return client
 
 
@@ -59,7 +59,7 @@ def editor_api(editor, unthrottled):
 def root_api(superuser, unthrottled):
     """A client that may do everything, so a lookup is reached before a 403."""
     client = APIClient()
-    client.force_authenticate(superuser)
+    client.force_login(superuser)
     return client
 
 

@@ -581,7 +581,7 @@ class FakeFile:
 @pytest.fixture
 def writer(superuser, unthrottled):
     client = APIClient()
-    client.force_authenticate(superuser)
+    client.force_login(superuser)
     return client
 
 

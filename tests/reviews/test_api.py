@@ -26,7 +26,7 @@ def importer_api():
     user = UserFactory(is_staff=True)
     user.user_permissions.add(Permission.objects.get(codename="add_externalreview"))
     api = APIClient()
-    api.force_authenticate(user)
+    api.force_login(user)
     return api
 
 
@@ -178,7 +178,7 @@ def test_the_validator_reads_a_page_and_refuses_what_is_no_document():
 
 def test_an_editor_may_import_reviews(django_capture_on_commit_callbacks):
     api = APIClient()
-    api.force_authenticate(user_in_group("Editors"))
+    api.force_login(user_in_group("Editors"))
     feed = samples.datafeed(samples.claim_review(1))
     with django_capture_on_commit_callbacks(execute=True):
         response = api.post(IMPORTS, {"file": upload(feed)}, format="multipart")

@@ -28,7 +28,7 @@ IMPORTS = "/api/v1/series/imports/"
 @pytest.fixture
 def editor_api():
     api = APIClient()
-    api.force_authenticate(user_in_group("Editors"))
+    api.force_login(user_in_group("Editors"))
     return api
 
 

@@ -20,7 +20,7 @@ TEXT = (
 @pytest.fixture
 def api(superuser):
     client = APIClient()
-    client.force_authenticate(superuser)
+    client.force_login(superuser)
     return client
 
 

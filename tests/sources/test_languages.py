@@ -57,7 +57,7 @@ def test_a_saved_document_stores_the_language_of_its_text_and_the_api_shows_it(
     document = DocumentFactory(text=PERSIAN)
     assert document.text_language == "fa"
     api = APIClient()
-    api.force_authenticate(superuser)
+    api.force_login(superuser)
     body = api.get(f"/api/v1/documents/{document.pk}/").json()
     assert body["text_language"] == "fa"
 
@@ -79,7 +79,7 @@ def test_a_document_in_an_unread_language_says_so_and_proposes_nothing(superuser
     assert "English, Russian, Persian" in str(report)
     assert not Candidate.objects.filter(document=document).exists()
     api = APIClient()
-    api.force_authenticate(superuser)
+    api.force_login(superuser)
     response = api.post(f"/api/v1/documents/{document.pk}/extract/")
     assert response.status_code == 409
     # The schema's Error shape (tests/factcheck/test_openapi.py): one detail.

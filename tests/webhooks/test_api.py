@@ -27,7 +27,7 @@ def manager():
 @pytest.fixture
 def api():
     client = APIClient()
-    client.force_authenticate(manager())
+    client.force_login(manager())
     return client
 
 
@@ -201,7 +201,7 @@ def test_editors_and_reviewers_without_the_webhooks_permissions_are_refused(rece
     ):
         client = APIClient()
         if user:
-            client.force_authenticate(user)
+            client.force_login(user)
         assert client.get("/api/v1/webhooks/").status_code == expected
         assert (
             client.post("/api/v1/webhooks/", body, format="json").status_code
