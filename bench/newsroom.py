@@ -408,9 +408,18 @@ def generator_cpu() -> float:
 
 
 def cpu_shares(
-    before: CpuSnapshot, after: CpuSnapshot, groups: dict[str, int]
+    before: CpuSnapshot,
+    after: CpuSnapshot,
+    groups: dict[str, int],
+    *,
+    any_varnish: bool = False,
 ) -> dict[str, float]:
-    """Return the share of one core each part used between two snapshots."""
+    """Return the share of one core each part used between two snapshots.
+
+    `groups` name process groups (gunicorn, the job worker, our varnishd);
+    any_varnish counts every varnishd of the machine as "front" (one started
+    elsewhere, with --front).
+    """
     wall = after.at - before.at
 
     def used(pids) -> float:
@@ -427,14 +436,15 @@ def cpu_shares(
         for name, pg in groups.items()
     }
     shares["postgres"] = used(after.backends) / wall
-    shares["front"] = (
-        used(
-            pid
-            for pid, (command, _, _) in after.processes.items()
-            if command in {"varnishd", "cache-main"}
+    if any_varnish:
+        shares["front"] = (
+            used(
+                pid
+                for pid, (command, _, _) in after.processes.items()
+                if command in {"varnishd", "cache-main"}
+            )
+            / wall
         )
-        / wall
-    )
     shares["generator"] = (after.generator - before.generator) / wall
     busy = after.machine[0] - before.machine[0]
     total = after.machine[1] - before.machine[1]
@@ -960,7 +970,7 @@ def print_step(rate, span, step_samples, summary, shares, reasons) -> None:
         f"\nrate {rate} req/s: readers answered {len(readers) / span:,.1f}/s; "
         + (
             f"X-Front-Cache hit {share(front)}"
-            if any(value != "-" for value in front)
+            if any(value not in {"-", ""} for value in front)
             else f"X-Cache hit {share(app)}"
         )
         + f"; load average {load}; machine busy {shares['machine']:.0%} of "
@@ -971,6 +981,7 @@ def print_step(rate, span, step_samples, summary, shares, reasons) -> None:
         + ", ".join(
             f"{name} {shares[name]:.0%}"
             for name in ("gunicorn", "postgres", "jobs", "front", "generator")
+            if name in shares
         )
     )
     print(
@@ -1107,7 +1118,7 @@ async def drive(arguments, data: dict, host: str, port: int, groups, database):
                 span,
                 step_samples,
                 summary,
-                cpu_shares(before, after, groups),
+                cpu_shares(before, after, groups, any_varnish=bool(arguments.front)),
                 reasons,
             )
             sys.stdout.flush()
@@ -1179,7 +1190,8 @@ def main(argv=None) -> int:
                     data,
                     host,
                     port,
-                    {"gunicorn": server.pid, "jobs": worker.pid},
+                    {"gunicorn": server.pid, "jobs": worker.pid}
+                    | ({"front": front.pid} if front is not None else {}),
                     database,
                 )
             )
