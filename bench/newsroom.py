@@ -566,6 +566,7 @@ class Run:
     samples: list[Sample] = field(default_factory=list)
     step: int | None = None  # None between steps: samples then are not kept
     stopping: bool = False
+    events_seen: int = 0  # by all the partners
 
     def record(self, cls, kind, step, latency, outcome, ok, cache=""):
         if step is not None:
@@ -771,6 +772,7 @@ async def partner(run: Run, arguments, data: dict, rng: random.Random) -> None:
             if status == 200:
                 page = json.loads(body)
                 if page["results"]:
+                    run.events_seen += len(page["results"])
                     after = page["results"][-1]["position"]
                     etag = None
                     more = bool(page.get("has_more"))
@@ -1126,6 +1128,7 @@ async def drive(arguments, data: dict, host: str, port: int, groups, database):
             if rated and not arguments.all_steps:
                 break
     run.stopping = True
+    print(f"\npartners received {run.events_seen} events in all", flush=True)
     for task in background:
         task.cancel()
     await asyncio.gather(*background, return_exceptions=True)
