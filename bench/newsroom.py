@@ -52,8 +52,8 @@ of a worker (quantulum3's tables, the matcher). Then one step per reader rate
 seconds each; editors and partners run throughout and each sample counts in the
 step it was sent in. After each step it prints per class (and per kind of request)
 count, p50, p95, max and errors (any answer but the expected status, or none in
---timeout seconds), the reader rate achieved, the share of reader answers saying
-`X-Cache: hit`, and the CPU used during the step by gunicorn, this database's
+--timeout seconds), the reader rate achieved, the share of the readers' 200s saying
+`X-Cache: hit` (through a front, `X-Front-Cache: hit`), and the CPU used during the step by gunicorn, this database's
 PostgreSQL backends, the job worker, the front cache (varnishd) and this load
 generator, beside the machine's busy share and load average. The rate steps up
 until a step where the readers or the partners (the classes the rate loads) have
@@ -959,8 +959,9 @@ def ms(seconds: float) -> str:
 
 def print_step(rate, span, step_samples, summary, shares, reasons) -> None:
     readers = [sample for sample in step_samples if sample.cls == "reader"]
-    front = [sample.cache.partition("/")[0] for sample in readers]
-    app = [sample.cache.partition("/")[2] for sample in readers]
+    answered = [sample for sample in readers if sample.ok]
+    front = [sample.cache.partition("/")[0] for sample in answered]
+    app = [sample.cache.partition("/")[2] for sample in answered]
     load = " ".join(f"{value:.2f}" for value in os.getloadavg())
 
     def share(values, of="hit") -> str:
