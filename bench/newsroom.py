@@ -46,22 +46,23 @@ sets verdicts and records events there: run it on a copy of its own (createdb -T
 <source> <copy>), never on a shared database.
 
 Before the steps, every hot page is read twice through --front (or gunicorn) and
-each editor request kind is sent a few times, so that no step pays the first call
-of a worker (quantulum3's tables, the matcher). Then one step per reader rate
-(--rates, or --start-rate, +--rate-step until --max-rate), --step-duration
+each editor request kind is sent a few times, so that no step pays the first
+call of a worker (quantulum3's tables, the matcher). Then one step per reader
+rate (--rates, or --start-rate, +--rate-step until --max-rate), --step-duration
 seconds each; editors and partners run throughout and each sample counts in the
-step it was sent in. After each step it prints per class (and per kind of request)
-count, p50, p95, max and errors (any answer but the expected status, or none in
---timeout seconds), the reader rate achieved, the share of the readers' 200s saying
-`X-Cache: hit` (through a front, `X-Front-Cache: hit`), and the CPU used during the step by gunicorn, this database's
-PostgreSQL backends, the job worker, the front cache (varnishd) and this load
-generator, beside the machine's busy share and load average. The rate steps up
-until a step where the readers or the partners (the classes the rate loads) have
-p95 >= --target-ms or an error (--all-steps: every rate); then it prints the
-highest rate at which every class had p95 < --target-ms and no error, every lower
-rate having passed too, and the same for readers and partners alone (the editors'
-latency is the cost of their own requests: the admin page, match, search). The exit
-status is 1 when no rate held for every class.
+step it was sent in. After each step it prints per class (and per kind of
+request) count, p50, p95, max and errors (any answer but the expected status, or
+none in --timeout seconds), the reader rate achieved, the share of the readers'
+200s saying `X-Cache: hit` (through a front, `X-Front-Cache: hit`), and the CPU
+used during the step by gunicorn, this database's PostgreSQL backends, the job
+worker, the front cache (varnishd) and this load generator, beside the machine's
+busy share and load average. The rate steps up until a step where the readers or
+the partners (the classes the rate loads) have p95 >= --target-ms or an error
+(--all-steps: every rate); then it prints the highest rate at which every class
+had p95 < --target-ms and no error, every lower rate having passed too, and the
+same for readers and partners alone (the editors' latency is the cost of their
+own requests: the admin page, match, search). The exit status is 1 when no rate
+held for every class.
 
 --front URL sends every class to a front cache already listening there;
 --front-vcl FILE starts varnishd (Debian's package; `-j none -s malloc,256m`, a
