@@ -682,7 +682,7 @@ async def editor(run: Run, number: int, pair: dict, arguments, rng) -> None:
             word = rng.choice(SEARCH_WORDS).replace(" ", "+")
             await call("search", "GET", f"/api/v1/claims/?q={word}", as_editor)
         elif action == 1:  # open
-            if arguments.admin_opens and cycle % 2:
+            if arguments.admin_opens and (cycle + number) % 2:
                 await call(
                     "open_admin", "GET", f"/admin/claims/claim/{claim}/change/", admin
                 )
