@@ -62,7 +62,8 @@ the partners (the classes the rate loads) have p95 >= --target-ms or an error
 had p95 < --target-ms and no error, every lower rate having passed too, and the
 same for readers and partners alone (the editors' latency is the cost of their
 own requests: the admin page, match, search). The exit status is 1 when no rate
-held for every class.
+held for every class. --editors 0 or --partners 0 leaves that class out (and
+out of the judgement): readers alone say what the editors' requests cost them.
 
 --front URL sends every class to a front cache already listening there;
 --front-vcl FILE starts varnishd (Debian's package; `-j none -s malloc,256m`, a
@@ -1074,8 +1075,10 @@ def parse_arguments(argv):
             parser.error(str(error))
     if not 1 <= arguments.step_duration <= 600:
         parser.error("--step-duration must be 1 to 600 seconds")
-    if arguments.editors < 1 or arguments.claims_per_editor < 1:
-        parser.error("--editors and --claims-per-editor must be 1 or more")
+    if arguments.editors < 0 or arguments.partners < 0:
+        parser.error("--editors and --partners must be 0 or more")
+    if arguments.claims_per_editor < 1:
+        parser.error("--claims-per-editor must be 1 or more")
     if arguments.front_vcl and not arguments.front_vcl.is_file():
         parser.error(f"--front-vcl: no file {arguments.front_vcl}")
     if arguments.front:
@@ -1115,8 +1118,20 @@ async def drive(arguments, data: dict, host: str, port: int, groups, database):
             after = snapshot(database, admin)
             step_samples = [sample for sample in run.samples if sample.step == step]
             summary = summarize(step_samples)
-            reasons = failures(summary, target_ms=arguments.target_ms)
-            rated = failures(summary, RATED, target_ms=arguments.target_ms)
+            # A class left out (--editors 0, --partners 0) is not judged.
+            present = tuple(
+                cls
+                for cls, count in zip(
+                    CLASSES, (1, arguments.editors, arguments.partners), strict=True
+                )
+                if count
+            )
+            reasons = failures(summary, present, target_ms=arguments.target_ms)
+            rated = failures(
+                summary,
+                tuple(cls for cls in RATED if cls in present),
+                target_ms=arguments.target_ms,
+            )
             print_step(
                 rate,
                 span,
