@@ -272,7 +272,8 @@ class Connection:
 
     def __init__(self, host: str, port: int):
         self.host, self.port = host, port
-        self.reader = self.writer = None
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
         self.last_used = 0.0
 
     async def request(
@@ -285,19 +286,20 @@ class Connection:
         retry = method in {"GET", "HEAD"}
         for attempt in (1, 2):
             fresh = self.writer is None
-            if fresh:
+            if self.reader is None or self.writer is None:
                 self.reader, self.writer = await asyncio.open_connection(
                     self.host, self.port
                 )
+            reader, writer = self.reader, self.writer
             lines = [f"{method} {path} HTTP/1.1", f"Host: {self.host}:{self.port}"]
             lines += [f"{name}: {value}" for name, value in headers.items()]
             if body or method not in {"GET", "HEAD"}:
                 lines.append(f"Content-Length: {len(body)}")
             lines += ["", ""]
             try:
-                self.writer.write("\r\n".join(lines).encode() + body)
-                await self.writer.drain()
-                answer = await self._response(method)
+                writer.write("\r\n".join(lines).encode() + body)
+                await writer.drain()
+                answer = await self._response(reader, method)
                 self.last_used = time.monotonic()
                 return answer
             except (ConnectionError, asyncio.IncompleteReadError):
@@ -308,10 +310,12 @@ class Connection:
                     raise
         raise AssertionError("unreachable")
 
-    async def _response(self, method: str) -> tuple[int, dict[str, str], bytes]:
-        status = int((await self.reader.readuntil(b"\r\n")).split()[1])
+    async def _response(
+        self, reader: asyncio.StreamReader, method: str
+    ) -> tuple[int, dict[str, str], bytes]:
+        status = int((await reader.readuntil(b"\r\n")).split()[1])
         headers: dict[str, str] = {}
-        while (line := await self.reader.readuntil(b"\r\n")) != b"\r\n":
+        while (line := await reader.readuntil(b"\r\n")) != b"\r\n":
             name, _, value = line.decode("latin-1").partition(":")
             headers[name.strip().lower()] = value.strip()
         body = b""
@@ -319,15 +323,13 @@ class Connection:
             pass
         elif headers.get("transfer-encoding", "").lower() == "chunked":
             parts = []
-            while size := int(
-                (await self.reader.readuntil(b"\r\n")).split(b";")[0], 16
-            ):
-                parts.append((await self.reader.readexactly(size + 2))[:-2])
-            while await self.reader.readuntil(b"\r\n") != b"\r\n":
+            while size := int((await reader.readuntil(b"\r\n")).split(b";")[0], 16):
+                parts.append((await reader.readexactly(size + 2))[:-2])
+            while await reader.readuntil(b"\r\n") != b"\r\n":
                 pass  # trailers
             body = b"".join(parts)
         else:
-            body = await self.reader.readexactly(int(headers.get("content-length", 0)))
+            body = await reader.readexactly(int(headers.get("content-length", 0)))
         if headers.get("connection", "").lower() == "close":
             self.close()
         return status, headers, body
@@ -1005,7 +1007,7 @@ def print_step(rate, span, step_samples, summary, shares, reasons) -> None:
                 f"  {name:<22} {row.count:>7} {ms(row.p50):>8} {ms(row.p95):>8} "
                 f"{ms(row.max):>8} {sum(row.errors.values()):>7}"
             )
-    errors = Counter()
+    errors: Counter[str] = Counter()
     for cls in summary.values():
         errors.update(cls[0].errors)
     for error, count in sorted(errors.items()):
