@@ -1,6 +1,7 @@
 """Load test over loopback: gunicorn on PostgreSQL, mixed reads and writes.
 
     .venv/bin/python bench/load.py                       # 50 users for 60 s
+    .venv/bin/python bench/load.py --profile newsroom --database-url ...  # see below
     .venv/bin/python bench/load.py --users 10 --duration 10
     .venv/bin/python bench/load.py --template factcheck_bench   # on a copy of 1M claims
 
@@ -21,6 +22,15 @@ synthetic claims go on top and detection runs only on their metrics.
 Loopback only: the server binds 127.0.0.1 and the clients connect nowhere else.
 PostgreSQL is reached at --postgres (default: the server of DATABASE_URL, else
 postgres://postgres@127.0.0.1:5432).
+
+Two profiles. The default, `--profile stress`, is the closed mix above: every user
+sends its next request as soon as the last is answered, with no think time.
+`--profile newsroom` (bench/newsroom.py, its options with `--profile newsroom
+--help`) is a newsroom's traffic on an existing database: anonymous readers of hot
+claim and metric pages and the list at a set arrival rate, stepped up, 20 editors
+with think time and 5 partners polling the events feed; it prints p50/p95/errors per
+class at each rate and the highest rate every class held (docs/caching.md, "Load
+like a newsroom").
 """
 
 import argparse
@@ -69,8 +79,14 @@ FILTERS = [
 SEARCHES = ["trade", "export", "billion", "Russia", "cars", "sanctions", "oil"]
 
 
-def parse_arguments():
+def parse_arguments(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--profile",
+        choices=["stress", "newsroom"],
+        default="stress",
+        help="newsroom: readers at a rate, editors, partners (bench/newsroom.py)",
+    )
     parser.add_argument("--users", type=int, default=50, help="concurrent clients")
     parser.add_argument("--duration", type=float, default=60, help="seconds of load")
     parser.add_argument(
@@ -81,7 +97,7 @@ def parse_arguments():
     parser.add_argument("--keep-database", action="store_true")
     parser.add_argument("--template", default=None, help="copy this database first")
     parser.add_argument("--seed", type=int, default=2013, help="random seed")
-    arguments = parser.parse_args()
+    arguments = parser.parse_args(argv)
     if not 1 <= arguments.users <= 500 or not 1 <= arguments.duration <= 600:
         parser.error("--users must be 1 to 500 and --duration 1 to 600 seconds")
     return arguments
@@ -435,8 +451,16 @@ def report(results, elapsed: float, arguments, data: dict) -> int:
     return 1 if errors else 0
 
 
-def main() -> int:
-    arguments = parse_arguments()
+def main(argv=None) -> int:
+    chooser = argparse.ArgumentParser(add_help=False)
+    chooser.add_argument("--profile", choices=["stress", "newsroom"], default="stress")
+    chosen, rest = chooser.parse_known_args(argv)
+    if chosen.profile == "newsroom":
+        sys.path.insert(0, str(ROOT))
+        from bench import newsroom
+
+        return newsroom.main(rest)
+    arguments = parse_arguments(argv)
     server_url = postgres_server(arguments.postgres)
     database_url = f"{server_url}/{arguments.database}"
     environment = server_environment(database_url)
