@@ -19,7 +19,8 @@
 #     last value, so ?a=1&a=2 and ?a=2&a=1 differ), Accept's whitespace collapsed;
 #     the key holds the URL, the Host and X-Forwarded-Proto (which the app's links
 #     follow). X-Forwarded-Host is dropped (the app does not read it).
-#   - Stored only when the app says `public` with a max-age and sets no cookie;
+#   - Stored only when the app says `public` with a max-age, sets no cookie and
+#     names its tags in xkey (what cannot be purged is not kept; /static/ aside);
 #     fresh for max-age counted from the fetch (the app checked its versions on
 #     that very request, whatever its Age says), then served stale for the
 #     stale-while-revalidate seconds while it is fetched again, then kept for an
@@ -109,8 +110,12 @@ sub vcl_backend_response {
         || beresp.http.Cache-Control !~ "(?i)\bpublic\b"
         || beresp.http.Cache-Control !~ "(?i)\bmax-age=[0-9]+"
         || beresp.http.Cache-Control ~ "(?i)(private|no-cache|no-store)"
-        || beresp.http.Vary == "*") {
+        || beresp.http.Vary == "*"
+        || (!beresp.http.xkey && bereq.url !~ "^/static/")) {
         # Not stored; a request for it goes straight to the app for a while.
+        # An answer without tags could not be purged (the events feed, the Atom
+        # feed: versioned by feed position, not by resource), so it is not kept:
+        # a partner polling the feed through the front cache is never late.
         set beresp.uncacheable = true;
         set beresp.ttl = 60s;
         return (deliver);

@@ -29,7 +29,8 @@ PUBLIC = "public, max-age=30, stale-while-revalidate=30"
 class Backend:
     """Answers like the app: public with tags, except the paths that say otherwise.
 
-    /private/ is private, /nocache/ has no Cache-Control, /cookie/ sets a cookie.
+    /private/ is private, /nocache/ has no Cache-Control, /cookie/ sets a cookie,
+    /untagged/ names no tags (like the events feed).
     Every answer's body names how many times its URL was asked, and carries an Age
     of 100 s (a body kept long in the app's store, checked current just now).
     """
@@ -63,7 +64,8 @@ class Backend:
                 elif not path.startswith("/nocache/"):
                     self.send_header("Cache-Control", PUBLIC)
                 self.send_header("Vary", "Accept, Authorization, Cookie")
-                self.send_header("xkey", tags_of(path))
+                if not path.startswith("/untagged/"):
+                    self.send_header("xkey", tags_of(path))
                 self.send_header("Age", "100")
                 self.send_header("Content-Type", "text/plain")
                 self.send_header("Content-Length", str(len(body)))
@@ -187,7 +189,7 @@ def test_cookies_elsewhere_go_to_the_app(varnish, backend):
     assert backend.last(path)["cookie"] == "csrftoken=x"
 
 
-@pytest.mark.parametrize("prefix", ["/private/", "/nocache/", "/cookie/"])
+@pytest.mark.parametrize("prefix", ["/private/", "/nocache/", "/cookie/", "/untagged/"])
 def test_an_answer_not_marked_public_or_setting_a_cookie_is_not_kept(
     varnish, backend, prefix
 ):
