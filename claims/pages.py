@@ -265,7 +265,8 @@ def metric_page(request, slug: str):
     """The public side-by-side page of a metric: its figures charted and listed.
 
     Bounded whatever the metric's size: the chart draws at most a few hundred marks
-    (charts.metric_chart bins the rest) and the table is paged.
+    (claims on the same cell of the plot are one mark with their count,
+    charts.metric_charts) and the table is paged.
     """
     metric = get_object_or_404(Metric, slug=slug)
     claims = (
