@@ -49,6 +49,7 @@ from .selectors.search import (
     rank_ordering,
     ranking_window,
     search_claims,
+    validate_claim_search,
 )
 from .selectors.versions import claim_stamp, list_versions, metric_stamp
 from .services.events import VERDICT_TYPES
@@ -323,6 +324,7 @@ def search_page(request):
         if "\x00" in q:
             raise ValidationError("A search has no null characters.")
         validate_search_text(q)
+        validate_claim_search(q)
     except ValidationError as error:
         return _bad_parameter("q", " ".join(error.messages))
     page_text = request.GET.get("page", "1")

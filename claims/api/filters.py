@@ -17,6 +17,7 @@ from ..selectors.search import (
     rank_ordering,
     ranking_window,
     search_claims,
+    validate_claim_search,
 )
 
 # Where a request keeps its ranking window (ClaimOrderingFilter.ranked_within).
@@ -125,7 +126,10 @@ class ClaimFilter(django_filters.FilterSet):
         method="filter_search",
         validators=[validate_search_text],
         help_text="Full-text search over claim text, quote, speaker names and aliases, "
-        "and document title. At most 32 words and 500 characters. Ordered by "
+        "and document title. At most 32 words and 500 characters; at least one word "
+        "of 2 or more letters or digits, and on PostgreSQL not only stop words "
+        "('the', 'of'): otherwise a 400 naming q. Speaker names and aliases are "
+        "matched by words of 3 or more letters or digits. Ordered by "
         "relevance (the default with `q`), a search whose words are in very many "
         "claims (PostgreSQL statistics: over 4 x SEARCH_RANK_WINDOW, default "
         "5,000) ranks only its newest SEARCH_RANK_WINDOW matches, and the response "
@@ -158,6 +162,10 @@ class ClaimFilter(django_filters.FilterSet):
         return queryset.filter(**{f"{name}__gte": value})
 
     def filter_search(self, queryset, name, value):
+        try:
+            validate_claim_search(value)
+        except DjangoValidationError as error:
+            raise ValidationError({"q": error.messages}) from error
         return search_claims(queryset, value)
 
 
