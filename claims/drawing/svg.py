@@ -465,8 +465,9 @@ class _Chart:
             colour = self._colour(group[0].document_id)
         values = sorted(_value(claim) for claim in group)
         unit = group[0].unit
-        starts = [c.period_start or c.period_end for c in group]
-        ends = [c.period_end or c.period_start for c in group]
+        # A drawn claim has at least one end of its period (_drawable()).
+        starts = [cast(date, c.period_start or c.period_end) for c in group]
+        ends = [cast(date, c.period_end or c.period_start) for c in group]
         tooltip = (
             f"{len(group):,} figures from {format_amount(values[0], unit)} to "
             f"{format_amount(values[-1], unit)}, periods from {min(starts)} to "
@@ -704,7 +705,8 @@ class _Chart:
             ringed.setdefault(id(one), first)
             ringed.setdefault(id(other), second)
             if one is not other:
-                lines.setdefault(tuple(sorted((id(one), id(other)))), (first, second))
+                pair = (min(id(one), id(other)), max(id(one), id(other)))
+                lines.setdefault(pair, (first, second))
         drawn = list(lines.values())[: self.layout.max_conflict_lines]
         self.undrawn_conflicts = total - len(drawn)
         parts = []

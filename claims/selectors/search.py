@@ -239,7 +239,7 @@ def search_claims(queryset: QuerySet[Any], q: str) -> QuerySet[Any]:
             .filter(title_vector=query)
             .values("pk")
         )
-        condition = Q(search_vector=query) | EqualsAny(
+        condition: Any = Q(search_vector=query) | EqualsAny(
             F("document_id"), ArraySubquery(documents.order_by())
         )
         if names:
@@ -254,12 +254,12 @@ def search_claims(queryset: QuerySet[Any], q: str) -> QuerySet[Any]:
 
     for word in words:
         titled = Document.objects.filter(title__icontains=word).values("pk")
-        condition = (
+        contains = (
             Q(text__icontains=word) | Q(quote__icontains=word) | Q(document__in=titled)
         )
         if word in names:
-            condition |= Q(speaker__in=_speakers_matching([word]))
-        queryset = queryset.filter(condition)
+            contains |= Q(speaker__in=_speakers_matching([word]))
+        queryset = queryset.filter(contains)
     contained: QuerySet[Any] = queryset.annotate(
         rank=Value(0.0, output_field=FloatField())
     )
