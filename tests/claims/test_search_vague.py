@@ -99,3 +99,14 @@ def test_claims_of_matching_speakers_count_in_the_estimate():
     assert 5 <= named.matches <= 30, named
     assert nobody.matches == 0, nobody
     assert named.lexemes == 1
+
+
+def test_the_admin_says_a_one_letter_search_is_too_vague_and_lists_nothing(
+    admin_client,
+):
+    ClaimFactory(text="Every claim has an e.")
+    response = admin_client.get("/admin/claims/claim/", {"q": "e"})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "A search needs a word of at least 2 letters or digits" in page
+    assert response.context["cl"].result_count == 0
