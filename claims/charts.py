@@ -6,33 +6,16 @@ from decimal import Decimal
 
 from .conf import tolerance_setting
 from .drawing import svg
-from .drawing.svg import (
-    CHART_MAX_MARKS,
-    NARROW,
-    WIDE,
-    Bin,
-    Layout,
-    axis_unit,
-    binned_chart_svg,
-    merge_bins,
-)
+from .drawing.svg import NARROW, WIDE, Layout, axis_unit
 from .models import Claim, Metric
 from .panels import chart_lines
-from .selectors.charts import (
-    chart_claim_count,
-    chart_claims,
-    conflict_pairs,
-    figures_by_year,
-)
+from .selectors.charts import chart_claims, conflict_pairs
 
 __all__ = [
-    "CHART_MAX_MARKS",
     "NARROW",
     "WIDE",
-    "Bin",
     "Layout",
     "axis_unit",
-    "merge_bins",
     "metric_chart",
     "metric_chart_svg",
     "metric_charts",
@@ -65,33 +48,21 @@ def metric_chart_svg(
     )
 
 
-def metric_charts(metric: Metric) -> tuple[str, str | None]:
+def metric_charts(metric: Metric) -> tuple[str, str]:
     """Return the metric's chart drawn wide and drawn narrow (for a phone), from
-    one read of its claims; binned, one drawing serves both (narrow: None)."""
-    if chart_claim_count(metric) > CHART_MAX_MARKS:
-        return binned_chart_svg(metric, *_binned(metric)), None
+    one read of its claims.
+
+    Bounded in size at any number of claims: claims whose marks fall on the same
+    cell of the plot are drawn as one mark with their count, the cells growing
+    until the marks fit the layout's budget (claims.drawing.svg, docs/pages.md).
+    """
     claims = chart_claims(metric)
-    pairs = conflict_pairs([claim.pk for claim in claims])
+    pairs = conflict_pairs(metric)
     wide = metric_chart_svg(metric, claims, pairs, layout=WIDE)
     return wide, metric_chart_svg(metric, claims, pairs, layout=NARROW)
 
 
 def metric_chart(metric: Metric) -> str:
-    """Return the chart of every claim about `metric`, in a bounded number of marks.
-
-    Up to CHART_MAX_MARKS claims each get their mark (`metric_chart_svg`, two
-    queries); past that the figures are binned in the database by the year their
-    period starts (or ends), each bin drawn as one bar from its lowest to its
-    highest figure with its count, and conflicts are counted, not drawn.
-    """
-    if chart_claim_count(metric) > CHART_MAX_MARKS:
-        return binned_chart_svg(metric, *_binned(metric))
+    """Return the wide chart of every claim about `metric` (metric_charts)."""
     claims = chart_claims(metric)
-    pairs = conflict_pairs([claim.pk for claim in claims])
-    return metric_chart_svg(metric, claims, pairs)
-
-
-def _binned(metric: Metric) -> tuple[list[Bin], int, int]:
-    """Return the metric's figures binned by year, the undrawn count, the conflicts."""
-    years, undrawn, conflicts = figures_by_year(metric)
-    return merge_bins(years, CHART_MAX_MARKS), undrawn, conflicts
+    return metric_chart_svg(metric, claims, conflict_pairs(metric))

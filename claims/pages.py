@@ -49,6 +49,7 @@ from .selectors.search import (
     rank_ordering,
     ranking_window,
     search_claims,
+    validate_claim_search,
 )
 from .selectors.versions import claim_stamp, list_versions, metric_stamp
 from .services.events import VERDICT_TYPES
@@ -265,7 +266,8 @@ def metric_page(request, slug: str):
     """The public side-by-side page of a metric: its figures charted and listed.
 
     Bounded whatever the metric's size: the chart draws at most a few hundred marks
-    (charts.metric_chart bins the rest) and the table is paged.
+    (claims on the same cell of the plot are one mark with their count,
+    charts.metric_charts) and the table is paged.
     """
     metric = get_object_or_404(Metric, slug=slug)
     claims = (
@@ -322,6 +324,7 @@ def search_page(request):
         if "\x00" in q:
             raise ValidationError("A search has no null characters.")
         validate_search_text(q)
+        validate_claim_search(q)
     except ValidationError as error:
         return _bad_parameter("q", " ".join(error.messages))
     page_text = request.GET.get("page", "1")

@@ -28,7 +28,7 @@ from ..models import Claim, ClaimLink, Evidence
 from ..panels import claim_panels
 from ..ratings import VERDICTS, Status
 from ..selectors.estimates import estimated_value_counts
-from ..selectors.search import search_claims
+from ..selectors.search import search_claims, validate_claim_search
 from ..services.claims import claim_delete, claim_set_status, claim_update
 from ..services.corrections import claim_link_delete, claim_link_save
 from ..services.evidence import evidence_delete, evidence_save
@@ -380,6 +380,12 @@ class ClaimAdmin(ClaimMatchesMixin, SimpleHistoryAdmin):
         words = search_term.replace("\x00", " ").split()[: settings.SEARCH_MAX_WORDS]
         if not words:
             return queryset, False
+        try:
+            validate_claim_search(" ".join(words))
+        except ValidationError as error:
+            # Too vague to answer in bounded time: say so, show nothing.
+            messages.warning(request, " ".join(error.messages))
+            return queryset.none(), False
         return search_claims(queryset, " ".join(words)), False
 
     def get_queryset(self, request):

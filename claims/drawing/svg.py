@@ -130,8 +130,18 @@ MAX_NOTES = 12
 # Where a label may go: on its mark's line, then a line lower, higher, ...
 LABEL_SHIFTS = (0, 1, -1, 2, -2, 3, -3, 4, -4, 5, -5, 6, -6)
 MAX_TEXT = 110
-# Past this many claims on a metric the chart draws bins, not one mark per claim.
-CHART_MAX_MARKS = 300
+# A mark's tooltip: the claim's figure, period, document and the start of its text
+# (its page and the table have the rest).
+TOOLTIP_TEXT = 240
+# Claims whose marks fall in the same cell of the plot are drawn as one mark with
+# their count (_Chart._groups). The cells start at MIN_CELL pixels, and double until
+# the marks are at most the layout's `max_marks`: the drawing's size is bounded by
+# the pixels it has, whatever the number of claims.
+MIN_CELL = 4
+# The documents that get a colour and a line in the legend; the others share grey.
+LEGEND_DOCUMENTS = 7
+OTHER_DOCUMENTS_COLOUR = "#999999"
+GROUP_COLOUR = "#555555"
 
 
 @dataclass(frozen=True)
@@ -144,6 +154,11 @@ class Layout:
     plot_height: int
     year_ticks: int  # at most about this many years are labelled
     axis_label_x: int
+    # At most this many marks (claims, or groups of claims on the same cell) and
+    # conflict lines are drawn: together with the legend's few documents, what
+    # bounds the drawing's size (docs/pages.md).
+    max_marks: int
+    max_conflict_lines: int
 
 
 WIDE = Layout(
@@ -153,11 +168,20 @@ WIDE = Layout(
     plot_height=PLOT_HEIGHT,
     year_ticks=12,
     axis_label_x=26,
+    max_marks=160,
+    max_conflict_lines=120,
 )
 # Drawn for a phone's width (about 360 CSS pixels) with the same 11 px text, so the
 # text is read at its size instead of shrunk to a third as the wide chart would be.
 NARROW = Layout(
-    width=400, left=50, right=14, plot_height=300, year_ticks=5, axis_label_x=14
+    width=400,
+    left=50,
+    right=14,
+    plot_height=300,
+    year_ticks=5,
+    axis_label_x=14,
+    max_marks=80,
+    max_conflict_lines=60,
 )
 
 
@@ -207,136 +231,6 @@ def metric_chart_svg(
     return chart.render(conflict_pairs)
 
 
-@dataclass(frozen=True)
-class Bin:
-    first_year: int
-    last_year: int
-    low: Decimal
-    high: Decimal
-    count: int
-
-
-def merge_bins(years: list[dict], most: int) -> list[Bin]:
-    """Return bins of whole years, as many years to a bin as keeps them to `most`."""
-    if not years:
-        return []
-    first, last = years[0]["year"], years[-1]["year"]
-    width = max(1, math.ceil((last - first + 1) / most))
-    bins: dict[int, Bin] = {}
-    for year in years:
-        start = first + (year["year"] - first) // width * width
-        low, high = _decimal(year["low"]), _decimal(year["high"])
-        if start in bins:
-            known = bins[start]
-            low, high = min(low, known.low), max(high, known.high)
-            count = known.count + year["count"]
-        else:
-            count = year["count"]
-        bins[start] = Bin(start, min(start + width - 1, last), low, high, count)
-    return list(bins.values())
-
-
-def _decimal(value) -> Decimal:
-    # SQLite hands back a decimal column's MIN and MAX as a float or an int.
-    return value if isinstance(value, Decimal) else Decimal(str(value))
-
-
-def binned_chart_svg(metric: Metric, bins: list[Bin], undrawn: int, conflicts: int):
-    """Return an SVG of binned figures: one bar per bin, its count above it."""
-    first = bins[0].first_year if bins else 2000
-    last = bins[-1].last_year if bins else 2000
-    origin = _new_year(first)
-    days = _new_year(last + 1) - origin
-    values = [v for b in bins for v in (b.low, b.high)]
-    low = min(min(values, default=Decimal(0)), Decimal(0))
-    high = max(values, default=Decimal(1))
-    high += ((high - low) or abs(high) or Decimal(1)) * Decimal("0.12")
-    unit_label, divisor = axis_unit(metric.unit, max(abs(low), abs(high)))
-    step = _nice_step((high - low) / 7)
-    y_low = (low / step).to_integral_value("ROUND_FLOOR") * step
-    y_high = (high / step).to_integral_value("ROUND_CEILING") * step
-    if y_high == y_low:
-        y_high = y_low + step
-
-    def x(ordinal: int) -> float:
-        return LEFT + (ordinal - origin) / days * PLOT_WIDTH
-
-    def y(value: Decimal) -> float:
-        return BOTTOM - float((value - y_low) / (y_high - y_low)) * PLOT_HEIGHT
-
-    total = sum(b.count for b in bins)
-    subtitle = (
-        f"{total:,} figures, too many to draw one by one: each bar spans the lowest "
-        "to the highest figure of the periods starting in its years."
-    )
-    height = BOTTOM + 100
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" '
-        f'viewBox="0 0 {WIDTH} {height}" role="img" '
-        f'font-family={quoteattr(FONT_FAMILY)} font-size="11">',
-        f"<title>{escape(metric.name)}: figures over time, binned</title>",
-        f'<rect width="{WIDTH}" height="{height}" fill="#ffffff"/>',
-        f'<text x="{LEFT}" y="30" font-size="18" font-weight="bold" '
-        f'fill="{TEXT_COLOUR}">{escape(metric.name)}</text>',
-        f'<text x="{LEFT}" y="52" fill="#555555">{escape(subtitle)}</text>',
-        f'<rect x="{LEFT}" y="{TOP}" width="{PLOT_WIDTH}" height="{PLOT_HEIGHT}" '
-        'fill="#fafafa" stroke="#bbbbbb"/>',
-    ]
-    tick = max(1, math.ceil((last - first + 1) / 12))
-    for year in range(first, last + 2, tick):
-        at = _n(x(_new_year(year)))
-        parts.append(
-            f'<text x="{at}" y="{BOTTOM + 16}" text-anchor="middle" '
-            f'fill="{TEXT_COLOUR}">{year}</text>'
-        )
-    value = y_low
-    while value <= y_high:
-        parts.append(
-            f'<text x="{LEFT - 8}" y="{_n(y(value) + 4)}" text-anchor="end" '
-            f'fill="{TEXT_COLOUR}">{escape(_tick(value / divisor))}</text>'
-        )
-        value += step
-    middle = _n(TOP + PLOT_HEIGHT / 2)
-    parts.append(
-        f'<text class="axis-label" x="26" y="{middle}" text-anchor="middle" '
-        f'font-size="12" fill="{TEXT_COLOUR}" transform="rotate(-90 26 {middle})">'
-        f"{escape(unit_label)}</text>"
-    )
-    colour = PALETTE[0]
-    for each in bins:
-        left, right = x(_new_year(each.first_year)), x(_new_year(each.last_year + 1))
-        top, bottom = y(each.high), y(each.low)
-        years = (
-            str(each.first_year)
-            if each.first_year == each.last_year
-            else f"{each.first_year}-{each.last_year}"
-        )
-        tooltip = (
-            f"{years}: {each.count:,} figures from "
-            f"{format_amount(each.low, metric.unit)} to "
-            f"{format_amount(each.high, metric.unit)}"
-        )
-        parts += [
-            f'<g class="bin-mark" data-years="{years}" data-count="{each.count}">',
-            f"<title>{escape(tooltip)}</title>",
-            f'<rect x="{_n(left)}" y="{_n(top - 1)}" '
-            f'width="{_n(max(right - left - 1, 1))}" '
-            f'height="{_n(max(bottom - top, 0) + 2)}" fill="{colour}" '
-            'fill-opacity="0.55"/>',
-            "</g>",
-        ]
-    notes = [f"{conflicts:,} pairs of these figures conflict; the table lists them."]
-    if undrawn:
-        notes.append(f"{undrawn:,} claims have no figure or no period: not drawn.")
-    for index, note in enumerate(notes):
-        parts.append(
-            f'<text class="chart-note" x="{LEFT}" y="{BOTTOM + 44 + index * LINE}" '
-            f'fill="{TEXT_COLOUR}">{escape(note)}</text>'
-        )
-    parts.append("</svg>")
-    return "\n".join(parts) + "\n"
-
-
 def axis_unit(unit: str, magnitude: Decimal) -> tuple[str, Decimal]:
     """Return the axis unit and divisor: ("$ billion", 10**9), ("%", 1), ("cars", 1)."""
     if unit == "percent":
@@ -382,9 +276,13 @@ class _Chart:
         claims = sorted(claims, key=lambda claim: claim.pk)
         self.drawn = [claim for claim in claims if _drawable(claim)]
         self.left_out = [claim for claim in claims if not _drawable(claim)]
-        self.documents: dict[int, Document] = {}
+        documents: dict[int, Document] = {}
         for claim in sorted(claims, key=lambda claim: (claim.document_id, claim.pk)):
-            self.documents.setdefault(claim.document_id, claim.document)
+            documents.setdefault(claim.document_id, claim.document)
+        # The first LEGEND_DOCUMENTS documents (by id) get a colour and a legend
+        # line each; the others share grey and one line that counts them.
+        self.documents = dict(list(documents.items())[:LEGEND_DOCUMENTS])
+        self.other_documents = len(documents) - len(self.documents)
         self.colours = {
             document_id: PALETTE[index % len(PALETTE)]
             for index, document_id in enumerate(self.documents)
@@ -399,6 +297,9 @@ class _Chart:
         self.taken: list[tuple[float, float, float, float]] = []
         # Claims whose label found no free place (named in a note instead).
         self.unlabelled: list[int] = []
+        # Set by render(): claims drawn in a group, conflicts not drawn as lines.
+        self.grouped = 0
+        self.undrawn_conflicts = 0
 
     # Scales
 
@@ -462,30 +363,47 @@ class _Chart:
     def render(self, conflict_pairs: Iterable[tuple[int, int]]) -> str:
         parts = self._frame()
         parts += self._lines()
-        marks = {}
-        for claim in self.drawn:
-            marks[claim.pk] = self._mark(claim)
-            parts += self._claim_mark(claim, marks[claim.pk])
-        for claim in self.drawn:
+        own = {claim.pk: self._mark(claim) for claim in self.drawn}
+        groups = self._groups(own)
+        # Each claim's mark: its own, or its group's (a claim in a group of several
+        # is drawn as the group, with the count).
+        marks: dict[int, _Mark] = {}
+        singles: list[Claim] = []
+        for group in groups:
+            if len(group) == 1:
+                singles.append(group[0])
+                marks[group[0].pk] = own[group[0].pk]
+                parts += self._claim_mark(group[0], own[group[0].pk])
+            else:
+                mark = self._group_position([own[claim.pk] for claim in group])
+                for claim in group:
+                    marks[claim.pk] = mark
+                parts += self._group_mark(group, mark)
+        self.grouped = len(self.drawn) - len(singles)
+        for claim in singles:
             if claim.pk in self.implied:
                 parts += self._implied_mark(claim, self.implied[claim.pk])
+        implied = [c for c in singles if c.pk in self.implied]
         parts += self._conflict_marks(conflict_pairs, marks)
         # Labels keep off every mark, then off each other.
-        self.taken = [mark.box for mark in marks.values()]
-        self.taken += [self._implied_position(i).box for i in self.implied.values()]
-        for claim in self.drawn:
+        self.taken = [mark.box for mark in {id(m): m for m in marks.values()}.values()]
+        self.taken += [self._implied_position(self.implied[c.pk]).box for c in implied]
+        for group in groups:
+            if len(group) == 1:
+                claim = group[0]
+                text = f"#{claim.pk} {claim.figure_display}"
+            else:
+                claim = group[0]
+                text = f"{len(group):,} figures"
+            parts += self._label(text, marks[claim.pk], claim.pk, len(group) == 1)
+        for claim in implied:
+            implied_at = self.implied[claim.pk]
+            amount = format_amount(rounded(implied_at.point), claim.unit)
             parts += self._label(
-                f"#{claim.pk} {claim.figure_display}", marks[claim.pk], claim.pk
+                f"#{claim.pk} implied earlier: about {amount}",
+                self._implied_position(implied_at),
+                claim.pk,
             )
-        for claim in self.drawn:
-            if claim.pk in self.implied:
-                implied = self.implied[claim.pk]
-                amount = format_amount(rounded(implied.point), claim.unit)
-                parts += self._label(
-                    f"#{claim.pk} implied earlier: about {amount}",
-                    self._implied_position(implied),
-                    claim.pk,
-                )
         legend, height = self._legend_and_notes()
         parts += legend
         header = (
@@ -496,6 +414,84 @@ class _Chart:
         title = f"<title>{escape(self.metric.name)}: figures over time</title>"
         background = f'<rect width="{self.width}" height="{height}" fill="#ffffff"/>'
         return "\n".join([header, title, background, *parts, "</svg>"]) + "\n"
+
+    def _groups(self, marks: dict[int, "_Mark"]) -> list[list[Claim]]:
+        """Return the drawn claims in groups whose marks fall on the same cell.
+
+        A cell is `cell` pixels square: claims whose bars start, end and sit in
+        the same cells would be drawn over each other, so they are one mark with
+        their count. The cell starts at MIN_CELL pixels and doubles until the
+        groups are at most the layout's max_marks: never more marks than that,
+        however many claims (at the size of the plot, a handful of cells).
+        """
+        cell = MIN_CELL
+        while True:
+            cells: dict[tuple[int, int, int], list[Claim]] = {}
+            for claim in self.drawn:  # in id order
+                mark = marks[claim.pk]
+                key = (
+                    math.floor(mark.x_start / cell),
+                    math.floor(mark.x_end / cell),
+                    math.floor(mark.y / cell),
+                )
+                cells.setdefault(key, []).append(claim)
+            if len(cells) <= self.layout.max_marks or cell > self.width:
+                return sorted(cells.values(), key=lambda group: group[0].pk)
+            cell *= 2
+
+    @staticmethod
+    def _group_position(members: list["_Mark"]) -> "_Mark":
+        """Return the mark of a group: over its members' periods and values."""
+        x_start = min(mark.x_start for mark in members)
+        x_end = max(mark.x_end for mark in members)
+        y_top = min(mark.y for mark in members)
+        y_bottom = max(mark.y for mark in members)
+        is_point = all(mark.is_point for mark in members)
+        return _Mark(
+            x_start=x_start,
+            x_end=x_end,
+            y=(y_top + y_bottom) / 2,
+            y_low=y_bottom,
+            y_high=y_top,
+            is_point=is_point,
+            box=(x_start - 6, y_top - 6, x_end + 6, y_bottom + 6),
+        )
+
+    def _group_mark(self, group: list[Claim], mark: "_Mark") -> list[str]:
+        """Draw claims on the same cell as one mark, with their count."""
+        document_ids = {claim.document_id for claim in group}
+        colour = GROUP_COLOUR
+        if len(document_ids) == 1:
+            colour = self._colour(group[0].document_id)
+        values = sorted(_value(claim) for claim in group)
+        unit = group[0].unit
+        # A drawn claim has at least one end of its period (_drawable()).
+        starts = [cast(date, c.period_start or c.period_end) for c in group]
+        ends = [cast(date, c.period_end or c.period_start) for c in group]
+        tooltip = (
+            f"{len(group):,} figures from {format_amount(values[0], unit)} to "
+            f"{format_amount(values[-1], unit)}, periods from {min(starts)} to "
+            f"{max(ends)}; the table under the chart lists each"
+        )
+        parts = [
+            f'<g class="group-mark" data-count="{len(group)}">',
+            f"<title>{escape(tooltip)}</title>",
+        ]
+        x, width = mark.x_start, mark.x_end - mark.x_start
+        if width < 9:
+            x, width = mark.x_middle - 4.5, 9
+        top = mark.y_high - 3
+        height = mark.y_low - mark.y_high + 6
+        parts += [
+            f'<rect x="{_n(x)}" y="{_n(top)}" width="{_n(width)}" '
+            f'height="{_n(height)}" rx="3" fill="{colour}" fill-opacity="0.45" '
+            f'stroke="{colour}"/>',
+            "</g>",
+        ]
+        return parts
+
+    def _colour(self, document_id: int) -> str:
+        return self.colours.get(document_id, OTHER_DOCUMENTS_COLOUR)
 
     def _lines(self) -> list[str]:
         """Draw each added line as steps, one per period, labelled at its end."""
@@ -605,14 +601,15 @@ class _Chart:
         )
 
     def _claim_mark(self, claim: Claim, mark: _Mark) -> list[str]:
-        colour = quoteattr(self.colours[claim.document_id])
-        tooltip = (
+        colour = quoteattr(self._colour(claim.document_id))
+        tooltip = _short(
             f"#{claim.pk} {claim.figure_display}, "
             f"{claim.period_label or _period_text(claim)} "
-            f"({claim.document.title}): {claim.text}"
+            f"({claim.document.title}): {claim.text}",
+            TOOLTIP_TEXT,
         )
         parts = [
-            f'<g class="claim-mark" data-claim-id="{claim.pk}">',
+            f'<g class="claim-mark" data-claim-id="{claim.pk}" data-count="1">',
             f"<title>{escape(tooltip)}</title>",
         ]
         if mark.y_low != mark.y_high:
@@ -670,7 +667,7 @@ class _Chart:
         )
 
     def _implied_mark(self, claim: Claim, implied: _Implied) -> list[str]:
-        colour = quoteattr(self.colours[claim.document_id])
+        colour = quoteattr(self._colour(claim.document_id))
         mark = self._implied_position(implied)
         amount = format_amount(rounded(implied.point), claim.unit)
         tooltip = (
@@ -691,14 +688,30 @@ class _Chart:
         ]
 
     def _conflict_marks(self, conflict_pairs, marks: dict[int, _Mark]) -> list[str]:
+        """Join conflicting marks by red dashed lines, at most max_conflict_lines.
+
+        One line per pair of marks (a group's claims share its mark), the pairs in
+        id order; the rest are counted in a note (self.undrawn_conflicts).
+        """
         pairs = sorted({tuple(sorted(pair)) for pair in conflict_pairs})
-        parts = []
-        ringed: set[int] = set()
+        lines: dict[tuple[int, int], tuple[int, int]] = {}
+        ringed: dict[int, int] = {}  # id(mark) -> the claim it is named by
+        total = 0
         for first, second in pairs:
             if first not in marks or second not in marks:
                 continue
+            total += 1
             one, other = marks[first], marks[second]
-            ringed.update((first, second))
+            ringed.setdefault(id(one), first)
+            ringed.setdefault(id(other), second)
+            if one is not other:
+                pair = (min(id(one), id(other)), max(id(one), id(other)))
+                lines.setdefault(pair, (first, second))
+        drawn = list(lines.values())[: self.layout.max_conflict_lines]
+        self.undrawn_conflicts = total - len(drawn)
+        parts = []
+        for first, second in drawn:
+            one, other = marks[first], marks[second]
             parts += [
                 f'<g class="conflict-mark" data-claim-ids="{first} {second}">',
                 f"<title>#{first} and #{second} conflict</title>",
@@ -708,9 +721,9 @@ class _Chart:
                 'stroke-dasharray="6 4"/>',
                 "</g>",
             ]
-        # One ring per claim in conflict, however many lines meet at its mark
-        # (six met at one figure of 2013 and their rings thickened into a blot).
-        for claim_id in sorted(ringed):
+        # One ring per mark in conflict, however many lines meet at it (six met
+        # at one figure of 2013 and their rings thickened into a blot).
+        for claim_id in sorted(ringed.values()):
             mark = marks[claim_id]
             parts.append(
                 f'<circle class="conflict-ring" data-claim-id="{claim_id}" '
@@ -719,7 +732,9 @@ class _Chart:
             )
         return parts
 
-    def _label(self, text: str, mark: _Mark, claim_id: int) -> list[str]:
+    def _label(
+        self, text: str, mark: _Mark, claim_id: int, named_if_left_out: bool = True
+    ) -> list[str]:
         """Return the label beside a mark, where it covers no mark or earlier label.
 
         Where every place near the mark is taken (six figures of one year), no
@@ -748,7 +763,7 @@ class _Chart:
             if found is not None:
                 break
         if found is None:
-            if claim_id not in self.unlabelled:
+            if named_if_left_out and claim_id not in self.unlabelled:
                 self.unlabelled.append(claim_id)
             return []
         x, anchor, baseline, box = found
@@ -792,6 +807,17 @@ class _Chart:
                 "</g>",
             ]
             y += (len(title) - 1) * LINE
+        if self.other_documents:
+            y += LINE
+            parts += [
+                '<g class="legend-entry">',
+                f'<rect x="{self.left}" y="{y - 9}" width="18" height="10" '
+                f'fill="{OTHER_DOCUMENTS_COLOUR}"/>',
+                f'<text x="{self.left + 26}" y="{y}" fill="{TEXT_COLOUR}">'
+                f"{self.other_documents:,} other documents (the table names each "
+                "figure's source)</text>",
+                "</g>",
+            ]
         y += LINE + 6
         x: float = self.left
         keys = [
@@ -812,6 +838,15 @@ class _Chart:
                 "period with an open end",
             ),
         ]
+        if self.grouped:
+            keys.append(
+                (
+                    f'<rect x="{{x}}" y="{{top}}" width="24" height="10" rx="3" '
+                    f'fill="{GROUP_COLOUR}" fill-opacity="0.45" '
+                    f'stroke="{GROUP_COLOUR}"/>',
+                    "figures drawn on the same spot, counted",
+                )
+            )
         if self.implied:
             keys.append(
                 (
@@ -832,6 +867,25 @@ class _Chart:
                 "</g>",
             ]
             x += width
+        notes = []
+        if self.grouped:
+            notes.append(
+                f"{self.grouped:,} of the {len(self.drawn):,} figures fall on the same "
+                "spot as others and are drawn together, with their count (point at a "
+                "grey mark)."
+            )
+        if self.undrawn_conflicts:
+            notes.append(
+                f"{self.undrawn_conflicts:,} conflicting pairs are not drawn as lines "
+                "(they would cover the chart): the table lists each figure's conflicts."
+            )
+        for text in notes:
+            for index, note in enumerate(_wrap(text, self.plot_width)):
+                y += LINE if index else LINE + 10
+                parts.append(
+                    f'<text class="chart-note" x="{self.left}" y="{y}" '
+                    f'fill="{TEXT_COLOUR}">{escape(note)}</text>'
+                )
         if self.unlabelled:
             y += LINE + 10
             names = ", ".join(f"#{claim_id}" for claim_id in self.unlabelled)
@@ -967,9 +1021,9 @@ def _wrap(text: str, width: float) -> list[str]:
     return textwrap.wrap(text, max(20, int(width / CHAR_WIDTH))) or [""]
 
 
-def _short(text: str) -> str:
+def _short(text: str, most: int = MAX_TEXT) -> str:
     text = " ".join(text.split())
-    return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1].rstrip() + "…"
+    return text if len(text) <= most else text[: most - 1].rstrip() + "…"
 
 
 def _n(value: float) -> str:

@@ -1,50 +1,53 @@
 """The rows a metric's chart is drawn from (claims.charts; drawn by claims.drawing)."""
 
-from typing import Any
+from django.db.models.functions import Left
 
-from django.db.models import Count, Max, Min
-from django.db.models.functions import Coalesce, ExtractYear
-
+from ..drawing.svg import TOOLTIP_TEXT
 from ..models import Claim, ClaimLink, Metric
 
-
-def chart_claim_count(metric: Metric) -> int:
-    """Return how many claims are about `metric` (drawn one by one, or binned)."""
-    return Claim.objects.filter(metric=metric).count()
+# What the chart reads of a claim: its figure, period and document, and the start
+# of its text (a tooltip shows at most TOOLTIP_TEXT characters of it).
+CHART_FIELDS = (
+    "id",
+    "document_id",
+    "value",
+    "value_upper",
+    "unit",
+    "comparator",
+    "period_start",
+    "period_end",
+    "period_label",
+    "change_percent",
+    "change_comparator",
+    "document__title",
+    "document__published_on",
+)
 
 
 def chart_claims(metric: Metric) -> list[Claim]:
-    """Return the claims about `metric` with their documents, in id order."""
-    return list(
-        Claim.objects.filter(metric=metric).select_related("document").order_by("id")
+    """Return the claims about `metric` with their documents, in id order.
+
+    Only what the chart draws is read; `text` holds the first TOOLTIP_TEXT
+    characters of the claim's text.
+    """
+    claims = list(
+        Claim.objects.filter(metric=metric)
+        .select_related("document")
+        .only(*CHART_FIELDS)
+        .annotate(text_start=Left("text", TOOLTIP_TEXT))
+        .order_by("id")
     )
+    for claim in claims:
+        claim.text = claim.text_start  # loaded, so reading it runs no query
+    return claims
 
 
-def conflict_pairs(claim_ids: list[int]) -> list[tuple[int, int]]:
-    """Return the (from, to) claim ids of the contradicts links among `claim_ids`."""
+def conflict_pairs(metric: Metric) -> list[tuple[int, int]]:
+    """Return the (from, to) claim ids of the contradicts links between claims
+    about `metric`."""
     pairs = ClaimLink.objects.filter(
         relation=ClaimLink.Relation.CONTRADICTS,
-        from_claim_id__in=claim_ids,
-        to_claim_id__in=claim_ids,
+        from_claim__metric=metric,
+        to_claim__metric=metric,
     ).values_list("from_claim_id", "to_claim_id")
     return list(pairs)
-
-
-def figures_by_year(metric: Metric) -> tuple[list[dict[str, Any]], int, int]:
-    """Return the metric's figures by year (low, high, count), the undrawn count and
-    the conflicts, counted in the database."""
-    drawable = Claim.objects.filter(metric=metric, value__isnull=False).exclude(
-        period_start__isnull=True, period_end__isnull=True
-    )
-    years = list(
-        drawable.annotate(year=ExtractYear(Coalesce("period_start", "period_end")))
-        .values("year")
-        .annotate(low=Min("value"), high=Max("value"), count=Count("id"))
-        .order_by("year")
-    )
-    drawn = sum(year["count"] for year in years)
-    undrawn = Claim.objects.filter(metric=metric).count() - drawn
-    conflicts = ClaimLink.objects.filter(
-        relation=ClaimLink.Relation.CONTRADICTS, from_claim__metric=metric
-    ).count()
-    return years, undrawn, conflicts

@@ -476,6 +476,12 @@ MULTIPART_FIELDS_MAX_BYTES = 64 * 1024
 # condition, so these bound what one anonymous request can ask of the database.
 SEARCH_MAX_WORDS = 32
 SEARCH_MAX_LENGTH = 500
+# A claims search (?q=, the search page, the admin) needs a word of at least this
+# many letters or digits (a 400 naming q otherwise: "e" matched nearly every claim);
+# a word matches speaker names and aliases (contains) only from
+# SEARCH_MIN_NAME_LENGTH letters or digits up (claims.selectors.search).
+SEARCH_MIN_WORD_LENGTH = 2
+SEARCH_MIN_NAME_LENGTH = 3
 # Ranked search (?q= ordered by relevance) on PostgreSQL without the RUM index: a
 # query whose words the planner's statistics put in over 4 times this many claims is
 # ranked among its newest SEARCH_RANK_WINDOW matches only (header
