@@ -26,9 +26,9 @@ import math
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from functools import lru_cache
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 
 from ..figures.comparators import Comparator, MetricKind
 from ..figures.comparison import (

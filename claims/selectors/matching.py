@@ -453,7 +453,7 @@ def retrieval_words(facts: Facts) -> list[str]:
     English whatever the query's language; figure words match most claims.
     """
     words: dict[str, str] = {}
-    for word in re.findall(r"[^\W\d_]{%d,}" % MIN_WORD_LENGTH, facts.text):
+    for word in re.findall(rf"[^\W\d_]{{{MIN_WORD_LENGTH},}}", facts.text):
         lowered = word.lower()
         if (
             lowered not in STOPWORDS
@@ -484,7 +484,8 @@ def word_windows(words: list[str]) -> sql.Composable:
     ]
     hits = sql.SQL(" + ").join(
         sql.SQL(
-            "(search_vector @@ {q})::int + (ts_filter(search_vector, '{{a}}') @@ {q})::int"
+            "(search_vector @@ {q})::int "
+            "+ (ts_filter(search_vector, '{{a}}') @@ {q})::int"
         ).format(q=query)
         for query in queries
     )

@@ -113,9 +113,7 @@ def test_the_panel_url_answers_the_claims_top_matches(admin_client, trade):
     assert rows == sorted(rows, key=lambda row: -row["score"])
 
 
-def test_without_javascript_the_link_lists_the_matches_in_the_page(
-    admin_client, trade
-):
+def test_without_javascript_the_link_lists_the_matches_in_the_page(admin_client, trade):
     url = reverse("admin:claims_claim_change", args=[trade["same"].pk])
     page = admin_client.get(url, {"matches": "1"}).content.decode()
     twin_url = reverse("admin:claims_claim_change", args=[trade["twin"].pk])
