@@ -213,6 +213,16 @@ def _stems_by_start() -> dict[str, tuple[str, ...]]:
     return {start: tuple(found) for start, found in by_start.items()}
 
 
+@lru_cache(maxsize=1)
+def _entries_by_stem() -> dict[str, tuple[int, ...]]:
+    """Return the entries of _compiled() (by index) each stem belongs to."""
+    by_stem: dict[str, list[int]] = {}
+    for index, (_, _, stems, _) in enumerate(_compiled()):
+        for stem in stems:
+            by_stem.setdefault(stem, []).append(index)
+    return {stem: tuple(indexes) for stem, indexes in by_stem.items()}
+
+
 def _stems_in(lowered: str) -> set[str]:
     """Return the stems that occur in `lowered` anywhere (as `stem in lowered`).
 
@@ -251,10 +261,13 @@ def entities_in(text: str) -> dict[str, frozenset[str]]:
         "topic": set(),
         "name": set(),
     }
-    present = _stems_in(lowered)
-    for kind, name, stems, pattern in _compiled():
-        # A substring test first: most entries are in no text, and it is cheap.
-        if not present.isdisjoint(stems) and pattern.search(lowered):
+    # A substring test first (the stems in the text): most entries are in no text.
+    entries = _entries_by_stem()
+    candidates = {index for stem in _stems_in(lowered) for index in entries[stem]}
+    compiled = _compiled()
+    for index in candidates:
+        kind, name, _, pattern = compiled[index]
+        if pattern.search(lowered):
             found[kind].add(name)
     if _ABBREVIATIONS.search(text):
         found["country"].add("united states")

@@ -2,23 +2,23 @@
 
 Two steps, each bounded whatever the number of claims:
 
-1. Retrieval, a few index scans of at most CANDIDATES_PER_SOURCE rows each:
-   - PostgreSQL: the query's longest distinctive words by trigrams (pg_trgm word
-     similarity, `key <% text`, GIN index of migration 0017, the threshold set for
-     the one statement with SET LOCAL; see trigram_key), the full-text index
-     (search_vector) with the subjects and topics the query names, in English
-     whatever the query's language; claims with a figure in the same unit next to
-     the query's value (the (unit, value) index);
-     and claims on the metric given or on the metrics of the best text hits, nearest
-     the query's period.
-   - SQLite (no trigrams, no text search): the newest claims holding the query's
-     longest words or its subjects' English names (`LIKE`), plus the same figure and
-     metric scans. The API and the scoring are the same; only recall of paraphrases
-     that share few words differs.
-   The statement with its trigram scan has TRIGRAM_TIMEOUT_MS (or the request's
-   statement timeout, if lower); past it, it runs again without the trigram scan.
+1. Retrieval, a few index scans of a bounded number of rows each:
+   - PostgreSQL, in one statement: the word windows (word_windows: each of the
+     query's longest distinctive words reads at most WORD_WINDOW claims holding it
+     through the search_vector GIN index, one more window the claims holding every
+     word, ranked by how many they hold; they replaced pg_trgm's word similarity
+     scan, which could not be bounded, #27), the newest claims holding the subjects
+     and topics the query names (the same index, in English whatever the query's
+     language); claims with a figure in the same unit next to the query's value
+     (the (unit, value) index); and claims on the metric given or on the metrics of
+     the first text hits (the subjects' first), nearest the query's period.
+   - SQLite (no text search): the newest claims holding the query's longest words
+     or its subjects' English names (`LIKE`), plus the same figure and metric
+     scans. The API and the scoring are the same; only recall of paraphrases that
+     share few words differs.
 2. Re-ranking in Python by claims.matching.scoring: figure, period, metric and named
-   entities, giving the score, the relation and the reasons.
+   entities, giving the score, the relation and the reasons. The candidates are
+   read as plain values (stored_claims); only the answers become Claim instances.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Q
 from psycopg import sql
 
@@ -62,8 +62,9 @@ CANDIDATES_PER_SOURCE = 40
 WORDS = 5
 MIN_WORD_LENGTH = 4
 WORD_WINDOW = 200
-# The trigram scan's threshold, kept for _trigram_ids (a paraphrase's words).
-TRIGRAM_THRESHOLD = 0.3
+# The subjects' branch (subject_window) looks for its newest claims among this many
+# of the newest claims, and for older ones in a window of CANDIDATES_PER_SOURCE.
+RECENT_WINDOW = 5000
 # Words of figures, not of subjects: they would match most claims' texts.
 FIGURE_WORDS = frozenset(
     """billion billions million millions thousand thousands trillion dollars dollar
@@ -510,6 +511,35 @@ def word_windows(words: list[str]) -> sql.Composable:
     ).format(windows=windows, limit=sql.Literal(CANDIDATES_PER_SOURCE))
 
 
+def subject_window(terms: str) -> sql.Composable:
+    """Return the query of the newest claims holding every one of `terms`.
+
+    Bounded (#27): the newest among the last RECENT_WINDOW claims (a walk down the
+    primary key that stops there), and any CANDIDATES_PER_SOURCE claims holding
+    them through the search_vector GIN index (a LIMIT and no order), so that older
+    claims on a rare subject are found too. An `ORDER BY id DESC LIMIT 40` walked
+    the primary key until 40 claims held them: 26 ms for "iran trade turkey" at a
+    million claims, the whole table for a combination no claim holds.
+    """
+    claims = _claims_table()
+    query = sql.SQL("plainto_tsquery('english', {terms})").format(
+        terms=sql.Literal(terms)
+    )
+    return sql.SQL(
+        "(SELECT id FROM ("
+        "(SELECT id FROM (SELECT id, search_vector FROM {claims} ORDER BY id DESC "
+        "LIMIT {recent}) recent WHERE search_vector @@ {q}) "
+        "UNION (SELECT id FROM {claims} WHERE search_vector @@ {q} LIMIT {window})"
+        ") hits ORDER BY id DESC LIMIT {limit})"
+    ).format(
+        claims=claims,
+        q=query,
+        recent=sql.Literal(RECENT_WINDOW),
+        window=sql.Literal(CANDIDATES_PER_SOURCE),
+        limit=sql.Literal(CANDIDATES_PER_SOURCE),
+    )
+
+
 def _postgres_statement_ids(facts: Facts, metric: Metric | None) -> set[int]:
     """Return the candidates of every source in one statement (one round trip).
 
@@ -527,13 +557,8 @@ def _postgres_statement_ids(facts: Facts, metric: Metric | None) -> set[int]:
     text_branches = []
     if terms or not words:
         text_branches.append(
-            sql.SQL(
-                "(SELECT id, 1 AS source FROM {claims} WHERE search_vector @@ "
-                "plainto_tsquery('english', {terms}) ORDER BY id DESC LIMIT {limit})"
-            ).format(
-                claims=_claims_table(),
-                terms=sql.Literal(" ".join(terms)),
-                limit=sql.Literal(CANDIDATES_PER_SOURCE),
+            sql.SQL("(SELECT id, 1 AS source FROM {subjects} subjects)").format(
+                subjects=subject_window(" ".join(terms))
             )
         )
     if words:
@@ -600,20 +625,6 @@ def _postgres_statement_ids(facts: Facts, metric: Metric | None) -> set[int]:
         # No parameters: the statement is composed with literals, so "%" stays as is.
         cursor.execute(statement.as_string(connection.connection))
         return {row[0] for row in cursor.fetchall()}
-
-
-def _trigram_ids(text: str) -> list[int]:
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT set_config('pg_trgm.word_similarity_threshold', %s, true)",
-            [str(TRIGRAM_THRESHOLD)],
-        )
-        statement = sql.SQL(
-            "SELECT id FROM {claims} WHERE %s <%% text "
-            "ORDER BY word_similarity(%s, text) DESC, id DESC LIMIT %s"
-        ).format(claims=_claims_table())
-        cursor.execute(statement.as_string(), [text, text, CANDIDATES_PER_SOURCE])
-        return [row[0] for row in cursor.fetchall()]
 
 
 def _english_terms(facts: Facts) -> list[str]:
