@@ -62,6 +62,12 @@ CANDIDATES_PER_SOURCE = 40
 WORDS = 5
 MIN_WORD_LENGTH = 4
 WORD_WINDOW = 200
+# How many metrics of the first text hits are searched for claims near the query's
+# period, besides the metric given, and how many claims on each side of the period
+# (the metric given: CANDIDATES_PER_SOURCE // 4). Ten claims a metric, not twenty:
+# each candidate costs its reading in Python (#27).
+HIT_METRICS = 5
+HIT_METRIC_SIDE = 5
 # The subjects' branch (subject_window) looks for its newest claims among this many
 # of the newest claims, and for older ones in a window of CANDIDATES_PER_SOURCE.
 RECENT_WINDOW = 5000
@@ -568,7 +574,9 @@ def _postgres_statement_ids(facts: Facts, metric: Metric | None) -> set[int]:
             )
         )
     given_metric = (
-        sql.SQL("UNION SELECT {metric}").format(metric=sql.Literal(metric.pk))
+        sql.SQL("UNION ALL SELECT {metric}, {side}").format(
+            metric=sql.Literal(metric.pk), side=side
+        )
         if metric
         else sql.SQL("")
     )
@@ -576,15 +584,15 @@ def _postgres_statement_ids(facts: Facts, metric: Metric | None) -> set[int]:
         day = sql.Literal(facts.period.start)
         near_period = sql.SQL(
             "(SELECT id FROM {claims} c WHERE c.metric_id = m.metric_id "
-            "AND c.period_start <= {day} ORDER BY c.period_start DESC LIMIT {side}) "
+            "AND c.period_start <= {day} ORDER BY c.period_start DESC LIMIT m.side) "
             "UNION ALL (SELECT id FROM {claims} c WHERE c.metric_id = m.metric_id "
-            "AND c.period_start > {day} ORDER BY c.period_start LIMIT {side})"
-        ).format(claims=_claims_table(), day=day, side=side)
+            "AND c.period_start > {day} ORDER BY c.period_start LIMIT m.side)"
+        ).format(claims=_claims_table(), day=day)
     else:
         near_period = sql.SQL(
             "SELECT id FROM {claims} c WHERE c.metric_id = m.metric_id "
-            "ORDER BY c.id DESC LIMIT {side}"
-        ).format(claims=_claims_table(), side=side)
+            "ORDER BY c.id DESC LIMIT m.side * 2"
+        ).format(claims=_claims_table())
     figure_branches = []
     for value, unit, _, _ in facts.figures[:3]:
         for stored_unit in _stored_units(unit):
@@ -605,9 +613,10 @@ def _postgres_statement_ids(facts: Facts, metric: Metric | None) -> set[int]:
         "WITH text_hits AS ({text}), "
         "first_hits AS ((SELECT id, source FROM text_hits WHERE source = 1 LIMIT 10) "
         "UNION ALL (SELECT id, source FROM text_hits WHERE source = 2 LIMIT 10)), "
-        "hit_metrics AS ((SELECT c.metric_id FROM first_hits h JOIN {claims} c "
+        "hit_metrics AS ((SELECT c.metric_id, {hit_side} AS side FROM first_hits h "
+        "JOIN {claims} c "
         "ON c.id = h.id WHERE c.metric_id IS NOT NULL GROUP BY c.metric_id "
-        "ORDER BY min(h.source), c.metric_id LIMIT 5) {given}), "
+        "ORDER BY min(h.source), c.metric_id LIMIT {metrics}) {given}), "
         "metric_hits AS (SELECT x.id FROM hit_metrics "
         "m CROSS JOIN LATERAL ({near_period}) x) "
         "SELECT id FROM text_hits UNION SELECT id FROM metric_hits{figures}"
@@ -615,6 +624,8 @@ def _postgres_statement_ids(facts: Facts, metric: Metric | None) -> set[int]:
         claims=_claims_table(),
         text=sql.SQL(" UNION ALL ").join(text_branches),
         given=given_metric,
+        metrics=sql.Literal(HIT_METRICS),
+        hit_side=sql.Literal(HIT_METRIC_SIDE),
         near_period=near_period,
         figures=sql.SQL("").join(
             sql.SQL(" UNION ") + branch for branch in figure_branches
