@@ -62,6 +62,10 @@ CANDIDATES_PER_SOURCE = 40
 WORDS = 5
 MIN_WORD_LENGTH = 4
 WORD_WINDOW = 200
+# How many of the windows' best claims are candidates, and of the subjects' newest:
+# each candidate costs its reading in Python (about 1 ms on the loaded machine).
+WORD_CANDIDATES = 15
+SUBJECT_CANDIDATES = 20
 # How many metrics of the first text hits are searched for claims near the query's
 # period, besides the metric given, and how many claims on each side of the period
 # (the metric given: CANDIDATES_PER_SOURCE // 4). Ten claims a metric, not twenty:
@@ -69,7 +73,7 @@ WORD_WINDOW = 200
 HIT_METRICS = 5
 HIT_METRIC_SIDE = 5
 # The subjects' branch (subject_window) looks for its newest claims among this many
-# of the newest claims, and for older ones in a window of CANDIDATES_PER_SOURCE.
+# of the newest claims, and for older ones in a window of SUBJECT_CANDIDATES.
 RECENT_WINDOW = 5000
 # Words of figures, not of subjects: they would match most claims' texts.
 FIGURE_WORDS = frozenset(
@@ -473,7 +477,7 @@ def retrieval_words(facts: Facts) -> list[str]:
 
 
 def word_windows(words: list[str]) -> sql.Composable:
-    """Return the query of the CANDIDATES_PER_SOURCE claims holding most `words`.
+    """Return the query of the WORD_CANDIDATES claims holding most `words`.
 
     Bounded whatever the table's size (#27): each word's window reads at most
     WORD_WINDOW claims holding it, through the search_vector GIN index, with a
@@ -514,14 +518,14 @@ def word_windows(words: list[str]) -> sql.Composable:
     return sql.SQL(
         "(SELECT id FROM ({windows}) w GROUP BY id "
         "ORDER BY max(hits) DESC, id DESC LIMIT {limit})"
-    ).format(windows=windows, limit=sql.Literal(CANDIDATES_PER_SOURCE))
+    ).format(windows=windows, limit=sql.Literal(WORD_CANDIDATES))
 
 
 def subject_window(terms: str) -> sql.Composable:
     """Return the query of the newest claims holding every one of `terms`.
 
     Bounded (#27): the newest among the last RECENT_WINDOW claims (a walk down the
-    primary key that stops there), and any CANDIDATES_PER_SOURCE claims holding
+    primary key that stops there), and any SUBJECT_CANDIDATES claims holding
     them through the search_vector GIN index (a LIMIT and no order), so that older
     claims on a rare subject are found too. An `ORDER BY id DESC LIMIT 40` walked
     the primary key until 40 claims held them: 26 ms for "iran trade turkey" at a
@@ -541,8 +545,8 @@ def subject_window(terms: str) -> sql.Composable:
         claims=claims,
         q=query,
         recent=sql.Literal(RECENT_WINDOW),
-        window=sql.Literal(CANDIDATES_PER_SOURCE),
-        limit=sql.Literal(CANDIDATES_PER_SOURCE),
+        window=sql.Literal(SUBJECT_CANDIDATES),
+        limit=sql.Literal(SUBJECT_CANDIDATES),
     )
 
 
@@ -551,7 +555,7 @@ def _postgres_statement_ids(facts: Facts, metric: Metric | None) -> set[int]:
 
     Each branch reads a bounded number of rows through an index: the word windows
     (GIN on search_vector, word_windows), the subjects and topics (the same index,
-    the newest CANDIDATES_PER_SOURCE), the metrics of the first text hits nearest
+    subject_window), the metrics of the first text hits nearest
     the query's period ((metric, period_start, period_end) index), and the
     neighbours of each figure by value ((unit, value) index).
     """
@@ -573,26 +577,38 @@ def _postgres_statement_ids(facts: Facts, metric: Metric | None) -> set[int]:
                 windows=word_windows(words)
             )
         )
+
+    def near_period(side: int) -> sql.Composable:
+        # A constant LIMIT: with `LIMIT m.side` the planner read every claim on
+        # the metric and sorted them (11 ms a metric at a million claims).
+        if facts.period is not None:
+            return sql.SQL(
+                "(SELECT id FROM {claims} c WHERE c.metric_id = m.metric_id "
+                "AND c.period_start <= {day} ORDER BY c.period_start DESC "
+                "LIMIT {side}) UNION ALL (SELECT id FROM {claims} c "
+                "WHERE c.metric_id = m.metric_id AND c.period_start > {day} "
+                "ORDER BY c.period_start LIMIT {side})"
+            ).format(
+                claims=_claims_table(),
+                day=sql.Literal(facts.period.start),
+                side=sql.Literal(side),
+            )
+        return sql.SQL(
+            "SELECT id FROM {claims} c WHERE c.metric_id = m.metric_id "
+            "ORDER BY c.id DESC LIMIT {limit}"
+        ).format(claims=_claims_table(), limit=sql.Literal(side * 2))
+
     given_metric = (
-        sql.SQL("UNION ALL SELECT {metric}, {side}").format(
-            metric=sql.Literal(metric.pk), side=side
+        sql.SQL(
+            " UNION ALL SELECT x.id FROM (SELECT {metric}::bigint AS metric_id) m "
+            "CROSS JOIN LATERAL ({near_period}) x"
+        ).format(
+            metric=sql.Literal(metric.pk),
+            near_period=near_period(CANDIDATES_PER_SOURCE // 4),
         )
         if metric
         else sql.SQL("")
     )
-    if facts.period is not None:
-        day = sql.Literal(facts.period.start)
-        near_period = sql.SQL(
-            "(SELECT id FROM {claims} c WHERE c.metric_id = m.metric_id "
-            "AND c.period_start <= {day} ORDER BY c.period_start DESC LIMIT m.side) "
-            "UNION ALL (SELECT id FROM {claims} c WHERE c.metric_id = m.metric_id "
-            "AND c.period_start > {day} ORDER BY c.period_start LIMIT m.side)"
-        ).format(claims=_claims_table(), day=day)
-    else:
-        near_period = sql.SQL(
-            "SELECT id FROM {claims} c WHERE c.metric_id = m.metric_id "
-            "ORDER BY c.id DESC LIMIT m.side * 2"
-        ).format(claims=_claims_table())
     figure_branches = []
     for value, unit, _, _ in facts.figures[:3]:
         for stored_unit in _stored_units(unit):
@@ -613,20 +629,18 @@ def _postgres_statement_ids(facts: Facts, metric: Metric | None) -> set[int]:
         "WITH text_hits AS ({text}), "
         "first_hits AS ((SELECT id, source FROM text_hits WHERE source = 1 LIMIT 10) "
         "UNION ALL (SELECT id, source FROM text_hits WHERE source = 2 LIMIT 10)), "
-        "hit_metrics AS ((SELECT c.metric_id, {hit_side} AS side FROM first_hits h "
-        "JOIN {claims} c "
+        "hit_metrics AS (SELECT c.metric_id FROM first_hits h JOIN {claims} c "
         "ON c.id = h.id WHERE c.metric_id IS NOT NULL GROUP BY c.metric_id "
-        "ORDER BY min(h.source), c.metric_id LIMIT {metrics}) {given}), "
+        "ORDER BY min(h.source), c.metric_id LIMIT {metrics}), "
         "metric_hits AS (SELECT x.id FROM hit_metrics "
-        "m CROSS JOIN LATERAL ({near_period}) x) "
+        "m CROSS JOIN LATERAL ({near_period}) x{given}) "
         "SELECT id FROM text_hits UNION SELECT id FROM metric_hits{figures}"
     ).format(
         claims=_claims_table(),
         text=sql.SQL(" UNION ALL ").join(text_branches),
         given=given_metric,
         metrics=sql.Literal(HIT_METRICS),
-        hit_side=sql.Literal(HIT_METRIC_SIDE),
-        near_period=near_period,
+        near_period=near_period(HIT_METRIC_SIDE),
         figures=sql.SQL("").join(
             sql.SQL(" UNION ") + branch for branch in figure_branches
         ),

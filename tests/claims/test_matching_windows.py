@@ -81,7 +81,7 @@ def test_the_claim_holding_the_most_words_comes_first_on_postgres(
     on_postgres, sturgeon, monkeypatch
 ):
     monkeypatch.setattr(matching, "WORD_WINDOW", 5)
-    monkeypatch.setattr(matching, "CANDIDATES_PER_SOURCE", 1)
+    monkeypatch.setattr(matching, "WORD_CANDIDATES", 1)
     words = matching.retrieval_words(read_facts(QUERY))
     query = matching.word_windows(words).as_string(connection.connection)
     with connection.cursor() as cursor:
@@ -152,7 +152,7 @@ def test_the_subjects_window_reads_a_bounded_number_of_claims_on_postgres(
     on_postgres, monkeypatch
 ):
     monkeypatch.setattr(matching, "RECENT_WINDOW", 3)
-    monkeypatch.setattr(matching, "CANDIDATES_PER_SOURCE", 4)
+    monkeypatch.setattr(matching, "SUBJECT_CANDIDATES", 4)
     old = ClaimFactory(text="Made up: Iran and Belarus signed a tractor deal.")
     for n in range(10):
         ClaimFactory(text=f"Made up: Iran and Turkey traded goods, report {n}.")
