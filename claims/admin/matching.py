@@ -2,6 +2,9 @@
 
 Claims: the panel opens the add and change pages, updated as the editor types
 (ClaimMatchesMixin, claims/static/claims/admin/desk.js), with one-click actions.
+The change page is rendered without matching (#27): desk.js fills the panel from
+<claim>/matches/ (claim_matches_view, JSON rows) once the page is shown; without
+JavaScript, the panel's link reloads the page with ?matches=1, which lists them.
 Candidates: the change page gets a read-only field listing the top matches
 (claims.selectors.matching, bounded to PANEL_MATCHES), each linked to its claim. On
 a candidate not yet accepted, a `same`
@@ -14,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponseNotAllowed, HttpResponseRedirect
+from django.http import HttpResponseNotAllowed, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.urls import path, reverse
@@ -37,6 +40,8 @@ PANEL_TITLE = "Already in the database?"
 TEMPLATE = "admin/claims/matching/already_in_database.html"
 CLAIM_PANEL = "admin/claims/matching/claim_panel.html"
 CHANGE_FORM = "admin/claims/claim/change_form.html"
+# ?matches=1 on a claim's change page lists its matches in the page (no JavaScript).
+MATCHES_PARAMETER = "matches"
 
 
 if TYPE_CHECKING:
@@ -78,11 +83,20 @@ class ClaimMatchesMixin(_Base):
     def render_change_form(
         self, request, context, add=False, change=False, form_url="", obj=None
     ):
+        # The change page does not wait for matching (#27): its rows come from
+        # claim_matches_view after the page, unless ?matches=1 (the no-JS link).
+        inline = obj is not None and request.GET.get(MATCHES_PARAMETER) == "1"
         context["matches_panel"] = render_to_string(
             CLAIM_PANEL,
             {
-                "rows": claim_panel_rows(obj) if obj is not None else [],
+                "rows": claim_panel_rows(obj) if inline else [],
+                "loaded": inline or obj is None,
                 "claim_id": obj.pk if obj is not None else "",
+                "panel_url": (
+                    reverse("admin:claims_claim_matches", args=[obj.pk])
+                    if obj is not None and not inline
+                    else ""
+                ),
                 "match_url": reverse("claim-match"),
                 "change_url": reverse("admin:claims_claim_change", args=[0]),
                 "title": PANEL_TITLE,
@@ -90,6 +104,26 @@ class ClaimMatchesMixin(_Base):
             request=request,
         )
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def get_urls(self):
+        matches = path(
+            "<int:pk>/matches/",
+            self.admin_site.admin_view(self.claim_matches_view),
+            name="claims_claim_matches",
+        )
+        return [matches, *super().get_urls()]
+
+    def claim_matches_view(self, request, pk: int):
+        """Return a claim's panel rows as JSON ({"rows": [...]}), for desk.js."""
+        if request.method != "GET":
+            return HttpResponseNotAllowed(["GET"])
+        claim = get_object_or_404(
+            Claim.objects.select_related("metric", "speaker", "document"), pk=pk
+        )
+        if not self.has_view_or_change_permission(request, claim):
+            raise PermissionDenied
+        # admin_view marks the answer never to be cached.
+        return JsonResponse({"rows": claim_panel_rows(claim)})
 
     def apply_match_action(self, request, claim: Claim, action) -> None:
         """Do what the panel's button asked, after `claim` was saved; say what."""

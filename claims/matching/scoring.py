@@ -28,6 +28,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 
 from ..figures.comparators import Comparator, MetricKind
 from ..figures.comparison import (
@@ -160,18 +161,31 @@ def _read_claim(claim: StoredClaim) -> _Side:
     facts = read_facts(f"{claim.text} {claim.metric_name}", claimed_on=claim.claimed_on)
     words: frozenset[str] = frozenset()
     if claim.metric_name:
-        metric = entities_in(claim.metric_name)
-        subjects = metric["country"] | metric["organisation"]
-        measures = metric["topic"] & MEASURES
-        # What the metric measures in its own words, its subjects' names aside.
-        named = read_facts(claim.metric_name)
-        words = (named.words | named.topics) - {
-            word for word in named.words if entities_in(word)["country"]
-        }
+        subjects, measures, words = _metric_reading(claim.metric_name)
     else:
         subjects = facts.subjects
         measures = facts.topics & MEASURES
     return _Side(claim, facts, subjects, measures, words)
+
+
+@lru_cache(maxsize=4096)
+def _metric_reading(
+    metric_name: str,
+) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    """Return a metric name's subjects, measures and words (read once per name).
+
+    The same for every claim on the metric: read once, not once a claim (it was
+    half of a stored claim's reading, #27).
+    """
+    metric = entities_in(metric_name)
+    subjects = metric["country"] | metric["organisation"]
+    measures = metric["topic"] & MEASURES
+    # What the metric measures in its own words, its subjects' names aside.
+    named = read_facts(metric_name)
+    words = (named.words | named.topics) - {
+        word for word in named.words if entities_in(word)["country"]
+    }
+    return subjects, measures, words
 
 
 def similarity(query: Facts, stored: Facts) -> float:

@@ -2,23 +2,23 @@
 
 Two steps, each bounded whatever the number of claims:
 
-1. Retrieval, a few index scans of at most CANDIDATES_PER_SOURCE rows each:
-   - PostgreSQL: the query's longest distinctive words by trigrams (pg_trgm word
-     similarity, `key <% text`, GIN index of migration 0017, the threshold set for
-     the one statement with SET LOCAL; see trigram_key), the full-text index
-     (search_vector) with the subjects and topics the query names, in English
-     whatever the query's language; claims with a figure in the same unit next to
-     the query's value (the (unit, value) index);
-     and claims on the metric given or on the metrics of the best text hits, nearest
-     the query's period.
-   - SQLite (no trigrams, no text search): the newest claims holding the query's
-     longest words or its subjects' English names (`LIKE`), plus the same figure and
-     metric scans. The API and the scoring are the same; only recall of paraphrases
-     that share few words differs.
-   The statement with its trigram scan has TRIGRAM_TIMEOUT_MS (or the request's
-   statement timeout, if lower); past it, it runs again without the trigram scan.
+1. Retrieval, a few index scans of a bounded number of rows each:
+   - PostgreSQL, in one statement: the word windows (word_windows: each of the
+     query's longest distinctive words reads at most WORD_WINDOW claims holding it
+     through the search_vector GIN index, one more window the claims holding every
+     word, ranked by how many they hold; they replaced pg_trgm's word similarity
+     scan, which could not be bounded, #27), the newest claims holding the subjects
+     and topics the query names (the same index, in English whatever the query's
+     language); claims with a figure in the same unit next to the query's value
+     (the (unit, value) index); and claims on the metric given or on the metrics of
+     the first text hits (the subjects' first), nearest the query's period.
+   - SQLite (no text search): the newest claims holding the query's longest words
+     or its subjects' English names (`LIKE`), plus the same figure and metric
+     scans. The API and the scoring are the same; only recall of paraphrases that
+     share few words differs.
 2. Re-ranking in Python by claims.matching.scoring: figure, period, metric and named
-   entities, giving the score, the relation and the reasons.
+   entities, giving the score, the relation and the reasons. The candidates are
+   read as plain values (stored_claims); only the answers become Claim instances.
 """
 
 from __future__ import annotations
@@ -31,12 +31,11 @@ from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import OperationalError, connection, transaction
+from django.db import connection
 from django.db.models import Q
 from psycopg import sql
 
-from factcheck.db import requested_statement_timeout
-from sources.models import Document
+from sources.models import Document, PersonAlias
 
 from ..figures.periods import Period
 from ..matching import semantic
@@ -54,22 +53,28 @@ from ..models import Candidate, Claim, Metric
 MAX_LIMIT = 50
 MAX_TEXT_LENGTH = 2000
 CANDIDATES_PER_SOURCE = 40
-# pg_trgm word similarity a claim's text needs to be a candidate (0..1), and how
-# many of the query's words the trigram scan reads: the GIN scan costs a posting
-# list per trigram, so the query's longest content words stand for the sentence
-# (a 60-character sentence took 110 ms at 50,000 claims on a loaded machine). The
-# right claim's word similarity to those words is often 0.3 to 0.45: at 0.4 recall of
-# same fell from 0.90 to 0.81 (bench/matching.py, 50,000 claims), so 0.3.
-TRIGRAM_THRESHOLD = 0.3
-TRIGRAM_WORDS = 5
-TRIGRAM_MIN_WORDS = 2
-# A query with a figure is found by its figure and metric too: its trigram scan asks
-# more (at 0.3, "Russia around billion trade Iran" rechecked 20,834 rows, 870 ms, at
-# 50,000 claims).
-TRIGRAM_THRESHOLD_WITH_FIGURE = 0.5
-# How long the candidates' statement may take with its trigram scan (ms, or the
-# request's own statement timeout if lower); past it, it runs again without.
-TRIGRAM_TIMEOUT_MS = 300
+# The word windows (word_windows): how many of the query's words are looked for
+# (its longest, from MIN_WORD_LENGTH letters), and how many claims holding one word
+# are read at most, whatever the table's size. They replaced pg_trgm's word
+# similarity scan (#27): at a million claims a query of common words made it
+# recheck most of the table (1.3 s for "tonnes topped" at 100,000 claims, past its
+# 300 ms budget at a million), and the scan could not be bounded.
+WORDS = 5
+MIN_WORD_LENGTH = 4
+WORD_WINDOW = 200
+# How many of the windows' best claims are candidates, and of the subjects' newest:
+# each candidate costs its reading in Python (about 1 ms on the loaded machine).
+WORD_CANDIDATES = 15
+SUBJECT_CANDIDATES = 20
+# How many metrics of the first text hits are searched for claims near the query's
+# period, besides the metric given, and how many claims on each side of the period
+# (the metric given: CANDIDATES_PER_SOURCE // 4). Ten claims a metric, not twenty:
+# each candidate costs its reading in Python (#27).
+HIT_METRICS = 5
+HIT_METRIC_SIDE = 5
+# The subjects' branch (subject_window) looks for its newest claims among this many
+# of the newest claims, and for older ones in a window of SUBJECT_CANDIDATES.
+RECENT_WINDOW = 5000
 # Words of figures, not of subjects: they would match most claims' texts.
 FIGURE_WORDS = frozenset(
     """billion billions million millions thousand thousands trillion dollars dollar
@@ -306,15 +311,11 @@ def _matches(
         ids.discard(exclude)
     if not ids:
         return []
-    claims = {
-        claim.pk: claim
-        for claim in Claim.objects.filter(pk__in=ids)
-        .select_related("document", "metric", "speaker")
-        .only(*MATCH_FIELDS)
-        .prefetch_related("speaker__aliases")
-    }
+    # Scored from plain rows; only the answers become Claim instances (#27: the
+    # instances of every candidate, their documents and speakers cost more than
+    # the scoring of most).
+    stored = stored_claims(ids)
     metric_slug = metric.slug if metric else ""
-    stored = {pk: stored_claim(claim) for pk, claim in claims.items()}
     scored: list[Match] = [
         score_match(facts, claim, tolerance=tolerance(), metric=metric_slug)
         for claim in stored.values()
@@ -331,10 +332,99 @@ def _matches(
             tolerance=tolerance(),
             metric=metric_slug,
         )
+    ranked = rank_matches(scored, limit)
+    claims = Claim.objects.select_related("document", "metric", "speaker").only(
+        *MATCH_FIELDS
+    )
+    answers = claims.in_bulk([m.claim_id for m in ranked])
     return [
-        ClaimMatch(claims[m.claim_id], m.score, m.relation, m.reasons)
-        for m in rank_matches(scored, limit)
+        ClaimMatch(answers[m.claim_id], m.score, m.relation, m.reasons)
+        for m in ranked
+        if m.claim_id in answers
     ]
+
+
+# What stored_claims reads of each candidate, as plain values.
+STORED_FIELDS = [
+    "id",
+    "text",
+    "value",
+    "value_upper",
+    "unit",
+    "comparator",
+    "period_start",
+    "period_end",
+    "change_percent",
+    "metric__slug",
+    "metric__name",
+    "metric__kind",
+    "speaker_id",
+    "speaker__name",
+    "claimed_on",
+    "status",
+    "version",
+]
+
+
+def stored_claims(ids: set[int]) -> dict[int, StoredClaim]:
+    """Return what the scoring needs of the claims `ids`, by id (two queries).
+
+    The same as stored_claim of each claim, read as plain values: the speaker by
+    every name (its aliases in name order), the metric's slug, name and kind.
+    """
+    rows = list(Claim.objects.filter(pk__in=ids).values_list(*STORED_FIELDS))
+    speakers = {row[12] for row in rows if row[12] is not None}
+    aliases: dict[int, list[str]] = {}
+    if speakers:
+        for person_id, name in (
+            PersonAlias.objects.filter(person_id__in=speakers)
+            .order_by("person_id", "name")
+            .values_list("person_id", "name")
+        ):
+            aliases.setdefault(person_id, []).append(name)
+    stored: dict[int, StoredClaim] = {}
+    for (
+        pk,
+        text,
+        value,
+        value_upper,
+        unit,
+        comparator,
+        period_start,
+        period_end,
+        change_percent,
+        metric_slug,
+        metric_name,
+        metric_kind,
+        speaker_id,
+        speaker_name,
+        claimed_on,
+        status,
+        version,
+    ) in rows:
+        stored[pk] = StoredClaim(
+            id=pk,
+            text=text,
+            value=value,
+            value_upper=value_upper,
+            unit=unit,
+            comparator=comparator,
+            period_start=period_start,
+            period_end=period_end,
+            change_percent=change_percent,
+            metric=metric_slug or "",
+            metric_name=metric_name or "",
+            metric_kind=metric_kind or "",
+            speaker_names=(
+                (speaker_name, *aliases.get(speaker_id, ()))
+                if speaker_id is not None
+                else ()
+            ),
+            claimed_on=claimed_on,
+            status=status,
+            version=version,
+        )
+    return stored
 
 
 def candidate_ids(facts: Facts, *, metric: Metric | None = None) -> set[int]:
@@ -358,13 +448,8 @@ def candidate_ids(facts: Facts, *, metric: Metric | None = None) -> set[int]:
 
 
 def _postgres_ids(facts: Facts, metric: Metric | None) -> set[int]:
-    """Return the candidates; without the trigram scan if it outlasts its budget."""
-    try:
-        return _postgres_statement_ids(facts, metric, trigrams=True)
-    except OperationalError:
-        # The trigram scan of a query of common words can read many rows (at 50,000
-        # claims up to 2 s): the other branches still answer, in milliseconds.
-        return _postgres_statement_ids(facts, metric, trigrams=False)
+    """Return the candidates, every branch bounded, in one statement."""
+    return _postgres_statement_ids(facts, metric)
 
 
 def _claims_table() -> sql.Identifier:
@@ -372,57 +457,158 @@ def _claims_table() -> sql.Identifier:
     return sql.Identifier(Claim._meta.db_table)
 
 
-def _postgres_statement_ids(
-    facts: Facts, metric: Metric | None, *, trigrams: bool
-) -> set[int]:
+def retrieval_words(facts: Facts) -> list[str]:
+    """Return the query's words the word windows look for (its longest ones).
+
+    Countries and topics are left to the subjects' branch, which has them in
+    English whatever the query's language; figure words match most claims.
+    """
+    words: dict[str, str] = {}
+    for word in re.findall(rf"[^\W\d_]{{{MIN_WORD_LENGTH},}}", facts.text):
+        lowered = word.lower()
+        if (
+            lowered not in STOPWORDS
+            and lowered not in FIGURE_WORDS
+            and not is_entity(word)
+        ):
+            words.setdefault(lowered, word)
+    ordered = sorted(words, key=lambda word: (-len(word), word))
+    return ordered[:WORDS]
+
+
+def word_windows(words: list[str]) -> sql.Composable:
+    """Return the query of the WORD_CANDIDATES claims holding most `words`.
+
+    Bounded whatever the table's size (#27): each word's window reads at most
+    WORD_WINDOW claims holding it, through the search_vector GIN index, with a
+    LIMIT and no order, so the read stops at the window (an order would make
+    PostgreSQL read and sort every claim holding a common word); one more window
+    holds the claims with every word. The windows' claims are ranked by how many
+    of the words they hold, in the claim's text counting twice (in its quote
+    once), then newest first. A rare word's window holds every claim with it.
+    """
+    claims = _claims_table()
+    window = sql.Literal(WORD_WINDOW)
+    queries = [
+        sql.SQL("plainto_tsquery('english', {word})").format(word=sql.Literal(word))
+        for word in words
+    ]
+    hits = sql.SQL(" + ").join(
+        sql.SQL(
+            "(search_vector @@ {q})::int "
+            "+ (ts_filter(search_vector, '{{a}}') @@ {q})::int"
+        ).format(q=query)
+        for query in queries
+    )
+    conditions = list(queries)
+    if len(words) > 1:
+        conditions.insert(
+            0,
+            sql.SQL("plainto_tsquery('english', {words})").format(
+                words=sql.Literal(" ".join(words))
+            ),
+        )
+    windows = sql.SQL(" UNION ALL ").join(
+        sql.SQL(
+            "(SELECT id, {hits} AS hits FROM {claims} WHERE search_vector @@ {q} "
+            "LIMIT {window})"
+        ).format(hits=hits, claims=claims, q=condition, window=window)
+        for condition in conditions
+    )
+    return sql.SQL(
+        "(SELECT id FROM ({windows}) w GROUP BY id "
+        "ORDER BY max(hits) DESC, id DESC LIMIT {limit})"
+    ).format(windows=windows, limit=sql.Literal(WORD_CANDIDATES))
+
+
+def subject_window(terms: str) -> sql.Composable:
+    """Return the query of the newest claims holding every one of `terms`.
+
+    Bounded (#27): the newest among the last RECENT_WINDOW claims (a walk down the
+    primary key that stops there), and any SUBJECT_CANDIDATES claims holding
+    them through the search_vector GIN index (a LIMIT and no order), so that older
+    claims on a rare subject are found too. An `ORDER BY id DESC LIMIT 40` walked
+    the primary key until 40 claims held them: 26 ms for "iran trade turkey" at a
+    million claims, the whole table for a combination no claim holds.
+    """
+    claims = _claims_table()
+    query = sql.SQL("plainto_tsquery('english', {terms})").format(
+        terms=sql.Literal(terms)
+    )
+    return sql.SQL(
+        "(SELECT id FROM ("
+        "(SELECT id FROM (SELECT id, search_vector FROM {claims} ORDER BY id DESC "
+        "LIMIT {recent}) recent WHERE search_vector @@ {q}) "
+        "UNION (SELECT id FROM {claims} WHERE search_vector @@ {q} LIMIT {window})"
+        ") hits ORDER BY id DESC LIMIT {limit})"
+    ).format(
+        claims=claims,
+        q=query,
+        recent=sql.Literal(RECENT_WINDOW),
+        window=sql.Literal(SUBJECT_CANDIDATES),
+        limit=sql.Literal(SUBJECT_CANDIDATES),
+    )
+
+
+def _postgres_statement_ids(facts: Facts, metric: Metric | None) -> set[int]:
     """Return the candidates of every source in one statement (one round trip).
 
-    Each branch is an index scan with its own LIMIT: trigrams (GIN, `<%`), full
-    text (GIN on search_vector), the metrics of the first text hits nearest the
-    query's period ((metric, period_start, period_end) index), and the neighbours
-    of each figure by value ((unit, value) index).
+    Each branch reads a bounded number of rows through an index: the word windows
+    (GIN on search_vector, word_windows), the subjects and topics (the same index,
+    subject_window), the metrics of the first text hits nearest
+    the query's period ((metric, period_start, period_end) index), and the
+    neighbours of each figure by value ((unit, value) index).
     """
-    limit = sql.Literal(CANDIDATES_PER_SOURCE)
     side = sql.Literal(CANDIDATES_PER_SOURCE // 4)
-    text_branches = []
-    key = trigram_key(facts) if trigrams else ""
-    if key:
-        text_branches.append(
-            sql.SQL(
-                "(SELECT id FROM {claims} WHERE {q} <% text "
-                "ORDER BY word_similarity({q}, text) DESC, id DESC LIMIT {limit})"
-            ).format(claims=_claims_table(), q=sql.Literal(key), limit=limit)
-        )
+    words = retrieval_words(facts)
     terms = _english_terms(facts)
-    if terms or not text_branches:
+    # The subjects' and topics' claims come first: their metrics are the query's
+    # likeliest (hit_metrics), then the word windows' (#27).
+    text_branches = []
+    if terms or not words:
         text_branches.append(
-            sql.SQL(
-                "(SELECT id FROM {claims} WHERE search_vector @@ "
-                "plainto_tsquery('english', {terms}) ORDER BY id DESC LIMIT {limit})"
-            ).format(
-                claims=_claims_table(),
-                terms=sql.Literal(" ".join(terms)),
-                limit=limit,
+            sql.SQL("(SELECT id, 1 AS source FROM {subjects} subjects)").format(
+                subjects=subject_window(" ".join(terms))
             )
         )
+    if words:
+        text_branches.append(
+            sql.SQL("(SELECT id, 2 AS source FROM {windows} ranked)").format(
+                windows=word_windows(words)
+            )
+        )
+
+    def near_period(side: int) -> sql.Composable:
+        # A constant LIMIT: with `LIMIT m.side` the planner read every claim on
+        # the metric and sorted them (11 ms a metric at a million claims).
+        if facts.period is not None:
+            return sql.SQL(
+                "(SELECT id FROM {claims} c WHERE c.metric_id = m.metric_id "
+                "AND c.period_start <= {day} ORDER BY c.period_start DESC "
+                "LIMIT {side}) UNION ALL (SELECT id FROM {claims} c "
+                "WHERE c.metric_id = m.metric_id AND c.period_start > {day} "
+                "ORDER BY c.period_start LIMIT {side})"
+            ).format(
+                claims=_claims_table(),
+                day=sql.Literal(facts.period.start),
+                side=sql.Literal(side),
+            )
+        return sql.SQL(
+            "SELECT id FROM {claims} c WHERE c.metric_id = m.metric_id "
+            "ORDER BY c.id DESC LIMIT {limit}"
+        ).format(claims=_claims_table(), limit=sql.Literal(side * 2))
+
     given_metric = (
-        sql.SQL("UNION SELECT {metric}").format(metric=sql.Literal(metric.pk))
+        sql.SQL(
+            " UNION ALL SELECT x.id FROM (SELECT {metric}::bigint AS metric_id) m "
+            "CROSS JOIN LATERAL ({near_period}) x"
+        ).format(
+            metric=sql.Literal(metric.pk),
+            near_period=near_period(CANDIDATES_PER_SOURCE // 4),
+        )
         if metric
         else sql.SQL("")
     )
-    if facts.period is not None:
-        day = sql.Literal(facts.period.start)
-        near_period = sql.SQL(
-            "(SELECT id FROM {claims} c WHERE c.metric_id = m.metric_id "
-            "AND c.period_start <= {day} ORDER BY c.period_start DESC LIMIT {side}) "
-            "UNION ALL (SELECT id FROM {claims} c WHERE c.metric_id = m.metric_id "
-            "AND c.period_start > {day} ORDER BY c.period_start LIMIT {side})"
-        ).format(claims=_claims_table(), day=day, side=side)
-    else:
-        near_period = sql.SQL(
-            "SELECT id FROM {claims} c WHERE c.metric_id = m.metric_id "
-            "ORDER BY c.id DESC LIMIT {side}"
-        ).format(claims=_claims_table(), side=side)
     figure_branches = []
     for value, unit, _, _ in facts.figures[:3]:
         for stored_unit in _stored_units(unit):
@@ -441,71 +627,29 @@ def _postgres_statement_ids(
             )
     statement = sql.SQL(
         "WITH text_hits AS ({text}), "
-        "hit_metrics AS (SELECT DISTINCT metric_id FROM {claims} WHERE id IN "
-        "(SELECT id FROM text_hits LIMIT 10) AND metric_id IS NOT NULL {given}), "
-        "metric_hits AS (SELECT x.id FROM (SELECT metric_id FROM hit_metrics LIMIT 5) "
-        "m CROSS JOIN LATERAL ({near_period}) x) "
+        "first_hits AS ((SELECT id, source FROM text_hits WHERE source = 1 LIMIT 10) "
+        "UNION ALL (SELECT id, source FROM text_hits WHERE source = 2 LIMIT 10)), "
+        "hit_metrics AS (SELECT c.metric_id FROM first_hits h JOIN {claims} c "
+        "ON c.id = h.id WHERE c.metric_id IS NOT NULL GROUP BY c.metric_id "
+        "ORDER BY min(h.source), c.metric_id LIMIT {metrics}), "
+        "metric_hits AS (SELECT x.id FROM hit_metrics "
+        "m CROSS JOIN LATERAL ({near_period}) x{given}) "
         "SELECT id FROM text_hits UNION SELECT id FROM metric_hits{figures}"
     ).format(
         claims=_claims_table(),
         text=sql.SQL(" UNION ALL ").join(text_branches),
         given=given_metric,
-        near_period=near_period,
+        metrics=sql.Literal(HIT_METRICS),
+        near_period=near_period(HIT_METRIC_SIDE),
         figures=sql.SQL("").join(
             sql.SQL(" UNION ") + branch for branch in figure_branches
         ),
     )
-    threshold = TRIGRAM_THRESHOLD_WITH_FIGURE if facts.has_figure else TRIGRAM_THRESHOLD
-    budget = TRIGRAM_TIMEOUT_MS
-    requested = requested_statement_timeout()
-    if requested:
-        budget = min(budget, requested)
-    with transaction.atomic(), connection.cursor() as cursor:
-        if key:
-            # Both for this transaction only (SET LOCAL).
-            cursor.execute(
-                "SELECT set_config('pg_trgm.word_similarity_threshold', %s, true), "
-                "set_config('statement_timeout', %s, true)",
-                [str(threshold), str(budget)],
-            )
+    with connection.cursor() as cursor:
         connection.ensure_connection()
         # No parameters: the statement is composed with literals, so "%" stays as is.
         cursor.execute(statement.as_string(connection.connection))
         return {row[0] for row in cursor.fetchall()}
-
-
-def trigram_key(facts: Facts) -> str:
-    """Return the words of a query the trigram scan looks for (its longest ones).
-
-    Countries and topics are left to the full-text branch, which has them in English
-    whatever the query's language: in the trigram scan they match most claims.
-    """
-    words = [
-        word
-        for word in re.findall(r"[^\W\d_]{5,}", facts.text)
-        if word.lower() not in STOPWORDS
-        and word.lower() not in FIGURE_WORDS
-        and not is_entity(word)
-    ]
-    ordered = sorted(set(words), key=lambda word: (-len(word), word))
-    if len(ordered) < TRIGRAM_MIN_WORDS:
-        # One word ("totalled") matches too many texts to be worth a scan.
-        return ""
-    return " ".join(ordered[:TRIGRAM_WORDS])
-
-
-def _trigram_ids(text: str) -> list[int]:
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT set_config('pg_trgm.word_similarity_threshold', %s, true)",
-            [str(TRIGRAM_THRESHOLD)],
-        )
-        statement = sql.SQL(
-            "SELECT id FROM {claims} WHERE %s <%% text "
-            "ORDER BY word_similarity(%s, text) DESC, id DESC LIMIT %s"
-        ).format(claims=_claims_table())
-        cursor.execute(statement.as_string(), [text, text, CANDIDATES_PER_SOURCE])
-        return [row[0] for row in cursor.fetchall()]
 
 
 def _english_terms(facts: Facts) -> list[str]:

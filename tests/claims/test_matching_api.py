@@ -204,16 +204,18 @@ def test_selector_answers_text_and_claims(trade):
     assert trade["low"].pk not in [m.claim.pk for m in similar]
 
 
-def test_trigram_retrieval_finds_a_paraphrase_on_postgres(on_postgres, trade):
-    from claims.selectors.matching import _trigram_ids
+def test_word_windows_find_a_paraphrase_on_postgres(on_postgres, trade):
+    from claims.selectors.matching import retrieval_words, word_windows
 
-    ids = _trigram_ids("Iran-Russia trade stood close to $5.3 billion")
-    assert trade["same"].pk in ids
+    words = retrieval_words(read_facts("Unofficial figures put the trade close to"))
     with connection.cursor() as cursor:
+        cursor.execute(word_windows(words).as_string(connection.connection))
+        assert trade["same"].pk in {row[0] for row in cursor.fetchall()}
         cursor.execute(
-            "SELECT indexdef FROM pg_indexes WHERE indexname = 'claims_claim_text_trgm'"
+            "SELECT indexdef FROM pg_indexes "
+            "WHERE indexname = 'claims_claim_search_vector_gin'"
         )
-        assert "gin_trgm_ops" in cursor.fetchone()[0]
+        assert "gin (search_vector)" in cursor.fetchone()[0]
 
 
 # Candidates ------------------------------------------------------------------
@@ -363,33 +365,6 @@ def test_candidate_list_query_count(editor_api, trade, django_assert_max_num_que
         _candidate(trade)
     with django_assert_max_num_queries(8):
         editor_api.get("/api/v1/candidates/", {"limit": 8})
-
-
-def test_a_trigram_scan_past_its_budget_falls_back_to_the_other_branches(
-    on_postgres, trade, monkeypatch
-):
-    from claims.selectors import matching
-
-    calls = []
-    real = matching._postgres_statement_ids
-
-    def slow_first(facts, metric, *, trigrams):
-        calls.append(trigrams)
-        if trigrams:
-            # pg_sleep past the budget: the statement is cancelled as a slow scan is.
-            from django.db import connection, transaction
-
-            with transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute("SET LOCAL statement_timeout = 50")
-                cursor.execute("SELECT pg_sleep(1)")
-        return real(facts, metric, trigrams=trigrams)
-
-    monkeypatch.setattr(matching, "_postgres_statement_ids", slow_first)
-    found = matching.match_text(
-        text="Iran and Russia traded about $5.3bn in the Iranian year 1391."
-    )
-    assert calls == [True, False]
-    assert found[0].claim.pk == trade["same"].pk
 
 
 def test_a_speaker_named_by_an_alias_is_the_claims_speaker():

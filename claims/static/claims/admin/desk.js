@@ -5,6 +5,9 @@
  * panel's rows as claims/templates/admin/claims/matching/claim_panel.html renders
  * them: each with its one-click actions (buttons that submit the form with
  * match_action; the admin applies them through the services after saving).
+ * The change page opens without its matches (#27): they are fetched from the
+ * panel's data-panel-url (the admin's <claim>/matches/, JSON rows) once the page
+ * is shown; without JavaScript the panel's link reloads the page with them.
  * No framework; text goes in with textContent, never as markup.
  */
 function deskMatches() {
@@ -65,49 +68,68 @@ function deskMatches() {
     return text.length > size ? text.slice(0, size - 1) + "…" : text;
   }
 
-  function rowOf(result) {
+  // A match API result as a panel row: the shape claims.admin.matching's
+  // claim_panel_rows gives the change page (kind, id, href, text, relation, score,
+  // figure, source, status, reasons).
+  function rowOfResult(result) {
+    if (result.kind === "claim") {
+      var claim = result.claim;
+      return {
+        kind: "claim",
+        id: claim.id,
+        href: panel.dataset.changeUrl.replace("/0/", "/" + claim.id + "/"),
+        text: claim.text,
+        relation: result.relation,
+        score: result.score,
+        figure: claim.figure,
+        source: claim.document ? claim.document.title : "",
+        status: claim.status,
+        reasons: result.reasons,
+      };
+    }
+    var review = result.review || {};
+    return {
+      kind: "review",
+      id: review.id,
+      href: review.url,
+      text: review.claim_reviewed || "",
+      relation: result.relation,
+      score: result.score,
+      figure: review.figure,
+      source: review.publisher ? review.publisher.name : "",
+      status: review.rating ? review.rating.as_published : "",
+      reasons: result.reasons,
+    };
+  }
+
+  function rowOf(row) {
     var tr = document.createElement("tr");
     var first = cell(tr, undefined, "desk-match-text");
     var link = document.createElement("a");
-    var text, figure, source, state, value;
-    if (result.kind === "claim") {
-      var claim = result.claim;
-      tr.dataset.kind = "claim";
-      tr.dataset.id = claim.id;
-      link.href = panel.dataset.changeUrl.replace("/0/", "/" + claim.id + "/");
-      link.textContent = "#" + claim.id;
-      text = claim.text;
-      figure = claim.figure;
-      source = claim.document ? claim.document.title : "";
-      state = claim.status;
-      value = claim.id;
+    var value = row.id;
+    tr.dataset.kind = row.kind;
+    tr.dataset.id = row.id;
+    link.href = row.href || "";
+    if (row.kind === "claim") {
+      link.textContent = "#" + row.id;
     } else {
-      var review = result.review || {};
-      tr.dataset.kind = "review";
-      tr.dataset.id = review.id;
-      link.href = review.url;
       link.rel = "noopener noreferrer";
       link.target = "_blank";
       link.textContent = "Fact-check";
-      text = review.claim_reviewed || "";
-      figure = review.figure;
-      source = review.publisher ? review.publisher.name : "";
-      state = review.rating ? review.rating.as_published : "";
-      value = review.id;
     }
     first.appendChild(link);
-    first.appendChild(document.createTextNode(" " + shorten(text, 160)));
+    first.appendChild(document.createTextNode(" " + shorten(row.text || "", 160)));
     var relation = cell(tr);
     var strong = document.createElement("strong");
-    strong.className = "desk-relation desk-relation-" + result.relation;
-    strong.textContent = result.relation;
+    strong.className = "desk-relation desk-relation-" + row.relation;
+    strong.textContent = row.relation;
     relation.appendChild(strong);
-    relation.appendChild(document.createTextNode(" " + result.score.toFixed(2)));
-    cell(tr, figure || "—");
-    cell(tr, source + (state ? " · " + state : ""));
-    cell(tr, (result.reasons || []).join("; "));
+    relation.appendChild(document.createTextNode(" " + Number(row.score).toFixed(2)));
+    cell(tr, row.figure || "—");
+    cell(tr, (row.source || "") + (row.status ? " · " + row.status : ""));
+    cell(tr, (row.reasons || []).join("; "));
     var actions = cell(tr, undefined, "desk-match-actions");
-    if (result.kind === "claim") {
+    if (row.kind === "claim") {
       button(actions, "Same claim", "same_claim:" + value,
         "Save this claim and link it as the same claim as #" + value);
       button(actions, "Add as evidence", "evidence:" + value,
@@ -121,17 +143,47 @@ function deskMatches() {
     return tr;
   }
 
-  function show(results) {
-    var rows = results.filter(function (result) {
-      return !(result.kind === "claim" && String(result.claim.id) === selfId);
+  function show(rows, found, none) {
+    rows = rows.filter(function (row) {
+      return !(row.kind === "claim" && String(row.id) === selfId);
     });
     body.replaceChildren.apply(body, rows.map(rowOf));
     table.hidden = rows.length === 0;
-    status.textContent = rows.length
-      ? "Stored claims and published fact-checks like what you typed, best first " +
-        "(not saved yet). Each action saves this claim first."
-      : "No stored claim or fact-check matches what you typed.";
+    status.textContent = rows.length ? found : none;
     panel.dataset.state = "ready";
+  }
+
+  // The change page comes without its matches (they cost a search): ask for
+  // them once the page is shown. Typing asks the match API instead.
+  function load() {
+    var url = panel.dataset.panelUrl;
+    if (!url) {
+      return;
+    }
+    var mine = ++asked;
+    panel.dataset.state = "asking";
+    status.textContent = "Looking for matches…";
+    fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (response) {
+        if (!response.ok) {
+          throw new Error("the panel answered " + response.status);
+        }
+        return response.json();
+      })
+      .then(function (answer) {
+        if (mine === asked) {
+          show(answer.rows || [],
+            "Stored claims and published fact-checks like this one, best first. " +
+            "Type to look again.",
+            "No stored claim or fact-check matches. Type to look again.");
+        }
+      })
+      .catch(function (error) {
+        if (mine === asked) {
+          status.textContent = "Could not look for matches: " + error.message;
+          panel.dataset.state = "failed";
+        }
+      });
   }
 
   function ask() {
@@ -165,7 +217,10 @@ function deskMatches() {
       })
       .then(function (answer) {
         if (mine === asked) {
-          show(answer.results || []);
+          show((answer.results || []).map(rowOfResult),
+            "Stored claims and published fact-checks like what you typed, best " +
+            "first (not saved yet). Each action saves this claim first.",
+            "No stored claim or fact-check matches what you typed.");
         }
       })
       .catch(function (error) {
@@ -187,6 +242,7 @@ function deskMatches() {
       input.addEventListener("input", later);
     }
   });
+  load();
 }
 
 // The admin loads its form media in <head>: wait for the page.
