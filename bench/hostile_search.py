@@ -33,7 +33,7 @@ def main(argv: list[str] | None = None) -> list[tuple[int, int, float]]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL"))
     parser.add_argument("--words", default="1,8,16,22,24,26,32,33,64")
-    parser.add_argument("--word", default="e")
+    parser.add_argument("--word", default="san")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--queries", help="comma-separated searches, each timed")
     args = parser.parse_args(argv)

