@@ -19,12 +19,8 @@ from django.urls import reverse
 from claims.matching.query import STOPWORDS, Facts
 from claims.matching.scoring import StoredClaim, score_match
 from claims.models import Metric
-from claims.selectors.matching import (
-    CANDIDATES_PER_SOURCE,
-    ExtraMatch,
-    _stored_units,
-    tolerance,
-)
+from claims.selectors.matching import ExtraMatch, tolerance
+from claims.selectors.retrieval import CANDIDATES_PER_SOURCE, _stored_units
 
 from .models import ExternalReview
 

@@ -205,7 +205,7 @@ def test_selector_answers_text_and_claims(trade):
 
 
 def test_word_windows_find_a_paraphrase_on_postgres(on_postgres, trade):
-    from claims.selectors.matching import retrieval_words, word_windows
+    from claims.selectors.retrieval import retrieval_words, word_windows
 
     words = retrieval_words(read_facts("Unofficial figures put the trade close to"))
     with connection.cursor() as cursor:

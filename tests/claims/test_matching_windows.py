@@ -18,7 +18,7 @@ from django.db import connection
 
 from claims.matching.query import read_facts
 from claims.models import Claim
-from claims.selectors import matching
+from claims.selectors import matching, retrieval
 from tests.factories import ClaimFactory, FigureClaimFactory, MetricFactory
 
 pytestmark = pytest.mark.django_db
@@ -46,7 +46,7 @@ def _plan_nodes(plan: dict):
 def test_the_query_words_are_its_longest_not_entities_nor_figure_words():
     facts = read_facts("Iran's sturgeon hatcheries near Astrakhan reached 5 billion")
     # Iran is the subjects' branch's; "reached" and "billion" are figure words.
-    assert matching.retrieval_words(facts) == [
+    assert retrieval.retrieval_words(facts) == [
         "hatcheries",
         "astrakhan",
         "sturgeon",
@@ -57,10 +57,10 @@ def test_the_query_words_are_its_longest_not_entities_nor_figure_words():
 def test_each_word_window_reads_at_most_the_window_on_postgres(
     on_postgres, sturgeon, monkeypatch
 ):
-    monkeypatch.setattr(matching, "WORD_WINDOW", 5)
-    words = matching.retrieval_words(read_facts(QUERY))
+    monkeypatch.setattr(retrieval, "WORD_WINDOW", 5)
+    words = retrieval.retrieval_words(read_facts(QUERY))
     assert "sturgeon" in words
-    query = matching.word_windows(words).as_string(connection.connection)
+    query = retrieval.word_windows(words).as_string(connection.connection)
     with connection.cursor() as cursor:
         cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {query}")
         raw = cursor.fetchone()[0]
@@ -80,10 +80,10 @@ def test_each_word_window_reads_at_most_the_window_on_postgres(
 def test_the_claim_holding_the_most_words_comes_first_on_postgres(
     on_postgres, sturgeon, monkeypatch
 ):
-    monkeypatch.setattr(matching, "WORD_WINDOW", 5)
-    monkeypatch.setattr(matching, "WORD_CANDIDATES", 1)
-    words = matching.retrieval_words(read_facts(QUERY))
-    query = matching.word_windows(words).as_string(connection.connection)
+    monkeypatch.setattr(retrieval, "WORD_WINDOW", 5)
+    monkeypatch.setattr(retrieval, "WORD_CANDIDATES", 1)
+    words = retrieval.retrieval_words(read_facts(QUERY))
+    query = retrieval.word_windows(words).as_string(connection.connection)
     with connection.cursor() as cursor:
         cursor.execute(query)
         found = [row[0] for row in cursor.fetchall()]
@@ -119,7 +119,7 @@ def test_the_subjects_metric_comes_before_the_word_windows_on_postgres(on_postgr
             unit="tonnes",
         )
     facts = read_facts("Nigeria produced 9.1 million barrels of oil per day in 2015.")
-    ids = matching.candidate_ids(facts)
+    ids = retrieval.candidate_ids(facts)
     assert {subject.pk, neighbour.pk} <= ids
 
 
@@ -151,12 +151,12 @@ def test_only_the_answers_become_claim_instances(monkeypatch):
 def test_the_subjects_window_reads_a_bounded_number_of_claims_on_postgres(
     on_postgres, monkeypatch
 ):
-    monkeypatch.setattr(matching, "RECENT_WINDOW", 3)
-    monkeypatch.setattr(matching, "SUBJECT_CANDIDATES", 4)
+    monkeypatch.setattr(retrieval, "RECENT_WINDOW", 3)
+    monkeypatch.setattr(retrieval, "SUBJECT_CANDIDATES", 4)
     old = ClaimFactory(text="Made up: Iran and Belarus signed a tractor deal.")
     for n in range(10):
         ClaimFactory(text=f"Made up: Iran and Turkey traded goods, report {n}.")
-    query = matching.subject_window("iran turkey").as_string(connection.connection)
+    query = retrieval.subject_window("iran turkey").as_string(connection.connection)
     with connection.cursor() as cursor:
         cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {query}")
         raw = cursor.fetchone()[0]
@@ -171,6 +171,6 @@ def test_the_subjects_window_reads_a_bounded_number_of_claims_on_postgres(
         cursor.execute(query)
         assert len(cursor.fetchall()) == 4
         # An older claim on a subject the recent claims do not name is found.
-        rare = matching.subject_window("iran belarus").as_string(connection.connection)
+        rare = retrieval.subject_window("iran belarus").as_string(connection.connection)
         cursor.execute(rare)
         assert [row[0] for row in cursor.fetchall()] == [old.pk]
