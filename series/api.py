@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from claims.models import Claim, Metric
+from factcheck.api.fields import StoredJSONField
 from factcheck.api.parsers import LimitedMultiPartParser
 from factcheck.api.permissions import PostOnly
 from factcheck.api.serializers import StrictFieldsMixin
@@ -230,7 +231,7 @@ class MetricSeriesLinkSerializer(StrictFieldsMixin, serializers.ModelSerializer)
     dataset: serializers.SlugRelatedField[Dataset] = serializers.SlugRelatedField(
         slug_field="code", queryset=Dataset.objects.all()
     )
-    terms = serializers.JSONField(
+    terms = StoredJSONField(
         help_text='Series keys summed, all of the reporter: [{"indicator": "X", '
         '"partner": "IRN"}, {"indicator": "M", "partner": "IRN"}].'
     )

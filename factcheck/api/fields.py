@@ -38,3 +38,32 @@ class WholeNumberField(serializers.IntegerField):
                 code="invalid",
             )
         return super().to_internal_value(data)
+
+
+NUL_MESSAGE = (
+    "Text may not hold a null character (\\u0000): the database cannot store it."
+)
+
+
+def _holds_nul(data: Any) -> bool:
+    if isinstance(data, str):
+        return "\x00" in data
+    if isinstance(data, dict):
+        return any(_holds_nul(key) or _holds_nul(value) for key, value in data.items())
+    if isinstance(data, list):
+        return any(_holds_nul(item) for item in data)
+    return False
+
+
+class StoredJSONField(serializers.JSONField):
+    """JSON a client writes into a JSONField: refuses a null character anywhere.
+
+    PostgreSQL's jsonb cannot hold \\u0000 (a DataError, a 500, where SQLite stored
+    it); DRF's CharField refuses it, its JSONField does not. A 400 on the field.
+    """
+
+    def to_internal_value(self, data: Any) -> Any:
+        value = super().to_internal_value(data)
+        if _holds_nul(value):
+            raise serializers.ValidationError(NUL_MESSAGE, code="null_characters")
+        return value

@@ -221,6 +221,27 @@ def test_editors_link_a_metric_over_the_api_and_bad_terms_are_a_400(editor_api):
     assert "terms" in response.json()
 
 
+@pytest.mark.parametrize(
+    "terms",
+    [
+        [{"indicator": "X\u0000", "partner": "IRN"}],
+        [{"indicator": "X", "partner": "IRN", "no\u0000te": "x"}],
+    ],
+)
+def test_a_null_character_in_the_terms_is_a_400_naming_them(editor_api, terms):
+    # PostgreSQL's jsonb cannot hold \u0000: this was a 500 there (found by the
+    # schemathesis chains of tests/reliability/test_fuzz.py); SQLite stored it.
+    metric = MetricFactory()
+    load(annual("RUS", "IRN", "X", 2012, 1000))
+    body = {"metric": metric.slug, "dataset": "comtrade", "reporter": "RUS"}
+    response = editor_api.post(
+        "/api/v1/series-links/", body | {"terms": terms}, format="json"
+    )
+    assert response.status_code == 400, response.content
+    assert "null character" in response.json()["terms"][0]
+    assert not MetricSeriesLink.objects.exists()
+
+
 def test_a_comparison_is_recorded_as_evidence_over_the_api(editor_api):
     metric = MetricFactory(kind=Metric.Kind.ANNUAL)
     link(metric)
