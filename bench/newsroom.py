@@ -71,7 +71,9 @@ working directory of its own) on a free port with that VCL, its one backend's
 .host and .port rewritten to this gunicorn (e.g. docker/varnish/default.vcl). Its
 answers' X-Front-Cache gives the front's hit share (the app's X-Cache then is the
 stored answer's). --port fixes gunicorn's port for a front started by hand.
-Signed-in requests pass through the front. Loopback only.
+Signed-in requests pass through the front. With either option the app and its job
+worker get FACTCHECK_FRONT_CACHE_PURGE_URLS naming the front, so the editors'
+verdicts purge it by tag as in production. Loopback only.
 
 The generator is one Python process (asyncio, the standard library's streams, no
 HTTP library): its CPU is printed per step, so a step it could not keep up with
@@ -848,11 +850,10 @@ def vcl_for(text: str, port: int) -> str:
     return text
 
 
-def start_varnish(vcl: Path, backend_port: int, directory: Path, log):
-    """Start varnishd in the foreground on a free port; return (process, port)."""
+def start_varnish(vcl: Path, backend_port: int, port: int, directory: Path, log):
+    """Start varnishd in the foreground on `port`; return (process, port)."""
     from bench.load import free_port
 
-    port = free_port()
     (directory / "front.vcl").write_text(vcl_for(vcl.read_text(), backend_port))
     process = subprocess.Popen(
         [
@@ -1165,6 +1166,17 @@ def main(argv=None) -> int:
     environment = server_environment(arguments.database_url)
     if arguments.cache_url:
         environment["CACHE_URL"] = arguments.cache_url
+    front_port = None
+    if arguments.front_vcl:
+        from bench.load import free_port
+
+        front_port = free_port()
+    # The app purges the front cache it runs behind, as in production
+    # (docs/frontcache.md): a revised verdict is not served for max-age.
+    if front_port is not None:
+        environment["FACTCHECK_FRONT_CACHE_PURGE_URLS"] = f"http://{HOST}:{front_port}/"
+    elif arguments.front:
+        environment["FACTCHECK_FRONT_CACHE_PURGE_URLS"] = arguments.front
     os.environ.update(environment)
     sys.path.insert(0, str(ROOT))
     database = urlsplit(arguments.database_url).path.lstrip("/")
@@ -1200,7 +1212,11 @@ def main(argv=None) -> int:
         try:
             if arguments.front_vcl:
                 front, port = start_varnish(
-                    arguments.front_vcl, arguments.port, Path(directory), log
+                    arguments.front_vcl,
+                    arguments.port,
+                    front_port,
+                    Path(directory),
+                    log,
                 )
                 print(
                     f"varnishd on {HOST}:{port} with {arguments.front_vcl} in front",
