@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from claims.models import Claim, Metric
-from factcheck.api.fields import StoredJSONField
+from factcheck.api.fields import SlugKeyField, StoredJSONField
 from factcheck.api.parsers import LimitedMultiPartParser
 from factcheck.api.permissions import PostOnly
 from factcheck.api.serializers import StrictFieldsMixin
@@ -225,10 +225,10 @@ class SeriesImportView(APIView):
 
 
 class MetricSeriesLinkSerializer(StrictFieldsMixin, serializers.ModelSerializer):
-    metric: serializers.SlugRelatedField[Metric] = serializers.SlugRelatedField(
+    metric: SlugKeyField = SlugKeyField(
         slug_field="slug", queryset=Metric.objects.all()
     )
-    dataset: serializers.SlugRelatedField[Dataset] = serializers.SlugRelatedField(
+    dataset: SlugKeyField = SlugKeyField(
         slug_field="code", queryset=Dataset.objects.all()
     )
     terms = StoredJSONField(

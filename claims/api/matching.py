@@ -30,7 +30,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from factcheck.api.fields import PrimaryKeyField, WholeNumberField
+from factcheck.api.fields import PrimaryKeyField, SlugKeyField, WholeNumberField
 from factcheck.api.filters import FilterBackend, IdFilter
 from factcheck.api.parsers import LimitedJSONParser
 from factcheck.api.serializers import StrictFieldsMixin
@@ -65,7 +65,7 @@ CANDIDATE_STATES = Candidate.State.choices
 LINK_RELATIONS = ClaimLink.Relation.choices
 
 
-class MetricSlugField(serializers.SlugRelatedField):
+class MetricSlugField(SlugKeyField):
     """A metric by slug; "" is refused (DRF's relation fields read it as null)."""
 
     def run_validation(self, data=empty):

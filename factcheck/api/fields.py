@@ -43,27 +43,66 @@ class WholeNumberField(serializers.IntegerField):
 NUL_MESSAGE = (
     "Text may not hold a null character (\\u0000): the database cannot store it."
 )
+SURROGATE_MESSAGE = (
+    "Text may not hold a lone surrogate (\\ud800-\\udfff): it is not Unicode text."
+)
 
 
-def _holds_nul(data: Any) -> bool:
+def text_problem(text: str) -> str:
+    """Return why the database cannot store or compare `text`, or "".
+
+    PostgreSQL refuses a null character in text and JSON, and a lone surrogate is
+    not UTF-8 (psycopg cannot send it): a DataError or an encoding error, a 500,
+    where SQLite took both. DRF's CharField refuses them; its JSONField and relation
+    fields do not.
+    """
+    if "\x00" in text:
+        return NUL_MESSAGE
+    if any("\ud800" <= character <= "\udfff" for character in text):
+        return SURROGATE_MESSAGE
+    return ""
+
+
+def _json_problem(data: Any) -> str:
     if isinstance(data, str):
-        return "\x00" in data
+        return text_problem(data)
     if isinstance(data, dict):
-        return any(_holds_nul(key) or _holds_nul(value) for key, value in data.items())
+        for key, value in data.items():
+            problem = _json_problem(key) or _json_problem(value)
+            if problem:
+                return problem
     if isinstance(data, list):
-        return any(_holds_nul(item) for item in data)
-    return False
+        for item in data:
+            problem = _json_problem(item)
+            if problem:
+                return problem
+    return ""
 
 
 class StoredJSONField(serializers.JSONField):
-    """JSON a client writes into a JSONField: refuses a null character anywhere.
+    """JSON a client writes into a JSONField: every string storable (text_problem).
 
-    PostgreSQL's jsonb cannot hold \\u0000 (a DataError, a 500, where SQLite stored
-    it); DRF's CharField refuses it, its JSONField does not. A 400 on the field.
+    A 400 naming the field, not a 500 on PostgreSQL.
     """
 
     def to_internal_value(self, data: Any) -> Any:
         value = super().to_internal_value(data)
-        if _holds_nul(value):
-            raise serializers.ValidationError(NUL_MESSAGE, code="null_characters")
+        problem = _json_problem(value)
+        if problem:
+            raise serializers.ValidationError(problem, code="invalid_text")
         return value
+
+
+class SlugKeyField(serializers.SlugRelatedField):
+    """A related row by a text key (a slug, a code), checked before the query.
+
+    As PrimaryKeyField does for ids: a key the database cannot compare (a null
+    character, a lone surrogate) is a 400 naming the field, not a 500.
+    """
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, str):
+            problem = text_problem(data)
+            if problem:
+                raise serializers.ValidationError(problem, code="invalid_text")
+        return super().to_internal_value(data)

@@ -4,6 +4,7 @@ Official values here are MADE UP FOR THE TESTS (files in the real formats).
 """
 
 import io
+import json
 from datetime import date
 from decimal import Decimal
 
@@ -239,6 +240,39 @@ def test_a_null_character_in_the_terms_is_a_400_naming_them(editor_api, terms):
     )
     assert response.status_code == 400, response.content
     assert "null character" in response.json()["terms"][0]
+    assert not MetricSeriesLink.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "words"),
+    [
+        ("metric", "iran\u0000trade", "null character"),
+        ("dataset", "comtrade\u0000", "null character"),
+        ("metric", "trade\ud83d", "lone surrogate"),
+        ("terms", [{"indicator": "X\udc00", "partner": "IRN"}], "lone surrogate"),
+    ],
+)
+def test_a_key_or_term_the_database_cannot_compare_is_a_400_naming_it(
+    editor_api, field, value, words
+):
+    # Made-up keys. A null character in a slug was a 500 on PostgreSQL (found by
+    # the schemathesis chains): the lookup's text cannot hold it.
+    metric = MetricFactory()
+    load(annual("RUS", "IRN", "X", 2012, 1000))
+    body = {
+        "metric": metric.slug,
+        "dataset": "comtrade",
+        "reporter": "RUS",
+        "terms": [{"indicator": "X", "partner": "IRN"}],
+    }
+    # json.dumps escapes a lone surrogate (\\ud83d), as a client's JSON would.
+    response = editor_api.post(
+        "/api/v1/series-links/",
+        json.dumps(body | {field: value}),
+        content_type="application/json",
+    )
+    assert response.status_code == 400, response.content
+    assert words in response.json()[field][0]
     assert not MetricSeriesLink.objects.exists()
 
 
