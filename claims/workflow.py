@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from .figures.written import STATED_FIGURE_FIELDS
 from .ratings import VERDICTS, Status
 
 TRANSITIONS: dict[Status, frozenset[Status]] = {
@@ -70,15 +71,7 @@ JUDGED_FIELDS = (
     "claimed_on",
     "claimed_precision",
     "metric",
-    "value",
-    "value_upper",
-    "unit",
-    "comparator",
-    "period_start",
-    "period_end",
-    "period_label",
-    "change_percent",
-    "change_comparator",
+    *STATED_FIGURE_FIELDS,
 )
 
 

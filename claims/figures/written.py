@@ -16,6 +16,16 @@ from .periods import PeriodParseError, parse_period
 from .quantities import AmountParseError, find_amounts, parse_amount
 
 FIGURE_FIELDS = ("value", "value_upper", "unit", "comparator")
+# A claim's stated figure whole: the amount, its period and its change (model field
+# names). What a verdict judges of it, and what a chart draws.
+STATED_FIGURE_FIELDS = (
+    *FIGURE_FIELDS,
+    "period_start",
+    "period_end",
+    "period_label",
+    "change_percent",
+    "change_comparator",
+)
 
 
 def figure_fields_from_text(

@@ -3,6 +3,7 @@
 from django.db.models.functions import Left
 
 from ..drawing.svg import TOOLTIP_TEXT
+from ..figures.written import STATED_FIGURE_FIELDS
 from ..models import Claim, ClaimLink, Metric
 
 # What the chart reads of a claim: its figure, period and document, and the start
@@ -10,15 +11,7 @@ from ..models import Claim, ClaimLink, Metric
 CHART_FIELDS = (
     "id",
     "document_id",
-    "value",
-    "value_upper",
-    "unit",
-    "comparator",
-    "period_start",
-    "period_end",
-    "period_label",
-    "change_percent",
-    "change_comparator",
+    *STATED_FIGURE_FIELDS,
     "document__title",
     "document__published_on",
 )
