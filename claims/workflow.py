@@ -34,6 +34,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from factcheck.caching import PUBLIC_AUDIENCE
+
 from .figures.written import STATED_FIGURE_FIELDS
 from .ratings import VERDICTS, Status
 
@@ -57,8 +59,9 @@ ROLES = {REVIEWERS_GROUP: "Reviewer", EDITORS_GROUP: "Editor"}
 # rationale a reopening withdrew. Never in a public answer (the API, CSV, history,
 # events), whatever else a representation shows.
 STAFF_ONLY_FIELDS = frozenset({"editor_note", "rationale_draft"})
-# Who a claim's representation is written for: everyone, or the claims' staff.
-PUBLIC = "public"
+# Who a claim's representation is written for: everyone (the cache's own public
+# audience, whose answers alone are kept for anonymous reads), or the claims' staff.
+PUBLIC = PUBLIC_AUDIENCE
 STAFF = "staff"
 
 # What a verdict judges (model field names): changing one reopens the verdict.
@@ -271,6 +274,15 @@ def staff_audience(user) -> bool:
     if user is None or not user.is_authenticated:
         return False
     return user.has_perm(CHANGE_PERMISSION) or user.has_perm(VIEW_PERMISSION)
+
+
+def without_staff_fields(written: dict, *, staff: bool) -> dict:
+    """Return a claim's representation for its audience: `written` itself, the
+    STAFF_ONLY_FIELDS removed unless `staff`."""
+    if not staff:
+        for name in STAFF_ONLY_FIELDS.intersection(written):
+            del written[name]
+    return written
 
 
 def audience_of(user) -> str:

@@ -39,7 +39,7 @@ from ..figures.formatting import format_figure
 from ..figures.intervals import INFINITY, figure_interval
 from ..models import Claim, Comparator, Metric
 from ..selectors.conflicts import conflicts_of
-from ..workflow import STAFF_ONLY_FIELDS
+from ..workflow import without_staff_fields
 
 # The decimal places of a figure's value, which its bounds are written with.
 BOUND_PLACES = Decimal("0.000001")
@@ -186,10 +186,7 @@ class ClaimSerializer(serializers.ModelSerializer):
 
     def to_representation(self, instance):
         written = super().to_representation(instance)
-        if not self.context.get("staff"):
-            for name in STAFF_ONLY_FIELDS.intersection(written):
-                del written[name]
-        return written
+        return without_staff_fields(written, staff=bool(self.context.get("staff")))
 
     @extend_schema_field(FigureSerializer(allow_null=True))
     def get_figure(self, claim):
@@ -253,10 +250,7 @@ class ClaimRowSerializer(serializers.BaseSerializer):
 
     def to_representation(self, row: dict) -> dict:
         claim = self._claim(row)
-        if not self.context.get("staff"):
-            for name in STAFF_ONLY_FIELDS.intersection(claim):
-                del claim[name]
-        return claim
+        return without_staff_fields(claim, staff=bool(self.context.get("staff")))
 
     def _claim(self, row: dict) -> dict:
         return {
